@@ -1,0 +1,59 @@
+package dev.mtl.core.api;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.mtl.core.data.DataException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code mtl-model.json}: everything needed to rebuild a trained model without its training setup:
+ * plugin names with resolved settings (task labels inline), the model sizes and the run config.
+ *
+ * @param format manifest format version
+ * @param name the run's name
+ * @param engine engine plugin and settings
+ * @param tokenizer tokenizer plugin and settings
+ * @param model the {@code model} settings
+ * @param sharing sharing plugin and settings
+ * @param tasks each task's name, type and resolved settings
+ * @param run the whole run config as given, for repeating the run
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record ModelManifest(int format, String name, Plugin engine, Plugin tokenizer, Map<String, Object> model,
+    Plugin sharing, List<TaskEntry> tasks, Map<String, Object> run) {
+
+  public static final String FILE_NAME = "mtl-model.json";
+  public static final int FORMAT = 1;
+  static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** A plugin by name with its settings. */
+  public record Plugin(String type, Map<String, Object> settings) {}
+
+  /** A task by name and type with the settings its provider recreates it from. */
+  public record TaskEntry(String name, String type, Map<String, Object> settings) {}
+
+  public void write(Path directory) throws IOException {
+    JSON.writeValue(directory.resolve(FILE_NAME).toFile(), this);
+  }
+
+  public static ModelManifest read(Path directory) throws IOException {
+    Path file = directory.resolve(FILE_NAME);
+    try {
+      ModelManifest manifest = JSON.readValue(Files.readAllBytes(file), ModelManifest.class);
+      if (manifest.format() != FORMAT) {
+        throw new DataException(file + ": model format " + manifest.format() + " is not supported; this mtl reads format "
+            + FORMAT + ". Retrain the model with this version.");
+      }
+      return manifest;
+    } catch (NoSuchFileException e) {
+      throw new DataException(directory + " is not an mtl model directory: " + FILE_NAME
+          + " is missing. Point at the 'model' folder inside a run's output directory.");
+    }
+  }
+}

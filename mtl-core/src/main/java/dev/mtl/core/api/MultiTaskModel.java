@@ -1,0 +1,143 @@
+package dev.mtl.core.api;
+
+import dev.mtl.core.config.ConfigSection;
+import dev.mtl.core.engine.Engine;
+import dev.mtl.core.engine.Network;
+import dev.mtl.core.model.ModelGraph;
+import dev.mtl.core.model.ModelSpec;
+import dev.mtl.core.model.SharingStrategy;
+import dev.mtl.core.registry.PluginRegistry;
+import dev.mtl.core.spi.EngineProvider;
+import dev.mtl.core.spi.SharingStrategyProvider;
+import dev.mtl.core.spi.TaskProvider;
+import dev.mtl.core.spi.TextEncoderProvider;
+import dev.mtl.core.task.Task;
+import dev.mtl.core.task.TaskData;
+import dev.mtl.core.task.TaskMetrics;
+import dev.mtl.core.task.TaskPrediction;
+import dev.mtl.core.text.TextEncoder;
+import dev.mtl.core.training.DataSource;
+import dev.mtl.core.training.Evaluator;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A trained multi-task model, loaded from the directory {@code mtl train} writes, that predicts
+ * every task for a text. This is what applications embed:
+ *
+ * <pre>{@code
+ * try (MultiTaskModel model = MultiTaskModel.load(Path.of("runs/goemotions/model"))) {
+ *   Map<String, TaskPrediction> p = model.predict("I can't believe how good this is!");
+ *   System.out.println(p.get("emotion").labels());   // e.g. [admiration, surprise]
+ * }
+ * }</pre>
+ *
+ * The plugins the model was trained with (task types, tokenizer, sharing strategy, engine) must be
+ * on the class path. Close the model to free the engine's native memory.
+ */
+public final class MultiTaskModel implements AutoCloseable {
+  private final ModelManifest manifest;
+  private final List<Task> tasks;
+  private final TextEncoder encoder;
+  private final Engine engine;
+  private final Network network;
+
+  private MultiTaskModel(ModelManifest manifest, List<Task> tasks, TextEncoder encoder, Engine engine, Network network) {
+    this.manifest = manifest;
+    this.tasks = List.copyOf(tasks);
+    this.encoder = encoder;
+    this.engine = engine;
+    this.network = network;
+  }
+
+  /** Loads a model with the plugins found on the class path. */
+  public static MultiTaskModel load(Path directory) throws IOException {
+    return load(directory, PluginRegistry.load());
+  }
+
+  /** Loads a model with the plugins of {@code registry}. */
+  public static MultiTaskModel load(Path directory, PluginRegistry registry) throws IOException {
+    ModelManifest manifest = ModelManifest.read(directory);
+    List<Task> tasks = new ArrayList<>();
+    for (ModelManifest.TaskEntry entry : manifest.tasks()) {
+      ConfigSection settings = settings(directory, "tasks." + entry.name(), entry.settings());
+      tasks.add(registry.get(TaskProvider.class, entry.type()).create(entry.name(), settings));
+      settings.source().throwIfInvalid();
+    }
+    TextEncoder encoder = registry.get(TextEncoderProvider.class, manifest.tokenizer().type())
+        .load(settings(directory, "tokenizer", manifest.tokenizer().settings()), directory.resolve(MultiTaskModels.TOKENIZER_DIR));
+    ModelSpec spec = ModelSpec.read(settings(directory, "model", manifest.model()));
+    SharingStrategy sharing = registry.get(SharingStrategyProvider.class, manifest.sharing().type())
+        .create(settings(directory, "sharing", manifest.sharing().settings()));
+    ModelGraph graph = sharing.describe(spec, MultiTaskModels.headRequests(tasks));
+    Engine engine = registry.get(EngineProvider.class, manifest.engine().type())
+        .create(settings(directory, "engine", manifest.engine().settings()));
+    try {
+      Network network = engine.load(graph, encoder.vocabularySize(), encoder.paddingId(),
+          directory.resolve(MultiTaskModels.PARAMETERS_DIR));
+      return new MultiTaskModel(manifest, tasks, encoder, engine, network);
+    } catch (IOException | RuntimeException e) {
+      engine.close();
+      throw e;
+    }
+  }
+
+  private static ConfigSection settings(Path directory, String name, Map<String, Object> values) {
+    return ConfigSection.of(directory.resolve(ModelManifest.FILE_NAME) + " " + name, directory, values == null ? Map.of() : values);
+  }
+
+  /** Task names, in training order. */
+  public List<String> tasks() {
+    return tasks.stream().map(Task::name).toList();
+  }
+
+  /** The task with this name, e.g. to read its label names through {@link Task#output()}. */
+  public Task task(String name) {
+    return tasks.stream().filter(t -> t.name().equals(name)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("No task '" + name + "'; this model has " + tasks()));
+  }
+
+  /** Every task's prediction for one text, by task name. */
+  public Map<String, TaskPrediction> predict(String text) {
+    return predict(List.of(text)).get(0);
+  }
+
+  /** Every task's prediction for each text, in the order of {@code texts}. */
+  public List<Map<String, TaskPrediction>> predict(List<String> texts) {
+    int[][] tokens = texts.stream().map(encoder::encode).toArray(int[][]::new);
+    Map<String, float[][]> scores = Evaluator.scoreAll(network, tokens, tasks());
+    List<Map<String, TaskPrediction>> out = new ArrayList<>(texts.size());
+    for (int i = 0; i < texts.size(); i++) {
+      Map<String, TaskPrediction> row = new LinkedHashMap<>();
+      for (Task task : tasks) {
+        row.put(task.name(), task.decode(scores.get(task.name())[i]));
+      }
+      out.add(row);
+    }
+    return out;
+  }
+
+  /** Evaluates each given task's data (e.g. its test split) with that task's metrics. */
+  public Map<String, TaskMetrics> evaluate(Map<String, TaskData> dataByTask) {
+    dataByTask.keySet().forEach(this::task);
+    return Evaluator.evaluate(network, tasks, DataSource.group(dataByTask, encoder));
+  }
+
+  /** The run name and settings the model was trained with. */
+  public ModelManifest manifest() {
+    return manifest;
+  }
+
+  @Override
+  public void close() {
+    try {
+      network.close();
+    } finally {
+      engine.close();
+    }
+  }
+}

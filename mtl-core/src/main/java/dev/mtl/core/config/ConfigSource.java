@@ -1,0 +1,68 @@
+package dev.mtl.core.config;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Where a config came from: its file (relative paths inside it resolve against the file's folder),
+ * the line of every property, and the problems found so far. Shared by all sections of one config,
+ * so every problem, from the core or from a plugin, ends up in one report.
+ */
+public final class ConfigSource {
+  private final String name;
+  private final Path baseDirectory;
+  private final Map<String, Integer> lines;
+  private final List<ConfigProblem> problems = new ArrayList<>();
+
+  public ConfigSource(String name, Path baseDirectory, Map<String, Integer> lines) {
+    this.name = name;
+    this.baseDirectory = baseDirectory;
+    this.lines = Map.copyOf(lines);
+  }
+
+  /** A source for settings built in code or restored from a saved model: no file, no lines. */
+  public static ConfigSource inMemory(String name, Path baseDirectory) {
+    return new ConfigSource(name, baseDirectory, Map.of());
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public Path baseDirectory() {
+    return baseDirectory;
+  }
+
+  /** {@code file:line} of a property, or of its nearest ancestor that has a line, or the file. */
+  public String locate(String property) {
+    String path = property;
+    while (true) {
+      Integer line = lines.get(path);
+      if (line != null) {
+        return name + ":" + line;
+      }
+      int cut = Math.max(path.lastIndexOf('.'), path.lastIndexOf('['));
+      if (cut <= 0) {
+        return name;
+      }
+      path = path.substring(0, cut);
+    }
+  }
+
+  void add(ConfigProblem problem) {
+    problems.add(problem);
+  }
+
+  public List<ConfigProblem> problems() {
+    return List.copyOf(problems);
+  }
+
+  /** Throws {@link InvalidConfigException} listing every problem recorded, if there is any. */
+  public void throwIfInvalid() {
+    if (!problems.isEmpty()) {
+      throw new InvalidConfigException(name, problems);
+    }
+  }
+}

@@ -1,0 +1,69 @@
+package dev.mtl.core.config;
+
+import dev.mtl.core.model.ModelSpec;
+import dev.mtl.core.training.TrainingSettings;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A training run, as a user writes it in YAML (see {@code examples/}). Reading records problems on
+ * the shared {@link ConfigSource} instead of throwing; plugin settings are checked when the plugins
+ * are created, and then every problem is reported together.
+ *
+ * @param root the whole file, for saving it with the model
+ * @param name run name, by default the config file's name
+ * @param seed seeds initialisation, dropout and data order
+ * @param outputDirectory where the run writes its model and reports
+ * @param tasks the tasks, each with its plugin type and settings
+ */
+public record RunConfig(ConfigSection root, String name, long seed, Path outputDirectory, List<TaskEntry> tasks,
+    PluginChoice tokenizer, ModelSpec model, PluginChoice sharing, PluginChoice weighting,
+    TrainingSettings training, PluginChoice engine) {
+
+  /** One task of the run: its name, its plugin type and the settings passed to that plugin. */
+  public record TaskEntry(String name, String type, ConfigSection settings) {}
+
+  public static final String DEFAULT_TOKENIZER = "words";
+  public static final String DEFAULT_SHARING = "hard";
+  public static final String DEFAULT_WEIGHTING = "equal";
+  public static final String DEFAULT_ENGINE = "djl-pytorch";
+
+  /** Reads a YAML config file; problems are recorded, not thrown (see {@link ConfigSource#throwIfInvalid}). */
+  public static RunConfig load(Path file) {
+    return read(YamlConfigReader.read(file), file.getFileName().toString().replaceFirst("\\.ya?ml$", ""));
+  }
+
+  public static RunConfig read(ConfigSection root, String defaultName) {
+    String name = root.string("name", defaultName);
+    long seed = root.longValue("seed", 42);
+    Path output = root.path("output", false).orElseGet(() -> Path.of("runs", name).toAbsolutePath());
+    List<TaskEntry> tasks = readTasks(root);
+    PluginChoice tokenizer = PluginChoice.read(root, "tokenizer", DEFAULT_TOKENIZER);
+    ModelSpec model = ModelSpec.read(root.section("model"));
+    PluginChoice sharing = PluginChoice.read(root, "sharing", DEFAULT_SHARING);
+    PluginChoice weighting = PluginChoice.read(root, "weighting", DEFAULT_WEIGHTING);
+    TrainingSettings training = TrainingSettings.read(root.section("training"));
+    PluginChoice engine = PluginChoice.read(root, "engine", DEFAULT_ENGINE);
+    return new RunConfig(root, name, seed, output, tasks, tokenizer, model, sharing, weighting, training, engine);
+  }
+
+  private static List<TaskEntry> readTasks(ConfigSection root) {
+    List<ConfigSection> sections = root.sections("tasks");
+    if (sections.isEmpty() && !root.has("tasks")) {
+      root.problem("tasks", null, "must list at least one task, each with a name, a type and its data");
+    }
+    Set<String> names = new HashSet<>();
+    return sections.stream().map(section -> {
+      String name = section.requiredString("name");
+      if (!name.isEmpty() && !name.matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) {
+        section.problem("name", name, "must be letters, digits, '_', '-' or '.', starting with a letter or digit");
+      } else if (!name.isEmpty() && !names.add(name)) {
+        section.problem("name", name, "must be unique; another task already has this name");
+      }
+      String type = section.requiredString("type");
+      return new TaskEntry(name, type, section);
+    }).toList();
+  }
+}

@@ -1,0 +1,37 @@
+package dev.mtl.core.engine;
+
+import dev.mtl.core.weighting.LossWeighting;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A {@link dev.mtl.core.model.ModelGraph} lowered onto an engine, with its parameters. Engines
+ * implement it; the engine-neutral training loop, evaluation and the prediction API drive it.
+ */
+public interface Network extends AutoCloseable {
+  /**
+   * One optimizer step: forward every batch, compute each task's loss, ask {@code weighting} for
+   * weights (computing the Gramian first if it needs one), back-propagate the weighted sum once and
+   * update the parameters.
+   *
+   * @param batches one batch per data source; every task appears in exactly one
+   * @param step 0-based optimizer step, passed on to the weighting
+   * @param epoch 0-based epoch, passed on to the weighting
+   */
+  StepResult trainStep(List<SourceBatch> batches, LossWeighting weighting, long step, int epoch);
+
+  /** Scores (after each loss's activation) of the given tasks' heads, one row per text. */
+  Map<String, float[][]> predict(TokenBatch tokens, Collection<String> tasks);
+
+  /** Writes the parameters into {@code directory} (which the caller makes and publishes atomically). */
+  void save(Path directory) throws IOException;
+
+  /** Number of trainable scalars. */
+  long parameterCount();
+
+  @Override
+  void close();
+}

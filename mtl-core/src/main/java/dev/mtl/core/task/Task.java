@@ -1,0 +1,44 @@
+package dev.mtl.core.task;
+
+import java.util.Map;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * One thing a multi-task model learns to predict. A task reads its own data, says what its head
+ * outputs, decodes scores into predictions and evaluates them; the engine does the rest. Engine
+ * code never sees task types, so a new task type needs no engine change as long as its outputs
+ * fit an {@link OutputSpec}.
+ */
+public interface Task {
+  /** Unique within a run, e.g. {@code sentiment}. */
+  String name();
+
+  /** The type name of the provider that made it, e.g. {@code text-classification}. */
+  String type();
+
+  /** The head's outputs and loss. */
+  OutputSpec output();
+
+  /** The data file configured for a split, if any. Training needs {@link DataSplit#TRAIN}. */
+  Optional<Path> dataFile(DataSplit split);
+
+  /**
+   * Reads a data file in this task's format. Unparseable rows are a {@link
+   * dev.mtl.core.data.DataException} naming file, line and value, unless the task is configured
+   * to skip them, in which case they are counted in {@link TaskData#skippedRows()}.
+   */
+  TaskData read(Path file);
+
+  /** Turns one example's scores (after the loss's activation) into a prediction. */
+  TaskPrediction decode(float[] scores);
+
+  /** Evaluates scores against targets, both one row per example. */
+  TaskMetrics evaluate(float[][] scores, float[][] targets);
+
+  /**
+   * Settings that recreate this task through its provider without reading training data (label
+   * names inline), saved with a trained model.
+   */
+  Map<String, Object> resolvedSettings();
+}

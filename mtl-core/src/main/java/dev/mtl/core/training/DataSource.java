@@ -1,0 +1,78 @@
+package dev.mtl.core.training;
+
+import dev.mtl.core.engine.SourceBatch;
+import dev.mtl.core.engine.TokenBatch;
+import dev.mtl.core.task.TaskData;
+import dev.mtl.core.text.TextEncoder;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Texts encoded once, with the targets of every task labelled on exactly these texts. Tasks whose
+ * data files hold the same texts in the same order (several label sets over one corpus) share a
+ * source, so each batch runs the shared layers once for all of them.
+ */
+public final class DataSource {
+  private final List<String> texts;
+  private final int[][] tokens;
+  private final Map<String, float[][]> targets;
+
+  private DataSource(List<String> texts, int[][] tokens, Map<String, float[][]> targets) {
+    this.texts = texts;
+    this.tokens = tokens;
+    this.targets = targets;
+  }
+
+  /** Groups tasks by identical text lists, keeping the first task's order, and encodes each group once. */
+  public static List<DataSource> group(Map<String, TaskData> dataByTask, TextEncoder encoder) {
+    Map<List<String>, Map<String, float[][]>> groups = new LinkedHashMap<>();
+    dataByTask.forEach((task, data) ->
+        groups.computeIfAbsent(data.texts(), t -> new LinkedHashMap<>())
+            .put(task, data.targets().toArray(new float[0][])));
+    List<DataSource> sources = new ArrayList<>();
+    groups.forEach((texts, targets) -> {
+      int[][] tokens = new int[texts.size()][];
+      for (int i = 0; i < tokens.length; i++) {
+        tokens[i] = encoder.encode(texts.get(i));
+      }
+      sources.add(new DataSource(texts, tokens, targets));
+    });
+    return sources;
+  }
+
+  public int size() {
+    return tokens.length;
+  }
+
+  public List<String> tasks() {
+    return List.copyOf(targets.keySet());
+  }
+
+  public int[][] tokens() {
+    return tokens;
+  }
+
+  public List<String> texts() {
+    return texts;
+  }
+
+  public float[][] targets(String task) {
+    return targets.get(task);
+  }
+
+  /** The examples at {@code indices} as one batch, with every task's targets. */
+  public SourceBatch batch(int[] indices) {
+    int[][] rows = new int[indices.length][];
+    Map<String, float[][]> batchTargets = new LinkedHashMap<>();
+    targets.forEach((task, all) -> batchTargets.put(task, new float[indices.length][]));
+    for (int i = 0; i < indices.length; i++) {
+      rows[i] = tokens[indices[i]];
+      for (Map.Entry<String, float[][]> e : targets.entrySet()) {
+        batchTargets.get(e.getKey())[i] = e.getValue()[indices[i]];
+      }
+    }
+    return new SourceBatch(new TokenBatch(rows), batchTargets);
+  }
+}

@@ -1,0 +1,57 @@
+package dev.mtl.core.training;
+
+import dev.mtl.core.engine.Network;
+import dev.mtl.core.engine.TokenBatch;
+import dev.mtl.core.task.Task;
+import dev.mtl.core.task.TaskMetrics;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Scores every example of some sources and lets each task compute its metrics. */
+public final class Evaluator {
+  static final int BATCH_SIZE = 256;
+
+  private Evaluator() {}
+
+  /** Metrics per task, for the tasks labelled in {@code sources}. */
+  public static Map<String, TaskMetrics> evaluate(Network network, List<Task> tasks, List<DataSource> sources) {
+    Map<String, Task> byName = new LinkedHashMap<>();
+    tasks.forEach(t -> byName.put(t.name(), t));
+    Map<String, TaskMetrics> out = new LinkedHashMap<>();
+    for (DataSource source : sources) {
+      Map<String, float[][]> scores = scoreAll(network, source.tokens(), source.tasks());
+      for (String task : source.tasks()) {
+        out.put(task, byName.get(task).evaluate(scores.get(task), source.targets(task)));
+      }
+    }
+    Map<String, TaskMetrics> ordered = new LinkedHashMap<>();
+    tasks.stream().filter(t -> out.containsKey(t.name())).forEach(t -> ordered.put(t.name(), out.get(t.name())));
+    return ordered;
+  }
+
+  /** Scores of the given tasks for every row of {@code tokens}, in row order. */
+  public static Map<String, float[][]> scoreAll(Network network, int[][] tokens, List<String> tasks) {
+    Map<String, float[][]> scores = new LinkedHashMap<>();
+    tasks.forEach(t -> scores.put(t, new float[tokens.length][]));
+    for (int[] indices : LengthBatcher.sortedBatches(tokens, BATCH_SIZE)) {
+      int[][] rows = new int[indices.length][];
+      for (int i = 0; i < indices.length; i++) {
+        rows[i] = tokens[indices[i]];
+      }
+      Map<String, float[][]> batch = network.predict(new TokenBatch(rows), tasks);
+      for (String task : tasks) {
+        float[][] taskScores = batch.get(task);
+        for (int i = 0; i < indices.length; i++) {
+          scores.get(task)[indices[i]] = taskScores[i];
+        }
+      }
+    }
+    return scores;
+  }
+
+  /** The mean of the tasks' primary metrics: one number to compare runs by. */
+  public static double meanPrimary(Map<String, TaskMetrics> metrics) {
+    return metrics.values().stream().mapToDouble(TaskMetrics::primaryValue).average().orElse(Double.NaN);
+  }
+}

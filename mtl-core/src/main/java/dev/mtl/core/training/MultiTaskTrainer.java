@@ -1,0 +1,216 @@
+package dev.mtl.core.training;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.mtl.core.api.AtomicFiles;
+import dev.mtl.core.api.ModelManifest;
+import dev.mtl.core.api.MultiTaskModels;
+import dev.mtl.core.config.PluginChoice;
+import dev.mtl.core.config.RunConfig;
+import dev.mtl.core.engine.Engine;
+import dev.mtl.core.engine.Network;
+import dev.mtl.core.engine.SourceBatch;
+import dev.mtl.core.engine.StepResult;
+import dev.mtl.core.model.ModelGraph;
+import dev.mtl.core.task.DataSplit;
+import dev.mtl.core.task.Task;
+import dev.mtl.core.task.TaskData;
+import dev.mtl.core.task.TaskMetrics;
+import dev.mtl.core.text.TextEncoder;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * The engine-neutral training loop. Reads every task's data, fits the tokenizer on the training
+ * texts, builds the network the sharing strategy describes, and trains it: each step takes one
+ * batch from every data source (smaller ones cycle), so every task contributes to every step.
+ * After each epoch it evaluates on dev; at the end it saves the model atomically and evaluates dev
+ * and test.
+ *
+ * <p>The run directory gets {@code model/} (the trained model), {@code metrics.json} (the final
+ * report) and {@code training-log.jsonl} (one JSON object per logged step and per evaluation).
+ */
+public final class MultiTaskTrainer {
+  static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.INDENT_OUTPUT);
+
+  /** Trains the run and returns its report. */
+  public TrainingReport train(ResolvedRun run, TrainingListener listener) throws IOException {
+    RunConfig config = run.config();
+    Map<String, TaskData> train = read(run.tasks(), DataSplit.TRAIN);
+    Map<String, TaskData> dev = read(run.tasks(), DataSplit.DEV);
+    Map<String, TaskData> test = read(run.tasks(), DataSplit.TEST);
+
+    TextEncoder encoder = run.tokenizer().fit(config.tokenizer().settings(), distinctTrainingTexts(train));
+    List<DataSource> trainSources = DataSource.group(train, encoder);
+    List<DataSource> devSources = DataSource.group(dev, encoder);
+    List<DataSource> testSources = DataSource.group(test, encoder);
+    ModelGraph graph = run.sharing().describe(config.model(), MultiTaskModels.headRequests(run.tasks()));
+
+    Path output = config.outputDirectory();
+    Files.createDirectories(output);
+    Path modelDir = output.resolve("model");
+    TrainingSettings settings = config.training();
+    try (Engine engine = run.engine().create(config.engine().settings());
+        Network network = engine.create(graph, encoder.vocabularySize(), encoder.paddingId(), settings.optimizer(), config.seed());
+        BufferedWriter log = Files.newBufferedWriter(output.resolve("training-log.jsonl"))) {
+      listener.onStart(summaries(run.tasks(), train, dev, test), encoder.vocabularySize(), network.parameterCount(), engine.device());
+
+      List<Iterator<int[]>> batchStreams = new ArrayList<>();
+      for (int s = 0; s < trainSources.size(); s++) {
+        batchStreams.add(new CyclingBatches(trainSources.get(s), settings.batchSize(), new Random(config.seed() * 31 + s)));
+      }
+      int batchesInLargest = trainSources.stream()
+          .mapToInt(src -> (src.size() + settings.batchSize() - 1) / settings.batchSize()).max().orElse(0);
+      int stepsPerEpoch = settings.maxStepsPerEpoch() > 0 ? Math.min(settings.maxStepsPerEpoch(), batchesInLargest) : batchesInLargest;
+
+      List<TrainingListener.EpochSummary> epochs = new ArrayList<>();
+      long step = 0;
+      for (int epoch = 0; epoch < settings.epochs(); epoch++) {
+        listener.onEpochStart(epoch, settings.epochs(), stepsPerEpoch);
+        Map<String, Double> lossSums = new LinkedHashMap<>();
+        long start = System.nanoTime();
+        for (int i = 0; i < stepsPerEpoch; i++, step++) {
+          List<SourceBatch> batches = new ArrayList<>(trainSources.size());
+          for (int s = 0; s < trainSources.size(); s++) {
+            batches.add(trainSources.get(s).batch(batchStreams.get(s).next()));
+          }
+          StepResult result = network.trainStep(batches, run.weighting(), step, epoch);
+          result.losses().forEach((task, loss) -> lossSums.merge(task, loss, Double::sum));
+          if (step % settings.logEvery() == 0 || i == stepsPerEpoch - 1) {
+            writeLog(log, Map.of("event", "step", "epoch", epoch, "step", step, "losses", result.losses(), "weights", result.weights()));
+          }
+          listener.onStep(epoch, step, i, stepsPerEpoch, result);
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        Map<String, Double> meanLoss = new LinkedHashMap<>();
+        final int steps = stepsPerEpoch;
+        lossSums.forEach((task, sum) -> meanLoss.put(task, sum / steps));
+        Map<String, TaskMetrics> devMetrics = Evaluator.evaluate(network, run.tasks(), devSources);
+        writeLog(log, Map.of("event", "evaluation", "epoch", epoch, "split", "dev", "metrics", devMetrics, "train_loss", meanLoss));
+        TrainingListener.EpochSummary summary = new TrainingListener.EpochSummary(epoch, stepsPerEpoch, meanLoss, devMetrics, seconds);
+        epochs.add(summary);
+        listener.onEpochEnd(summary);
+      }
+
+      save(modelDir, run, encoder, network);
+      Map<String, TaskMetrics> devMetrics = Evaluator.evaluate(network, run.tasks(), devSources);
+      Map<String, TaskMetrics> testMetrics = Evaluator.evaluate(network, run.tasks(), testSources);
+      TrainingReport report = new TrainingReport(config.name(), modelDir, epochs, devMetrics, testMetrics,
+          network.parameterCount(), peakHeapBytes());
+      AtomicFiles.writeString(output.resolve("metrics.json"),
+          JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
+      listener.onFinished(report);
+      return report;
+    }
+  }
+
+  private static Map<String, TaskData> read(List<Task> tasks, DataSplit split) {
+    Map<String, TaskData> out = new LinkedHashMap<>();
+    for (Task task : tasks) {
+      task.dataFile(split).ifPresent(file -> out.put(task.name(), task.read(file)));
+    }
+    return out;
+  }
+
+  /** Each distinct training corpus once (tasks over the same texts share one). */
+  private static List<String> distinctTrainingTexts(Map<String, TaskData> train) {
+    LinkedHashSet<List<String>> corpora = new LinkedHashSet<>();
+    train.values().forEach(d -> corpora.add(d.texts()));
+    List<String> texts = new ArrayList<>();
+    corpora.forEach(texts::addAll);
+    return texts;
+  }
+
+  private static List<TrainingListener.TaskSummary> summaries(List<Task> tasks, Map<String, TaskData> train,
+      Map<String, TaskData> dev, Map<String, TaskData> test) {
+    return tasks.stream().map(t -> new TrainingListener.TaskSummary(t.name(), t.type(), t.output().size(),
+        size(train.get(t.name())), size(dev.get(t.name())), size(test.get(t.name())),
+        skipped(train.get(t.name())) + skipped(dev.get(t.name())) + skipped(test.get(t.name())))).toList();
+  }
+
+  private static int size(TaskData data) {
+    return data == null ? 0 : data.size();
+  }
+
+  private static int skipped(TaskData data) {
+    return data == null ? 0 : data.skippedRows();
+  }
+
+  private static void save(Path modelDir, ResolvedRun run, TextEncoder encoder, Network network) throws IOException {
+    RunConfig config = run.config();
+    ModelManifest manifest = new ModelManifest(ModelManifest.FORMAT, config.name(),
+        plugin(config.engine()), plugin(config.tokenizer()), config.root().section("model").values(), plugin(config.sharing()),
+        run.tasks().stream().map(t -> new ModelManifest.TaskEntry(t.name(), t.type(), t.resolvedSettings())).toList(),
+        config.root().values());
+    AtomicFiles.writeDirectory(modelDir, dir -> {
+      manifest.write(dir);
+      Files.writeString(dir.resolve("config.yaml"), new YAMLMapper().writeValueAsString(config.root().values()));
+      Path tokenizerDir = Files.createDirectories(dir.resolve(MultiTaskModels.TOKENIZER_DIR));
+      encoder.save(tokenizerDir);
+      Path parameterDir = Files.createDirectories(dir.resolve(MultiTaskModels.PARAMETERS_DIR));
+      network.save(parameterDir);
+    });
+  }
+
+  private static ModelManifest.Plugin plugin(PluginChoice choice) {
+    Map<String, Object> settings = new LinkedHashMap<>(choice.settings().values());
+    settings.remove("type");
+    return new ModelManifest.Plugin(choice.type(), settings);
+  }
+
+  private static void writeLog(BufferedWriter log, Map<String, Object> event) throws IOException {
+    log.write(JSON.writeValueAsString(event));
+    log.newLine();
+    log.flush();
+  }
+
+  private static long peakHeapBytes() {
+    long total = 0;
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == MemoryType.HEAP && pool.getPeakUsage() != null) {
+        total += pool.getPeakUsage().getUsed();
+      }
+    }
+    return total;
+  }
+
+  /** Endless batches of one source: a fresh length-aware shuffle each time it runs out. */
+  private static final class CyclingBatches implements Iterator<int[]> {
+    private final DataSource source;
+    private final int batchSize;
+    private final Random random;
+    private Iterator<int[]> current = java.util.Collections.emptyIterator();
+
+    CyclingBatches(DataSource source, int batchSize, Random random) {
+      this.source = source;
+      this.batchSize = batchSize;
+      this.random = random;
+    }
+
+    @Override
+    public boolean hasNext() {
+      return true;
+    }
+
+    @Override
+    public int[] next() {
+      if (!current.hasNext()) {
+        current = LengthBatcher.trainingBatches(source.tokens(), batchSize, random).iterator();
+      }
+      return current.next();
+    }
+  }
+}

@@ -1,0 +1,66 @@
+package dev.mtl.core.training;
+
+import dev.mtl.core.config.ConfigSection;
+import dev.mtl.core.config.PluginChoice;
+import dev.mtl.core.config.RunConfig;
+import dev.mtl.core.model.SharingStrategy;
+import dev.mtl.core.registry.PluginKind;
+import dev.mtl.core.registry.PluginRegistry;
+import dev.mtl.core.spi.EngineProvider;
+import dev.mtl.core.spi.LossWeightingProvider;
+import dev.mtl.core.spi.Plugin;
+import dev.mtl.core.spi.SharingStrategyProvider;
+import dev.mtl.core.spi.TaskProvider;
+import dev.mtl.core.spi.TextEncoderProvider;
+import dev.mtl.core.task.DataSplit;
+import dev.mtl.core.task.Task;
+import dev.mtl.core.weighting.LossWeighting;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * A run config with every plugin found and created. Creating it is where a config is validated as
+ * a whole: core settings, unknown plugin names, each plugin's own settings and unknown keys are
+ * all collected and thrown together as one {@link dev.mtl.core.config.InvalidConfigException}.
+ */
+public record ResolvedRun(RunConfig config, List<Task> tasks, SharingStrategy sharing, LossWeighting weighting,
+    TextEncoderProvider tokenizer, EngineProvider engine) {
+
+  public static ResolvedRun resolve(RunConfig config, PluginRegistry registry) {
+    List<Task> tasks = new ArrayList<>();
+    for (RunConfig.TaskEntry entry : config.tasks()) {
+      Optional<TaskProvider> provider = find(registry, TaskProvider.class, entry.type(), entry.settings(), "type");
+      provider.ifPresent(p -> {
+        Task task = p.create(entry.name(), entry.settings());
+        if (task.dataFile(DataSplit.TRAIN).isEmpty()) {
+          entry.settings().problem("train", null, "is required: the training data file of task '" + entry.name() + "'");
+        }
+        tasks.add(task);
+      });
+    }
+    List<String> names = config.tasks().stream().map(RunConfig.TaskEntry::name).toList();
+    SharingStrategy sharing = create(registry, SharingStrategyProvider.class, config.sharing(), p -> p.create(config.sharing().settings()));
+    LossWeighting weighting = create(registry, LossWeightingProvider.class, config.weighting(), p -> p.create(config.weighting().settings(), names));
+    TextEncoderProvider tokenizer = create(registry, TextEncoderProvider.class, config.tokenizer(), p -> p);
+    EngineProvider engine = create(registry, EngineProvider.class, config.engine(), p -> p);
+    config.root().reportUnknownKeys();
+    config.root().source().throwIfInvalid();
+    return new ResolvedRun(config, List.copyOf(tasks), sharing, weighting, tokenizer, engine);
+  }
+
+  private static <P extends Plugin, R> R create(PluginRegistry registry, Class<P> spi, PluginChoice choice, Function<P, R> factory) {
+    return find(registry, spi, choice.type(), choice.settings(), "type").map(factory).orElse(null);
+  }
+
+  private static <P extends Plugin> Optional<P> find(PluginRegistry registry, Class<P> spi, String type, ConfigSection settings, String key) {
+    Optional<P> plugin = registry.find(spi, type);
+    if (plugin.isEmpty() && !type.isEmpty()) {
+      settings.problem(key, type, "must name a known " + PluginKind.of(spi).displayName() + "; available: "
+          + registry.names(PluginKind.of(spi)));
+      settings.skipUnknownKeyCheck();
+    }
+    return plugin;
+  }
+}

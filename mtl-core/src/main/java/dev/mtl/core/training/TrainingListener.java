@@ -1,0 +1,38 @@
+package dev.mtl.core.training;
+
+import dev.mtl.core.engine.StepResult;
+import dev.mtl.core.task.TaskMetrics;
+import java.util.List;
+import java.util.Map;
+
+/** Hears how a training run goes, e.g. to show progress. Every method does nothing by default. */
+public interface TrainingListener {
+  /** Data read and model built, before the first step. */
+  default void onStart(List<TaskSummary> tasks, int vocabularySize, long parameterCount, String device) {}
+
+  default void onEpochStart(int epoch, int epochs, int steps) {}
+
+  /** After every optimizer step; {@code step} counts from 0 over the whole run. */
+  default void onStep(int epoch, long step, int stepInEpoch, int stepsInEpoch, StepResult result) {}
+
+  /** After each epoch's evaluation on the dev splits (empty when no task has one). */
+  default void onEpochEnd(EpochSummary summary) {}
+
+  default void onFinished(TrainingReport report) {}
+
+  /**
+   * Examples per split of one task.
+   *
+   * @param skippedRows rows the reader reported and skipped (only when the task is set to skip)
+   */
+  record TaskSummary(String task, String type, int outputs, int train, int dev, int test, int skippedRows) {}
+
+  /**
+   * One epoch.
+   *
+   * @param meanLoss mean per-task training loss over the epoch's steps
+   * @param dev dev metrics per task after the epoch
+   * @param seconds wall time of the epoch's training steps, without evaluation
+   */
+  record EpochSummary(int epoch, int steps, Map<String, Double> meanLoss, Map<String, TaskMetrics> dev, double seconds) {}
+}

@@ -1,0 +1,20 @@
+package dev.mtl.core.training;
+
+import dev.mtl.core.task.TaskMetrics;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The outcome of a training run, also written as {@code metrics.json} in the run's directory.
+ *
+ * @param run the run's name
+ * @param modelDirectory where the trained model was saved
+ * @param epochs one summary per epoch
+ * @param dev final metrics per task on the dev splits
+ * @param test final metrics per task on the test splits
+ * @param parameterCount trainable scalars
+ * @param peakHeapBytes the JVM heap's peak use (the engine's native memory is not included)
+ */
+public record TrainingReport(String run, Path modelDirectory, List<TrainingListener.EpochSummary> epochs,
+    Map<String, TaskMetrics> dev, Map<String, TaskMetrics> test, long parameterCount, long peakHeapBytes) {}
