@@ -1,0 +1,59 @@
+package dev.mtl.sharing;
+
+import com.google.auto.service.AutoService;
+import dev.mtl.core.config.ConfigSection;
+import dev.mtl.core.model.Head;
+import dev.mtl.core.model.Layer;
+import dev.mtl.core.model.ModelGraph;
+import dev.mtl.core.model.ModelSpec;
+import dev.mtl.core.model.SharingStrategy;
+import dev.mtl.core.spi.SharingStrategyProvider;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Hard parameter sharing (Caruana 1997): one embedding, one encoder and one pooled representation
+ * shared by every task, with a task-specific linear head on top. The pooled vector is the shared
+ * representation that gradient-based weightings measure.
+ *
+ * <pre>
+ *   tokens → embedding → encoder → pool ─┬→ head(task 1)
+ *                                         ├→ head(task 2)
+ *                                         └→ head(task 3)
+ * </pre>
+ */
+@AutoService(SharingStrategyProvider.class)
+public final class HardSharing implements SharingStrategyProvider, SharingStrategy {
+  static final String EMBEDDING = "shared.embedding";
+  static final String ENCODER = "shared.encoder";
+  static final String POOL = "shared.pool";
+
+  @Override
+  public String name() {
+    return "hard";
+  }
+
+  @Override
+  public String description() {
+    return "one shared embedding and encoder, a head per task";
+  }
+
+  @Override
+  public SharingStrategy create(ConfigSection settings) {
+    return this;
+  }
+
+  @Override
+  public ModelGraph describe(ModelSpec model, List<HeadRequest> heads) {
+    List<Layer> layers = List.of(
+        new Layer.Embedding(EMBEDDING, model.embeddingSize(), model.dropout()),
+        new Layer.Encoder(ENCODER, EMBEDDING, model.encoder(), model.hiddenSize()),
+        new Layer.Pool(POOL, ENCODER, model.pooling()));
+    List<Head> out = new ArrayList<>();
+    for (HeadRequest request : heads) {
+      out.add(new Head(request.task(), POOL, request.output(), model.dropout()));
+    }
+    return new ModelGraph(layers, out, Optional.of(POOL));
+  }
+}

@@ -1,0 +1,2 @@
+/** Parameter-sharing strategies: plugins that describe, engine-neutrally, which parameters tasks share. */
+package dev.mtl.sharing;

@@ -1,0 +1,276 @@
+package dev.mtl.tasks.text;
+
+import dev.mtl.core.config.ConfigSection;
+import dev.mtl.core.data.DataException;
+import dev.mtl.core.data.RowProblem;
+import dev.mtl.core.task.DataSplit;
+import dev.mtl.core.task.LossKind;
+import dev.mtl.core.task.OutputSpec;
+import dev.mtl.core.task.Task;
+import dev.mtl.core.task.TaskData;
+import dev.mtl.core.task.TaskMetrics;
+import dev.mtl.core.task.TaskPrediction;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Text classification, single-label (softmax cross-entropy) or multi-label (sigmoid, thresholded).
+ * See the module README for its settings.
+ */
+public final class TextClassificationTask implements Task {
+  private static final System.Logger LOG = System.getLogger(TextClassificationTask.class.getName());
+  private static final int PROBLEMS_SHOWN = 10;
+
+  private final String name;
+  private final boolean multiLabel;
+  private final boolean labelsAreIndices;
+  private final double threshold;
+  private final boolean skipBadRows;
+  private final RowFormat format;
+  private final Map<DataSplit, Path> files = new EnumMap<>(DataSplit.class);
+  private List<String> labels;
+  private Map<String, Integer> labelIndex;
+
+  TextClassificationTask(String name, ConfigSection settings) {
+    this.name = name;
+    this.multiLabel = settings.bool("multi-label", false);
+    this.labelsAreIndices = settings.oneOf("label-encoding", "name", Set.of("name", "index")).equals("index");
+    this.threshold = settings.number("threshold", 0.5, 0, 1);
+    this.skipBadRows = settings.oneOf("bad-rows", "fail", Set.of("fail", "skip")).equals("skip");
+    this.format = new RowFormat(settings, multiLabel);
+    for (DataSplit split : DataSplit.values()) {
+      settings.path(split.configName(), true).ifPresent(p -> files.put(split, p));
+    }
+    this.labels = readLabelSetting(settings);
+    if (labels == null && labelsAreIndices) {
+      settings.problem("labels", null, "is required with `label-encoding: index`: list the label names, or name a file with one per line");
+    }
+    if (labels != null) {
+      setLabels(labels, settings);
+    }
+  }
+
+  private static List<String> readLabelSetting(ConfigSection settings) {
+    if (!settings.has("labels")) {
+      return null;
+    }
+    Object raw = settings.values().get("labels");
+    if (raw instanceof List) {
+      return settings.strings("labels");
+    }
+    Optional<Path> file = settings.path("labels", true);
+    if (file.isEmpty() || !java.nio.file.Files.isRegularFile(file.get())) {
+      return null;
+    }
+    return TextLines.read(file.get()).stream().map(l -> l.text().trim()).filter(s -> !s.isEmpty()).toList();
+  }
+
+  private void setLabels(List<String> names, ConfigSection settings) {
+    Map<String, Integer> index = new HashMap<>();
+    for (String label : names) {
+      if (index.putIfAbsent(label, index.size()) != null) {
+        settings.problem("labels", label, "must not repeat a label");
+      }
+    }
+    if (names.size() < 2 && !multiLabel) {
+      settings.problem("labels", names, "must have at least two labels for a single-label task");
+    }
+    if (names.isEmpty()) {
+      settings.problem("labels", names, "must not be empty");
+    }
+    this.labels = List.copyOf(names);
+    this.labelIndex = index;
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public String type() {
+    return TextClassificationProvider.NAME;
+  }
+
+  @Override
+  public OutputSpec output() {
+    return new OutputSpec(labels().size(), multiLabel ? LossKind.SIGMOID_BINARY_CROSS_ENTROPY : LossKind.SOFTMAX_CROSS_ENTROPY, labels());
+  }
+
+  /** The label names, from the config or else discovered in the training file (numbers sorted numerically). */
+  public List<String> labels() {
+    if (labels == null) {
+      Path train = files.get(DataSplit.TRAIN);
+      if (train == null) {
+        throw new DataException("Task '" + name + "' has neither `labels` nor a `train` file to learn them from.");
+      }
+      Set<String> seen = new LinkedHashSet<>();
+      parse(train).rows().forEach(r -> seen.addAll(r.labels()));
+      List<String> sorted = new ArrayList<>(seen);
+      boolean numeric = sorted.stream().allMatch(s -> s.matches("-?\\d+"));
+      sorted.sort(numeric ? Comparator.comparingLong(Long::parseLong) : Comparator.naturalOrder());
+      ConfigSection none = ConfigSection.empty("labels of " + train);
+      setLabels(sorted, none);
+      none.source().throwIfInvalid();
+    }
+    return labels;
+  }
+
+  @Override
+  public Optional<Path> dataFile(DataSplit split) {
+    return Optional.ofNullable(files.get(split));
+  }
+
+  @Override
+  public TaskData read(Path file) {
+    List<String> names = labels();
+    Parsed parsed = parse(file);
+    List<RowProblem> problems = new ArrayList<>(parsed.problems());
+    List<String> texts = new ArrayList<>();
+    List<float[]> targets = new ArrayList<>();
+    for (RawRow row : parsed.rows()) {
+      String problem = null;
+      float[] target = null;
+      if (row.text().isBlank()) {
+        problem = "has an empty text";
+      } else if (row.labels().isEmpty()) {
+        problem = "has no label";
+      } else if (!multiLabel && row.labels().size() > 1) {
+        problem = "has " + row.labels().size() + " labels " + row.labels() + " but the task is single-label (set `multi-label: true`)";
+      } else {
+        target = multiLabel ? new float[names.size()] : new float[1];
+        for (String raw : row.labels()) {
+          Integer index = indexOf(raw);
+          if (index == null) {
+            problem = "has the unknown label '" + raw + "'; known labels: " + describeLabels();
+            break;
+          }
+          if (multiLabel) {
+            target[index] = 1f;
+          } else {
+            target[0] = index;
+          }
+        }
+      }
+      if (problem != null) {
+        problems.add(new RowProblem(file.toString(), row.line(), problem, RowProblem.excerpt(row.text())));
+      } else {
+        texts.add(row.text());
+        targets.add(target);
+      }
+    }
+    if (!problems.isEmpty()) {
+      problems.sort(Comparator.comparingLong(RowProblem::line));
+      String listing = problems.stream().limit(PROBLEMS_SHOWN).map(p -> "  " + p.message()).collect(Collectors.joining("\n"));
+      String more = problems.size() > PROBLEMS_SHOWN ? "\n  ... and " + (problems.size() - PROBLEMS_SHOWN) + " more" : "";
+      if (!skipBadRows) {
+        throw new DataException("Task '" + name + "': " + problems.size() + " bad row" + (problems.size() == 1 ? "" : "s")
+            + " in " + file + ":\n" + listing + more
+            + "\nFix the rows, or set `bad-rows: skip` on the task to skip them with this report.", problems);
+      }
+      LOG.log(System.Logger.Level.WARNING, "Task ''{0}'': skipped {1} bad rows in {2}:\n{3}{4}", name, problems.size(), file, listing, more);
+    }
+    return new TaskData(texts, targets, file.toString(), problems.size());
+  }
+
+  private Integer indexOf(String raw) {
+    if (!labelsAreIndices) {
+      return labelIndex.get(raw);
+    }
+    try {
+      int i = Integer.parseInt(raw);
+      return i >= 0 && i < labels.size() ? i : null;
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
+  private String describeLabels() {
+    if (labelsAreIndices) {
+      return "indices 0.." + (labels.size() - 1);
+    }
+    return labels.size() <= 30 ? labels.toString() : labels.subList(0, 30) + "...";
+  }
+
+  private record Parsed(List<RawRow> rows, List<RowProblem> problems) {}
+
+  private Parsed parse(Path file) {
+    List<RawRow> rows = new ArrayList<>();
+    List<RowProblem> problems = new ArrayList<>();
+    format.parse(file.toString(), TextLines.read(file), rows::add, problems::add);
+    return new Parsed(rows, problems);
+  }
+
+  @Override
+  public TaskPrediction decode(float[] scores) {
+    Map<String, Double> byName = new LinkedHashMap<>();
+    for (int i = 0; i < scores.length; i++) {
+      byName.put(labels.get(i), (double) scores[i]);
+    }
+    List<String> chosen = new ArrayList<>();
+    if (multiLabel) {
+      for (int i = 0; i < scores.length; i++) {
+        if (scores[i] >= threshold) {
+          chosen.add(labels.get(i));
+        }
+      }
+    } else {
+      chosen.add(labels.get(argmax(scores)));
+    }
+    return new TaskPrediction(chosen, byName);
+  }
+
+  @Override
+  public TaskMetrics evaluate(float[][] scores, float[][] targets) {
+    int classes = labels.size();
+    if (multiLabel) {
+      boolean[][] predicted = new boolean[scores.length][classes];
+      boolean[][] gold = new boolean[scores.length][classes];
+      for (int i = 0; i < scores.length; i++) {
+        for (int c = 0; c < classes; c++) {
+          predicted[i][c] = scores[i][c] >= threshold;
+          gold[i][c] = targets[i][c] > 0.5f;
+        }
+      }
+      return ClassificationMetrics.multiLabel(predicted, gold, classes);
+    }
+    int[] predicted = new int[scores.length];
+    int[] gold = new int[scores.length];
+    for (int i = 0; i < scores.length; i++) {
+      predicted[i] = argmax(scores[i]);
+      gold[i] = (int) targets[i][0];
+    }
+    return ClassificationMetrics.singleLabel(predicted, gold, classes);
+  }
+
+  private static int argmax(float[] values) {
+    int best = 0;
+    for (int i = 1; i < values.length; i++) {
+      if (values[i] > values[best]) {
+        best = i;
+      }
+    }
+    return best;
+  }
+
+  @Override
+  public Map<String, Object> resolvedSettings() {
+    Map<String, Object> out = new LinkedHashMap<>(format.resolvedSettings());
+    out.put("multi-label", multiLabel);
+    out.put("labels", labels());
+    out.put("label-encoding", labelsAreIndices ? "index" : "name");
+    out.put("threshold", threshold);
+    out.put("bad-rows", skipBadRows ? "skip" : "fail");
+    return out;
+  }
+}

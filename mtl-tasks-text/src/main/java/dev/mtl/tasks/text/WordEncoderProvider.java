@@ -1,0 +1,107 @@
+package dev.mtl.tasks.text;
+
+import com.google.auto.service.AutoService;
+import dev.mtl.core.config.ConfigSection;
+import dev.mtl.core.spi.TextEncoderProvider;
+import dev.mtl.core.text.TextEncoder;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@code words} tokenizer: {@link WordTokenizer} plus a {@link Vocabulary} from the training
+ * texts. Settings: {@code lowercase} (true), {@code min-frequency} (2), {@code max-size} (50000),
+ * {@code max-length} (128 tokens; longer texts are cut).
+ */
+@AutoService(TextEncoderProvider.class)
+public final class WordEncoderProvider implements TextEncoderProvider {
+  static final String VOCABULARY_FILE = "vocabulary.txt";
+
+  @Override
+  public String name() {
+    return "words";
+  }
+
+  @Override
+  public String description() {
+    return "lower-cased words and punctuation with a vocabulary from the training texts";
+  }
+
+  private record Settings(boolean lowercase, int minFrequency, int maxSize, int maxLength) {
+    static Settings read(ConfigSection s) {
+      return new Settings(s.bool("lowercase", true), s.integer("min-frequency", 2, 1, Integer.MAX_VALUE),
+          s.integer("max-size", 50_000, 3, 10_000_000), s.integer("max-length", 128, 1, 100_000));
+    }
+  }
+
+  @Override
+  public TextEncoder fit(ConfigSection settings, List<String> trainingTexts) {
+    Settings s = Settings.read(settings);
+    settings.source().throwIfInvalid();
+    WordTokenizer tokenizer = new WordTokenizer(s.lowercase());
+    Map<String, Integer> counts = new HashMap<>();
+    for (String text : trainingTexts) {
+      for (String token : tokenizer.tokenize(text)) {
+        counts.merge(token, 1, Integer::sum);
+      }
+    }
+    return new WordEncoder(tokenizer, Vocabulary.fromCounts(counts, s.minFrequency(), s.maxSize()), s.maxLength());
+  }
+
+  @Override
+  public TextEncoder load(ConfigSection settings, Path directory) throws IOException {
+    Settings s = Settings.read(settings);
+    settings.source().throwIfInvalid();
+    return new WordEncoder(new WordTokenizer(s.lowercase()), Vocabulary.load(directory.resolve(VOCABULARY_FILE)), s.maxLength());
+  }
+
+  /** Tokenizer and vocabulary together. */
+  static final class WordEncoder implements TextEncoder {
+    private final WordTokenizer tokenizer;
+    private final Vocabulary vocabulary;
+    private final int maxLength;
+
+    WordEncoder(WordTokenizer tokenizer, Vocabulary vocabulary, int maxLength) {
+      this.tokenizer = tokenizer;
+      this.vocabulary = vocabulary;
+      this.maxLength = maxLength;
+    }
+
+    @Override
+    public int[] encode(String text) {
+      List<String> tokens = tokenizer.tokenize(text);
+      int n = Math.min(tokens.size(), maxLength);
+      int[] ids = new int[n];
+      for (int i = 0; i < n; i++) {
+        ids[i] = vocabulary.id(tokens.get(i));
+      }
+      return ids;
+    }
+
+    @Override
+    public int vocabularySize() {
+      return vocabulary.size();
+    }
+
+    @Override
+    public int paddingId() {
+      return Vocabulary.PADDING_ID;
+    }
+
+    @Override
+    public int maxLength() {
+      return maxLength;
+    }
+
+    Vocabulary vocabulary() {
+      return vocabulary;
+    }
+
+    @Override
+    public void save(Path directory) throws IOException {
+      vocabulary.save(directory.resolve(VOCABULARY_FILE));
+    }
+  }
+}
