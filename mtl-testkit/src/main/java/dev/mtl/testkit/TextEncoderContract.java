@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.mtl.core.config.ConfigSection;
 import dev.mtl.core.spi.TextEncoderProvider;
 import dev.mtl.core.text.TextEncoder;
+import dev.mtl.core.text.TextEncoderFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,14 +30,18 @@ public abstract class TextEncoderContract extends PluginContract<TextEncoderProv
     return TextEncoderProvider.class;
   }
 
-  private ConfigSection section() {
-    return ConfigSection.of("contract", Path.of("."), settings());
+  private TextEncoderFactory factory() {
+    ConfigSection section = ConfigSection.of("contract", Path.of("."), settings());
+    TextEncoderFactory factory = plugin().create(section);
+    section.reportUnknownKeys();
+    assertThat(section.source().problems()).isEmpty();
+    return factory;
   }
 
   @Test
   @DisplayName("encodes every text to ids inside the vocabulary, none longer than the maximum")
   void idsInRange() {
-    TextEncoder encoder = plugin().fit(section(), TEXTS);
+    TextEncoder encoder = factory().fit(TEXTS);
     assertThat(encoder.paddingId()).isBetween(0, encoder.vocabularySize() - 1);
     for (String text : TEXTS) {
       int[] ids = encoder.encode(text);
@@ -51,10 +56,10 @@ public abstract class TextEncoderContract extends PluginContract<TextEncoderProv
   @Test
   @DisplayName("encodes identically after save and load")
   void saveLoadRoundTrip(@TempDir Path dir) throws Exception {
-    TextEncoder encoder = plugin().fit(section(), TEXTS);
+    TextEncoder encoder = factory().fit(TEXTS);
     encoder.save(dir);
     assertThat(Files.list(dir)).isNotEmpty();
-    TextEncoder loaded = plugin().load(section(), dir);
+    TextEncoder loaded = factory().load(dir);
     assertThat(loaded.vocabularySize()).isEqualTo(encoder.vocabularySize());
     for (String text : TEXTS) {
       assertThat(loaded.encode(text)).containsExactly(encoder.encode(text));

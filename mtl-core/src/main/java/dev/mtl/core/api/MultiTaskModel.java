@@ -69,7 +69,7 @@ public final class MultiTaskModel implements AutoCloseable {
       settings.source().throwIfInvalid();
     }
     TextEncoder encoder = registry.get(TextEncoderProvider.class, manifest.tokenizer().type())
-        .load(settings(directory, "tokenizer", manifest.tokenizer().settings()), directory.resolve(MultiTaskModels.TOKENIZER_DIR));
+        .create(settings(directory, "tokenizer", manifest.tokenizer().settings())).load(directory.resolve(MultiTaskModels.TOKENIZER_DIR));
     ModelSpec spec = ModelSpec.read(settings(directory, "model", manifest.model()));
     SharingStrategy sharing = registry.get(SharingStrategyProvider.class, manifest.sharing().type())
         .create(settings(directory, "sharing", manifest.sharing().settings()));

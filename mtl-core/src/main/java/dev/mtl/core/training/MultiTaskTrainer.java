@@ -53,7 +53,7 @@ public final class MultiTaskTrainer {
     Map<String, TaskData> dev = read(run.tasks(), DataSplit.DEV);
     Map<String, TaskData> test = read(run.tasks(), DataSplit.TEST);
 
-    TextEncoder encoder = run.tokenizer().fit(config.tokenizer().settings(), distinctTrainingTexts(train));
+    TextEncoder encoder = run.tokenizer().fit(distinctTrainingTexts(train));
     List<DataSource> trainSources = DataSource.group(train, encoder);
     List<DataSource> devSources = DataSource.group(dev, encoder);
     List<DataSource> testSources = DataSource.group(test, encoder);
@@ -63,7 +63,7 @@ public final class MultiTaskTrainer {
     Files.createDirectories(output);
     Path modelDir = output.resolve("model");
     TrainingSettings settings = config.training();
-    try (Engine engine = run.engine().create(config.engine().settings());
+    try (Engine engine = run.engine();
         Network network = engine.create(graph, encoder.vocabularySize(), encoder.paddingId(), settings.optimizer(), config.seed());
         BufferedWriter log = Files.newBufferedWriter(output.resolve("training-log.jsonl"))) {
       listener.onStart(summaries(run.tasks(), train, dev, test), encoder.vocabularySize(), network.parameterCount(), engine.device());

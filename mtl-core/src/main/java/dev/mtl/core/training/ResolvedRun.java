@@ -3,6 +3,8 @@ package dev.mtl.core.training;
 import dev.mtl.core.config.ConfigSection;
 import dev.mtl.core.config.PluginChoice;
 import dev.mtl.core.config.RunConfig;
+import dev.mtl.core.engine.Engine;
+import dev.mtl.core.text.TextEncoderFactory;
 import dev.mtl.core.model.SharingStrategy;
 import dev.mtl.core.registry.PluginKind;
 import dev.mtl.core.registry.PluginRegistry;
@@ -26,7 +28,7 @@ import java.util.function.Function;
  * all collected and thrown together as one {@link dev.mtl.core.config.InvalidConfigException}.
  */
 public record ResolvedRun(RunConfig config, List<Task> tasks, SharingStrategy sharing, LossWeighting weighting,
-    TextEncoderProvider tokenizer, EngineProvider engine) {
+    TextEncoderFactory tokenizer, Engine engine) {
 
   public static ResolvedRun resolve(RunConfig config, PluginRegistry registry) {
     List<Task> tasks = new ArrayList<>();
@@ -43,8 +45,8 @@ public record ResolvedRun(RunConfig config, List<Task> tasks, SharingStrategy sh
     List<String> names = config.tasks().stream().map(RunConfig.TaskEntry::name).toList();
     SharingStrategy sharing = create(registry, SharingStrategyProvider.class, config.sharing(), p -> p.create(config.sharing().settings()));
     LossWeighting weighting = create(registry, LossWeightingProvider.class, config.weighting(), p -> p.create(config.weighting().settings(), names));
-    TextEncoderProvider tokenizer = create(registry, TextEncoderProvider.class, config.tokenizer(), p -> p);
-    EngineProvider engine = create(registry, EngineProvider.class, config.engine(), p -> p);
+    TextEncoderFactory tokenizer = create(registry, TextEncoderProvider.class, config.tokenizer(), p -> p.create(config.tokenizer().settings()));
+    Engine engine = create(registry, EngineProvider.class, config.engine(), p -> p.create(config.engine().settings()));
     config.root().reportUnknownKeys();
     config.root().source().throwIfInvalid();
     return new ResolvedRun(config, List.copyOf(tasks), sharing, weighting, tokenizer, engine);

@@ -1,5 +1,6 @@
 package dev.mtl.engine.djl;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import dev.mtl.core.engine.Engine;
 import dev.mtl.core.engine.Network;
@@ -8,18 +9,57 @@ import dev.mtl.core.model.ModelGraph;
 import java.io.IOException;
 import java.nio.file.Path;
 
-/** Runs model graphs on DJL's PyTorch engine. */
+/**
+ * Runs model graphs on DJL's PyTorch engine. PyTorch starts when the first network is built or
+ * loaded, so creating this object (e.g. to validate a config) costs nothing.
+ */
 final class DjlEngine implements Engine {
   static final String ENGINE = "PyTorch";
 
   private final String name;
-  private final ai.djl.Device device;
-  private final NDManager manager;
+  private final String deviceChoice;
+  private final int threads;
+  private Device device;
+  private NDManager manager;
 
-  DjlEngine(String name, ai.djl.Device device) {
+  /**
+   * @param deviceChoice {@code cpu}, {@code gpu} or {@code auto}
+   * @param threads PyTorch intra-op threads, 0 for PyTorch's default (one per core)
+   */
+  DjlEngine(String name, String deviceChoice, int threads) {
     this.name = name;
-    this.device = device;
-    this.manager = ai.djl.engine.Engine.getEngine(ENGINE).newBaseManager(device);
+    this.deviceChoice = deviceChoice;
+    this.threads = threads;
+  }
+
+  private synchronized NDManager manager() {
+    if (manager == null) {
+      Offline.ensure();
+      if (threads > 0) {
+        System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
+      }
+      ai.djl.engine.Engine engine = Offline.engine(ENGINE);
+      device = chooseDevice(engine);
+      manager = engine.newBaseManager(device);
+    }
+    return manager;
+  }
+
+  private Device chooseDevice(ai.djl.engine.Engine engine) {
+    if (deviceChoice.equals("cpu")) {
+      return Device.cpu();
+    }
+    boolean hasGpu = engine.getGpuCount() > 0;
+    return switch (deviceChoice) {
+      case "gpu" -> {
+        if (!hasGpu) {
+          throw new IllegalStateException("`engine.device` is 'gpu' but DJL finds no GPU; use 'cpu', or 'auto' to take a GPU only when present.");
+        }
+        yield Device.gpu();
+      }
+      case "auto" -> hasGpu ? Device.gpu() : Device.cpu();
+      default -> Device.cpu();
+    };
   }
 
   @Override
@@ -29,14 +69,15 @@ final class DjlEngine implements Engine {
 
   @Override
   public Network create(ModelGraph graph, int vocabularySize, int paddingId, OptimizerSettings optimizer, long seed) {
+    NDManager root = manager();
     // Seeds dropout; parameters are initialised from a Java generator with the same seed.
     ai.djl.engine.Engine.getEngine(ENGINE).setRandomSeed((int) seed);
-    return new DjlNetwork(manager, graph, vocabularySize, paddingId, optimizer, seed);
+    return new DjlNetwork(root, graph, vocabularySize, paddingId, optimizer, seed);
   }
 
   @Override
   public Network load(ModelGraph graph, int vocabularySize, int paddingId, Path directory) throws IOException {
-    DjlNetwork network = new DjlNetwork(manager, graph, vocabularySize, paddingId, null, 0);
+    DjlNetwork network = new DjlNetwork(manager(), graph, vocabularySize, paddingId, null, 0);
     try {
       network.load(directory);
       return network;
@@ -48,11 +89,15 @@ final class DjlEngine implements Engine {
 
   @Override
   public String device() {
+    manager();
     return device.toString();
   }
 
   @Override
-  public void close() {
-    manager.close();
+  public synchronized void close() {
+    if (manager != null) {
+      manager.close();
+      manager = null;
+    }
   }
 }

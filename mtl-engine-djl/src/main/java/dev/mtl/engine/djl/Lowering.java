@@ -125,7 +125,7 @@ final class Lowering {
       Map<String, NDArray> w = parameters.arrays();
       String p = layer.id() + ".";
       if (layer instanceof Layer.Embedding e) {
-        NDArray x = Embedding.embedding(tokens, w.get(p + "weight"), null).singletonOrThrow();
+        NDArray x = Embedding.embedding(tokens, w.get(p + "weight"), ai.djl.ndarray.types.SparseFormat.DENSE).singletonOrThrow();
         x = Dropout.dropout(x, (float) e.dropout(), training).singletonOrThrow();
         return x.mul(mask);
       }

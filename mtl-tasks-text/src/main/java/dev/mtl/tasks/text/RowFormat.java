@@ -35,10 +35,8 @@ final class RowFormat {
   private final String labelColumn;
   private final boolean header;
   private final String labelSeparator;
-  private final boolean multiLabel;
 
-  RowFormat(ConfigSection settings, boolean multiLabel) {
-    this.multiLabel = multiLabel;
+  RowFormat(ConfigSection settings) {
     this.format = settings.oneOf("format", "label-text", FORMATS);
     boolean tabular = format.equals("tsv") || format.equals("csv");
     boolean json = format.equals("jsonl");
@@ -192,9 +190,7 @@ final class RowFormat {
     if (trimmed.isEmpty()) {
       return List.of();
     }
-    if (!multiLabel) {
-      return List.of(trimmed);
-    }
+    // Split single-label cells too, so a row with several labels gets a clear message rather than an unknown label.
     List<String> out = new ArrayList<>();
     for (String part : trimmed.split(java.util.regex.Pattern.quote(labelSeparator), -1)) {
       out.add(part.trim());

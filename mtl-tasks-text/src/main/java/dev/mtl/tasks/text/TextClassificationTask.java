@@ -47,7 +47,7 @@ public final class TextClassificationTask implements Task {
     this.labelsAreIndices = settings.oneOf("label-encoding", "name", Set.of("name", "index")).equals("index");
     this.threshold = settings.number("threshold", 0.5, 0, 1);
     this.skipBadRows = settings.oneOf("bad-rows", "fail", Set.of("fail", "skip")).equals("skip");
-    this.format = new RowFormat(settings, multiLabel);
+    this.format = new RowFormat(settings);
     for (DataSplit split : DataSplit.values()) {
       settings.path(split.configName(), true).ifPresent(p -> files.put(split, p));
     }
@@ -213,6 +213,7 @@ public final class TextClassificationTask implements Task {
 
   @Override
   public TaskPrediction decode(float[] scores) {
+    List<String> labels = labels();
     Map<String, Double> byName = new LinkedHashMap<>();
     for (int i = 0; i < scores.length; i++) {
       byName.put(labels.get(i), (double) scores[i]);
@@ -232,7 +233,7 @@ public final class TextClassificationTask implements Task {
 
   @Override
   public TaskMetrics evaluate(float[][] scores, float[][] targets) {
-    int classes = labels.size();
+    int classes = labels().size();
     if (multiLabel) {
       boolean[][] predicted = new boolean[scores.length][classes];
       boolean[][] gold = new boolean[scores.length][classes];

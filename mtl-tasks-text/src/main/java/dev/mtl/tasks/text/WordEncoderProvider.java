@@ -4,6 +4,7 @@ import com.google.auto.service.AutoService;
 import dev.mtl.core.config.ConfigSection;
 import dev.mtl.core.spi.TextEncoderProvider;
 import dev.mtl.core.text.TextEncoder;
+import dev.mtl.core.text.TextEncoderFactory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -37,24 +38,26 @@ public final class WordEncoderProvider implements TextEncoderProvider {
   }
 
   @Override
-  public TextEncoder fit(ConfigSection settings, List<String> trainingTexts) {
+  public TextEncoderFactory create(ConfigSection settings) {
     Settings s = Settings.read(settings);
-    settings.source().throwIfInvalid();
-    WordTokenizer tokenizer = new WordTokenizer(s.lowercase());
-    Map<String, Integer> counts = new HashMap<>();
-    for (String text : trainingTexts) {
-      for (String token : tokenizer.tokenize(text)) {
-        counts.merge(token, 1, Integer::sum);
+    return new TextEncoderFactory() {
+      @Override
+      public TextEncoder fit(List<String> trainingTexts) {
+        WordTokenizer tokenizer = new WordTokenizer(s.lowercase());
+        Map<String, Integer> counts = new HashMap<>();
+        for (String text : trainingTexts) {
+          for (String token : tokenizer.tokenize(text)) {
+            counts.merge(token, 1, Integer::sum);
+          }
+        }
+        return new WordEncoder(tokenizer, Vocabulary.fromCounts(counts, s.minFrequency(), s.maxSize()), s.maxLength());
       }
-    }
-    return new WordEncoder(tokenizer, Vocabulary.fromCounts(counts, s.minFrequency(), s.maxSize()), s.maxLength());
-  }
 
-  @Override
-  public TextEncoder load(ConfigSection settings, Path directory) throws IOException {
-    Settings s = Settings.read(settings);
-    settings.source().throwIfInvalid();
-    return new WordEncoder(new WordTokenizer(s.lowercase()), Vocabulary.load(directory.resolve(VOCABULARY_FILE)), s.maxLength());
+      @Override
+      public TextEncoder load(Path directory) throws IOException {
+        return new WordEncoder(new WordTokenizer(s.lowercase()), Vocabulary.load(directory.resolve(VOCABULARY_FILE)), s.maxLength());
+      }
+    };
   }
 
   /** Tokenizer and vocabulary together. */

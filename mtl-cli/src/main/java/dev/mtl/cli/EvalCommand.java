@@ -1,0 +1,72 @@
+package dev.mtl.cli;
+
+import dev.mtl.core.api.MultiTaskModel;
+import dev.mtl.core.config.ConfigSection;
+import dev.mtl.core.config.YamlConfigReader;
+import dev.mtl.core.task.DataSplit;
+import dev.mtl.core.task.TaskData;
+import dev.mtl.core.task.TaskMetrics;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code mtl eval <model> <config-or-data>}. */
+@Command(name = "eval", description = {
+    "Evaluate a trained model.",
+    "With a run config: every task of the model that the config lists, on its --split file.",
+    "With a data file: the one task named by --task, reading the file in that task's format."})
+final class EvalCommand implements Callable<Integer> {
+  @Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "MODEL", description = "the model directory (a run's model/ folder)")
+  Path model;
+
+  @Parameters(index = "1", paramLabel = "CONFIG_OR_DATA", description = "a run config (.yaml/.yml) or a data file")
+  Path input;
+
+  @Option(names = "--split", defaultValue = "test", description = "with a config: dev or test (default: ${DEFAULT-VALUE})")
+  String split;
+
+  @Option(names = "--task", description = "with a data file: the task whose labels it holds")
+  String task;
+
+  @Override
+  public Integer call() throws Exception {
+    try (MultiTaskModel m = MultiTaskModel.load(model)) {
+      Map<String, TaskData> data = new LinkedHashMap<>();
+      String name = input.getFileName().toString();
+      if (name.endsWith(".yaml") || name.endsWith(".yml")) {
+        DataSplit which = DataSplit.valueOf(split.toUpperCase(java.util.Locale.ROOT));
+        ConfigSection root = YamlConfigReader.read(input);
+        for (ConfigSection t : root.sections("tasks")) {
+          String taskName = t.string("name", "");
+          Optional<Path> file = t.path(which.configName(), true);
+          if (m.tasks().contains(taskName) && file.isPresent()) {
+            data.put(taskName, m.task(taskName).read(file.get()));
+          }
+        }
+        root.source().throwIfInvalid();
+        if (data.isEmpty()) {
+          throw new picocli.CommandLine.ParameterException(spec.commandLine(), input + " lists no " + split
+              + " file for any of the model's tasks " + m.tasks());
+        }
+      } else {
+        if (task == null) {
+          throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+              "--task is required with a data file; the model's tasks are " + m.tasks());
+        }
+        data.put(task, m.task(task).read(input));
+      }
+      Map<String, TaskMetrics> metrics = m.evaluate(data);
+      Tables.printMetrics(spec.commandLine().getOut(), "evaluation", metrics);
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,66 @@
+package dev.mtl.cli;
+
+import dev.mtl.core.config.InvalidConfigException;
+import dev.mtl.core.data.DataException;
+import dev.mtl.core.registry.PluginException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code mtl} command. Exit codes: 0 success, 1 failure while running (bad data, engine
+ * error), 2 bad usage or an invalid config.
+ */
+@Command(name = "mtl", mixinStandardHelpOptions = true, versionProvider = MtlCli.Version.class,
+    description = "Multi-task learning for the JVM: train, evaluate and run models that learn several tasks at once.",
+    subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, PluginsCommand.class, CommandLine.HelpCommand.class})
+public final class MtlCli implements Runnable {
+  static final int FAILURE = 1;
+  static final int USAGE = 2;
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: train, eval, predict or plugins");
+  }
+
+  public static void main(String[] args) {
+    System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /** Runs the command line with the given streams and returns the exit code (for tests and embedding). */
+  public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine cli = new CommandLine(new MtlCli());
+    cli.setOut(out);
+    cli.setErr(err);
+    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      if (e instanceof InvalidConfigException || e instanceof PluginException) {
+        err.println("mtl: " + e.getMessage());
+        return USAGE;
+      }
+      if (e instanceof DataException) {
+        err.println("mtl: " + e.getMessage());
+        return FAILURE;
+      }
+      err.println("mtl: " + e);
+      if (System.getenv("MTL_DEBUG") != null) {
+        e.printStackTrace(err);
+      } else {
+        err.println("(set MTL_DEBUG=1 for the stack trace)");
+      }
+      return FAILURE;
+    });
+    return cli.execute(args);
+  }
+
+  /** The version from the jar manifest. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = MtlCli.class.getPackage().getImplementationVersion();
+      return new String[] {"mtl " + (v == null ? "(development build)" : v)};
+    }
+  }
+}

@@ -1,0 +1,46 @@
+package dev.mtl.cli;
+
+import dev.mtl.core.task.TaskMetrics;
+import dev.mtl.core.training.Evaluator;
+import dev.mtl.core.training.TrainingReport;
+import java.io.PrintWriter;
+import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/** Plain-text result tables for the terminal. */
+final class Tables {
+  private Tables() {}
+
+  static void printReport(PrintWriter out, TrainingReport report) {
+    printMetrics(out, "dev", report.dev());
+    printMetrics(out, "test", report.test());
+    out.println("model saved to " + report.modelDirectory());
+    out.flush();
+  }
+
+  /** One row per task, one column per metric; the primary metric is marked with '*'. */
+  static void printMetrics(PrintWriter out, String title, Map<String, TaskMetrics> metrics) {
+    if (metrics.isEmpty()) {
+      return;
+    }
+    Set<String> columns = new LinkedHashSet<>();
+    metrics.values().forEach(m -> columns.addAll(m.values().keySet()));
+    int taskWidth = Math.max(6, metrics.keySet().stream().mapToInt(String::length).max().orElse(4));
+    StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "%-" + taskWidth + "s %8s", title, "examples"));
+    columns.forEach(c -> header.append(String.format(Locale.ROOT, " %16s", c)));
+    out.println(header);
+    metrics.forEach((task, m) -> {
+      StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%-" + taskWidth + "s %8d", task, m.examples()));
+      for (String c : columns) {
+        Double v = m.values().get(c);
+        String cell = v == null ? "-" : String.format(Locale.ROOT, "%.4f", v) + (c.equals(m.primary()) ? "*" : " ");
+        row.append(String.format(Locale.ROOT, " %16s", cell));
+      }
+      out.println(row);
+    });
+    out.println(String.format(Locale.ROOT, "%-" + taskWidth + "s mean of primary metrics (*): %.4f", "", Evaluator.meanPrimary(metrics)));
+    out.flush();
+  }
+}

@@ -1,0 +1,56 @@
+package dev.mtl.core.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AtomicFilesTest {
+  @TempDir Path dir;
+
+  @Test
+  @DisplayName("replaces a directory whole and leaves no temporary files")
+  void replacesDirectory() throws Exception {
+    Path target = dir.resolve("model");
+    AtomicFiles.writeDirectory(target, d -> Files.writeString(d.resolve("a.txt"), "one"));
+    AtomicFiles.writeDirectory(target, d -> Files.writeString(d.resolve("b.txt"), "two"));
+    assertThat(target.resolve("a.txt")).doesNotExist();
+    assertThat(target.resolve("b.txt")).hasContent("two");
+    try (Stream<Path> files = Files.list(dir)) {
+      assertThat(files).containsExactly(target);
+    }
+  }
+
+  @Test
+  @DisplayName("a writer that fails midway leaves the previous directory intact")
+  void failureKeepsOld() throws Exception {
+    Path target = dir.resolve("model");
+    AtomicFiles.writeDirectory(target, d -> Files.writeString(d.resolve("a.txt"), "good"));
+    assertThatThrownBy(() -> AtomicFiles.writeDirectory(target, d -> {
+      Files.writeString(d.resolve("a.txt"), "half");
+      throw new IOException("disk full");
+    })).hasMessage("disk full");
+    assertThat(target.resolve("a.txt")).hasContent("good");
+    try (Stream<Path> files = Files.list(dir)) {
+      assertThat(files).containsExactly(target);
+    }
+  }
+
+  @Test
+  @DisplayName("writes a file atomically")
+  void writesFile() throws Exception {
+    Path file = dir.resolve("sub/metrics.json");
+    AtomicFiles.writeString(file, "{}");
+    AtomicFiles.writeString(file, "{\"a\":1}");
+    assertThat(file).hasContent("{\"a\":1}");
+    try (Stream<Path> files = Files.list(file.getParent())) {
+      assertThat(files).containsExactly(file);
+    }
+  }
+}

@@ -1,0 +1,27 @@
+package dev.mtl.tasks.text;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+class WordTokenizerTest {
+  @Test
+  @DisplayName("splits words, inner apostrophes, numbers and punctuation; U+0085 separates; lower-cases")
+  void tokenizes() {
+    assertThat(new WordTokenizer(true).tokenize("It's 3.5 stars\u0085wo n't SEE it... (Really!)"))
+        .containsExactly("it's", "3.5", "stars", "wo", "n't", "see", "it", ".", ".", ".", "(", "really", "!", ")");
+    assertThat(new WordTokenizer(false).tokenize("Café Über")).containsExactly("Café", "Über");
+  }
+
+  @Test
+  @DisplayName("the vocabulary orders by frequency then alphabetically, with padding and unknown first")
+  void vocabulary() {
+    Vocabulary v = Vocabulary.fromCounts(Map.of("b", 3, "a", 3, "c", 5, "rare", 1), 2, 100);
+    assertThat(List.of(v.token(0), v.token(1), v.token(2), v.token(3), v.token(4))).containsExactly("<pad>", "<unk>", "c", "a", "b");
+    assertThat(v.id("rare")).isEqualTo(Vocabulary.UNKNOWN_ID);
+    assertThat(Vocabulary.fromCounts(Map.of("b", 3, "a", 3, "c", 5), 1, 3).size()).isEqualTo(3);
+  }
+}
