@@ -62,7 +62,20 @@ public final class ConfigSource {
   /** Throws {@link InvalidConfigException} listing every problem recorded, if there is any. */
   public void throwIfInvalid() {
     if (!problems.isEmpty()) {
-      throw new InvalidConfigException(name, problems);
+      List<ConfigProblem> inFileOrder = new ArrayList<>(problems);
+      inFileOrder.sort(java.util.Comparator.comparingInt(ConfigSource::lineOf));
+      throw new InvalidConfigException(name, inFileOrder);
+    }
+  }
+
+  /** The line a problem points at, or 0 when it has none (sorted first). */
+  private static int lineOf(ConfigProblem problem) {
+    String location = problem.location();
+    int colon = location.lastIndexOf(':');
+    try {
+      return colon < 0 ? 0 : Integer.parseInt(location.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      return 0;
     }
   }
 }

@@ -1,0 +1,81 @@
+package dev.mtl.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CliErrorsTest {
+  @TempDir Path dir;
+
+  @Test
+  @DisplayName("an invalid config exits 2 listing every problem with file:line, before any training")
+  void invalidConfig() throws Exception {
+    Path config = Files.writeString(dir.resolve("bad.yaml"), """
+        tasks:
+          - name: a
+            type: text-clasification
+            train: x.tsv
+          - name: b
+            type: text-classification
+            format: tvs
+            train: missing.txt
+        sharing: hrad
+        model: {encoder: transformer}
+        """);
+    EndToEndTest.Result r = EndToEndTest.run("train", config.toString());
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("Invalid config " + config + ": 5 problems",
+        "`tasks[0].type` was 'text-clasification' but it must name a known task type; available: [text-classification] (" + config + ":3)",
+        "`tasks[1].format` was 'tvs' but it must be one of [csv, jsonl, label-text, tsv] (" + config + ":7)",
+        "`tasks[1].train` was 'missing.txt' but it must name an existing file",
+        "`model.encoder` was 'transformer' but it must be one of [bilstm, cnn, mean] (" + config + ":10)",
+        "`sharing.type` was 'hrad' but it must name a known sharing strategy; available: [hard]");
+  }
+
+  @Test
+  @DisplayName("bad data exits 1 naming file, line and the fix")
+  void badData() throws Exception {
+    Path data = Files.writeString(dir.resolve("train.txt"), "1 good text\n7 unknown label here\n");
+    Path config = Files.writeString(dir.resolve("run.yaml"), """
+        tasks:
+          - {name: a, type: text-classification, labels: [x, y], label-encoding: index, train: train.txt}
+        """);
+    EndToEndTest.Result r = EndToEndTest.run("train", config.toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains(data + ":2: has the unknown label '7'; known labels: indices 0..1", "bad-rows: skip");
+  }
+
+  @Test
+  @DisplayName("usage errors exit 2; --help and plugins exit 0")
+  void usage() {
+    assertThat(EndToEndTest.run().code()).isEqualTo(2);
+    assertThat(EndToEndTest.run("train").code()).isEqualTo(2);
+    EndToEndTest.Result help = EndToEndTest.run("--help");
+    assertThat(help.code()).isZero();
+    assertThat(help.out()).contains("train", "eval", "predict", "plugins");
+    assertThat(EndToEndTest.run("predict", dir.resolve("none").toString(), "x").err()).contains("is not an mtl model directory");
+  }
+
+  @Test
+  @DisplayName("mtl plugins lists every built-in plugin as <kind> <name> <class> <jar>")
+  void plugins() {
+    EndToEndTest.Result r = EndToEndTest.run("plugins");
+    assertThat(r.code()).isZero();
+    assertThat(r.out().lines()).contains(
+        "task text-classification dev.mtl.tasks.text.TextClassificationProvider " + location("mtl-tasks-text"),
+        "sharing hard dev.mtl.sharing.HardSharing " + location("mtl-sharing"))
+        .anySatisfy(l -> assertThat(l).startsWith("weighting equal dev.mtl.weighting.EqualWeighting "))
+        .anySatisfy(l -> assertThat(l).startsWith("weighting fixed dev.mtl.weighting.FixedWeighting "))
+        .anySatisfy(l -> assertThat(l).startsWith("tokenizer words dev.mtl.tasks.text.WordEncoderProvider "))
+        .anySatisfy(l -> assertThat(l).startsWith("engine djl-pytorch dev.mtl.engine.djl.DjlEngineProvider "));
+  }
+
+  private static String location(String module) {
+    return dev.mtl.core.registry.PluginRegistry.load().describe().stream()
+        .filter(p -> p.location().contains(module)).findFirst().orElseThrow().location();
+  }
+}

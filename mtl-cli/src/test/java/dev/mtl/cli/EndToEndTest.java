@@ -1,0 +1,156 @@
+package dev.mtl.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mtl.core.api.MultiTaskModel;
+import dev.mtl.core.task.TaskData;
+import dev.mtl.core.task.TaskMetrics;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Trains through the CLI on small real samples (two GoEmotions label sets over the same texts plus
+ * SST-2 as a separate dataset), then reloads the model and checks it reproduces the run's own
+ * numbers exactly.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class EndToEndTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir static Path dir;
+  private Path config;
+  private int trainExit;
+  private String trainOut;
+  private String trainErr;
+
+  static Path shared(String relative) {
+    return Path.of(System.getProperty("mtl.shared.data", "../../shared/data")).resolve(relative).normalize();
+  }
+
+  private Path sample(String relative, int lines) throws Exception {
+    Path target = dir.resolve("data").resolve(relative);
+    Files.createDirectories(target.getParent());
+    byte[] all = Files.readAllBytes(shared(relative));
+    int end = 0;
+    for (int seen = 0; end < all.length && seen < lines; end++) {
+      if (all[end] == '\n') {
+        seen++;
+      }
+    }
+    return Files.write(target, java.util.Arrays.copyOf(all, end));
+  }
+
+  static Result run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = MtlCli.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  record Result(int code, String out, String err) {}
+
+  @BeforeAll
+  void train() throws Exception {
+    StringBuilder yaml = new StringBuilder("name: e2e\nseed: 3\noutput: run\ntasks:\n");
+    for (String group : List.of("group", "ekman")) {
+      yaml.append("  - name: ").append(group).append("\n    type: text-classification\n    format: tsv\n    multi-label: true\n")
+          .append("    label-encoding: index\n    labels: ").append(shared("goemotions/" + group + "/labels.txt")).append('\n')
+          .append("    train: ").append(sample("goemotions/" + group + "/train.tsv", 600)).append('\n')
+          .append("    dev: ").append(sample("goemotions/" + group + "/dev.tsv", 150)).append('\n')
+          .append("    test: ").append(sample("goemotions/" + group + "/test.tsv", 150)).append('\n');
+    }
+    yaml.append("  - name: sst2\n    type: text-classification\n    labels: [negative, positive]\n    label-encoding: index\n")
+        .append("    train: ").append(sample("sentence-classic/stsa.binary.train", 400)).append('\n')
+        .append("    test: ").append(sample("sentence-classic/stsa.binary.test", 150)).append('\n');
+    yaml.append("""
+        tokenizer: {type: words, min-frequency: 1}
+        model: {embedding-size: 32, encoder: cnn, hidden-size: 16, dropout: 0.1}
+        training: {epochs: 4, batch-size: 16, learning-rate: 0.005}
+        """);
+    config = Files.writeString(dir.resolve("run.yaml"), yaml.toString());
+    Result r = run("train", config.toString());
+    trainExit = r.code();
+    trainOut = r.out();
+    trainErr = r.err();
+  }
+
+  @Test
+  @DisplayName("trains, reports per-task dev and test metrics, and the training loss falls")
+  void trainsAndReports() throws Exception {
+    assertThat(trainExit).as(trainErr).isZero();
+    assertThat(trainErr).contains("group", "ekman", "sst2", "epoch 4 done");
+    assertThat(trainOut).contains("dev", "test", "macro_f1", "model saved to");
+    JsonNode report = JSON.readTree(dir.resolve("run/metrics.json").toFile());
+    JsonNode epochs = report.get("epochs");
+    for (String task : List.of("group", "ekman", "sst2")) {
+      double first = epochs.get(0).get("meanLoss").get(task).asDouble();
+      double last = epochs.get(epochs.size() - 1).get("meanLoss").get(task).asDouble();
+      assertThat(last).as(task).isLessThan(0.8 * first);
+    }
+    assertThat(report.get("test").fieldNames()).toIterable().containsExactly("group", "ekman", "sst2");
+    assertThat(Files.readAllLines(dir.resolve("run/training-log.jsonl"))).anySatisfy(l -> assertThat(l).contains("\"event\":\"evaluation\""));
+  }
+
+  @Test
+  @DisplayName("the reloaded model reproduces the run's test metrics exactly and predicts deterministically")
+  void reloadsIdentically() throws Exception {
+    assertThat(trainExit).as(trainErr).isZero();
+    JsonNode report = JSON.readTree(dir.resolve("run/metrics.json").toFile());
+    try (MultiTaskModel model = MultiTaskModel.load(dir.resolve("run/model"))) {
+      assertThat(model.tasks()).containsExactly("group", "ekman", "sst2");
+      Map<String, TaskData> test = new LinkedHashMap<>();
+      test.put("group", model.task("group").read(dir.resolve("data/goemotions/group/test.tsv")));
+      test.put("ekman", model.task("ekman").read(dir.resolve("data/goemotions/ekman/test.tsv")));
+      test.put("sst2", model.task("sst2").read(dir.resolve("data/sentence-classic/stsa.binary.test")));
+      Map<String, TaskMetrics> metrics = model.evaluate(test);
+      metrics.forEach((task, m) -> m.values().forEach((name, value) ->
+          assertThat(value).as(task + " " + name).isEqualTo(report.get("test").get(task).get("values").get(name).asDouble())));
+      List<String> texts = new ArrayList<>(test.get("sst2").texts().subList(0, 20));
+      assertThat(model.predict(texts)).isEqualTo(model.predict(texts));
+    }
+  }
+
+  @Test
+  @DisplayName("mtl predict prints one JSON line per text with every task's labels and scores")
+  void predictCli() throws Exception {
+    assertThat(trainExit).as(trainErr).isZero();
+    Result r = run("predict", dir.resolve("run/model").toString(), "what a wonderful film", "I am so angry right now");
+    assertThat(r.code()).as(r.err()).isZero();
+    List<String> lines = r.out().lines().toList();
+    assertThat(lines).hasSize(2);
+    JsonNode first = JSON.readTree(lines.get(0));
+    assertThat(first.get("text").asText()).isEqualTo("what a wonderful film");
+    assertThat(first.get("sst2").get("labels")).hasSize(1);
+    assertThat(first.get("sst2").get("scores").fieldNames()).toIterable().containsExactly("negative", "positive");
+    assertThat(first.get("ekman").get("scores")).hasSize(7);
+  }
+
+  @Test
+  @DisplayName("mtl eval on a config and on a data file gives the run's own test numbers")
+  void evalCli() throws Exception {
+    assertThat(trainExit).as(trainErr).isZero();
+    Result onConfig = run("eval", dir.resolve("run/model").toString(), config.toString());
+    assertThat(onConfig.code()).as(onConfig.err()).isZero();
+    assertThat(onConfig.out()).contains("group", "ekman", "sst2");
+    Result onFile = run("eval", dir.resolve("run/model").toString(), dir.resolve("data/sentence-classic/stsa.binary.test").toString(), "--task", "sst2");
+    assertThat(onFile.code()).as(onFile.err()).isZero();
+    double accuracy = JSON.readTree(dir.resolve("run/metrics.json").toFile()).get("test").get("sst2").get("values").get("accuracy").asDouble();
+    assertThat(onFile.out()).contains(String.format(java.util.Locale.ROOT, "%.4f", accuracy));
+    Result noTask = run("eval", dir.resolve("run/model").toString(), dir.resolve("data/sentence-classic/stsa.binary.test").toString());
+    assertThat(noTask.code()).isEqualTo(2);
+    assertThat(noTask.err()).contains("--task is required", "[group, ekman, sst2]");
+  }
+}

@@ -1,0 +1,67 @@
+package dev.mtl.weighting;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mtl.core.config.ConfigSection;
+import dev.mtl.core.spi.LossWeightingProvider;
+import dev.mtl.core.weighting.LossWeighting;
+import dev.mtl.core.weighting.WeightingInput;
+import dev.mtl.testkit.LossWeightingContract;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+class WeightingTest {
+  private static final List<String> TASKS = List.of("a", "b", "c");
+
+  private static double[] weights(LossWeighting w) {
+    return w.weights(new WeightingInput(0, 0, TASKS, new double[] {1, 2, 3}, Optional.empty()));
+  }
+
+  @Nested
+  class Equal extends LossWeightingContract {
+    @Override
+    protected LossWeightingProvider plugin() {
+      return new EqualWeighting();
+    }
+
+    @Test
+    @DisplayName("gives every task weight 1")
+    void allOnes() {
+      assertThat(weights(create())).containsExactly(1, 1, 1);
+    }
+  }
+
+  @Nested
+  class Fixed extends LossWeightingContract {
+    @Override
+    protected LossWeightingProvider plugin() {
+      return new FixedWeighting();
+    }
+
+    @Override
+    protected Map<String, Object> settings() {
+      return Map.of("weights", Map.of("a", 0.5, "c", 2.0), "default", 0.25);
+    }
+
+    @Test
+    @DisplayName("gives listed tasks their λ and the others the default")
+    void listedAndDefault() {
+      assertThat(weights(create())).containsExactly(0.5, 0.25, 2.0);
+    }
+
+    @Test
+    @DisplayName("rejects a weight for a task the run does not have, and a negative weight")
+    void rejectsUnknownTaskAndNegative() {
+      ConfigSection section = ConfigSection.of("run.yaml", Path.of("."), Map.of("weights", Map.of("x", 1.0, "a", -1.0)));
+      new FixedWeighting().create(section, TASKS);
+      assertThat(section.source().problems()).extracting(p -> p.message())
+          .anySatisfy(m -> assertThat(m).startsWith("`weights.x` was '1.0' but it must name a task of this run; tasks: [a, b, c]"))
+          .anySatisfy(m -> assertThat(m).startsWith("`weights.a` was '-1.0' but it must not be negative"));
+    }
+  }
+}
