@@ -1,0 +1,2 @@
+/** The mtl command line. */
+package dev.mtl.cli;

@@ -1,0 +1,2 @@
+/** Guice bindings for applications composing mtl. */
+package dev.mtl.core.inject;

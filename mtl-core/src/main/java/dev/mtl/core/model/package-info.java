@@ -1,0 +1,2 @@
+/** Engine-neutral network descriptions that sharing strategies build and engines lower. */
+package dev.mtl.core.model;

@@ -1,0 +1,2 @@
+/** Contract tests that plugin authors extend. */
+package dev.mtl.testkit;
