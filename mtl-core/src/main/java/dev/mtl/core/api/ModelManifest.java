@@ -23,10 +23,11 @@ import java.util.Map;
  * @param sharing sharing plugin and settings
  * @param tasks each task's name, type and resolved settings
  * @param run the whole run config as given, for repeating the run
+ * @param versions the version of each plugin class that trained the model, by {@code kind/name}
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ModelManifest(int format, String name, Plugin engine, Plugin tokenizer, Map<String, Object> model,
-    Plugin sharing, List<TaskEntry> tasks, Map<String, Object> run) {
+    Plugin sharing, List<TaskEntry> tasks, Map<String, Object> run, Map<String, String> versions) {
 
   public static final String FILE_NAME = "mtl-model.json";
   public static final int FORMAT = 1;

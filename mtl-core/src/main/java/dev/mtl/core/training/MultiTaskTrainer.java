@@ -154,7 +154,7 @@ public final class MultiTaskTrainer {
     ModelManifest manifest = new ModelManifest(ModelManifest.FORMAT, config.name(),
         plugin(config.engine()), plugin(config.tokenizer()), config.root().section("model").values(), plugin(config.sharing()),
         run.tasks().stream().map(t -> new ModelManifest.TaskEntry(t.name(), t.type(), t.resolvedSettings())).toList(),
-        config.root().values());
+        config.root().values(), versions(run));
     AtomicFiles.writeDirectory(modelDir, dir -> {
       manifest.write(dir);
       Files.writeString(dir.resolve("config.yaml"), new YAMLMapper().writeValueAsString(config.root().values()));
@@ -163,6 +163,23 @@ public final class MultiTaskTrainer {
       Path parameterDir = Files.createDirectories(dir.resolve(MultiTaskModels.PARAMETERS_DIR));
       network.save(parameterDir);
     });
+  }
+
+  /** Implementation-Version of each plugin's jar ("unknown" when run from class folders). */
+  private static Map<String, String> versions(ResolvedRun run) {
+    Map<String, String> out = new java.util.TreeMap<>();
+    run.tasks().forEach(t -> out.put("task/" + t.type(), version(t)));
+    out.put("sharing/" + run.config().sharing().type(), version(run.sharing()));
+    out.put("weighting/" + run.config().weighting().type(), version(run.weighting()));
+    out.put("tokenizer/" + run.config().tokenizer().type(), version(run.tokenizer()));
+    out.put("engine/" + run.config().engine().type(), version(run.engine()));
+    out.put("mtl-core", version(run));
+    return out;
+  }
+
+  private static String version(Object plugin) {
+    String v = plugin.getClass().getPackage() == null ? null : plugin.getClass().getPackage().getImplementationVersion();
+    return v == null ? "unknown" : v;
   }
 
   private static ModelManifest.Plugin plugin(PluginChoice choice) {
