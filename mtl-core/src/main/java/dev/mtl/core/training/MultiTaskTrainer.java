@@ -106,7 +106,8 @@ public final class MultiTaskTrainer {
       }
 
       save(modelDir, run, encoder, network);
-      Map<String, TaskMetrics> devMetrics = Evaluator.evaluate(network, run.tasks(), devSources);
+      // The model is the one after the last epoch, whose dev metrics were just computed.
+      Map<String, TaskMetrics> devMetrics = epochs.get(epochs.size() - 1).dev();
       Map<String, TaskMetrics> testMetrics = Evaluator.evaluate(network, run.tasks(), testSources);
       TrainingReport report = new TrainingReport(config.name(), modelDir, epochs, devMetrics, testMetrics,
           network.parameterCount(), peakHeapBytes());

@@ -72,19 +72,12 @@ final class DjlEngine implements Engine {
     NDManager root = manager();
     // Seeds dropout; parameters are initialised from a Java generator with the same seed.
     ai.djl.engine.Engine.getEngine(ENGINE).setRandomSeed((int) seed);
-    return new DjlNetwork(root, graph, vocabularySize, paddingId, optimizer, seed);
+    return DjlNetwork.create(root, graph, vocabularySize, paddingId, optimizer, seed);
   }
 
   @Override
   public Network load(ModelGraph graph, int vocabularySize, int paddingId, Path directory) throws IOException {
-    DjlNetwork network = new DjlNetwork(manager(), graph, vocabularySize, paddingId, null, 0);
-    try {
-      network.load(directory);
-      return network;
-    } catch (IOException | RuntimeException e) {
-      network.close();
-      throw e;
-    }
+    return DjlNetwork.load(manager(), graph, vocabularySize, paddingId, directory);
   }
 
   @Override

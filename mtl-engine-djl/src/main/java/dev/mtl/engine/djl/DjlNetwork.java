@@ -35,12 +35,35 @@ final class DjlNetwork implements Network {
   private final int paddingId;
   private final Optimizer optimizer;
 
-  DjlNetwork(NDManager parent, ModelGraph graph, int vocabularySize, int paddingId, OptimizerSettings optimizer, long seed) {
-    this.manager = parent.newSubManager();
-    this.parameters = new ParameterSet(manager, seed);
+  /** A network to train, with parameters from a seeded generator. */
+  static DjlNetwork create(NDManager parent, ModelGraph graph, int vocabularySize, int paddingId, OptimizerSettings optimizer, long seed) {
+    NDManager manager = parent.newSubManager();
+    return new DjlNetwork(manager, new ParameterSet(manager, seed), graph, vocabularySize, paddingId, optimizer(optimizer));
+  }
+
+  /** A network for prediction, with parameters read from {@code directory}. */
+  static DjlNetwork load(NDManager parent, ModelGraph graph, int vocabularySize, int paddingId, Path directory) throws IOException {
+    NDManager manager = parent.newSubManager();
+    try {
+      ParameterSet parameters = new ParameterSet(manager, directory);
+      DjlNetwork network = new DjlNetwork(manager, parameters, graph, vocabularySize, paddingId, null);
+      parameters.checkAllLoaded();
+      return network;
+    } catch (java.io.UncheckedIOException e) {
+      manager.close();
+      throw e.getCause();
+    } catch (IOException | RuntimeException e) {
+      manager.close();
+      throw e;
+    }
+  }
+
+  private DjlNetwork(NDManager manager, ParameterSet parameters, ModelGraph graph, int vocabularySize, int paddingId, Optimizer optimizer) {
+    this.manager = manager;
+    this.parameters = parameters;
     this.lowering = new Lowering(graph, parameters, vocabularySize, paddingId);
     this.paddingId = paddingId;
-    this.optimizer = optimizer == null ? null : optimizer(optimizer);
+    this.optimizer = optimizer;
   }
 
   private static Optimizer optimizer(OptimizerSettings settings) {
@@ -50,10 +73,6 @@ final class DjlNetwork implements Network {
       case "sgd" -> Optimizer.sgd().setLearningRateTracker(rate).build();
       default -> throw new IllegalArgumentException("unknown optimizer '" + settings.kind() + "'; known: " + OptimizerSettings.KINDS);
     };
-  }
-
-  void load(Path directory) throws IOException {
-    parameters.load(directory);
   }
 
   @Override

@@ -34,7 +34,7 @@ final class Lowering {
     this.graph = graph;
     this.parameters = parameters;
     for (Layer layer : graph.layers()) {
-      createParameters(layer, vocabularySize);
+      createParameters(layer, vocabularySize, paddingId);
     }
     for (Head head : graph.heads()) {
       int in = graph.outputSize(head.input());
@@ -42,24 +42,17 @@ final class Lowering {
       parameters.xavier(headPrefix(head) + "weight", in, out, out, in);
       parameters.zeros(headPrefix(head) + "bias", out);
     }
-    if (paddingId >= 0) {
-      // The padding row is never trained (its positions are masked), keep it zero for clarity.
-      for (Layer layer : graph.layers()) {
-        if (layer instanceof Layer.Embedding) {
-          parameters.arrays().get(layer.id() + ".weight").set(new ai.djl.ndarray.index.NDIndex(paddingId), 0f);
-        }
-      }
-    }
   }
 
   private static String headPrefix(Head head) {
     return "head." + head.task() + ".";
   }
 
-  private void createParameters(Layer layer, int vocabularySize) {
+  private void createParameters(Layer layer, int vocabularySize, int paddingId) {
     String p = layer.id() + ".";
     if (layer instanceof Layer.Embedding e) {
-      parameters.uniform(p + "weight", 0.25, vocabularySize, e.size());
+      // The padding row starts at zero; its positions are masked, so it never matters.
+      parameters.embedding(p + "weight", 0.25, vocabularySize, e.size(), paddingId);
     } else if (layer instanceof Layer.Encoder e) {
       int in = graph.outputSize(e.inputId());
       int h = e.hiddenSize();

@@ -1,13 +1,11 @@
 package dev.mtl.engine.djl;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.mtl.core.engine.ParameterFile;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.file.Files;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -16,27 +14,53 @@ import java.util.SplittableRandom;
 /**
  * The network's trainable arrays by name (e.g. {@code shared.encoder.conv3.weight}), created in a
  * fixed order and initialised from a seeded Java generator, so the same seed gives the same start
- * on any engine.
+ * on any engine; or, for a saved model, created straight from the saved values.
  */
 final class ParameterSet {
-  static final String FILE = "parameters.ndlist";
+  static final String FILE = "parameters.bin";
 
   private final NDManager manager;
   private final SplittableRandom random;
   private final Map<String, NDArray> arrays = new LinkedHashMap<>();
+  private final Path savedFile;
+  private final Map<String, ParameterFile.Tensor> saved;
 
+  /** Fresh parameters from a seeded generator. */
   ParameterSet(NDManager manager, long seed) {
     this.manager = manager;
     this.random = new SplittableRandom(seed);
+    this.savedFile = null;
+    this.saved = null;
+  }
+
+  /** Parameters read from {@code directory}; call {@link #checkAllLoaded()} once all are created. */
+  ParameterSet(NDManager manager, Path directory) throws IOException {
+    this.manager = manager;
+    this.random = null;
+    this.savedFile = directory.resolve(FILE);
+    this.saved = ParameterFile.read(savedFile);
   }
 
   /** Uniform in [-limit, limit]. */
   NDArray uniform(String name, double limit, long... shape) {
+    return add(name, uniformValues(limit, shape), shape);
+  }
+
+  /** An embedding table, uniform in [-limit, limit], with the padding row zero. */
+  NDArray embedding(String name, double limit, int rows, int width, int paddingRow) {
+    float[] values = uniformValues(limit, rows, width);
+    java.util.Arrays.fill(values, paddingRow * width, (paddingRow + 1) * width, 0f);
+    return add(name, values, rows, width);
+  }
+
+  private float[] uniformValues(double limit, long... shape) {
     float[] values = new float[(int) new Shape(shape).size()];
-    for (int i = 0; i < values.length; i++) {
-      values[i] = (float) ((random.nextDouble() * 2 - 1) * limit);
+    if (random != null) {
+      for (int i = 0; i < values.length; i++) {
+        values[i] = (float) ((random.nextDouble() * 2 - 1) * limit);
+      }
     }
-    return add(name, values, shape);
+    return values;
   }
 
   /** Glorot/Xavier uniform for a weight with the given fan-in and fan-out. */
@@ -48,10 +72,11 @@ final class ParameterSet {
     return add(name, new float[(int) new Shape(shape).size()], shape);
   }
 
-  private NDArray add(String name, float[] values, long... shape) {
+  private NDArray add(String name, float[] initial, long... shape) throws UncheckedIOException {
     if (arrays.containsKey(name)) {
       throw new IllegalStateException("parameter '" + name + "' created twice");
     }
+    float[] values = saved == null ? initial : savedValues(name, shape);
     NDArray array = manager.create(values, new Shape(shape));
     array.setName(name);
     array.setRequiresGradient(true);
@@ -68,36 +93,30 @@ final class ParameterSet {
   }
 
   void save(Path directory) throws IOException {
-    NDList list = new NDList();
-    arrays.values().forEach(list::add);
-    try (OutputStream out = Files.newOutputStream(directory.resolve(FILE))) {
-      list.encode(out);
-    }
+    Map<String, ParameterFile.Tensor> tensors = new LinkedHashMap<>();
+    arrays.forEach((name, array) -> tensors.put(name, new ParameterFile.Tensor(array.getShape().getShape(), array.toFloatArray())));
+    ParameterFile.write(directory.resolve(FILE), tensors);
   }
 
-  /** Replaces every value with the saved one; names and shapes must match exactly. */
-  void load(Path directory) throws IOException {
-    Path file = directory.resolve(FILE);
-    NDList saved;
-    try (InputStream in = Files.newInputStream(file)) {
-      saved = NDList.decode(manager, in);
+  private float[] savedValues(String name, long... shape) {
+    ParameterFile.Tensor value = saved.get(name);
+    if (value == null) {
+      throw new UncheckedIOException(new IOException(savedFile + " lacks parameter " + name + " (it holds " + saved.keySet()
+          + "). The model directory does not match its manifest; retrain or restore it."));
     }
-    Map<String, NDArray> byName = new LinkedHashMap<>();
-    for (NDArray a : saved) {
-      byName.put(a.getName(), a);
+    if (!java.util.Arrays.equals(value.shape(), shape)) {
+      throw new UncheckedIOException(new IOException(savedFile + ": parameter " + name + " has shape "
+          + java.util.Arrays.toString(value.shape()) + " but the model needs " + java.util.Arrays.toString(shape)
+          + ". The model directory does not match its manifest; retrain or restore it."));
     }
-    if (!byName.keySet().equals(arrays.keySet())) {
-      throw new IOException(file + " holds parameters " + byName.keySet() + " but the model described by its manifest has "
-          + arrays.keySet() + ". The model directory is inconsistent; retrain or restore it.");
+    return value.values();
+  }
+
+  /** Fails if the file held parameters the model does not have. */
+  void checkAllLoaded() throws IOException {
+    if (saved != null && !saved.keySet().equals(arrays.keySet())) {
+      throw new IOException(savedFile + " holds parameters " + saved.keySet() + " but the model has " + arrays.keySet()
+          + ". The model directory does not match its manifest; retrain or restore it.");
     }
-    for (Map.Entry<String, NDArray> e : arrays.entrySet()) {
-      NDArray value = byName.get(e.getKey());
-      if (!value.getShape().equals(e.getValue().getShape())) {
-        throw new IOException(file + ": parameter " + e.getKey() + " has shape " + value.getShape() + " but the model needs "
-            + e.getValue().getShape() + ". The model directory is inconsistent; retrain or restore it.");
-      }
-      e.getValue().set(value.toFloatArray());
-    }
-    saved.close();
   }
 }
