@@ -6,7 +6,6 @@ import dev.mtl.core.training.TrainingListener;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.stream.Collectors;
 
 /** Training progress on standard error: a live line on a terminal, a line every few seconds otherwise. */

@@ -1,6 +1,8 @@
 package dev.mtl.core.model;
 
 import dev.mtl.core.config.ConfigSection;
+import java.util.Locale;
+import java.util.Set;
 
 /**
  * The {@code model} part of a run config: sizes and kinds that sharing strategies build from.
@@ -24,7 +26,7 @@ public record ModelSpec(int embeddingSize, EncoderKind encoder, int hiddenSize, 
     EncoderKind encoder = EncoderKind.fromConfigName(encoderName);
     int hidden = model.integer("hidden-size", 128, 1, 4096);
     double dropout = model.number("dropout", 0.2, 0, 0.95);
-    String pool = model.oneOf("pooling", encoder.defaultPooling().configName(), java.util.Set.of("mean", "max"));
-    return new ModelSpec(embedding, encoder, hidden, dropout, PoolKind.valueOf(pool.toUpperCase(java.util.Locale.ROOT)));
+    String pool = model.oneOf("pooling", encoder.defaultPooling().configName(), Set.of("mean", "max"));
+    return new ModelSpec(embedding, encoder, hidden, dropout, PoolKind.valueOf(pool.toUpperCase(Locale.ROOT)));
   }
 }

@@ -15,7 +15,6 @@ import dev.mtl.core.model.EncoderKind;
 import dev.mtl.core.model.Head;
 import dev.mtl.core.model.Layer;
 import dev.mtl.core.model.ModelGraph;
-import dev.mtl.core.model.PoolKind;
 import dev.mtl.core.task.LossKind;
 import dev.mtl.core.task.OutputSpec;
 import dev.mtl.core.weighting.GradientNeed;
