@@ -2,7 +2,11 @@ package dev.mtl.tasks.text;
 
 import dev.mtl.core.config.ConfigSection;
 import dev.mtl.core.data.DataException;
+import dev.mtl.core.data.BadRows;
+import dev.mtl.core.data.RawRow;
+import dev.mtl.core.data.RowFormat;
 import dev.mtl.core.data.RowProblem;
+import dev.mtl.core.data.TextLines;
 import dev.mtl.core.task.DataSplit;
 import dev.mtl.core.task.LossKind;
 import dev.mtl.core.task.OutputSpec;
@@ -21,15 +25,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * Text classification, single-label (softmax cross-entropy) or multi-label (sigmoid, thresholded).
  * See the module README for its settings.
  */
 public final class TextClassificationTask implements Task {
-  private static final System.Logger LOG = System.getLogger(TextClassificationTask.class.getName());
-  private static final int PROBLEMS_SHOWN = 10;
 
   private final String name;
   private final boolean multiLabel;
@@ -115,7 +116,7 @@ public final class TextClassificationTask implements Task {
         throw new DataException("Task '" + name + "' has neither `labels` nor a `train` file to learn them from.");
       }
       Set<String> seen = new LinkedHashSet<>();
-      parse(train).rows().forEach(r -> seen.addAll(r.labels()));
+      format.parse(train).rows().forEach(r -> seen.addAll(r.labels()));
       List<String> sorted = new ArrayList<>(seen);
       boolean numeric = sorted.stream().allMatch(s -> s.matches("-?\\d+"));
       sorted.sort(numeric ? Comparator.comparingLong(Long::parseLong) : Comparator.naturalOrder());
@@ -134,7 +135,7 @@ public final class TextClassificationTask implements Task {
   @Override
   public TaskData read(Path file) {
     List<String> names = labels();
-    Parsed parsed = parse(file);
+    RowFormat.Parsed parsed = format.parse(file);
     List<RowProblem> problems = new ArrayList<>(parsed.problems());
     List<String> texts = new ArrayList<>();
     List<float[]> targets = new ArrayList<>();
@@ -169,18 +170,8 @@ public final class TextClassificationTask implements Task {
         targets.add(target);
       }
     }
-    if (!problems.isEmpty()) {
-      problems.sort(Comparator.comparingLong(RowProblem::line));
-      String listing = problems.stream().limit(PROBLEMS_SHOWN).map(p -> "  " + p.message()).collect(Collectors.joining("\n"));
-      String more = problems.size() > PROBLEMS_SHOWN ? "\n  ... and " + (problems.size() - PROBLEMS_SHOWN) + " more" : "";
-      if (!skipBadRows) {
-        throw new DataException("Task '" + name + "': " + problems.size() + " bad row" + (problems.size() == 1 ? "" : "s")
-            + " in " + file + ":\n" + listing + more
-            + "\nFix the rows, or set `bad-rows: skip` on the task to skip them with this report.", problems);
-      }
-      LOG.log(System.Logger.Level.WARNING, "Task ''{0}'': skipped {1} bad rows in {2}:\n{3}{4}", name, problems.size(), file, listing, more);
-    }
-    return new TaskData(texts, targets, file.toString(), problems.size());
+    int skipped = BadRows.handle(name, file.toString(), problems, skipBadRows);
+    return new TaskData(texts, targets, file.toString(), skipped);
   }
 
   private Integer indexOf(String raw) {
@@ -202,14 +193,6 @@ public final class TextClassificationTask implements Task {
     return labels.size() <= 30 ? labels.toString() : labels.subList(0, 30) + "...";
   }
 
-  private record Parsed(List<RawRow> rows, List<RowProblem> problems) {}
-
-  private Parsed parse(Path file) {
-    List<RawRow> rows = new ArrayList<>();
-    List<RowProblem> problems = new ArrayList<>();
-    format.parse(file.toString(), TextLines.read(file), rows::add, problems::add);
-    return new Parsed(rows, problems);
-  }
 
   @Override
   public TaskPrediction decode(float[] scores) {

@@ -1,4 +1,4 @@
-package dev.mtl.tasks.text;
+package dev.mtl.core.data;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -11,7 +11,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import dev.mtl.core.data.DataException;
 
 /**
  * Reads a text file as lines, strict about structure and lenient about bytes. Lines end only at

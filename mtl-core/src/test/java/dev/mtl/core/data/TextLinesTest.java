@@ -1,9 +1,8 @@
-package dev.mtl.tasks.text;
+package dev.mtl.core.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.mtl.core.data.DataException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +13,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 class TextLinesTest {
   @TempDir Path dir;
+
+  /** A file of the real datasets beside the repository; the build passes their location. */
+  private static Path shared(String relative) {
+    return Path.of(System.getProperty("mtl.shared.data", "../../shared/data")).resolve(relative);
+  }
 
   private Path bytes(int... values) throws IOException {
     byte[] b = new byte[values.length];
@@ -43,9 +47,9 @@ class TextLinesTest {
   @Test
   @DisplayName("the real rt-polarity and subj files keep every row despite Latin-1 and NEL bytes")
   void realFilesKeepEveryRow() {
-    assertThat(TextLines.read(SharedData.path("sentence-classic/rt-polarity.all"))).hasSize(10662);
-    assertThat(TextLines.read(SharedData.path("sentence-classic/subj.all"))).hasSize(10000);
-    assertThat(TextLines.read(SharedData.path("sentence-classic/TREC.train.all"))).hasSize(5452)
+    assertThat(TextLines.read(shared("sentence-classic/rt-polarity.all"))).hasSize(10662);
+    assertThat(TextLines.read(shared("sentence-classic/subj.all"))).hasSize(10000);
+    assertThat(TextLines.read(shared("sentence-classic/TREC.train.all"))).hasSize(5452)
         .anySatisfy(l -> assertThat(l.fallback()).isTrue());
   }
 

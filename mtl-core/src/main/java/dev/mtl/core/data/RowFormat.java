@@ -1,10 +1,9 @@
-package dev.mtl.tasks.text;
+package dev.mtl.core.data;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mtl.core.config.ConfigSection;
-import dev.mtl.core.data.RowProblem;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -14,7 +13,8 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * How rows of a data file are laid out. One instance per task, built from its settings:
+ * How rows of a text data file are laid out, for any task that reads texts with a label or value
+ * column; strict about structure, lenient about bytes. One instance per task, built from its settings:
  *
  * <ul>
  *   <li>{@code label-text}: {@code <label> <text>} per line (the sentence-classic files);
@@ -26,8 +26,8 @@ import java.util.function.Consumer;
  *
  * In every format a multi-label cell holds labels separated by {@code label-separator}.
  */
-final class RowFormat {
-  static final Set<String> FORMATS = Set.of("label-text", "tsv", "csv", "jsonl");
+public final class RowFormat {
+  public static final Set<String> FORMATS = Set.of("label-text", "tsv", "csv", "jsonl");
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final String format;
@@ -36,7 +36,8 @@ final class RowFormat {
   private final boolean header;
   private final String labelSeparator;
 
-  RowFormat(ConfigSection settings) {
+  /** Reads {@code format} and its column settings from a task's section, recording problems there. */
+  public RowFormat(ConfigSection settings) {
     this.format = settings.oneOf("format", "label-text", FORMATS);
     boolean tabular = format.equals("tsv") || format.equals("csv");
     boolean json = format.equals("jsonl");
@@ -59,7 +60,8 @@ final class RowFormat {
     }
   }
 
-  Map<String, Object> resolvedSettings() {
+  /** The format settings, resolved, for a task's {@code resolvedSettings()}. */
+  public Map<String, Object> resolvedSettings() {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("format", format);
     if (format.equals("jsonl")) {
@@ -72,6 +74,17 @@ final class RowFormat {
     }
     out.put("label-separator", labelSeparator);
     return out;
+  }
+
+  /** Rows parsed from a file, and the rows that could not be parsed. */
+  public record Parsed(List<RawRow> rows, List<RowProblem> problems) {}
+
+  /** Reads and parses a file (see {@link TextLines} for how bytes become lines). */
+  public Parsed parse(java.nio.file.Path file) {
+    List<RawRow> rows = new ArrayList<>();
+    List<RowProblem> problems = new ArrayList<>();
+    parse(file.toString(), TextLines.read(file), rows::add, problems::add);
+    return new Parsed(rows, problems);
   }
 
   /** Parses all lines, handing every usable row to {@code rows} and every bad one to {@code problems}. */
@@ -169,7 +182,7 @@ final class RowFormat {
         textIndex = cells.indexOf(textColumn);
         labelIndex = cells.indexOf(labelColumn);
         if (textIndex < 0 || labelIndex < 0) {
-          throw new dev.mtl.core.data.DataException(file + ":" + first.number() + ": the header " + cells
+          throw new DataException(file + ":" + first.number() + ": the header " + cells
               + " lacks column '" + (textIndex < 0 ? textColumn : labelColumn)
               + "'. Set `text-column` and `label-column` to header names, or `header: false` to use numbers.");
         }
