@@ -4,11 +4,14 @@ import dev.mtl.core.config.InvalidConfigException;
 import dev.mtl.core.data.DataException;
 import dev.mtl.core.registry.PluginException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code mtl} command. Exit codes: 0 success, 1 failure while running (bad data, engine
+ * The {@code mtl} command. Third-party plugins are loaded from the jars {@link PluginPath} names.
+ * Exit codes: 0 success, 1 failure while running (bad data, engine
  * error), 2 bad usage or an invalid config.
  */
 @Command(name = "mtl", mixinStandardHelpOptions = true, versionProvider = MtlCli.Version.class,
@@ -52,7 +55,22 @@ public final class MtlCli implements Runnable {
       }
       return FAILURE;
     });
-    return cli.execute(args);
+    Thread thread = Thread.currentThread();
+    ClassLoader previous = thread.getContextClassLoader();
+    try {
+      // Plugins are found through the context class loader (PluginRegistry.load()).
+      List<Path> jars = PluginPath.jars(System.getProperty(PluginPath.HOME_PROPERTY), System.getenv(PluginPath.ENVIRONMENT));
+      thread.setContextClassLoader(PluginPath.classLoader(jars, MtlCli.class.getClassLoader()));
+      return cli.execute(args);
+    } catch (CommandLine.ParameterException e) {
+      err.println("mtl: " + e.getMessage());
+      return USAGE;
+    } catch (java.io.IOException e) {
+      err.println("mtl: cannot read the plugin folders: " + e);
+      return FAILURE;
+    } finally {
+      thread.setContextClassLoader(previous);
+    }
   }
 
   /** The version from the jar manifest. */

@@ -69,14 +69,19 @@ public abstract class TaskProviderContract extends PluginContract<TaskProvider> 
   }
 
   @Test
-  @DisplayName("decodes scores into a prediction with a score per output")
+  @DisplayName("decodes scores into labels with a score per output, or into a value for regression")
   void decodesScores() {
     Task task = createTask();
     OutputSpec output = task.output();
     float[] scores = new float[output.size()];
     scores[output.size() - 1] = 1f;
     TaskPrediction prediction = task.decode(scores);
-    assertThat(prediction.scores()).containsOnlyKeys(output.names());
+    if (output.loss().regression()) {
+      assertThat(prediction.value()).isNotNull().isFinite();
+    } else {
+      assertThat(prediction.scores()).containsOnlyKeys(output.names());
+      assertThat(output.names()).containsAll(prediction.labels());
+    }
   }
 
   @Test

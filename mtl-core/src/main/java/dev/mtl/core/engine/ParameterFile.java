@@ -79,6 +79,9 @@ public final class ParameterFile {
         tensors.put(name, new Tensor(shape, values));
       }
       return tensors;
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new IOException(file + " is missing: the model directory is incomplete or was written by an older mtl. "
+          + "Retrain the model with this version, or restore the directory.", e);
     } catch (EOFException e) {
       throw new IOException(file + " is truncated; the model directory is damaged. Retrain or restore it.", e);
     }

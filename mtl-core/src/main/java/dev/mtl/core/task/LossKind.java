@@ -14,6 +14,11 @@ public enum LossKind {
   /** Real-valued outputs, robust to outliers (delta 1); scores are the raw outputs. */
   HUBER;
 
+  /** True for the losses of real-valued outputs, whose predictions are values rather than labels. */
+  public boolean regression() {
+    return this == MEAN_SQUARED_ERROR || this == HUBER;
+  }
+
   /** How many floats one example's target holds for a head with {@code outputSize} outputs. */
   public int targetWidth(int outputSize) {
     return this == SOFTMAX_CROSS_ENTROPY ? 1 : outputSize;

@@ -211,7 +211,7 @@ public final class TextClassificationTask implements Task {
     } else {
       chosen.add(labels.get(argmax(scores)));
     }
-    return new TaskPrediction(chosen, byName);
+    return TaskPrediction.classification(chosen, byName);
   }
 
   @Override
