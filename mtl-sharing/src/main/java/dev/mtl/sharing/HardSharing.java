@@ -40,7 +40,7 @@ public final class HardSharing implements SharingStrategyProvider, SharingStrate
   }
 
   @Override
-  public SharingStrategy create(ConfigSection settings) {
+  public SharingStrategy create(ConfigSection settings, List<String> taskNames) {
     return this;
   }
 

@@ -38,7 +38,7 @@ public abstract class SharingStrategyContract extends PluginContract<SharingStra
 
   protected ModelGraph describe(EncoderKind encoder) {
     ConfigSection section = ConfigSection.of("contract", Path.of("."), settings());
-    SharingStrategy strategy = plugin().create(section);
+    SharingStrategy strategy = plugin().create(section, HEADS.stream().map(SharingStrategy.HeadRequest::task).toList());
     assertThat(section.source().problems()).isEmpty();
     return strategy.describe(new ModelSpec(16, encoder, 8, 0.1, encoder.defaultPooling()), HEADS);
   }
@@ -65,7 +65,8 @@ public abstract class SharingStrategyContract extends PluginContract<SharingStra
   @EnumSource(PoolKind.class)
   @DisplayName("honours the pooling asked for")
   void honoursPooling(PoolKind pooling) {
-    SharingStrategy strategy = plugin().create(ConfigSection.of("contract", Path.of("."), settings()));
+    SharingStrategy strategy = plugin().create(ConfigSection.of("contract", Path.of("."), settings()),
+        HEADS.stream().map(SharingStrategy.HeadRequest::task).toList());
     ModelGraph graph = strategy.describe(new ModelSpec(16, EncoderKind.CNN, 8, 0.1, pooling), HEADS);
     assertThat(graph.layers()).filteredOn(l -> l instanceof dev.mtl.core.model.Layer.Pool)
         .allSatisfy(l -> assertThat(((dev.mtl.core.model.Layer.Pool) l).kind()).isEqualTo(pooling));

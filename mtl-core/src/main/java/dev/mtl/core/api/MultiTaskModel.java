@@ -72,7 +72,7 @@ public final class MultiTaskModel implements AutoCloseable {
         .create(settings(directory, "tokenizer", manifest.tokenizer().settings())).load(directory.resolve(MultiTaskModels.TOKENIZER_DIR));
     ModelSpec spec = ModelSpec.read(settings(directory, "model", manifest.model()));
     SharingStrategy sharing = registry.get(SharingStrategyProvider.class, manifest.sharing().type())
-        .create(settings(directory, "sharing", manifest.sharing().settings()));
+        .create(settings(directory, "sharing", manifest.sharing().settings()), manifest.tasks().stream().map(ModelManifest.TaskEntry::name).toList());
     ModelGraph graph = sharing.describe(spec, MultiTaskModels.headRequests(tasks));
     Engine engine = registry.get(EngineProvider.class, manifest.engine().type())
         .create(settings(directory, "engine", manifest.engine().settings()));

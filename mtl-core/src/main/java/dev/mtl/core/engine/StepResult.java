@@ -7,10 +7,11 @@ import java.util.Map;
  *
  * @param losses each task's loss before weighting
  * @param weights each task's weight
+ * @param penalty the parameter penalties' contribution to the loss (soft sharing), 0 if none
  */
-public record StepResult(Map<String, Double> losses, Map<String, Double> weights) {
-  /** The loss that was back-propagated: the weighted sum. */
-  public double weightedLoss() {
-    return losses.entrySet().stream().mapToDouble(e -> e.getValue() * weights.get(e.getKey())).sum();
+public record StepResult(Map<String, Double> losses, Map<String, Double> weights, double penalty) {
+  /** The loss that was back-propagated: the weighted sum plus penalties. */
+  public double totalLoss() {
+    return losses.entrySet().stream().mapToDouble(e -> e.getValue() * weights.get(e.getKey())).sum() + penalty;
   }
 }

@@ -1,37 +1,106 @@
 package dev.mtl.core.model;
 
+import java.util.List;
+import java.util.Optional;
+
 /**
- * One node of an engine-neutral network description. Engines lower each kind once; a sharing
- * strategy composes them. Every layer has an id unique in its {@link ModelGraph}; layers with
- * different ids never share parameters.
+ * One node of an engine-neutral network description. Engines lower each kind once; sharing
+ * strategies compose them. Every layer has an id unique in its {@link ModelGraph}; a layer owns
+ * the parameters named {@code <id>.*}, and layers never share parameters except through {@link
+ * #base()}.
+ *
+ * <p>Sequence layers output {@code (batch, time, width)} and are zero at padding; vector layers
+ * output {@code (batch, width)}.
  */
-public sealed interface Layer permits Layer.Embedding, Layer.Encoder, Layer.Pool {
+public sealed interface Layer permits Layer.Embedding, Layer.Encoder, Layer.Pool, Layer.Mix, Layer.Gate, Layer.LabelFeed {
   String id();
 
-  /** The layer this one reads; empty for the embedding, which reads token ids. */
-  default java.util.Optional<String> input() {
-    return java.util.Optional.empty();
-  }
+  /** The layers this one reads; empty for the embedding, which reads token ids. */
+  List<String> inputs();
 
   /**
-   * Token ids to vectors of {@code size}; the vocabulary size comes from the text encoder.
-   * Padding positions are zero. Dropout applies to the vectors in training.
+   * Another layer of the same kind and shape whose parameters are added to this layer's own:
+   * effective θ = θ_base + θ_own, with θ_own starting at zero (shared plus private parameters).
    */
-  record Embedding(String id, int size, double dropout) implements Layer {}
+  default Optional<String> base() {
+    return Optional.empty();
+  }
 
-  /** A sequence to a sequence, reading the output of layer {@code input}. */
-  record Encoder(String id, String inputId, EncoderKind kind, int hiddenSize) implements Layer {
+  /** Token ids to vectors of {@code size} (a sequence); dropout applies in training. */
+  record Embedding(String id, int size, double dropout, Optional<String> base) implements Layer {
+    public Embedding(String id, int size, double dropout) {
+      this(id, size, dropout, Optional.empty());
+    }
+
     @Override
-    public java.util.Optional<String> input() {
-      return java.util.Optional.of(inputId);
+    public List<String> inputs() {
+      return List.of();
     }
   }
 
-  /** A sequence to one vector, reading the output of layer {@code input}. */
+  /** A sequence to a sequence. */
+  record Encoder(String id, String inputId, EncoderKind kind, int hiddenSize, Optional<String> base) implements Layer {
+    public Encoder(String id, String inputId, EncoderKind kind, int hiddenSize) {
+      this(id, inputId, kind, hiddenSize, Optional.empty());
+    }
+
+    @Override
+    public List<String> inputs() {
+      return List.of(inputId);
+    }
+  }
+
+  /** A sequence to one vector; padding never counts. */
   record Pool(String id, String inputId, PoolKind kind) implements Layer {
     @Override
-    public java.util.Optional<String> input() {
-      return java.util.Optional.of(inputId);
+    public List<String> inputs() {
+      return List.of(inputId);
+    }
+  }
+
+  /**
+   * Cross-stitch mixing (Misra et al. 2016): row {@code row} of a learned T x T matrix α owned by
+   * {@code unit}, applied to T inputs of one shape: {@code Σ_j α[row][j] · input_j}. The T layers of
+   * one unit (rows 0..T-1) share α, which starts with {@code selfWeight} on the diagonal and the
+   * rest spread evenly. Works on sequences or vectors.
+   */
+  record Mix(String id, List<String> inputIds, int row, String unit, double selfWeight) implements Layer {
+    public Mix {
+      inputIds = List.copyOf(inputIds);
+    }
+
+    @Override
+    public List<String> inputs() {
+      return inputIds;
+    }
+  }
+
+  /**
+   * A mixture-of-experts gate (MMoE, Ma et al. 2018): {@code softmax(W · gateInput + b)} weighs the
+   * expert vectors. Experts and gate input are vector layers.
+   */
+  record Gate(String id, List<String> expertIds, String gateInputId) implements Layer {
+    public Gate {
+      expertIds = List.copyOf(expertIds);
+    }
+
+    @Override
+    public List<String> inputs() {
+      List<String> all = new java.util.ArrayList<>(expertIds);
+      all.add(gateInputId);
+      return all;
+    }
+  }
+
+  /**
+   * A sequence with a lower task's predicted label distribution appended to every position (the
+   * Joint Many-Task model's label embeddings, Hashimoto et al. 2017). The task's head must read a
+   * layer declared before this one.
+   */
+  record LabelFeed(String id, String inputId, String task) implements Layer {
+    @Override
+    public List<String> inputs() {
+      return List.of(inputId);
     }
   }
 }

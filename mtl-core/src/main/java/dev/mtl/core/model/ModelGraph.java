@@ -1,7 +1,9 @@
 package dev.mtl.core.model;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -9,45 +11,124 @@ import java.util.Set;
 
 /**
  * An engine-neutral description of a multi-task network: layers in order (each reads token ids or
- * an earlier layer), a head per task, and which layer's output is the representation every task
- * shares (for weightings that need gradients there). Sharing strategies build it; engines lower
- * it. The constructor checks that it is well formed, so an engine can trust it.
+ * earlier layers), a head per task, the representation every task shares (for weightings that
+ * need gradients there, if there is one), penalties on parameters and layers whose own parameters
+ * stay fixed. Sharing strategies build it; engines lower it. The constructor checks that it is
+ * well formed, so an engine can trust it.
+ *
+ * @param layers in an order where each layer comes after the layers it reads
+ * @param heads one per task; each reads a vector layer
+ * @param sharedRepresentation a vector layer every head depends on, if the strategy has one
+ * @param penalties regularisers added to the training loss
+ * @param frozen ids of layers (or cross-stitch units) whose own parameters are not trained
  */
-public record ModelGraph(List<Layer> layers, List<Head> heads, Optional<String> sharedRepresentation) {
+public record ModelGraph(List<Layer> layers, List<Head> heads, Optional<String> sharedRepresentation,
+    List<Penalty> penalties, Set<String> frozen) {
+
+  public ModelGraph(List<Layer> layers, List<Head> heads, Optional<String> sharedRepresentation) {
+    this(layers, heads, sharedRepresentation, List.of(), Set.of());
+  }
 
   public ModelGraph {
     layers = List.copyOf(layers);
     heads = List.copyOf(heads);
-    Map<String, Layer> seen = new HashMap<>();
-    for (Layer layer : layers) {
-      String input = layer.input().orElse(null);
-      if (input != null) {
-        Layer source = seen.get(input);
-        if (source == null) {
-          throw new IllegalArgumentException("layer '" + layer.id() + "' reads '" + input + "', which is not an earlier layer");
-        }
-        if (source instanceof Layer.Pool) {
-          throw new IllegalArgumentException("layer '" + layer.id() + "' needs a sequence but '" + input + "' is pooled");
-        }
-      }
-      if (seen.put(layer.id(), layer) != null) {
-        throw new IllegalArgumentException("two layers have the id '" + layer.id() + "'");
-      }
-    }
-    Set<String> tasks = new HashSet<>();
+    penalties = List.copyOf(penalties);
+    frozen = Set.copyOf(frozen);
+    Map<String, Layer> seen = new LinkedHashMap<>();
+    Map<String, Integer> headPosition = new HashMap<>();
     for (Head head : heads) {
-      if (!(seen.get(head.input()) instanceof Layer.Pool)) {
-        throw new IllegalArgumentException("head of task '" + head.task() + "' must read a pool layer, not '" + head.input() + "'");
-      }
-      if (!tasks.add(head.task())) {
+      if (headPosition.put(head.task(), -1) != null) {
         throw new IllegalArgumentException("two heads for task '" + head.task() + "'");
       }
     }
+    Map<String, Boolean> sequence = new HashMap<>();
+    for (Layer layer : layers) {
+      for (String input : layer.inputs()) {
+        if (!seen.containsKey(input)) {
+          throw new IllegalArgumentException("layer '" + layer.id() + "' reads '" + input + "', which is not an earlier layer");
+        }
+      }
+      boolean isSequence = checkKinds(layer, sequence, seen, heads);
+      layer.base().ifPresent(base -> {
+        Layer b = seen.get(base);
+        if (b == null || b.getClass() != layer.getClass()) {
+          throw new IllegalArgumentException("layer '" + layer.id() + "' adds to the parameters of '" + base
+              + "', which must be an earlier layer of the same kind");
+        }
+      });
+      if (seen.put(layer.id(), layer) != null) {
+        throw new IllegalArgumentException("two layers have the id '" + layer.id() + "'");
+      }
+      sequence.put(layer.id(), isSequence);
+    }
+    for (Head head : heads) {
+      if (!seen.containsKey(head.input()) || sequence.get(head.input())) {
+        throw new IllegalArgumentException("head of task '" + head.task() + "' must read a vector layer (pool, gate or mixed vectors), not '" + head.input() + "'");
+      }
+    }
     sharedRepresentation.ifPresent(id -> {
-      if (!seen.containsKey(id)) {
-        throw new IllegalArgumentException("shared representation '" + id + "' is not a layer");
+      if (!seen.containsKey(id) || sequence.get(id)) {
+        throw new IllegalArgumentException("shared representation '" + id + "' must be a vector layer");
       }
     });
+    for (Penalty penalty : penalties) {
+      for (String id : penalty.layerIds()) {
+        if (!seen.containsKey(id)) {
+          throw new IllegalArgumentException("a penalty names '" + id + "', which is not a layer");
+        }
+      }
+    }
+    Set<String> units = new HashSet<>();
+    layers.stream().filter(l -> l instanceof Layer.Mix).forEach(l -> units.add(((Layer.Mix) l).unit()));
+    for (String id : frozen) {
+      if (!seen.containsKey(id) && !units.contains(id)) {
+        throw new IllegalArgumentException("'" + id + "' is frozen but is neither a layer nor a mixing unit");
+      }
+    }
+    // Widths must agree where layers combine; computing them checks that.
+    for (Layer layer : layers) {
+      width(layer, seen, heads);
+    }
+  }
+
+  private static boolean checkKinds(Layer layer, Map<String, Boolean> sequence, Map<String, Layer> seen, List<Head> heads) {
+    if (layer instanceof Layer.Embedding) {
+      return true;
+    }
+    if (layer instanceof Layer.Encoder || layer instanceof Layer.Pool || layer instanceof Layer.LabelFeed) {
+      String input = layer.inputs().get(0);
+      if (!sequence.get(input)) {
+        throw new IllegalArgumentException("layer '" + layer.id() + "' needs a sequence but '" + input + "' is a vector");
+      }
+      if (layer instanceof Layer.LabelFeed feed) {
+        Head head = heads.stream().filter(h -> h.task().equals(feed.task())).findFirst()
+            .orElseThrow(() -> new IllegalArgumentException("layer '" + layer.id() + "' feeds task '" + feed.task() + "', which has no head"));
+        if (!seen.containsKey(head.input())) {
+          throw new IllegalArgumentException("layer '" + layer.id() + "' feeds task '" + feed.task()
+              + "', whose head reads '" + head.input() + "', which is not an earlier layer");
+        }
+      }
+      return !(layer instanceof Layer.Pool);
+    }
+    if (layer instanceof Layer.Gate gate) {
+      for (String input : gate.inputs()) {
+        if (sequence.get(input)) {
+          throw new IllegalArgumentException("gate '" + layer.id() + "' needs vectors but '" + input + "' is a sequence");
+        }
+      }
+      return false;
+    }
+    Layer.Mix mix = (Layer.Mix) layer;
+    if (mix.row() < 0 || mix.row() >= mix.inputIds().size()) {
+      throw new IllegalArgumentException("mix '" + mix.id() + "' uses row " + mix.row() + " of a " + mix.inputIds().size() + "-input unit");
+    }
+    boolean first = sequence.get(mix.inputIds().get(0));
+    for (String input : mix.inputIds()) {
+      if (sequence.get(input) != first) {
+        throw new IllegalArgumentException("mix '" + mix.id() + "' combines sequences with vectors");
+      }
+    }
+    return first;
   }
 
   public Layer layer(String id) {
@@ -55,15 +136,52 @@ public record ModelGraph(List<Layer> layers, List<Head> heads, Optional<String> 
         .orElseThrow(() -> new IllegalArgumentException("no layer '" + id + "'"));
   }
 
-  /** The width of each position (sequence layers) or of the vector (pool layers) a layer outputs. */
-  public int outputSize(String id) {
+  public Head head(String task) {
+    return heads.stream().filter(h -> h.task().equals(task)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no head for task '" + task + "'"));
+  }
+
+  /** True for layers that output a sequence, false for vectors. */
+  public boolean isSequence(String id) {
     Layer layer = layer(id);
+    if (layer instanceof Layer.Pool || layer instanceof Layer.Gate) {
+      return false;
+    }
+    if (layer instanceof Layer.Mix mix) {
+      return isSequence(mix.inputIds().get(0));
+    }
+    return true;
+  }
+
+  /** The width of each position (sequence layers) or of the vector a layer outputs. */
+  public int outputSize(String id) {
+    Map<String, Layer> byId = new HashMap<>();
+    layers.forEach(l -> byId.put(l.id(), l));
+    return width(layer(id), byId, heads);
+  }
+
+  private static int width(Layer layer, Map<String, Layer> byId, List<Head> heads) {
     if (layer instanceof Layer.Embedding e) {
       return e.size();
     }
     if (layer instanceof Layer.Encoder e) {
-      return e.kind().outputSize(e.hiddenSize(), outputSize(e.inputId()));
+      return e.kind().outputSize(e.hiddenSize(), width(byId.get(e.inputId()), byId, heads));
     }
-    return outputSize(((Layer.Pool) layer).inputId());
+    if (layer instanceof Layer.Pool p) {
+      return width(byId.get(p.inputId()), byId, heads);
+    }
+    if (layer instanceof Layer.LabelFeed f) {
+      Head head = heads.stream().filter(h -> h.task().equals(f.task())).findFirst().orElseThrow();
+      return width(byId.get(f.inputId()), byId, heads) + head.output().size();
+    }
+    List<String> inputs = layer instanceof Layer.Gate g ? g.expertIds() : layer.inputs();
+    List<Integer> widths = new ArrayList<>();
+    for (String input : inputs) {
+      widths.add(width(byId.get(input), byId, heads));
+    }
+    if (widths.stream().distinct().count() != 1) {
+      throw new IllegalArgumentException("layer '" + layer.id() + "' combines inputs of different widths " + widths);
+    }
+    return widths.get(0);
   }
 }

@@ -90,7 +90,8 @@ public final class MultiTaskTrainer {
           StepResult result = network.trainStep(batches, run.weighting(), step, epoch);
           result.losses().forEach((task, loss) -> lossSums.merge(task, loss, Double::sum));
           if (step % settings.logEvery() == 0 || i == stepsPerEpoch - 1) {
-            writeLog(log, Map.of("event", "step", "epoch", epoch, "step", step, "losses", result.losses(), "weights", result.weights()));
+            writeLog(log, Map.of("event", "step", "epoch", epoch, "step", step, "losses", result.losses(), "weights", result.weights(),
+                "penalty", result.penalty()));
           }
           listener.onStep(epoch, step, i, stepsPerEpoch, result);
         }

@@ -43,7 +43,7 @@ public record ResolvedRun(RunConfig config, List<Task> tasks, SharingStrategy sh
       });
     }
     List<String> names = config.tasks().stream().map(RunConfig.TaskEntry::name).toList();
-    SharingStrategy sharing = create(registry, SharingStrategyProvider.class, config.sharing(), p -> p.create(config.sharing().settings()));
+    SharingStrategy sharing = create(registry, SharingStrategyProvider.class, config.sharing(), p -> p.create(config.sharing().settings(), names));
     LossWeighting weighting = create(registry, LossWeightingProvider.class, config.weighting(), p -> p.create(config.weighting().settings(), names));
     TextEncoderFactory tokenizer = create(registry, TextEncoderProvider.class, config.tokenizer(), p -> p.create(config.tokenizer().settings()));
     Engine engine = create(registry, EngineProvider.class, config.engine(), p -> p.create(config.engine().settings()));

@@ -20,7 +20,7 @@ class PluginRegistryTest {
       return "hard";
     }
 
-    public SharingStrategy create(ConfigSection settings) {
+    public SharingStrategy create(ConfigSection settings, java.util.List<String> taskNames) {
       return null;
     }
   }

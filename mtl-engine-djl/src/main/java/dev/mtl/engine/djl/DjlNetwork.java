@@ -107,9 +107,16 @@ final class DjlNetwork implements Network {
         for (int i = 1; i < losses.size(); i++) {
           total = total.add(losses.get(i).mul((float) weights[i]));
         }
+        NDArray penalty = lowering.penalty(scope);
+        double penaltyValue = 0;
+        if (penalty != null) {
+          penaltyValue = penalty.getFloat();
+          total = total.add(penalty);
+        }
         collector.backward(total);
-        for (Map.Entry<String, NDArray> p : parameters.arrays().entrySet()) {
-          optimizer.update(p.getKey(), p.getValue(), p.getValue().getGradient());
+        for (String name : parameters.trainableNames()) {
+          NDArray p = parameters.arrays().get(name);
+          optimizer.update(name, p, p.getGradient());
         }
         Map<String, Double> lossByTask = new LinkedHashMap<>();
         Map<String, Double> weightByTask = new LinkedHashMap<>();
@@ -117,7 +124,7 @@ final class DjlNetwork implements Network {
           lossByTask.put(tasks.get(i), values[i]);
           weightByTask.put(tasks.get(i), weights[i]);
         }
-        return new StepResult(lossByTask, weightByTask);
+        return new StepResult(lossByTask, weightByTask, penaltyValue);
       }
     }
   }
@@ -129,7 +136,7 @@ final class DjlNetwork implements Network {
       Lowering.Pass pass = pass(scope, tokens, false);
       for (Head head : lowering.heads()) {
         if (tasks.contains(head.task())) {
-          NDArray scores = activation(head.output().loss(), pass.logits(head));
+          NDArray scores = Lowering.activation(head.output().loss(), pass.logits(head));
           float[] flat = scores.toFloatArray();
           int width = head.output().size();
           float[][] rows = new float[tokens.size()][width];
@@ -161,14 +168,6 @@ final class DjlNetwork implements Network {
     NDArray tokenArray = scope.create(ids, new Shape(rows, time));
     NDArray maskArray = scope.create(mask, new Shape(rows, time, 1));
     return lowering.pass(tokenArray, maskArray, lengths, training);
-  }
-
-  private static NDArray activation(LossKind loss, NDArray logits) {
-    return switch (loss) {
-      case SOFTMAX_CROSS_ENTROPY -> logits.softmax(1);
-      case SIGMOID_BINARY_CROSS_ENTROPY -> logits.getNDArrayInternal().sigmoid();
-      case MEAN_SQUARED_ERROR, HUBER -> logits;
-    };
   }
 
   /** Mean loss of a head over the batch. */

@@ -3,8 +3,9 @@ package dev.mtl.engine.djl;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.convolutional.Conv1d;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
@@ -13,14 +14,21 @@ import dev.mtl.core.model.EncoderKind;
 import dev.mtl.core.model.Head;
 import dev.mtl.core.model.Layer;
 import dev.mtl.core.model.ModelGraph;
+import dev.mtl.core.model.Penalty;
 import dev.mtl.core.model.PoolKind;
+import dev.mtl.core.task.LossKind;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * Lowers each kind of {@link Layer} and {@link Head} to PyTorch operations on named parameters.
- * Sequences are {@code (batch, time, width)} and are zero at padding positions.
+ * Lowers each kind of {@link Layer}, {@link Head} and {@link Penalty} to PyTorch operations on
+ * named parameters. Sequences are {@code (batch, time, width)} and are zero at padding positions.
+ * Arrays computed in a step belong to that step's memory scope, never to the network's.
  */
 final class Lowering {
   static final int[] CNN_WIDTHS = {3, 4, 5};
@@ -29,13 +37,25 @@ final class Lowering {
 
   private final ModelGraph graph;
   private final ParameterSet parameters;
+  private final Map<String, Layer> layers = new HashMap<>();
 
   Lowering(ModelGraph graph, ParameterSet parameters, int vocabularySize, int paddingId) {
     this.graph = graph;
     this.parameters = parameters;
+    Set<String> units = new HashSet<>();
     for (Layer layer : graph.layers()) {
-      createParameters(layer, vocabularySize, paddingId);
+      layers.put(layer.id(), layer);
+      parameters.trainable(!graph.frozen().contains(layer.id()));
+      if (layer instanceof Layer.Mix mix) {
+        parameters.trainable(!graph.frozen().contains(mix.unit()));
+        if (units.add(mix.unit())) {
+          createMixingUnit(mix);
+        }
+      } else {
+        createParameters(layer, vocabularySize, paddingId);
+      }
     }
+    parameters.trainable(true);
     for (Head head : graph.heads()) {
       int in = graph.outputSize(head.input());
       int out = head.output().size();
@@ -50,19 +70,30 @@ final class Lowering {
 
   private void createParameters(Layer layer, int vocabularySize, int paddingId) {
     String p = layer.id() + ".";
+    // A layer with a base holds only its private part, which starts at zero: θ = θ_base + θ_own.
+    boolean delta = layer.base().isPresent();
     if (layer instanceof Layer.Embedding e) {
-      // The padding row starts at zero; its positions are masked, so it never matters.
-      parameters.embedding(p + "weight", 0.25, vocabularySize, e.size(), paddingId);
+      if (delta) {
+        parameters.zeros(p + "weight", vocabularySize, e.size());
+      } else {
+        // The padding row starts at zero; its positions are masked, so it never matters.
+        parameters.embedding(p + "weight", 0.25, vocabularySize, e.size(), paddingId);
+      }
     } else if (layer instanceof Layer.Encoder e) {
       int in = graph.outputSize(e.inputId());
       int h = e.hiddenSize();
       if (e.kind() == EncoderKind.CNN) {
         for (int width : CNN_WIDTHS) {
-          parameters.xavier(p + "conv" + width + ".weight", (long) in * width, (long) h * width, h, in, width);
+          long[] shape = {h, in, width};
+          if (delta) {
+            parameters.zeros(p + "conv" + width + ".weight", shape);
+          } else {
+            parameters.xavier(p + "conv" + width + ".weight", (long) in * width, (long) h * width, shape);
+          }
           parameters.zeros(p + "conv" + width + ".bias", h);
         }
       } else if (e.kind() == EncoderKind.BILSTM) {
-        double limit = 1 / Math.sqrt(h);
+        double limit = delta ? 0 : 1 / Math.sqrt(h);
         for (String direction : new String[] {"forward", "backward"}) {
           parameters.uniform(p + direction + ".w_ih", limit, 4L * h, in);
           parameters.uniform(p + direction + ".w_hh", limit, 4L * h, h);
@@ -70,11 +101,93 @@ final class Lowering {
           parameters.uniform(p + direction + ".b_hh", limit, 4L * h);
         }
       }
+    } else if (layer instanceof Layer.Gate g) {
+      int in = graph.outputSize(g.gateInputId());
+      int experts = g.expertIds().size();
+      parameters.xavier(p + "weight", in, experts, experts, in);
+      parameters.zeros(p + "bias", experts);
     }
+  }
+
+  private void createMixingUnit(Layer.Mix mix) {
+    int t = mix.inputIds().size();
+    float[] alpha = new float[t * t];
+    float other = t == 1 ? 0f : (float) ((1 - mix.selfWeight()) / (t - 1));
+    for (int i = 0; i < t; i++) {
+      for (int j = 0; j < t; j++) {
+        alpha[i * t + j] = i == j ? (float) mix.selfWeight() : other;
+      }
+    }
+    parameters.values(mix.unit() + ".alpha", alpha, t, t);
+  }
+
+  /** The scores a loss's activation makes of logits: probabilities, or the values themselves. */
+  static NDArray activation(LossKind loss, NDArray logits) {
+    return switch (loss) {
+      case SOFTMAX_CROSS_ENTROPY -> logits.softmax(1);
+      case SIGMOID_BINARY_CROSS_ENTROPY -> logits.getNDArrayInternal().sigmoid();
+      case MEAN_SQUARED_ERROR, HUBER -> logits;
+    };
+  }
+
+  /**
+   * The penalties' weighted sum over the current parameter values, or null if the graph has none.
+   * Parameters are paired across the penalty's layers by the part of their names after the layer id.
+   */
+  NDArray penalty(NDManager scope) {
+    NDArray total = null;
+    for (Penalty penalty : graph.penalties()) {
+      Map<String, List<NDArray>> bySuffix = new LinkedHashMap<>();
+      for (String layerId : penalty.layerIds()) {
+        String prefix = layerId + ".";
+        parameters.arrays().forEach((name, array) -> {
+          if (name.startsWith(prefix)) {
+            bySuffix.computeIfAbsent(name.substring(prefix.length()), k -> new ArrayList<>()).add(array);
+          }
+        });
+      }
+      for (List<NDArray> group : bySuffix.values()) {
+        NDArray value = inScope(scope, measure(penalty.kind(), group, scope)).mul((float) penalty.lambda());
+        total = total == null ? value : total.add(value);
+      }
+    }
+    return total;
+  }
+
+  private static NDArray measure(Penalty.Kind kind, List<NDArray> group, NDManager scope) {
+    NDArray sum = scope.zeros(new Shape());
+    switch (kind) {
+      case PAIRWISE_DISTANCE -> {
+        for (int i = 0; i < group.size(); i++) {
+          for (int j = i + 1; j < group.size(); j++) {
+            sum = sum.add(inScope(scope, group.get(i).sub(group.get(j))).square().sum());
+          }
+        }
+      }
+      case DISTANCE_TO_MEAN -> {
+        NDArray mean = inScope(scope, NDArrays.stack(new NDList(group))).mean(new int[] {0});
+        for (NDArray p : group) {
+          sum = sum.add(inScope(scope, p.sub(mean)).square().sum());
+        }
+      }
+      case SQUARED_NORM -> {
+        for (NDArray p : group) {
+          sum = sum.add(inScope(scope, p.square()).sum());
+        }
+      }
+    }
+    return sum;
+  }
+
+  /** Moves an array computed from parameters into the step's scope, so it is freed with the step. */
+  private static NDArray inScope(NDManager scope, NDArray array) {
+    array.attach(scope);
+    return array;
   }
 
   /** One forward pass over a batch: layer outputs computed on demand and kept for the heads. */
   final class Pass {
+    private final NDManager scope;
     private final NDArray tokens;
     private final NDArray mask;
     private final int[] lengths;
@@ -87,6 +200,7 @@ final class Lowering {
      * @param lengths real tokens per row
      */
     Pass(NDArray tokens, NDArray mask, int[] lengths, boolean training) {
+      this.scope = tokens.getManager();
       this.tokens = tokens;
       this.mask = mask;
       this.lengths = lengths;
@@ -96,15 +210,10 @@ final class Lowering {
     NDArray output(String layerId) {
       NDArray cached = outputs.get(layerId);
       if (cached == null) {
-        cached = compute(graph.layer(layerId));
+        cached = compute(layers.get(layerId));
         outputs.put(layerId, cached);
       }
       return cached;
-    }
-
-    /** Replaces a layer's output, e.g. with a detached copy whose gradient is measured. */
-    void override(String layerId, NDArray value) {
-      outputs.put(layerId, value);
     }
 
     /** A head's logits, {@code (batch, outputs)}. */
@@ -114,11 +223,18 @@ final class Lowering {
       return Linear.linear(x, w.get(headPrefix(head) + "weight"), w.get(headPrefix(head) + "bias")).singletonOrThrow();
     }
 
+    /** A parameter of a layer as the forward pass uses it: its own value plus its base's, if any. */
+    private NDArray param(Layer layer, String suffix) {
+      NDArray own = parameters.arrays().get(layer.id() + "." + suffix);
+      if (layer.base().isEmpty()) {
+        return own;
+      }
+      return inScope(scope, own.add(param(layers.get(layer.base().get()), suffix)));
+    }
+
     private NDArray compute(Layer layer) {
-      Map<String, NDArray> w = parameters.arrays();
-      String p = layer.id() + ".";
       if (layer instanceof Layer.Embedding e) {
-        NDArray x = Embedding.embedding(tokens, w.get(p + "weight"), ai.djl.ndarray.types.SparseFormat.DENSE).singletonOrThrow();
+        NDArray x = Embedding.embedding(tokens, param(e, "weight"), SparseFormat.DENSE).singletonOrThrow();
         x = Dropout.dropout(x, (float) e.dropout(), training).singletonOrThrow();
         return x.mul(mask);
       }
@@ -126,13 +242,40 @@ final class Lowering {
         NDArray x = output(e.inputId());
         return switch (e.kind()) {
           case MEAN -> x;
-          case CNN -> cnn(x, p).mul(mask);
-          case BILSTM -> bilstm(x, p, e.hiddenSize()).mul(mask);
+          case CNN -> cnn(x, e).mul(mask);
+          case BILSTM -> bilstm(x, e).mul(mask);
         };
       }
-      Layer.Pool pool = (Layer.Pool) layer;
-      NDArray x = output(pool.inputId());
-      if (pool.kind() == PoolKind.MEAN) {
+      if (layer instanceof Layer.Pool pool) {
+        return pool(output(pool.inputId()), pool.kind());
+      }
+      if (layer instanceof Layer.Mix mix) {
+        NDArray alpha = parameters.arrays().get(mix.unit() + ".alpha");
+        NDArray sum = null;
+        for (int j = 0; j < mix.inputIds().size(); j++) {
+          NDArray term = output(mix.inputIds().get(j)).mul(inScope(scope, alpha.get(mix.row(), j)));
+          sum = sum == null ? term : sum.add(term);
+        }
+        return sum;
+      }
+      if (layer instanceof Layer.Gate gate) {
+        NDArray weights = Linear.linear(output(gate.gateInputId()), param(gate, "weight"), param(gate, "bias"))
+            .singletonOrThrow().softmax(1);
+        NDList experts = new NDList();
+        gate.expertIds().forEach(id -> experts.add(output(id)));
+        return NDArrays.stack(experts, 1).mul(weights.expandDims(2)).sum(new int[] {1});
+      }
+      Layer.LabelFeed feed = (Layer.LabelFeed) layer;
+      NDArray x = output(feed.inputId());
+      Head head = graph.head(feed.task());
+      NDArray scores = activation(head.output().loss(), logits(head));
+      Shape shape = x.getShape();
+      NDArray perPosition = scores.expandDims(1).broadcast(new Shape(shape.get(0), shape.get(1), scores.getShape().get(1)));
+      return NDArrays.concat(new NDList(x, perPosition), 2).mul(mask);
+    }
+
+    private NDArray pool(NDArray x, PoolKind kind) {
+      if (kind == PoolKind.MEAN) {
         NDArray count = mask.sum(new int[] {1}).maximum(1f);
         return x.sum(new int[] {1}).div(count);
       }
@@ -141,13 +284,12 @@ final class Lowering {
       return pooled.mul(mask.max(new int[] {1}));
     }
 
-    private NDArray cnn(NDArray x, String p) {
-      Map<String, NDArray> w = parameters.arrays();
+    private NDArray cnn(NDArray x, Layer.Encoder e) {
       long time = x.getShape().get(1);
       NDArray channelsFirst = x.transpose(0, 2, 1);
       NDList maps = new NDList();
       for (int width : CNN_WIDTHS) {
-        NDArray y = Conv1d.conv1d(channelsFirst, w.get(p + "conv" + width + ".weight"), w.get(p + "conv" + width + ".bias"),
+        NDArray y = Conv1d.conv1d(channelsFirst, param(e, "conv" + width + ".weight"), param(e, "conv" + width + ".bias"),
             new Shape(1), new Shape(width / 2), new Shape(1)).singletonOrThrow();
         // Even widths yield one extra position; keep 'same' length so layers can stack.
         maps.add(y.get(":, :, :" + time).getNDArrayInternal().relu());
@@ -159,17 +301,17 @@ final class Lowering {
      * Two LSTMs: one reads each text forwards, the other reads each text's real tokens backwards
      * (padding stays at the end), so padding never reaches either direction's states.
      */
-    private NDArray bilstm(NDArray x, String p, int hidden) {
-      NDArray forward = lstm(x, p + "forward.", hidden);
-      NDArray backward = lstm(x.gather(reverseIndex(x.getShape().get(2)), 1), p + "backward.", hidden);
-      return NDArrays.concat(new NDList(forward, backward.gather(reverseIndex(hidden), 1)), 2);
+    private NDArray bilstm(NDArray x, Layer.Encoder e) {
+      NDArray forward = lstm(x, e, "forward.");
+      NDArray backward = lstm(x.gather(reverseIndex(x.getShape().get(2)), 1), e, "backward.");
+      return NDArrays.concat(new NDList(forward, backward.gather(reverseIndex(e.hiddenSize()), 1)), 2);
     }
 
-    private NDArray lstm(NDArray x, String p, int hidden) {
-      Map<String, NDArray> w = parameters.arrays();
+    private NDArray lstm(NDArray x, Layer.Encoder e, String direction) {
       long batch = x.getShape().get(0);
-      NDArray zeros = x.getManager().zeros(new Shape(1, batch, hidden));
-      NDList params = new NDList(w.get(p + "w_ih"), w.get(p + "w_hh"), w.get(p + "b_ih"), w.get(p + "b_hh"));
+      NDArray zeros = scope.zeros(new Shape(1, batch, e.hiddenSize()));
+      NDList params = new NDList(param(e, direction + "w_ih"), param(e, direction + "w_hh"),
+          param(e, direction + "b_ih"), param(e, direction + "b_hh"));
       NDList out = x.getNDArrayInternal().lstm(x, new NDList(zeros, zeros), params, true, 1, 0, training, false, true);
       return out.get(0);
     }
@@ -184,7 +326,7 @@ final class Lowering {
           index[b * time + t] = t < lengths[b] ? lengths[b] - 1 - t : t;
         }
       }
-      return tokens.getManager().create(index, new Shape(rows, time, 1)).repeat(2, width);
+      return scope.create(index, new Shape(rows, time, 1)).repeat(2, width);
     }
   }
 
@@ -194,9 +336,5 @@ final class Lowering {
 
   List<Head> heads() {
     return graph.heads();
-  }
-
-  static NDArray int64(ai.djl.ndarray.NDManager manager, long[] values, Shape shape) {
-    return manager.create(values, shape).toType(DataType.INT64, false);
   }
 }

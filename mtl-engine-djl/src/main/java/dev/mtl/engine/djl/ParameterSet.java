@@ -41,6 +41,13 @@ final class ParameterSet {
     this.saved = ParameterFile.read(savedFile);
   }
 
+  /** Whether the parameters created next are trained (false for frozen layers). */
+  private boolean trainable = true;
+
+  void trainable(boolean value) {
+    trainable = value;
+  }
+
   /** Uniform in [-limit, limit]. */
   NDArray uniform(String name, double limit, long... shape) {
     return add(name, uniformValues(limit, shape), shape);
@@ -52,6 +59,18 @@ final class ParameterSet {
     java.util.Arrays.fill(values, paddingRow * width, (paddingRow + 1) * width, 0f);
     return add(name, values, rows, width);
   }
+
+  /** Given values, e.g. a cross-stitch matrix's initial mixing weights. */
+  NDArray values(String name, float[] values, long... shape) {
+    return add(name, values, shape);
+  }
+
+  /** Names of the parameters that are trained. */
+  java.util.Set<String> trainableNames() {
+    return trainableNames;
+  }
+
+  private final java.util.Set<String> trainableNames = new java.util.LinkedHashSet<>();
 
   private float[] uniformValues(double limit, long... shape) {
     float[] values = new float[(int) new Shape(shape).size()];
@@ -79,7 +98,10 @@ final class ParameterSet {
     float[] values = saved == null ? initial : savedValues(name, shape);
     NDArray array = manager.create(values, new Shape(shape));
     array.setName(name);
-    array.setRequiresGradient(true);
+    if (trainable) {
+      array.setRequiresGradient(true);
+      trainableNames.add(name);
+    }
     arrays.put(name, array);
     return array;
   }
@@ -88,8 +110,9 @@ final class ParameterSet {
     return arrays;
   }
 
+  /** Trainable scalars. */
   long count() {
-    return arrays.values().stream().mapToLong(a -> a.getShape().size()).sum();
+    return trainableNames.stream().mapToLong(n -> arrays.get(n).getShape().size()).sum();
   }
 
   void save(Path directory) throws IOException {
