@@ -25,7 +25,7 @@ import java.util.Optional;
  */
 @AutoService(SharingStrategyProvider.class)
 public final class HardSharing implements SharingStrategyProvider, SharingStrategy {
-  static final String EMBEDDING = "shared.embedding";
+  static final String EMBEDDING = Parts.EMBEDDING;
   static final String ENCODER = "shared.encoder";
   static final String POOL = "shared.pool";
 

@@ -14,7 +14,9 @@ import dev.mtl.core.task.LossKind;
 import dev.mtl.core.task.OutputSpec;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.EnumSet;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -36,6 +38,23 @@ public abstract class SharingStrategyContract extends PluginContract<SharingStra
       new SharingStrategy.HeadRequest("topics", new OutputSpec(3, LossKind.SIGMOID_BINARY_CROSS_ENTROPY, List.of("a", "b", "c"))),
       new SharingStrategy.HeadRequest("score", new OutputSpec(1, LossKind.MEAN_SQUARED_ERROR, List.of("value"))));
 
+  /** Encoders the strategy can build on; others must be refused with an IllegalArgumentException. */
+  protected Set<EncoderKind> supportedEncoders() {
+    return EnumSet.allOf(EncoderKind.class);
+  }
+
+  @ParameterizedTest
+  @EnumSource(EncoderKind.class)
+  @DisplayName("refuses the encoders it does not support with a message, and builds on the others")
+  void encoderSupport(EncoderKind encoder) {
+    if (supportedEncoders().contains(encoder)) {
+      assertThat(describe(encoder).heads()).hasSize(HEADS.size());
+    } else {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> describe(encoder))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(encoder.configName());
+    }
+  }
+
   protected ModelGraph describe(EncoderKind encoder) {
     ConfigSection section = ConfigSection.of("contract", Path.of("."), settings());
     SharingStrategy strategy = plugin().create(section, HEADS.stream().map(SharingStrategy.HeadRequest::task).toList());
@@ -47,6 +66,7 @@ public abstract class SharingStrategyContract extends PluginContract<SharingStra
   @EnumSource(EncoderKind.class)
   @DisplayName("describes one head per task with that task's outputs")
   void oneHeadPerTask(EncoderKind encoder) {
+    org.junit.jupiter.api.Assumptions.assumeTrue(supportedEncoders().contains(encoder));
     ModelGraph graph = describe(encoder);
     assertThat(graph.heads()).extracting(Head::task).containsExactly("sentiment", "topics", "score");
     for (int i = 0; i < HEADS.size(); i++) {
@@ -58,17 +78,76 @@ public abstract class SharingStrategyContract extends PluginContract<SharingStra
   @EnumSource(EncoderKind.class)
   @DisplayName("gives the same description for the same input")
   void deterministic(EncoderKind encoder) {
+    org.junit.jupiter.api.Assumptions.assumeTrue(supportedEncoders().contains(encoder));
     assertThat(describe(encoder)).isEqualTo(describe(encoder));
+  }
+
+  /** Settings the strategy must reject; by default an unknown option. */
+  protected Map<String, Object> invalidSettings() {
+    return Map.of("no-such-option", 1);
+  }
+
+  @org.junit.jupiter.api.Test
+  @DisplayName("rejects bad settings with a message naming the property")
+  void rejectsBadSettings() {
+    ConfigSection section = ConfigSection.of("contract", Path.of("."), invalidSettings());
+    plugin().create(section, HEADS.stream().map(SharingStrategy.HeadRequest::task).toList());
+    section.reportUnknownKeys();
+    assertThat(section.source().problems()).isNotEmpty()
+        .allSatisfy(p -> assertThat(invalidSettings().keySet()).anySatisfy(k -> assertThat(p.property()).startsWith(k)));
+  }
+
+  @org.junit.jupiter.api.Test
+  @DisplayName("trains on a tiny batch with finite losses, when an engine is on the test class path")
+  void finiteLossesOnTinyBatch() {
+    java.util.Optional<dev.mtl.core.spi.EngineProvider> provider = dev.mtl.core.registry.PluginRegistry.load()
+        .all(dev.mtl.core.spi.EngineProvider.class).values().stream().findFirst();
+    org.junit.jupiter.api.Assumptions.assumeTrue(provider.isPresent(), "no engine on the test class path");
+    ModelGraph graph = describe(EncoderKind.CNN);
+    java.util.Random random = new java.util.Random(1);
+    int[][] rows = new int[4][];
+    for (int i = 0; i < rows.length; i++) {
+      rows[i] = random.ints(2 + i, 1, 30).toArray();
+    }
+    java.util.Map<String, float[][]> targets = new java.util.LinkedHashMap<>();
+    for (SharingStrategy.HeadRequest head : HEADS) {
+      float[][] t = new float[rows.length][head.output().targetWidth()];
+      for (float[] row : t) {
+        row[0] = head.output().loss() == LossKind.SOFTMAX_CROSS_ENTROPY ? random.nextInt(head.output().size()) : 1f;
+      }
+      targets.put(head.task(), t);
+    }
+    dev.mtl.core.engine.SourceBatch batch = new dev.mtl.core.engine.SourceBatch(new dev.mtl.core.engine.TokenBatch(rows), targets);
+    try (dev.mtl.core.engine.Engine engine = provider.get().create(ConfigSection.empty("engine"));
+        dev.mtl.core.engine.Network network = engine.create(graph, 30, 0, new dev.mtl.core.engine.OptimizerSettings("adam", 0.01), 1)) {
+      for (int step = 0; step < 2; step++) {
+        dev.mtl.core.engine.StepResult result = network.trainStep(List.of(batch), input -> {
+          double[] w = new double[input.tasks().size()];
+          java.util.Arrays.fill(w, 1);
+          return w;
+        }, step, 0);
+        assertThat(result.losses()).containsOnlyKeys("sentiment", "topics", "score");
+        assertThat(result.losses().values()).allSatisfy(l -> assertThat(l).isFinite());
+        assertThat(result.penalty()).isFinite();
+      }
+      java.util.Map<String, float[][]> scores = network.predict(new dev.mtl.core.engine.TokenBatch(rows), List.of("sentiment", "topics", "score"));
+      assertThat(scores.get("topics")).hasNumberOfRows(rows.length);
+      assertThat(scores.get("topics")[0]).hasSize(3);
+    }
   }
 
   @ParameterizedTest
   @EnumSource(PoolKind.class)
-  @DisplayName("honours the pooling asked for")
+  @DisplayName("pools encoded sequences the way the model asks")
   void honoursPooling(PoolKind pooling) {
     SharingStrategy strategy = plugin().create(ConfigSection.of("contract", Path.of("."), settings()),
         HEADS.stream().map(SharingStrategy.HeadRequest::task).toList());
     ModelGraph graph = strategy.describe(new ModelSpec(16, EncoderKind.CNN, 8, 0.1, pooling), HEADS);
-    assertThat(graph.layers()).filteredOn(l -> l instanceof dev.mtl.core.model.Layer.Pool)
+    // Pools over encoded sequences follow the model's pooling; a pool straight over the embedding
+    // (e.g. an MMoE gate's input) may choose its own.
+    assertThat(graph.layers()).filteredOn(l -> l instanceof dev.mtl.core.model.Layer.Pool p
+            && !(graph.layer(p.inputId()) instanceof dev.mtl.core.model.Layer.Embedding))
+        .isNotEmpty()
         .allSatisfy(l -> assertThat(((dev.mtl.core.model.Layer.Pool) l).kind()).isEqualTo(pooling));
   }
 }

@@ -47,9 +47,25 @@ public record ResolvedRun(RunConfig config, List<Task> tasks, SharingStrategy sh
     LossWeighting weighting = create(registry, LossWeightingProvider.class, config.weighting(), p -> p.create(config.weighting().settings(), names));
     TextEncoderFactory tokenizer = create(registry, TextEncoderProvider.class, config.tokenizer(), p -> p.create(config.tokenizer().settings()));
     Engine engine = create(registry, EngineProvider.class, config.engine(), p -> p.create(config.engine().settings()));
+    checkDescribable(config, tasks, sharing);
     config.root().reportUnknownKeys();
     config.root().source().throwIfInvalid();
     return new ResolvedRun(config, List.copyOf(tasks), sharing, weighting, tokenizer, engine);
+  }
+
+  /**
+   * Asks the strategy to describe the network now, so options that do not fit the model (e.g.
+   * stacking a parameterless encoder) fail when the config loads rather than when training starts.
+   */
+  private static void checkDescribable(RunConfig config, List<Task> tasks, SharingStrategy sharing) {
+    if (sharing == null || tasks.size() != config.tasks().size() || !config.root().source().problems().isEmpty()) {
+      return;
+    }
+    try {
+      sharing.describe(config.model(), dev.mtl.core.api.MultiTaskModels.headRequests(tasks));
+    } catch (IllegalArgumentException e) {
+      config.sharing().settings().problem("type", config.sharing().type(), "cannot build this model: " + e.getMessage());
+    }
   }
 
   private static <P extends Plugin, R> R create(PluginRegistry registry, Class<P> spi, PluginChoice choice, Function<P, R> factory) {

@@ -93,12 +93,17 @@ final class Lowering {
           parameters.zeros(p + "conv" + width + ".bias", h);
         }
       } else if (e.kind() == EncoderKind.BILSTM) {
-        double limit = delta ? 0 : 1 / Math.sqrt(h);
+        double limit = 1 / Math.sqrt(h);
         for (String direction : new String[] {"forward", "backward"}) {
-          parameters.uniform(p + direction + ".w_ih", limit, 4L * h, in);
-          parameters.uniform(p + direction + ".w_hh", limit, 4L * h, h);
-          parameters.uniform(p + direction + ".b_ih", limit, 4L * h);
-          parameters.uniform(p + direction + ".b_hh", limit, 4L * h);
+          for (String[] part : new String[][] {{"w_ih", Integer.toString(in)}, {"w_hh", Integer.toString(h)}, {"b_ih", ""}, {"b_hh", ""}}) {
+            long[] shape = part[1].isEmpty() ? new long[] {4L * h} : new long[] {4L * h, Long.parseLong(part[1])};
+            String name = p + direction + "." + part[0];
+            if (delta) {
+              parameters.zeros(name, shape);
+            } else {
+              parameters.uniform(name, limit, shape);
+            }
+          }
         }
       }
     } else if (layer instanceof Layer.Gate g) {

@@ -1,0 +1,50 @@
+package dev.mtl.sharing;
+
+import dev.mtl.core.config.ConfigSection;
+import dev.mtl.core.model.Head;
+import dev.mtl.core.model.Layer;
+import dev.mtl.core.model.ModelSpec;
+import dev.mtl.core.model.SharingStrategy.HeadRequest;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Building blocks the strategies share. */
+final class Parts {
+  static final String EMBEDDING = "shared.embedding";
+
+  private Parts() {}
+
+  static Layer.Embedding sharedEmbedding(ModelSpec model) {
+    return new Layer.Embedding(EMBEDDING, model.embeddingSize(), model.dropout());
+  }
+
+  static Layer.Encoder encoder(String id, String input, ModelSpec model) {
+    return new Layer.Encoder(id, input, model.encoder(), model.hiddenSize());
+  }
+
+  static Layer.Encoder encoder(String id, String input, ModelSpec model, String base) {
+    return new Layer.Encoder(id, input, model.encoder(), model.hiddenSize(), Optional.of(base));
+  }
+
+  static Layer.Pool pool(String id, String input, ModelSpec model) {
+    return new Layer.Pool(id, input, model.pooling());
+  }
+
+  static Head head(HeadRequest request, String input, ModelSpec model) {
+    return new Head(request.task(), input, request.output(), model.dropout());
+  }
+
+  /** A map of task names to whole numbers in [min, max], checked against the run's tasks. */
+  static Map<String, Double> perTask(ConfigSection settings, String key, List<String> tasks, int min, int max) {
+    Map<String, Double> values = settings.numbers(key);
+    values.forEach((task, value) -> {
+      if (!tasks.contains(task)) {
+        settings.problem(key + "." + task, value, "must name a task of this run; tasks: " + tasks);
+      } else if (value != Math.rint(value) || value < min || value > max) {
+        settings.problem(key + "." + task, value, "must be a whole number between " + min + " and " + max);
+      }
+    });
+    return values;
+  }
+}

@@ -1,0 +1,117 @@
+package dev.mtl.sharing;
+
+import dev.mtl.core.model.EncoderKind;
+import dev.mtl.core.spi.SharingStrategyProvider;
+import dev.mtl.testkit.SharingStrategyContract;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+
+/** Every built-in strategy passes the same contract as third-party ones. */
+class StrategyContractsTest {
+  @Nested
+  @DisplayName("soft")
+  class Soft extends SharingStrategyContract {
+    @Override
+    protected SharingStrategyProvider plugin() {
+      return new SoftSharing();
+    }
+
+    @Override
+    protected Map<String, Object> invalidSettings() {
+      return Map.of("lambda", -1, "distance", "manhattan");
+    }
+  }
+
+  @Nested
+  @DisplayName("soft, separate embeddings, distance to the mean")
+  class SoftToMean extends SharingStrategyContract {
+    @Override
+    protected SharingStrategyProvider plugin() {
+      return new SoftSharing();
+    }
+
+    @Override
+    protected Map<String, Object> settings() {
+      return Map.of("share-embedding", false, "distance", "mean", "lambda", 0.1);
+    }
+  }
+
+  @Nested
+  @DisplayName("shared-private")
+  class SharedPrivate extends SharingStrategyContract {
+    @Override
+    protected SharingStrategyProvider plugin() {
+      return new SharedPrivateSharing();
+    }
+
+    @Override
+    protected Map<String, Object> settings() {
+      return Map.of("private", java.util.List.of("embedding", "encoder"), "private-penalty", 0.01);
+    }
+
+    @Override
+    protected Map<String, Object> invalidSettings() {
+      return Map.of("private", java.util.List.of("heads"));
+    }
+  }
+
+  @Nested
+  @DisplayName("hierarchical")
+  class Hierarchical extends SharingStrategyContract {
+    @Override
+    protected SharingStrategyProvider plugin() {
+      return new HierarchicalSharing();
+    }
+
+    @Override
+    protected Map<String, Object> settings() {
+      return Map.of("layers", 3, "depth", Map.of("sentiment", 1, "topics", 2), "feed-labels", java.util.List.of("sentiment", "topics"));
+    }
+
+    @Override
+    protected Map<String, Object> invalidSettings() {
+      return Map.of("depth", Map.of("sentiment", 4, "nosuchtask", 1));
+    }
+
+    @Override
+    protected Set<EncoderKind> supportedEncoders() {
+      return EnumSet.of(EncoderKind.CNN, EncoderKind.BILSTM);
+    }
+  }
+
+  @Nested
+  @DisplayName("cross-stitch")
+  class CrossStitch extends SharingStrategyContract {
+    @Override
+    protected SharingStrategyProvider plugin() {
+      return new CrossStitchSharing();
+    }
+
+    @Override
+    protected Map<String, Object> settings() {
+      return Map.of("layers", 2);
+    }
+
+    @Override
+    protected Map<String, Object> invalidSettings() {
+      return Map.of("self-weight", 1.5);
+    }
+  }
+
+  @Nested
+  @DisplayName("mmoe")
+  class Mmoe extends SharingStrategyContract {
+    @Override
+    protected SharingStrategyProvider plugin() {
+      return new MmoeSharing();
+    }
+
+    @Override
+    protected Map<String, Object> invalidSettings() {
+      return Map.of("experts", 1);
+    }
+  }
+}
