@@ -1,6 +1,7 @@
 package dev.mtl.cli;
 
 import dev.mtl.core.task.TaskMetrics;
+import dev.mtl.core.training.Baselines;
 import dev.mtl.core.training.Evaluator;
 import dev.mtl.core.training.TrainingReport;
 import java.io.PrintWriter;
@@ -16,8 +17,25 @@ final class Tables {
   static void printReport(PrintWriter out, TrainingReport report) {
     printMetrics(out, "dev", report.dev());
     printMetrics(out, "test", report.test());
+    if (report.baselines() != null) {
+      printComparison(out, report.baselines());
+    }
     out.println("model saved to " + report.modelDirectory());
     out.flush();
+  }
+
+  /** Per task, each metric's sign-adjusted relative gain over its single-task baseline, and Δm%. */
+  static void printComparison(PrintWriter out, Baselines.Comparison comparison) {
+    if (comparison.tasks().isEmpty()) {
+      return;
+    }
+    out.println("gain over single-task baselines, % (positive is better):");
+    comparison.tasks().forEach((task, c) -> {
+      StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "  %-14s %-5s", task, c.split()));
+      c.gains().forEach((metric, gain) -> row.append(String.format(Locale.ROOT, "  %s %+.2f", metric, gain)));
+      out.println(row);
+    });
+    out.println(String.format(Locale.ROOT, "  Δm%% = %+.2f", comparison.deltaM()));
   }
 
   /** One row per task, one column per metric; the primary metric is marked with '*'. */

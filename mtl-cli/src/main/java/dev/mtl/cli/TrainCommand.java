@@ -5,10 +5,14 @@ import com.google.inject.Injector;
 import dev.mtl.core.config.RunConfig;
 import dev.mtl.core.inject.MtlModule;
 import dev.mtl.core.registry.PluginRegistry;
+import dev.mtl.core.training.Baselines;
 import dev.mtl.core.training.MultiTaskTrainer;
 import dev.mtl.core.training.ResolvedRun;
+import dev.mtl.core.training.SingleTaskBaselines;
 import dev.mtl.core.training.TrainingReport;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -16,7 +20,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code mtl train <config>}. */
-@Command(name = "train", description = "Train a multi-task model from a YAML run config, then evaluate it on dev and test.")
+@Command(name = "train", description = {
+    "Train a multi-task model from a YAML run config, then evaluate it on dev and test.",
+    "If single-task baselines exist (see --single-task), also report each task's gain and Δm%."})
 final class TrainCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec spec;
@@ -24,15 +30,36 @@ final class TrainCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "CONFIG", description = "the run config (see examples/)")
   Path config;
 
+  @Option(names = "--set", paramLabel = "KEY=VALUE",
+      description = "override a setting, e.g. --set sharing.type=soft --set training.epochs=1 (repeatable)")
+  List<String> overrides = new ArrayList<>();
+
+  @Option(names = "--single-task", description = "train each task alone with the same model and budget, and store the "
+      + "results as the baselines later runs of this config are compared with (<output>/single-task/baselines.json)")
+  boolean singleTask;
+
   @Option(names = "--quiet", description = "print only the final results")
   boolean quiet;
 
   @Override
   public Integer call() throws Exception {
     Injector injector = Guice.createInjector(new MtlModule(PluginRegistry.load()));
-    ResolvedRun run = ResolvedRun.resolve(RunConfig.load(config), injector.getInstance(PluginRegistry.class));
-    Progress progress = new Progress(spec.commandLine().getErr(), quiet);
-    TrainingReport report = injector.getInstance(MultiTaskTrainer.class).train(run, progress);
+    PluginRegistry registry = injector.getInstance(PluginRegistry.class);
+    RunConfig runConfig = RunConfig.load(config, overrides);
+    if (singleTask) {
+      Baselines baselines = injector.getInstance(SingleTaskBaselines.class).train(runConfig, registry, (task, steps) -> {
+        if (!quiet) {
+          spec.commandLine().getErr().println("single-task baseline: " + task + " (" + steps + " steps per epoch, as the multi-task run)");
+        }
+        return new Progress(spec.commandLine().getErr(), quiet);
+      });
+      Tables.printMetrics(spec.commandLine().getOut(), "baselines (test)", baselines.test());
+      Tables.printMetrics(spec.commandLine().getOut(), "baselines (dev)", baselines.dev());
+      spec.commandLine().getOut().println("baselines saved to " + runConfig.baselines());
+      return 0;
+    }
+    ResolvedRun run = ResolvedRun.resolve(runConfig, registry);
+    TrainingReport report = injector.getInstance(MultiTaskTrainer.class).train(run, new Progress(spec.commandLine().getErr(), quiet));
     Tables.printReport(spec.commandLine().getOut(), report);
     return 0;
   }

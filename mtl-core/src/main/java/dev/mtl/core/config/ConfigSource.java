@@ -14,12 +14,23 @@ public final class ConfigSource {
   private final String name;
   private final Path baseDirectory;
   private final Map<String, Integer> lines;
+  private final Map<String, String> overrides;
   private final List<ConfigProblem> problems = new ArrayList<>();
 
   public ConfigSource(String name, Path baseDirectory, Map<String, Integer> lines) {
+    this(name, baseDirectory, lines, Map.of());
+  }
+
+  private ConfigSource(String name, Path baseDirectory, Map<String, Integer> lines, Map<String, String> overrides) {
     this.name = name;
     this.baseDirectory = baseDirectory;
     this.lines = Map.copyOf(lines);
+    this.overrides = Map.copyOf(overrides);
+  }
+
+  /** The same file with some properties overridden on the command line; problems there name the override. */
+  ConfigSource withOverrides(Map<String, String> where) {
+    return new ConfigSource(name, baseDirectory, lines, where);
   }
 
   /** A source for settings built in code or restored from a saved model: no file, no lines. */
@@ -39,6 +50,10 @@ public final class ConfigSource {
   public String locate(String property) {
     String path = property;
     while (true) {
+      String override = overrides.get(path);
+      if (override != null) {
+        return override;
+      }
       Integer line = lines.get(path);
       if (line != null) {
         return name + ":" + line;

@@ -17,10 +17,12 @@ import java.util.Set;
  * @param seed seeds initialisation, dropout and data order
  * @param outputDirectory where the run writes its model and reports
  * @param tasks the tasks, each with its plugin type and settings
+ * @param baselines the single-task baselines file runs are compared with (by default the one
+ *     {@code mtl train --single-task} writes into the output folder)
  */
 public record RunConfig(ConfigSection root, String name, long seed, Path outputDirectory, List<TaskEntry> tasks,
     PluginChoice tokenizer, ModelSpec model, PluginChoice sharing, PluginChoice weighting,
-    TrainingSettings training, PluginChoice engine) {
+    TrainingSettings training, PluginChoice engine, Path baselines) {
 
   /** One task of the run: its name, its plugin type and the settings passed to that plugin. */
   public record TaskEntry(String name, String type, ConfigSection settings) {}
@@ -29,10 +31,20 @@ public record RunConfig(ConfigSection root, String name, long seed, Path outputD
   public static final String DEFAULT_SHARING = "hard";
   public static final String DEFAULT_WEIGHTING = "equal";
   public static final String DEFAULT_ENGINE = "djl-pytorch";
+  /** Where {@code mtl train --single-task} puts its runs and {@code baselines.json}, inside the output folder. */
+  public static final String SINGLE_TASK_DIR = "single-task";
 
   /** Reads a YAML config file; problems are recorded, not thrown (see {@link ConfigSource#throwIfInvalid}). */
   public static RunConfig load(Path file) {
-    return read(YamlConfigReader.read(file), file.getFileName().toString().replaceFirst("\\.ya?ml$", ""));
+    return load(file, List.of());
+  }
+
+  /**
+   * Reads a YAML config file with overrides such as {@code sharing.type=soft} or
+   * {@code training.epochs=1} applied on top (values are YAML: numbers, booleans, lists).
+   */
+  public static RunConfig load(Path file, List<String> overrides) {
+    return read(ConfigOverrides.apply(YamlConfigReader.read(file), overrides), file.getFileName().toString().replaceFirst("\\.ya?ml$", ""));
   }
 
   public static RunConfig read(ConfigSection root, String defaultName) {
@@ -46,7 +58,8 @@ public record RunConfig(ConfigSection root, String name, long seed, Path outputD
     PluginChoice weighting = PluginChoice.read(root, "weighting", DEFAULT_WEIGHTING);
     TrainingSettings training = TrainingSettings.read(root.section("training"));
     PluginChoice engine = PluginChoice.read(root, "engine", DEFAULT_ENGINE);
-    return new RunConfig(root, name, seed, output, tasks, tokenizer, model, sharing, weighting, training, engine);
+    Path baselines = root.path("baselines", false).orElse(output.resolve(SINGLE_TASK_DIR).resolve("baselines.json"));
+    return new RunConfig(root, name, seed, output, tasks, tokenizer, model, sharing, weighting, training, engine, baselines);
   }
 
   private static List<TaskEntry> readTasks(ConfigSection root) {

@@ -72,9 +72,7 @@ public final class MultiTaskTrainer {
       for (int s = 0; s < trainSources.size(); s++) {
         batchStreams.add(new CyclingBatches(trainSources.get(s), settings.batchSize(), new Random(config.seed() * 31 + s)));
       }
-      int batchesInLargest = trainSources.stream()
-          .mapToInt(src -> (src.size() + settings.batchSize() - 1) / settings.batchSize()).max().orElse(0);
-      int stepsPerEpoch = settings.maxStepsPerEpoch() > 0 ? Math.min(settings.maxStepsPerEpoch(), batchesInLargest) : batchesInLargest;
+      int stepsPerEpoch = settings.stepsPerEpoch(trainSources.stream().mapToInt(DataSource::size).max().orElse(0));
 
       List<TrainingListener.EpochSummary> epochs = new ArrayList<>();
       long step = 0;
@@ -110,8 +108,12 @@ public final class MultiTaskTrainer {
       // The model is the one after the last epoch, whose dev metrics were just computed.
       Map<String, TaskMetrics> devMetrics = epochs.get(epochs.size() - 1).dev();
       Map<String, TaskMetrics> testMetrics = Evaluator.evaluate(network, run.tasks(), testSources);
+      Baselines.Comparison comparison = null;
+      if (Files.isRegularFile(config.baselines())) {
+        comparison = Baselines.read(config.baselines()).compare(testMetrics, devMetrics);
+      }
       TrainingReport report = new TrainingReport(config.name(), modelDir, epochs, devMetrics, testMetrics,
-          network.parameterCount(), peakHeapBytes());
+          network.parameterCount(), peakHeapBytes(), comparison);
       AtomicFiles.writeString(output.resolve("metrics.json"),
           JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
       listener.onFinished(report);

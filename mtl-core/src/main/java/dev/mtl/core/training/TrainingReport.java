@@ -15,6 +15,8 @@ import java.util.Map;
  * @param test final metrics per task on the test splits
  * @param parameterCount trainable scalars
  * @param peakHeapBytes the JVM heap's peak use (the engine's native memory is not included)
+ * @param baselines the comparison with stored single-task baselines, or null when there are none
  */
 public record TrainingReport(String run, Path modelDirectory, List<TrainingListener.EpochSummary> epochs,
-    Map<String, TaskMetrics> dev, Map<String, TaskMetrics> test, long parameterCount, long peakHeapBytes) {}
+    Map<String, TaskMetrics> dev, Map<String, TaskMetrics> test, long parameterCount, long peakHeapBytes,
+    Baselines.Comparison baselines) {}

@@ -6,19 +6,29 @@ import dev.mtl.core.engine.OptimizerSettings;
 /**
  * The {@code training} part of a run config.
  *
- * @param epochs passes over the largest task's data (smaller tasks cycle)
+ * @param epochs number of epochs
  * @param batchSize examples per task per step
+ * @param stepsPerEpoch steps per epoch; 0 means one pass over the largest task's data (smaller
+ *     tasks cycle). Single-task baselines set it to the multi-task run's, for the same budget.
  * @param maxStepsPerEpoch cap on steps per epoch, 0 for none (quick trials and tests)
- * @param logEvery report training losses every this many steps
+ * @param logEvery write training losses to the log every this many steps
  * @param optimizer optimizer and learning rate
  */
-public record TrainingSettings(int epochs, int batchSize, int maxStepsPerEpoch, int logEvery, OptimizerSettings optimizer) {
+public record TrainingSettings(int epochs, int batchSize, int stepsPerEpoch, int maxStepsPerEpoch, int logEvery,
+    OptimizerSettings optimizer) {
   public static TrainingSettings read(ConfigSection training) {
     return new TrainingSettings(
         training.integer("epochs", 3, 1, 100_000),
         training.integer("batch-size", 32, 1, 65_536),
+        training.integer("steps-per-epoch", 0, 0, Integer.MAX_VALUE),
         training.integer("max-steps-per-epoch", 0, 0, Integer.MAX_VALUE),
         training.integer("log-every", 100, 1, Integer.MAX_VALUE),
         OptimizerSettings.read(training));
+  }
+
+  /** Steps per epoch for data whose largest source has {@code largestSourceSize} examples. */
+  public int stepsPerEpoch(int largestSourceSize) {
+    int steps = stepsPerEpoch > 0 ? stepsPerEpoch : (largestSourceSize + batchSize - 1) / batchSize;
+    return maxStepsPerEpoch > 0 ? Math.min(maxStepsPerEpoch, steps) : steps;
   }
 }

@@ -1,0 +1,79 @@
+package dev.mtl.core.training;
+
+import dev.mtl.core.config.ConfigOverrides;
+import dev.mtl.core.config.ConfigSection;
+import dev.mtl.core.config.RunConfig;
+import dev.mtl.core.registry.PluginRegistry;
+import dev.mtl.core.task.DataSplit;
+import dev.mtl.core.task.Task;
+import dev.mtl.core.task.TaskData;
+import dev.mtl.core.task.TaskMetrics;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Trains each task of a run alone, as the run's baselines: the same model settings, hard sharing
+ * (a single network), equal weighting, and the same budget (epochs and steps per epoch of the
+ * multi-task run, so each task sees as many of its batches alone as together). Writes each run to
+ * {@code <output>/single-task/<task>/} and the metrics to {@code <output>/single-task/baselines.json},
+ * which later multi-task runs of the config compare with.
+ */
+public final class SingleTaskBaselines {
+  private final MultiTaskTrainer trainer = new MultiTaskTrainer();
+
+  /** Listens to each task's run; {@code task} says which. */
+  public interface Listener {
+    TrainingListener forTask(String task, int stepsPerEpoch);
+  }
+
+  public Baselines train(RunConfig config, PluginRegistry registry, Listener listener) throws IOException {
+    ResolvedRun full = ResolvedRun.resolve(config, registry);
+    int steps = multiTaskStepsPerEpoch(full);
+    Path folder = config.outputDirectory().resolve(RunConfig.SINGLE_TASK_DIR);
+    Map<String, TaskMetrics> test = new LinkedHashMap<>();
+    Map<String, TaskMetrics> dev = new LinkedHashMap<>();
+    List<?> taskMaps = (List<?>) config.root().values().get("tasks");
+    for (int i = 0; i < config.tasks().size(); i++) {
+      String task = config.tasks().get(i).name();
+      Map<String, Object> values = ConfigOverrides.copy(config.root().values());
+      values.put("tasks", List.of(taskMaps.get(i)));
+      values.put("sharing", "hard");
+      values.put("weighting", "equal");
+      values.put("output", folder.resolve(task).toAbsolutePath().toString());
+      values.remove("baselines");
+      @SuppressWarnings("unchecked")
+      Map<String, Object> training = values.get("training") instanceof Map<?, ?> m ? (Map<String, Object>) m : new LinkedHashMap<>();
+      training.put("steps-per-epoch", steps);
+      values.put("training", training);
+      ConfigSection root = ConfigSection.of(config.root().source().name() + " (single task " + task + ")",
+          config.root().source().baseDirectory(), values);
+      RunConfig single = RunConfig.read(root, config.name() + "-" + task);
+      TrainingReport report = trainer.train(ResolvedRun.resolve(single, registry), listener.forTask(task, steps));
+      if (report.test().containsKey(task)) {
+        test.put(task, report.test().get(task));
+      }
+      if (report.dev().containsKey(task)) {
+        dev.put(task, report.dev().get(task));
+      }
+    }
+    Baselines baselines = new Baselines(test, dev);
+    baselines.write(folder.resolve(Baselines.FILE_NAME));
+    return baselines;
+  }
+
+  /** The steps per epoch the multi-task run takes: from its largest training source (tasks over one corpus count once). */
+  private static int multiTaskStepsPerEpoch(ResolvedRun run) {
+    Map<List<String>, Integer> corpora = new LinkedHashMap<>();
+    for (Task task : run.tasks()) {
+      Path train = task.dataFile(DataSplit.TRAIN).orElseThrow();
+      TaskData data = task.read(train);
+      corpora.put(data.texts(), data.size());
+    }
+    int largest = new ArrayList<>(corpora.values()).stream().mapToInt(Integer::intValue).max().orElse(0);
+    return run.config().training().stepsPerEpoch(largest);
+  }
+}
