@@ -33,7 +33,32 @@ class CliErrorsTest {
         "`tasks[1].format` was 'tvs' but it must be one of [csv, jsonl, label-text, tsv] (" + config + ":7)",
         "`tasks[1].train` was 'missing.txt' but it must name an existing file",
         "`model.encoder` was 'transformer' but it must be one of [bilstm, cnn, mean] (" + config + ":10)",
-        "`sharing.type` was 'hrad' but it must name a known sharing strategy; available: [hard]");
+        "`sharing.type` was 'hrad' but it must name a known sharing strategy; available: [cross-stitch, hard, hierarchical, mmoe, shared-private, soft]");
+  }
+
+  @Test
+  @DisplayName("strategy options that do not fit are rejected when the config loads, naming the option and the valid range")
+  void strategyOptionsChecked() throws Exception {
+    Files.writeString(dir.resolve("t.txt"), "0 a\n1 b\n");
+    Path config = Files.writeString(dir.resolve("h.yaml"), """
+        tasks:
+          - {name: a, type: text-classification, train: t.txt}
+          - {name: b, type: text-classification, train: t.txt}
+        model: {encoder: mean}
+        sharing:
+          type: hierarchical
+          layers: 2
+          depth: {a: 3}
+          feed-labels: [b]
+        """);
+    EndToEndTest.Result r = EndToEndTest.run("train", config.toString());
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("`sharing.depth.a` was '3' but it must be a whole number between 1 and 2 (" + config + ":8)",
+        "`sharing.feed-labels` was 'b' but it must name tasks attached below the top layer (depth 1 to 1)");
+    Path mean = Files.writeString(dir.resolve("m.yaml"), Files.readString(config).replace("depth: {a: 3}", "depth: {a: 1}").replace("feed-labels: [b]", ""));
+    EndToEndTest.Result stacked = EndToEndTest.run("train", mean.toString());
+    assertThat(stacked.code()).isEqualTo(2);
+    assertThat(stacked.err()).contains("`sharing.type` was 'hierarchical' but it cannot build this model: hierarchical sharing stacks encoder layers, so `model.encoder` must be cnn or bilstm, not mean");
   }
 
   @Test
@@ -67,7 +92,12 @@ class CliErrorsTest {
     assertThat(r.code()).isZero();
     assertThat(r.out().lines()).contains(
         "task text-classification dev.mtl.tasks.text.TextClassificationProvider " + location("mtl-tasks-text"),
-        "sharing hard dev.mtl.sharing.HardSharing " + location("mtl-sharing"))
+        "sharing hard dev.mtl.sharing.HardSharing " + location("mtl-sharing"),
+        "sharing soft dev.mtl.sharing.SoftSharing " + location("mtl-sharing"),
+        "sharing shared-private dev.mtl.sharing.SharedPrivateSharing " + location("mtl-sharing"),
+        "sharing hierarchical dev.mtl.sharing.HierarchicalSharing " + location("mtl-sharing"),
+        "sharing cross-stitch dev.mtl.sharing.CrossStitchSharing " + location("mtl-sharing"),
+        "sharing mmoe dev.mtl.sharing.MmoeSharing " + location("mtl-sharing"))
         .anySatisfy(l -> assertThat(l).startsWith("weighting equal dev.mtl.weighting.EqualWeighting "))
         .anySatisfy(l -> assertThat(l).startsWith("weighting fixed dev.mtl.weighting.FixedWeighting "))
         .anySatisfy(l -> assertThat(l).startsWith("tokenizer words dev.mtl.tasks.text.WordEncoderProvider "))

@@ -42,7 +42,8 @@ final class Parts {
       if (!tasks.contains(task)) {
         settings.problem(key + "." + task, value, "must name a task of this run; tasks: " + tasks);
       } else if (value != Math.rint(value) || value < min || value > max) {
-        settings.problem(key + "." + task, value, "must be a whole number between " + min + " and " + max);
+        Object shown = value == Math.rint(value) ? (Object) value.longValue() : value;
+        settings.problem(key + "." + task, shown, "must be a whole number between " + min + " and " + max);
       }
     });
     return values;
