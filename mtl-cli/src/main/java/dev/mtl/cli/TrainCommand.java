@@ -55,7 +55,7 @@ final class TrainCommand implements Callable<Integer> {
       });
       Tables.printMetrics(spec.commandLine().getOut(), "baselines (test)", baselines.test());
       Tables.printMetrics(spec.commandLine().getOut(), "baselines (dev)", baselines.dev());
-      spec.commandLine().getOut().println("baselines saved to " + runConfig.baselines());
+      spec.commandLine().getOut().println("baselines saved to " + SingleTaskBaselines.file(runConfig));
       return 0;
     }
     ResolvedRun run = ResolvedRun.resolve(runConfig, registry);

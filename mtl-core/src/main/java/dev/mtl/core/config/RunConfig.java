@@ -33,6 +33,7 @@ public record RunConfig(ConfigSection root, String name, long seed, Path outputD
   public static final String DEFAULT_ENGINE = "djl-pytorch";
   /** Where {@code mtl train --single-task} puts its runs and {@code baselines.json}, inside the output folder. */
   public static final String SINGLE_TASK_DIR = "single-task";
+  public static final String BASELINES_FILE = "baselines.json";
 
   /** Reads a YAML config file; problems are recorded, not thrown (see {@link ConfigSource#throwIfInvalid}). */
   public static RunConfig load(Path file) {
@@ -58,7 +59,7 @@ public record RunConfig(ConfigSection root, String name, long seed, Path outputD
     PluginChoice weighting = PluginChoice.read(root, "weighting", DEFAULT_WEIGHTING);
     TrainingSettings training = TrainingSettings.read(root.section("training"));
     PluginChoice engine = PluginChoice.read(root, "engine", DEFAULT_ENGINE);
-    Path baselines = root.path("baselines", false).orElse(output.resolve(SINGLE_TASK_DIR).resolve("baselines.json"));
+    Path baselines = root.path("baselines", false).orElse(output.resolve(SINGLE_TASK_DIR).resolve(BASELINES_FILE));
     return new RunConfig(root, name, seed, output, tasks, tokenizer, model, sharing, weighting, training, engine, baselines);
   }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.mtl.core.api.AtomicFiles;
+import dev.mtl.core.config.RunConfig;
 import dev.mtl.core.task.TaskMetrics;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,7 +22,7 @@ import java.util.Map;
  * @param dev each task's dev metrics trained alone (tasks with a dev split)
  */
 public record Baselines(Map<String, TaskMetrics> test, Map<String, TaskMetrics> dev) {
-  public static final String FILE_NAME = "baselines.json";
+  public static final String FILE_NAME = RunConfig.BASELINES_FILE;
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   public void write(Path file) throws IOException {

@@ -30,6 +30,11 @@ public final class SingleTaskBaselines {
     TrainingListener forTask(String task, int stepsPerEpoch);
   }
 
+  /** Where {@link #train} writes the baselines of a config. */
+  public static Path file(RunConfig config) {
+    return config.outputDirectory().resolve(RunConfig.SINGLE_TASK_DIR).resolve(Baselines.FILE_NAME);
+  }
+
   public Baselines train(RunConfig config, PluginRegistry registry, Listener listener) throws IOException {
     ResolvedRun full = ResolvedRun.resolve(config, registry);
     int steps = multiTaskStepsPerEpoch(full);
@@ -61,7 +66,7 @@ public final class SingleTaskBaselines {
       }
     }
     Baselines baselines = new Baselines(test, dev);
-    baselines.write(folder.resolve(Baselines.FILE_NAME));
+    baselines.write(file(config));
     return baselines;
   }
 
