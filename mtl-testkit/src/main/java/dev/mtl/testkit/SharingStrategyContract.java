@@ -82,6 +82,20 @@ public abstract class SharingStrategyContract extends PluginContract<SharingStra
     assertThat(describe(encoder)).isEqualTo(describe(encoder));
   }
 
+  @org.junit.jupiter.api.Test
+  @DisplayName("recreates the same description from its settings after a JSON round trip, as a saved model does")
+  void configRoundTrip() throws Exception {
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    @SuppressWarnings("unchecked")
+    Map<String, Object> reread = json.readValue(json.writeValueAsString(settings()), Map.class);
+    List<String> tasks = HEADS.stream().map(SharingStrategy.HeadRequest::task).toList();
+    EncoderKind encoder = supportedEncoders().iterator().next();
+    ModelSpec model = new ModelSpec(16, encoder, 8, 0.1, encoder.defaultPooling());
+    ModelGraph original = plugin().create(ConfigSection.of("contract", Path.of("."), settings()), tasks).describe(model, HEADS);
+    ModelGraph restored = plugin().create(ConfigSection.of("saved", Path.of("."), reread), tasks).describe(model, HEADS);
+    assertThat(restored).isEqualTo(original);
+  }
+
   /** Settings the strategy must reject; by default an unknown option. */
   protected Map<String, Object> invalidSettings() {
     return Map.of("no-such-option", 1);
