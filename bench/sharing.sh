@@ -63,6 +63,11 @@ minutes=$(( ($(date +%s) - start) / 60 ))
   echo "Hierarchical: TREC at layer 1, SUBJ at 2, SST-2 at 3."
   echo
   echo "$sc_table"
+  # Observations written by hand below this marker survive a rerun.
+  if [ -f "$doc" ] && grep -q '^<!-- notes -->' "$doc"; then
+    echo
+    sed -n '/^<!-- notes -->/,$p' "$doc"
+  fi
 } > "$doc.tmp"
 mv "$doc.tmp" "$doc"
 echo "wrote $doc" >&2
