@@ -40,11 +40,7 @@ class SharingMechanicsTest {
       new SharingStrategy.HeadRequest("a", new OutputSpec(2, LossKind.SOFTMAX_CROSS_ENTROPY, List.of("no", "yes"))),
       new SharingStrategy.HeadRequest("b", new OutputSpec(3, LossKind.SOFTMAX_CROSS_ENTROPY, List.of("x", "y", "z"))));
   private static final ModelSpec MODEL = new ModelSpec(12, EncoderKind.CNN, 6, 0.1, PoolKind.MAX);
-  private static final LossWeighting EQUAL = input -> {
-    double[] w = new double[input.tasks().size()];
-    Arrays.fill(w, 1);
-    return w;
-  };
+  private static final LossWeighting EQUAL = dev.mtl.testkit.TestWeightings.equal();
   private static Engine engine;
 
   @BeforeAll

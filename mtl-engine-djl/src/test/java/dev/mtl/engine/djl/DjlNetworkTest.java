@@ -41,11 +41,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class DjlNetworkTest {
   private static final int VOCAB = 20;
   private static final int PAD = 0;
-  private static final LossWeighting EQUAL = input -> {
-    double[] w = new double[input.tasks().size()];
-    Arrays.fill(w, 1);
-    return w;
-  };
+  private static final LossWeighting EQUAL = dev.mtl.testkit.TestWeightings.equal();
   private static Engine engine;
 
   @BeforeAll
