@@ -14,15 +14,7 @@ class BaselinesCliTest {
   @TempDir Path dir;
 
   private Path sample(String relative, int lines) throws Exception {
-    Path target = dir.resolve(relative.replace('/', '-'));
-    byte[] all = Files.readAllBytes(EndToEndTest.shared(relative));
-    int end = 0;
-    for (int seen = 0; end < all.length && seen < lines; end++) {
-      if (all[end] == '\n') {
-        seen++;
-      }
-    }
-    return Files.write(target, java.util.Arrays.copyOf(all, end));
+    return EndToEndTest.firstLines(relative, lines, dir.resolve(relative.replace('/', '-')));
   }
 
   @Test

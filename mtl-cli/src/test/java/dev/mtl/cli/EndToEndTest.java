@@ -41,7 +41,11 @@ class EndToEndTest {
   }
 
   private Path sample(String relative, int lines) throws Exception {
-    Path target = dir.resolve("data").resolve(relative);
+    return firstLines(relative, lines, dir.resolve("data").resolve(relative));
+  }
+
+  /** Copies the first {@code lines} lines of a shared data file to {@code target}, byte for byte. */
+  static Path firstLines(String relative, int lines, Path target) throws Exception {
     Files.createDirectories(target.getParent());
     byte[] all = Files.readAllBytes(shared(relative));
     int end = 0;

@@ -8,7 +8,6 @@ import dev.mtl.core.model.ModelGraph;
 import dev.mtl.core.model.ModelSpec;
 import dev.mtl.core.model.SharingStrategy;
 import dev.mtl.core.spi.SharingStrategyProvider;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -46,14 +45,8 @@ public final class HardSharing implements SharingStrategyProvider, SharingStrate
 
   @Override
   public ModelGraph describe(ModelSpec model, List<HeadRequest> heads) {
-    List<Layer> layers = List.of(
-        new Layer.Embedding(EMBEDDING, model.embeddingSize(), model.dropout()),
-        new Layer.Encoder(ENCODER, EMBEDDING, model.encoder(), model.hiddenSize()),
-        new Layer.Pool(POOL, ENCODER, model.pooling()));
-    List<Head> out = new ArrayList<>();
-    for (HeadRequest request : heads) {
-      out.add(new Head(request.task(), POOL, request.output(), model.dropout()));
-    }
+    List<Layer> layers = List.of(Parts.sharedEmbedding(model), Parts.encoder(ENCODER, EMBEDDING, model), Parts.pool(POOL, ENCODER, model));
+    List<Head> out = heads.stream().map(request -> Parts.head(request, POOL, model)).toList();
     return new ModelGraph(layers, out, Optional.of(POOL));
   }
 }

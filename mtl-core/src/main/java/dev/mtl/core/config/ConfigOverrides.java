@@ -20,7 +20,7 @@ public final class ConfigOverrides {
     if (overrides.isEmpty()) {
       return root;
     }
-    Map<String, Object> values = deepCopy(root.values());
+    Map<String, Object> values = copy(root.values());
     Map<String, String> where = new LinkedHashMap<>();
     for (String override : overrides) {
       int eq = override.indexOf('=');
@@ -56,23 +56,19 @@ public final class ConfigOverrides {
     current.put(keys[keys.length - 1], value);
   }
 
-  @SuppressWarnings("unchecked")
   /** A deep copy of a config map, safe to change. */
+  @SuppressWarnings("unchecked")
   public static Map<String, Object> copy(Map<String, Object> map) {
-    return deepCopy(map);
-  }
-
-  static Map<String, Object> deepCopy(Map<String, Object> map) {
-    Map<String, Object> copy = new LinkedHashMap<>();
+    Map<String, Object> out = new LinkedHashMap<>();
     map.forEach((k, v) -> {
       if (v instanceof Map) {
-        copy.put(k, deepCopy((Map<String, Object>) v));
+        out.put(k, copy((Map<String, Object>) v));
       } else if (v instanceof List<?> list) {
-        copy.put(k, list.stream().map(o -> o instanceof Map ? deepCopy((Map<String, Object>) o) : o).toList());
+        out.put(k, list.stream().map(o -> o instanceof Map ? copy((Map<String, Object>) o) : o).toList());
       } else {
-        copy.put(k, v);
+        out.put(k, v);
       }
     });
-    return copy;
+    return out;
   }
 }
