@@ -66,7 +66,7 @@ public final class CrossStitchSharing implements SharingStrategyProvider {
         layers.add(Parts.pool(pool, inputs.get(t), model));
         out.add(Parts.head(heads.get(t), pool, model));
       }
-      return new ModelGraph(layers, out, Optional.empty(), List.of(), trainMixing ? Set.of() : Set.copyOf(units));
+      return new ModelGraph(layers, out, List.of(), trainMixing ? Set.of() : Set.copyOf(units));
     };
   }
 }

@@ -47,6 +47,6 @@ public final class HardSharing implements SharingStrategyProvider, SharingStrate
   public ModelGraph describe(ModelSpec model, List<HeadRequest> heads) {
     List<Layer> layers = List.of(Parts.sharedEmbedding(model), Parts.encoder(ENCODER, EMBEDDING, model), Parts.pool(POOL, ENCODER, model));
     List<Head> out = heads.stream().map(request -> Parts.head(request, POOL, model)).toList();
-    return new ModelGraph(layers, out, Optional.of(POOL));
+    return new ModelGraph(layers, out);
   }
 }

@@ -96,12 +96,7 @@ public final class HierarchicalSharing implements SharingStrategyProvider {
       }
       // Heads in the order the tasks were given.
       List<Head> ordered = heads.stream().map(h -> out.stream().filter(o -> o.task().equals(h.task())).findFirst().orElseThrow()).toList();
-      int lowest = depth.values().stream().mapToInt(Integer::intValue).min().orElse(layerCount);
-      return new ModelGraph(layers, ordered, Optional.of(poolId(lowest)).filter(id -> feed.isEmpty() && allAt(depth, lowest)), List.of(), java.util.Set.of());
+      return new ModelGraph(layers, ordered);
     };
-  }
-
-  private static boolean allAt(Map<String, Integer> depth, int level) {
-    return depth.values().stream().allMatch(d -> d == level);
   }
 }

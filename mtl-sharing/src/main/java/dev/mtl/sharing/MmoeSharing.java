@@ -55,7 +55,7 @@ public final class MmoeSharing implements SharingStrategyProvider {
         layers.add(new Layer.Gate(gate, pools, GATE_INPUT));
         out.add(Parts.head(head, gate, model));
       }
-      return new ModelGraph(layers, out, Optional.empty(), List.of(), java.util.Set.of());
+      return new ModelGraph(layers, out);
     };
   }
 }

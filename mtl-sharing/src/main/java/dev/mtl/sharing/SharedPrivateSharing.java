@@ -70,7 +70,7 @@ public final class SharedPrivateSharing implements SharingStrategyProvider {
       }
       List<Penalty> penalties = penalty > 0 ? List.of(new Penalty(Penalty.Kind.SQUARED_NORM, penalty, privates)) : List.of();
       Set<String> frozen = trainPrivate ? Set.of() : new HashSet<>(privates);
-      return new ModelGraph(layers, out, Optional.empty(), penalties, frozen);
+      return new ModelGraph(layers, out, penalties, frozen);
     };
   }
 }

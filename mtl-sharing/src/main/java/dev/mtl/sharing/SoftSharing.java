@@ -74,6 +74,6 @@ public final class SoftSharing implements SharingStrategyProvider {
     if (!embeddings.isEmpty()) {
       penalties.add(new Penalty(kind, lambda, embeddings));
     }
-    return new ModelGraph(layers, out, Optional.empty(), penalties, Set.of());
+    return new ModelGraph(layers, out, penalties, Set.of());
   }
 }

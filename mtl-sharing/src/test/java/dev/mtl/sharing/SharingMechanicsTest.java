@@ -19,6 +19,7 @@ import dev.mtl.core.model.SharingStrategy;
 import dev.mtl.core.spi.SharingStrategyProvider;
 import dev.mtl.core.task.LossKind;
 import dev.mtl.core.task.OutputSpec;
+import dev.mtl.core.weighting.GradientNeed;
 import dev.mtl.core.weighting.LossWeighting;
 import dev.mtl.engine.djl.DjlEngineProvider;
 import java.nio.file.Path;
@@ -84,7 +85,7 @@ class SharingMechanicsTest {
       List<StepResult> results = new ArrayList<>();
       List<SourceBatch> data = batches(11, steps);
       for (int i = 0; i < steps; i++) {
-        results.add(network.trainStep(List.of(data.get(i)), EQUAL, i, 0));
+        results.add(network.trainStep(List.of(data.get(i)), EQUAL, i, 0, GradientNeed.LOSSES_ONLY));
       }
       return new Run(results, network.predict(data.get(0).tokens(), List.of("a", "b")));
     }

@@ -135,7 +135,7 @@ public abstract class SharingStrategyContract extends PluginContract<SharingStra
     try (dev.mtl.core.engine.Engine engine = provider.get().create(ConfigSection.empty("engine"));
         dev.mtl.core.engine.Network network = engine.create(graph, 30, 0, new dev.mtl.core.engine.OptimizerSettings("adam", 0.01), 1)) {
       for (int step = 0; step < 2; step++) {
-        dev.mtl.core.engine.StepResult result = network.trainStep(List.of(batch), TestWeightings.equal(), step, 0);
+        dev.mtl.core.engine.StepResult result = network.trainStep(List.of(batch), TestWeightings.equal(), step, 0, dev.mtl.core.weighting.GradientNeed.LOSSES_ONLY);
         assertThat(result.losses()).containsOnlyKeys("sentiment", "topics", "score");
         assertThat(result.losses().values()).allSatisfy(l -> assertThat(l).isFinite());
         assertThat(result.penalty()).isFinite();

@@ -1,5 +1,6 @@
 package dev.mtl.core.engine;
 
+import dev.mtl.core.weighting.GradientNeed;
 import dev.mtl.core.weighting.LossWeighting;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -20,8 +21,12 @@ public interface Network extends AutoCloseable {
    * @param batches one batch per data source; every task appears in exactly one
    * @param step 0-based optimizer step, passed on to the weighting
    * @param epoch 0-based epoch, passed on to the weighting
+   * @param measure a Gramian to compute for the record when the weighting needs none ({@link
+   *     GradientNeed#LOSSES_ONLY} for none); it never changes the update
+   * @throws IllegalArgumentException if the Gramian asked for cannot be computed for this graph
+   *     and these batches (see {@link dev.mtl.core.weighting.GramianChoice#check})
    */
-  StepResult trainStep(List<SourceBatch> batches, LossWeighting weighting, long step, int epoch);
+  StepResult trainStep(List<SourceBatch> batches, LossWeighting weighting, long step, int epoch, GradientNeed measure);
 
   /** Scores (after each loss's activation) of the given tasks' heads, one row per text. */
   Map<String, float[][]> predict(TokenBatch tokens, Collection<String> tasks);

@@ -11,22 +11,23 @@ import java.util.Set;
 
 /**
  * An engine-neutral description of a multi-task network: layers in order (each reads token ids or
- * earlier layers), a head per task, the representation every task shares (for weightings that
- * need gradients there, if there is one), penalties on parameters and layers whose own parameters
- * stay fixed. Sharing strategies build it; engines lower it. The constructor checks that it is
- * well formed, so an engine can trust it.
+ * earlier layers), a head per task, penalties on parameters and layers whose own parameters stay
+ * fixed. Sharing strategies build it; engines lower it. The constructor checks that it is well
+ * formed, so an engine can trust it.
+ *
+ * <p>What tasks share follows from the graph itself, so a strategy cannot declare it wrongly:
+ * {@link #sharedRepresentation()} (where gradient-based weightings can measure task gradients
+ * cheaply) and {@link #sharedParameters()} (where they measure them exactly).
  *
  * @param layers in an order where each layer comes after the layers it reads
  * @param heads one per task; each reads a vector layer
- * @param sharedRepresentation a vector layer every head depends on, if the strategy has one
  * @param penalties regularisers added to the training loss
  * @param frozen ids of layers (or cross-stitch units) whose own parameters are not trained
  */
-public record ModelGraph(List<Layer> layers, List<Head> heads, Optional<String> sharedRepresentation,
-    List<Penalty> penalties, Set<String> frozen) {
+public record ModelGraph(List<Layer> layers, List<Head> heads, List<Penalty> penalties, Set<String> frozen) {
 
-  public ModelGraph(List<Layer> layers, List<Head> heads, Optional<String> sharedRepresentation) {
-    this(layers, heads, sharedRepresentation, List.of(), Set.of());
+  public ModelGraph(List<Layer> layers, List<Head> heads) {
+    this(layers, heads, List.of(), Set.of());
   }
 
   public ModelGraph {
@@ -66,11 +67,6 @@ public record ModelGraph(List<Layer> layers, List<Head> heads, Optional<String> 
         throw new IllegalArgumentException("head of task '" + head.task() + "' must read a vector layer (pool, gate or mixed vectors), not '" + head.input() + "'");
       }
     }
-    sharedRepresentation.ifPresent(id -> {
-      if (!seen.containsKey(id) || sequence.get(id)) {
-        throw new IllegalArgumentException("shared representation '" + id + "' must be a vector layer");
-      }
-    });
     for (Penalty penalty : penalties) {
       for (String id : penalty.layerIds()) {
         if (!seen.containsKey(id)) {
@@ -129,6 +125,38 @@ public record ModelGraph(List<Layer> layers, List<Head> heads, Optional<String> 
       }
     }
     return first;
+  }
+
+  /**
+   * The last layer that every path to every head passes through: each task's loss depends on the
+   * shared parameters below it only through its output. Empty when tasks have separate inputs
+   * (soft sharing, private embeddings). Gradients of task losses with respect to this output are
+   * the cheap, representation-level view of gradient conflict.
+   */
+  public Optional<String> sharedRepresentation() {
+    return Dependencies.sharedRepresentation(this);
+  }
+
+  /** Everything whose parameters {@code task}'s loss depends on, frozen or not. */
+  public Set<ParameterOwner> parametersOf(String task) {
+    return Dependencies.parametersOf(this, task, null);
+  }
+
+  /**
+   * What {@code task}'s loss depends on other than through the output of layer {@code layerId}:
+   * the parameters a backward pass from the loss reaches when it stops at that layer.
+   */
+  public Set<ParameterOwner> parametersAbove(String task, String layerId) {
+    layer(layerId);
+    return Dependencies.parametersOf(this, task, layerId);
+  }
+
+  /**
+   * Trainable parameters that two or more tasks' losses depend on, in layer order: the exact,
+   * parameter-level view of gradient conflict. Empty when tasks share nothing that trains.
+   */
+  public Set<ParameterOwner> sharedParameters() {
+    return Dependencies.sharedParameters(this);
   }
 
   public Layer layer(String id) {

@@ -58,6 +58,9 @@ public final class MultiTaskTrainer {
     List<DataSource> devSources = DataSource.group(dev, encoder);
     List<DataSource> testSources = DataSource.group(test, encoder);
     ModelGraph graph = run.sharing().describe(config.model(), MultiTaskModels.headRequests(run.tasks()));
+    GramianPlan gramians = GramianPlan.decide(config, run.weighting(), graph,
+        trainSources.stream().map(source -> List.copyOf(source.tasks())).toList());
+    config.root().source().throwIfInvalid();
 
     Path output = config.outputDirectory();
     Files.createDirectories(output);
@@ -79,27 +82,53 @@ public final class MultiTaskTrainer {
       for (int epoch = 0; epoch < settings.epochs(); epoch++) {
         listener.onEpochStart(epoch, settings.epochs(), stepsPerEpoch);
         Map<String, Double> lossSums = new LinkedHashMap<>();
+        Map<String, Double> weightSums = new LinkedHashMap<>();
+        Map<String, double[]> cosineSums = new LinkedHashMap<>();
         long start = System.nanoTime();
         for (int i = 0; i < stepsPerEpoch; i++, step++) {
           List<SourceBatch> batches = new ArrayList<>(trainSources.size());
           for (int s = 0; s < trainSources.size(); s++) {
             batches.add(trainSources.get(s).batch(batchStreams.get(s).next()));
           }
-          StepResult result = network.trainStep(batches, run.weighting(), step, epoch);
+          StepResult result = network.trainStep(batches, run.weighting(), step, epoch, gramians.measureAt(step, settings.logEvery()));
           result.losses().forEach((task, loss) -> lossSums.merge(task, loss, Double::sum));
+          result.weights().forEach((task, weight) -> weightSums.merge(task, weight, Double::sum));
+          Map<String, Double> cosines = result.cosines();
+          cosines.forEach((pair, cosine) -> {
+            double[] sumAndCount = cosineSums.computeIfAbsent(pair, k -> new double[2]);
+            if (Double.isFinite(cosine)) {
+              sumAndCount[0] += cosine;
+              sumAndCount[1]++;
+            }
+          });
           if (step % settings.logEvery() == 0 || i == stepsPerEpoch - 1) {
-            writeLog(log, Map.of("event", "step", "epoch", epoch, "step", step, "losses", result.losses(), "weights", result.weights(),
-                "penalty", result.penalty()));
+            Map<String, Object> event = new LinkedHashMap<>();
+            event.put("event", "step");
+            event.put("epoch", epoch);
+            event.put("step", step);
+            event.put("losses", result.losses());
+            event.put("weights", result.weights());
+            event.put("penalty", result.penalty());
+            if (!cosines.isEmpty()) {
+              event.put("gradient_cosine", cosines);
+            }
+            writeLog(log, event);
           }
           listener.onStep(epoch, step, i, stepsPerEpoch, result);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         Map<String, Double> meanLoss = new LinkedHashMap<>();
+        Map<String, Double> meanWeight = new LinkedHashMap<>();
+        Map<String, Double> meanCosine = new LinkedHashMap<>();
         final int steps = stepsPerEpoch;
         lossSums.forEach((task, sum) -> meanLoss.put(task, sum / steps));
+        weightSums.forEach((task, sum) -> meanWeight.put(task, sum / steps));
+        cosineSums.forEach((pair, sumAndCount) -> meanCosine.put(pair, sumAndCount[1] > 0 ? sumAndCount[0] / sumAndCount[1] : Double.NaN));
         Map<String, TaskMetrics> devMetrics = Evaluator.evaluate(network, run.tasks(), devSources);
-        writeLog(log, Map.of("event", "evaluation", "epoch", epoch, "split", "dev", "metrics", devMetrics, "train_loss", meanLoss));
-        TrainingListener.EpochSummary summary = new TrainingListener.EpochSummary(epoch, stepsPerEpoch, meanLoss, devMetrics, seconds);
+        writeLog(log, Map.of("event", "evaluation", "epoch", epoch, "split", "dev", "metrics", devMetrics, "train_loss", meanLoss,
+            "mean_weight", meanWeight, "mean_gradient_cosine", meanCosine));
+        TrainingListener.EpochSummary summary = new TrainingListener.EpochSummary(epoch, stepsPerEpoch, meanLoss, meanWeight,
+            meanCosine, devMetrics, seconds);
         epochs.add(summary);
         listener.onEpochEnd(summary);
       }

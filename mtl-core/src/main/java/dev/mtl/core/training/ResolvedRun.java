@@ -47,7 +47,7 @@ public record ResolvedRun(RunConfig config, List<Task> tasks, SharingStrategy sh
     LossWeighting weighting = create(registry, LossWeightingProvider.class, config.weighting(), p -> p.create(config.weighting().settings(), names));
     TextEncoderFactory tokenizer = create(registry, TextEncoderProvider.class, config.tokenizer(), p -> p.create(config.tokenizer().settings()));
     Engine engine = create(registry, EngineProvider.class, config.engine(), p -> p.create(config.engine().settings()));
-    checkDescribable(config, tasks, sharing);
+    checkDescribable(config, tasks, sharing, weighting);
     config.root().reportUnknownKeys();
     config.root().source().throwIfInvalid();
     return new ResolvedRun(config, List.copyOf(tasks), sharing, weighting, tokenizer, engine);
@@ -55,17 +55,22 @@ public record ResolvedRun(RunConfig config, List<Task> tasks, SharingStrategy sh
 
   /**
    * Asks the strategy to describe the network now, so options that do not fit the model (e.g.
-   * stacking a parameterless encoder) fail when the config loads rather than when training starts.
+   * stacking a parameterless encoder) and weightings that need gradients the model cannot give
+   * fail when the config loads rather than when training starts. Whether tasks read the same texts
+   * is known only once the data is read; the trainer checks that part.
    */
-  private static void checkDescribable(RunConfig config, List<Task> tasks, SharingStrategy sharing) {
-    if (sharing == null || tasks.size() != config.tasks().size() || !config.root().source().problems().isEmpty()) {
+  private static void checkDescribable(RunConfig config, List<Task> tasks, SharingStrategy sharing, LossWeighting weighting) {
+    if (sharing == null || weighting == null || tasks.size() != config.tasks().size() || !config.root().source().problems().isEmpty()) {
       return;
     }
+    dev.mtl.core.model.ModelGraph graph;
     try {
-      sharing.describe(config.model(), dev.mtl.core.api.MultiTaskModels.headRequests(tasks));
+      graph = sharing.describe(config.model(), dev.mtl.core.api.MultiTaskModels.headRequests(tasks));
     } catch (IllegalArgumentException e) {
       config.sharing().settings().problem("type", config.sharing().type(), "cannot build this model: " + e.getMessage());
+      return;
     }
+    GramianPlan.decide(config, weighting, graph, List.of(tasks.stream().map(Task::name).toList()));
   }
 
   private static <P extends Plugin, R> R create(PluginRegistry registry, Class<P> spi, PluginChoice choice, Function<P, R> factory) {

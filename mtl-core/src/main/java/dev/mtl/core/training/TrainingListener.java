@@ -31,8 +31,12 @@ public interface TrainingListener {
    * One epoch.
    *
    * @param meanLoss mean per-task training loss over the epoch's steps
+   * @param meanWeight mean weight the weighting gave each task over the epoch's steps
+   * @param meanCosine mean cosine similarity of each pair of task gradients ({@code "a~b"}) over
+   *     the steps that measured it; empty if none did (see {@code training.gradient-conflict})
    * @param dev dev metrics per task after the epoch
    * @param seconds wall time of the epoch's training steps, without evaluation
    */
-  record EpochSummary(int epoch, int steps, Map<String, Double> meanLoss, Map<String, TaskMetrics> dev, double seconds) {}
+  record EpochSummary(int epoch, int steps, Map<String, Double> meanLoss, Map<String, Double> meanWeight,
+      Map<String, Double> meanCosine, Map<String, TaskMetrics> dev, double seconds) {}
 }

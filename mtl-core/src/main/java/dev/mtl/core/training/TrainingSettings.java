@@ -13,9 +13,15 @@ import dev.mtl.core.engine.OptimizerSettings;
  * @param maxStepsPerEpoch cap on steps per epoch, 0 for none (quick trials and tests)
  * @param logEvery write training losses to the log every this many steps
  * @param optimizer optimizer and learning rate
+ * @param gradientConflict where to measure the cosine similarity of task gradients every
+ *     {@code logEvery} steps, for the record, when the weighting computes no Gramian itself: {@code
+ *     auto} (the representation if the model has one for all tasks, else the shared parameters,
+ *     else nowhere), {@code representation}, {@code parameters} or {@code off}
  */
 public record TrainingSettings(int epochs, int batchSize, int stepsPerEpoch, int maxStepsPerEpoch, int logEvery,
-    OptimizerSettings optimizer) {
+    OptimizerSettings optimizer, String gradientConflict) {
+  public static final java.util.Set<String> GRADIENT_CONFLICT = java.util.Set.of("auto", "representation", "parameters", "off");
+
   public static TrainingSettings read(ConfigSection training) {
     return new TrainingSettings(
         training.integer("epochs", 3, 1, 100_000),
@@ -23,7 +29,8 @@ public record TrainingSettings(int epochs, int batchSize, int stepsPerEpoch, int
         training.integer("steps-per-epoch", 0, 0, Integer.MAX_VALUE),
         training.integer("max-steps-per-epoch", 0, 0, Integer.MAX_VALUE),
         training.integer("log-every", 100, 1, Integer.MAX_VALUE),
-        OptimizerSettings.read(training));
+        OptimizerSettings.read(training),
+        training.oneOf("gradient-conflict", "auto", GRADIENT_CONFLICT));
   }
 
   /** Steps per epoch for data whose largest source has {@code largestSourceSize} examples. */

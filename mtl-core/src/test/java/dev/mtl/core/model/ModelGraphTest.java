@@ -19,7 +19,7 @@ class ModelGraphTest {
     ModelGraph graph = new ModelGraph(List.of(
         new Layer.Embedding("e", 50, 0), new Layer.Encoder("c", "e", EncoderKind.CNN, 10),
         new Layer.Encoder("l", "c", EncoderKind.BILSTM, 7), new Layer.Pool("p", "l", PoolKind.MAX)),
-        List.of(new Head("t", "p", TWO, 0)), Optional.of("p"));
+        List.of(new Head("t", "p", TWO, 0)));
     assertThat(graph.outputSize("e")).isEqualTo(50);
     assertThat(graph.outputSize("c")).isEqualTo(30);
     assertThat(graph.outputSize("p")).isEqualTo(14);
@@ -29,11 +29,11 @@ class ModelGraphTest {
   @DisplayName("rejects reading a later layer, a head on a sequence and duplicate ids")
   void rejectsMalformed() {
     assertThatThrownBy(() -> new ModelGraph(List.of(new Layer.Pool("p", "e", PoolKind.MAX), new Layer.Embedding("e", 5, 0)),
-        List.of(), Optional.empty())).hasMessageContaining("'p' reads 'e', which is not an earlier layer");
+        List.of())).hasMessageContaining("'p' reads 'e', which is not an earlier layer");
     assertThatThrownBy(() -> new ModelGraph(List.of(new Layer.Embedding("e", 5, 0)),
-        List.of(new Head("t", "e", TWO, 0)), Optional.empty())).hasMessageContaining("must read a vector layer");
+        List.of(new Head("t", "e", TWO, 0)))).hasMessageContaining("must read a vector layer");
     assertThatThrownBy(() -> new ModelGraph(List.of(new Layer.Embedding("e", 5, 0), new Layer.Embedding("e", 5, 0)),
-        List.of(), Optional.empty())).hasMessageContaining("two layers have the id 'e'");
+        List.of())).hasMessageContaining("two layers have the id 'e'");
   }
 
   @Test
@@ -42,21 +42,21 @@ class ModelGraphTest {
     Layer e = new Layer.Embedding("e", 8, 0);
     Layer a = new Layer.Encoder("a", "e", EncoderKind.CNN, 4);
     Layer b = new Layer.Encoder("b", "e", EncoderKind.CNN, 5);
-    assertThatThrownBy(() -> new ModelGraph(List.of(e, a, b, new Layer.Mix("m", List.of("a", "b"), 0, "u", 0.9)), List.of(), Optional.empty()))
+    assertThatThrownBy(() -> new ModelGraph(List.of(e, a, b, new Layer.Mix("m", List.of("a", "b"), 0, "u", 0.9)), List.of()))
         .hasMessageContaining("combines inputs of different widths [12, 15]");
-    assertThatThrownBy(() -> new ModelGraph(List.of(e, new Layer.Encoder("p", "e", EncoderKind.CNN, 4, Optional.of("e"))), List.of(), Optional.empty()))
+    assertThatThrownBy(() -> new ModelGraph(List.of(e, new Layer.Encoder("p", "e", EncoderKind.CNN, 4, Optional.of("e"))), List.of()))
         .hasMessageContaining("adds to the parameters of 'e', which must be an earlier layer of the same kind");
     Layer pool = new Layer.Pool("pool", "e", PoolKind.MEAN);
-    assertThatThrownBy(() -> new ModelGraph(List.of(e, new Layer.LabelFeed("f", "e", "t"), pool), List.of(new Head("t", "pool", TWO, 0)), Optional.empty()))
+    assertThatThrownBy(() -> new ModelGraph(List.of(e, new Layer.LabelFeed("f", "e", "t"), pool), List.of(new Head("t", "pool", TWO, 0))))
         .hasMessageContaining("feeds task 't', whose head reads 'pool', which is not an earlier layer");
     ModelGraph fed = new ModelGraph(List.of(e, pool, new Layer.LabelFeed("f", "e", "t"), new Layer.Pool("top", "f", PoolKind.MAX)),
-        List.of(new Head("t", "pool", TWO, 0)), Optional.empty());
-    assertThatThrownBy(() -> new ModelGraph(fed.layers(), fed.heads(), Optional.empty(), List.of(), java.util.Set.of("nope")))
+        List.of(new Head("t", "pool", TWO, 0)));
+    assertThatThrownBy(() -> new ModelGraph(fed.layers(), fed.heads(), List.of(), java.util.Set.of("nope")))
         .hasMessageContaining("'nope' is frozen but is neither a layer nor a mixing unit");
     assertThat(fed.outputSize("f")).isEqualTo(10);
     List<Layer> gated = new java.util.ArrayList<>(fed.layers());
     gated.add(new Layer.Gate("g", List.of("pool", "top"), "pool"));
-    assertThatThrownBy(() -> new ModelGraph(gated, fed.heads(), Optional.empty()))
+    assertThatThrownBy(() -> new ModelGraph(gated, fed.heads()))
         .hasMessageContaining("layer 'g' combines inputs of different widths [8, 10]");
   }
 }

@@ -2,8 +2,12 @@ package dev.mtl.engine.djl;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
@@ -16,6 +20,7 @@ import dev.mtl.core.model.Head;
 import dev.mtl.core.model.ModelGraph;
 import dev.mtl.core.task.LossKind;
 import dev.mtl.core.weighting.GradientNeed;
+import dev.mtl.core.weighting.GramianChoice;
 import dev.mtl.core.weighting.LossWeighting;
 import dev.mtl.core.weighting.WeightingInput;
 import java.io.IOException;
@@ -31,6 +36,7 @@ import java.util.Optional;
 final class DjlNetwork implements Network {
   private final NDManager manager;
   private final ParameterSet parameters;
+  private final ModelGraph graph;
   private final Lowering lowering;
   private final int paddingId;
   private final Optimizer optimizer;
@@ -61,6 +67,7 @@ final class DjlNetwork implements Network {
   private DjlNetwork(NDManager manager, ParameterSet parameters, ModelGraph graph, int vocabularySize, int paddingId, Optimizer optimizer) {
     this.manager = manager;
     this.parameters = parameters;
+    this.graph = graph;
     this.lowering = new Lowering(graph, parameters, vocabularySize, paddingId);
     this.paddingId = paddingId;
     this.optimizer = optimizer;
@@ -76,56 +83,185 @@ final class DjlNetwork implements Network {
   }
 
   @Override
-  public StepResult trainStep(List<SourceBatch> batches, LossWeighting weighting, long step, int epoch) {
+  public StepResult trainStep(List<SourceBatch> batches, LossWeighting weighting, long step, int epoch, GradientNeed measure) {
     if (optimizer == null) {
       throw new IllegalStateException("this network was loaded for prediction; create one with Engine.create to train");
     }
-    if (weighting.need() != GradientNeed.LOSSES_ONLY) {
-      throw new UnsupportedOperationException("The djl-pytorch engine does not compute Gramians of task gradients yet ("
-          + weighting.need() + "); use a loss-based weighting such as 'equal' or 'fixed'.");
-    }
-    try (NDManager scope = manager.newSubManager()) {
+    GradientNeed gramianKind = weighting.need() != GradientNeed.LOSSES_ONLY ? weighting.need() : measure;
+    List<List<String>> sources = batches.stream()
+        .map(b -> lowering.heads().stream().map(Head::task).filter(b.targets()::containsKey).toList()).toList();
+    GramianChoice.problem(gramianKind, graph, sources).ifPresent(problem -> {
+      throw new IllegalArgumentException("cannot compute the Gramian of task gradients (" + gramianKind + "): " + problem);
+    });
+    String detachAt = gramianKind == GradientNeed.GRAMIAN_ON_REPRESENTATION ? graph.sharedRepresentation().orElseThrow() : null;
+    try (NDManager scope = manager.newSubManager();
+        GradientCollector collector = Engine.getEngine(DjlEngine.ENGINE).newGradientCollector()) {
       List<String> tasks = new ArrayList<>();
       List<NDArray> losses = new ArrayList<>();
-      try (GradientCollector collector = Engine.getEngine(DjlEngine.ENGINE).newGradientCollector()) {
-        for (SourceBatch batch : batches) {
-          Lowering.Pass pass = pass(scope, batch.tokens(), true);
-          for (Head head : lowering.heads()) {
-            float[][] targets = batch.targets().get(head.task());
-            if (targets != null) {
-              tasks.add(head.task());
-              losses.add(loss(scope, head, pass.logits(head), targets));
-            }
+      Lowering.Pass lastPass = null;
+      for (SourceBatch batch : batches) {
+        lastPass = pass(scope, batch.tokens(), true, detachAt);
+        for (Head head : lowering.heads()) {
+          float[][] targets = batch.targets().get(head.task());
+          if (targets != null) {
+            tasks.add(head.task());
+            losses.add(loss(scope, head, lastPass.logits(head), targets));
           }
         }
-        double[] values = new double[losses.size()];
-        for (int i = 0; i < values.length; i++) {
-          values[i] = losses.get(i).getFloat();
-        }
-        double[] weights = weighting.weights(new WeightingInput(step, epoch, tasks, values, Optional.empty()));
-        NDArray total = losses.get(0).mul((float) weights[0]);
-        for (int i = 1; i < losses.size(); i++) {
-          total = total.add(losses.get(i).mul((float) weights[i]));
-        }
-        NDArray penalty = lowering.penalty(scope);
-        double penaltyValue = 0;
-        if (penalty != null) {
-          penaltyValue = penalty.getFloat();
-          total = total.add(penalty);
+      }
+      double[] values = new double[losses.size()];
+      for (int i = 0; i < values.length; i++) {
+        values[i] = losses.get(i).getFloat();
+      }
+      NDArray penalty = lowering.penalty(scope);
+      double penaltyValue = penalty == null ? 0 : penalty.getFloat();
+      double[] weights;
+      double[][] gramian = null;
+      Map<String, NDArray> taskGradients = Map.of();
+      if (gramianKind == GradientNeed.LOSSES_ONLY) {
+        weights = checkedWeights(weighting, new WeightingInput(step, epoch, tasks, values, Optional.empty()));
+        NDArray total = penalty;
+        for (int i = 0; i < losses.size(); i++) {
+          NDArray term = losses.get(i).mul((float) weights[i]);
+          total = total == null ? term : total.add(term);
         }
         collector.backward(total);
-        for (String name : parameters.trainableNames()) {
-          NDArray p = parameters.arrays().get(name);
-          optimizer.update(name, p, p.getGradient());
+      } else {
+        PerTaskGradients perTask = perTaskGradients(scope, tasks, losses, gramianKind, detachAt == null ? null : lastPass.representation());
+        gramian = perTask.gramian();
+        weights = checkedWeights(weighting, new WeightingInput(step, epoch, tasks, values, Optional.of(copy(gramian))));
+        if (detachAt != null) {
+          // The trunk below the representation gets the weighted sum of the tasks' gradients there.
+          Lowering.Representation representation = lastPass.representation();
+          NDArray combined = weightedSum(perTask.atRepresentation(), weights);
+          // Nothing to do when everything below is frozen (no autograd history). DJL's requiresGrad
+          // reports false for non-leaf arrays, so ask for the history itself.
+          String history = JniUtils.getGradientFunctionNames((PtNDArray) representation.trunk());
+          if (history != null && !history.isEmpty()) {
+            JniUtils.backward((PtNDArray) representation.trunk(), (PtNDArray) combined, false, false);
+          }
         }
-        Map<String, Double> lossByTask = new LinkedHashMap<>();
-        Map<String, Double> weightByTask = new LinkedHashMap<>();
-        for (int i = 0; i < tasks.size(); i++) {
-          lossByTask.put(tasks.get(i), values[i]);
-          weightByTask.put(tasks.get(i), weights[i]);
+        if (penalty != null) {
+          collector.backward(penalty);
         }
-        return new StepResult(lossByTask, weightByTask, penaltyValue);
+        taskGradients = perTask.weightedParameterGradients(weights);
       }
+      for (String name : parameters.trainableNames()) {
+        NDArray p = parameters.arrays().get(name);
+        NDArray gradient = p.getGradient();
+        gradient.attach(scope);
+        NDArray fromTasks = taskGradients.get(name);
+        optimizer.update(name, p, fromTasks == null ? gradient : gradient.add(fromTasks));
+      }
+      Map<String, Double> lossByTask = new LinkedHashMap<>();
+      Map<String, Double> weightByTask = new LinkedHashMap<>();
+      for (int i = 0; i < tasks.size(); i++) {
+        lossByTask.put(tasks.get(i), values[i]);
+        weightByTask.put(tasks.get(i), weights[i]);
+      }
+      return new StepResult(lossByTask, weightByTask, penaltyValue, Optional.ofNullable(gramian));
+    }
+  }
+
+  private static double[] checkedWeights(LossWeighting weighting, WeightingInput input) {
+    double[] weights = weighting.weights(input);
+    if (weights == null || weights.length != input.tasks().size()) {
+      throw new IllegalStateException("weighting " + weighting.getClass().getName() + " returned "
+          + (weights == null ? "null" : weights.length + " weights") + " for " + input.tasks().size() + " tasks " + input.tasks());
+    }
+    for (int i = 0; i < weights.length; i++) {
+      if (!Double.isFinite(weights[i])) {
+        throw new IllegalStateException("weighting " + weighting.getClass().getName() + " gave task '" + input.tasks().get(i)
+            + "' the weight " + weights[i] + " at step " + input.step() + " (losses " + java.util.Arrays.toString(input.losses()) + ")");
+      }
+    }
+    return weights;
+  }
+
+  private static double[][] copy(double[][] matrix) {
+    double[][] out = new double[matrix.length][];
+    for (int i = 0; i < matrix.length; i++) {
+      out[i] = matrix[i].clone();
+    }
+    return out;
+  }
+
+  private static NDArray weightedSum(List<NDArray> arrays, double[] weights) {
+    NDArray sum = null;
+    for (int i = 0; i < arrays.size(); i++) {
+      NDArray term = arrays.get(i).mul((float) weights[i]);
+      sum = sum == null ? term : sum.add(term);
+    }
+    return sum;
+  }
+
+  /**
+   * Each task's gradients from one backward pass per task through the graph of this step's single
+   * forward pass (kept between passes): on the representation leaf, or on the shared parameters,
+   * plus each task's gradients on the parameters its pass reached, kept to be weighted later.
+   */
+  private PerTaskGradients perTaskGradients(NDManager scope, List<String> tasks, List<NDArray> losses, GradientNeed kind,
+      Lowering.Representation representation) {
+    Map<String, NDArray> arrays = parameters.arrays();
+    List<String> shared = kind == GradientNeed.GRAMIAN_ON_PARAMETERS ? lowering.trainableNames(graph.sharedParameters()) : List.of();
+    List<NDArray> atRepresentation = new ArrayList<>();
+    List<NDArray> vectors = new ArrayList<>();
+    List<Map<String, NDArray>> byTask = new ArrayList<>();
+    for (int t = 0; t < tasks.size(); t++) {
+      NDArray loss = losses.get(t);
+      boolean last = t == tasks.size() - 1;
+      JniUtils.backward((PtNDArray) loss, (PtNDArray) scope.ones(loss.getShape()), !last, false);
+      Map<String, NDArray> own = new LinkedHashMap<>();
+      List<String> reached = representation == null
+          ? lowering.trainableNames(graph.parametersOf(tasks.get(t)))
+          : lowering.trainableNames(graph.parametersAbove(tasks.get(t), graph.sharedRepresentation().orElseThrow()));
+      for (String name : reached) {
+        own.put(name, takeGradient(scope, arrays.get(name)));
+      }
+      byTask.add(own);
+      if (representation != null) {
+        NDArray g = takeGradient(scope, representation.leaf());
+        atRepresentation.add(g);
+        vectors.add(g.flatten());
+      } else {
+        NDList parts = new NDList();
+        for (String name : shared) {
+          NDArray g = own.get(name);
+          parts.add(g == null ? scope.zeros(new Shape(arrays.get(name).size())) : g.flatten());
+        }
+        vectors.add(NDArrays.concat(parts));
+      }
+    }
+    NDArray stacked = NDArrays.stack(new NDList(vectors));
+    float[] flat = stacked.matMul(stacked.transpose()).toFloatArray();
+    int n = tasks.size();
+    double[][] gramian = new double[n][n];
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < n; j++) {
+        gramian[i][j] = flat[i * n + j];
+      }
+    }
+    return new PerTaskGradients(gramian, atRepresentation, byTask);
+  }
+
+  /** A copy of an array's gradient (in the step's scope), leaving the gradient itself at zero. */
+  private static NDArray takeGradient(NDManager scope, NDArray array) {
+    NDArray gradient = array.getGradient();
+    gradient.attach(scope);
+    NDArray copy = gradient.duplicate();
+    JniUtils.zeroGrad((PtNDArray) array);
+    return copy;
+  }
+
+  private record PerTaskGradients(double[][] gramian, List<NDArray> atRepresentation, List<Map<String, NDArray>> byTask) {
+    /** Σ_t w_t ∇L_t for each parameter the tasks' own passes reached. */
+    Map<String, NDArray> weightedParameterGradients(double[] weights) {
+      Map<String, NDArray> out = new LinkedHashMap<>();
+      for (int t = 0; t < byTask.size(); t++) {
+        float w = (float) weights[t];
+        byTask.get(t).forEach((name, g) -> out.merge(name, g.mul(w), NDArray::add));
+      }
+      return out;
     }
   }
 
@@ -133,7 +269,7 @@ final class DjlNetwork implements Network {
   public Map<String, float[][]> predict(TokenBatch tokens, Collection<String> tasks) {
     Map<String, float[][]> out = new LinkedHashMap<>();
     try (NDManager scope = manager.newSubManager()) {
-      Lowering.Pass pass = pass(scope, tokens, false);
+      Lowering.Pass pass = pass(scope, tokens, false, null);
       for (Head head : lowering.heads()) {
         if (tasks.contains(head.task())) {
           NDArray scores = Lowering.activation(head.output().loss(), pass.logits(head));
@@ -150,7 +286,12 @@ final class DjlNetwork implements Network {
     return out;
   }
 
-  private Lowering.Pass pass(NDManager scope, TokenBatch batch, boolean training) {
+  private Lowering.Pass pass(NDManager scope, TokenBatch batch, boolean training, String detachAt) {
+    return forward(lowering, paddingId, scope, batch, training, detachAt);
+  }
+
+  /** A forward pass over a batch of token rows, padded to the longest with {@code paddingId}. */
+  static Lowering.Pass forward(Lowering lowering, int paddingId, NDManager scope, TokenBatch batch, boolean training, String detachAt) {
     int rows = batch.size();
     int time = batch.maxLength();
     long[] ids = new long[rows * time];
@@ -167,11 +308,11 @@ final class DjlNetwork implements Network {
     }
     NDArray tokenArray = scope.create(ids, new Shape(rows, time));
     NDArray maskArray = scope.create(mask, new Shape(rows, time, 1));
-    return lowering.pass(tokenArray, maskArray, lengths, training);
+    return lowering.pass(tokenArray, maskArray, lengths, training, detachAt);
   }
 
   /** Mean loss of a head over the batch. */
-  private static NDArray loss(NDManager scope, Head head, NDArray logits, float[][] targets) {
+  static NDArray loss(NDManager scope, Head head, NDArray logits, float[][] targets) {
     int rows = targets.length;
     int width = head.output().size();
     float[] dense = new float[rows * width];

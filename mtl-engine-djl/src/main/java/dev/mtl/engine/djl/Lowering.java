@@ -14,6 +14,7 @@ import dev.mtl.core.model.EncoderKind;
 import dev.mtl.core.model.Head;
 import dev.mtl.core.model.Layer;
 import dev.mtl.core.model.ModelGraph;
+import dev.mtl.core.model.ParameterOwner;
 import dev.mtl.core.model.Penalty;
 import dev.mtl.core.model.PoolKind;
 import dev.mtl.core.task.LossKind;
@@ -38,6 +39,7 @@ final class Lowering {
   private final ModelGraph graph;
   private final ParameterSet parameters;
   private final Map<String, Layer> layers = new HashMap<>();
+  private final Map<ParameterOwner, List<String>> namesByOwner = new HashMap<>();
 
   Lowering(ModelGraph graph, ParameterSet parameters, int vocabularySize, int paddingId) {
     this.graph = graph;
@@ -49,19 +51,42 @@ final class Lowering {
       if (layer instanceof Layer.Mix mix) {
         parameters.trainable(!graph.frozen().contains(mix.unit()));
         if (units.add(mix.unit())) {
-          createMixingUnit(mix);
+          recordNames(ParameterOwner.unit(mix.unit()), () -> createMixingUnit(mix));
         }
       } else {
-        createParameters(layer, vocabularySize, paddingId);
+        recordNames(ParameterOwner.layer(layer.id()), () -> createParameters(layer, vocabularySize, paddingId));
       }
     }
     parameters.trainable(true);
     for (Head head : graph.heads()) {
       int in = graph.outputSize(head.input());
       int out = head.output().size();
-      parameters.xavier(headPrefix(head) + "weight", in, out, out, in);
-      parameters.zeros(headPrefix(head) + "bias", out);
+      recordNames(ParameterOwner.head(head.task()), () -> {
+        parameters.xavier(headPrefix(head) + "weight", in, out, out, in);
+        parameters.zeros(headPrefix(head) + "bias", out);
+      });
     }
+  }
+
+  private void recordNames(ParameterOwner owner, Runnable create) {
+    List<String> before = new ArrayList<>(parameters.arrays().keySet());
+    create.run();
+    List<String> created = new ArrayList<>(parameters.arrays().keySet());
+    namesByOwner.put(owner, List.copyOf(created.subList(before.size(), created.size())));
+  }
+
+  /** The trainable parameters' names of {@code owners}, in creation order. */
+  List<String> trainableNames(Set<ParameterOwner> owners) {
+    List<String> out = new ArrayList<>();
+    for (String name : parameters.trainableNames()) {
+      for (ParameterOwner owner : owners) {
+        if (namesByOwner.getOrDefault(owner, List.of()).contains(name)) {
+          out.add(name);
+          break;
+        }
+      }
+    }
+    return out;
   }
 
   private static String headPrefix(Head head) {
@@ -197,28 +222,47 @@ final class Lowering {
     private final NDArray mask;
     private final int[] lengths;
     private final boolean training;
+    private final String detachAt;
     private final Map<String, NDArray> outputs = new HashMap<>();
+    private NDArray trunkOutput;
 
     /**
      * @param tokens {@code (batch, time)} int64 ids
      * @param mask {@code (batch, time, 1)} float, 1 at real tokens
      * @param lengths real tokens per row
+     * @param detachAt a layer whose output later layers read as a new gradient leaf (so per-task
+     *     gradients can be taken there, see {@link #representation()}), or null
      */
-    Pass(NDArray tokens, NDArray mask, int[] lengths, boolean training) {
+    Pass(NDArray tokens, NDArray mask, int[] lengths, boolean training, String detachAt) {
       this.scope = tokens.getManager();
       this.tokens = tokens;
       this.mask = mask;
       this.lengths = lengths;
       this.training = training;
+      this.detachAt = detachAt;
     }
 
     NDArray output(String layerId) {
       NDArray cached = outputs.get(layerId);
       if (cached == null) {
         cached = compute(layers.get(layerId));
+        if (layerId.equals(detachAt)) {
+          trunkOutput = cached;
+          cached = cached.stopGradient();
+          cached.setRequiresGradient(true);
+        }
         outputs.put(layerId, cached);
       }
       return cached;
+    }
+
+    /**
+     * The detached layer's output: {@code leaf} is what later layers read (its gradient collects
+     * what the heads send back), {@code trunk} is the same value still attached to the layers below.
+     */
+    Representation representation() {
+      NDArray leaf = output(detachAt);
+      return new Representation(leaf, trunkOutput);
     }
 
     /** A head's logits, {@code (batch, outputs)}. */
@@ -335,8 +379,10 @@ final class Lowering {
     }
   }
 
-  Pass pass(NDArray tokens, NDArray mask, int[] lengths, boolean training) {
-    return new Pass(tokens, mask, lengths, training);
+  record Representation(NDArray leaf, NDArray trunk) {}
+
+  Pass pass(NDArray tokens, NDArray mask, int[] lengths, boolean training, String detachAt) {
+    return new Pass(tokens, mask, lengths, training, detachAt);
   }
 
   List<Head> heads() {

@@ -62,8 +62,7 @@ class DjlNetworkTest {
         List.of(
             new Head("has5", "pool", new OutputSpec(2, LossKind.SOFTMAX_CROSS_ENTROPY, List.of("no", "yes")), dropout),
             new Head("has67", "pool", new OutputSpec(2, LossKind.SIGMOID_BINARY_CROSS_ENTROPY, List.of("six", "seven")), dropout),
-            new Head("share8", "pool", new OutputSpec(1, LossKind.HUBER, List.of("share")), dropout)),
-        java.util.Optional.of("pool"));
+            new Head("share8", "pool", new OutputSpec(1, LossKind.HUBER, List.of("share")), dropout)));
   }
 
   static SourceBatch batch(Random random, int size) {
@@ -94,7 +93,7 @@ class DjlNetworkTest {
     Random random = new Random(seed);
     List<StepResult> results = new ArrayList<>();
     for (int step = 0; step < steps; step++) {
-      results.add(network.trainStep(List.of(batch(random, 32)), EQUAL, step, 0));
+      results.add(network.trainStep(List.of(batch(random, 32)), EQUAL, step, 0, GradientNeed.LOSSES_ONLY));
     }
     return results;
   }
@@ -176,29 +175,9 @@ class DjlNetworkTest {
       for (String task : tasks) {
         assertThat(after.get(task)).isDeepEqualTo(before.get(task));
       }
-      assertThatThrownBy(() -> loaded.trainStep(List.of(), EQUAL, 0, 0)).hasMessageContaining("loaded for prediction");
+      assertThatThrownBy(() -> loaded.trainStep(List.of(), EQUAL, 0, 0, GradientNeed.LOSSES_ONLY)).hasMessageContaining("loaded for prediction");
     }
     assertThatThrownBy(() -> engine.load(graph(EncoderKind.CNN, 0.2), VOCAB, PAD, dir))
         .hasMessageContaining("lacks parameter enc.conv3.weight").hasMessageContaining("retrain or restore it");
-  }
-
-  @Test
-  @DisplayName("a weighting that needs a Gramian is refused with a clear message")
-  void gramianRefused() {
-    LossWeighting needsGramian = new LossWeighting() {
-      @Override
-      public GradientNeed need() {
-        return GradientNeed.GRAMIAN_ON_REPRESENTATION;
-      }
-
-      @Override
-      public double[] weights(dev.mtl.core.weighting.WeightingInput input) {
-        return new double[input.tasks().size()];
-      }
-    };
-    try (Network network = engine.create(graph(EncoderKind.MEAN, 0), VOCAB, PAD, new OptimizerSettings("sgd", 0.1), 1)) {
-      assertThatThrownBy(() -> network.trainStep(List.of(batch(new Random(1), 4)), needsGramian, 0, 0))
-          .hasMessageContaining("does not compute Gramians").hasMessageContaining("'equal' or 'fixed'");
-    }
   }
 }

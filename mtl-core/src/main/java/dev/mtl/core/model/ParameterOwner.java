@@ -1,0 +1,24 @@
+package dev.mtl.core.model;
+
+/**
+ * Something in a {@link ModelGraph} that owns parameters: a layer, a cross-stitch mixing unit or a
+ * task's head. Engines map owners to their own parameter names.
+ *
+ * @param kind what {@code id} names
+ * @param id a layer id, a mixing unit id, or the task of a head
+ */
+public record ParameterOwner(Kind kind, String id) {
+  public enum Kind { LAYER, MIXING_UNIT, HEAD }
+
+  public static ParameterOwner layer(String id) {
+    return new ParameterOwner(Kind.LAYER, id);
+  }
+
+  public static ParameterOwner unit(String id) {
+    return new ParameterOwner(Kind.MIXING_UNIT, id);
+  }
+
+  public static ParameterOwner head(String task) {
+    return new ParameterOwner(Kind.HEAD, task);
+  }
+}

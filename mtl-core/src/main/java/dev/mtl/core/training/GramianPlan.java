@@ -1,0 +1,67 @@
+package dev.mtl.core.training;
+
+import dev.mtl.core.config.ConfigSection;
+import dev.mtl.core.config.RunConfig;
+import dev.mtl.core.model.ModelGraph;
+import dev.mtl.core.weighting.GradientNeed;
+import dev.mtl.core.weighting.GramianChoice;
+import dev.mtl.core.weighting.LossWeighting;
+import java.util.List;
+
+/**
+ * Which Gramian of task gradients a run computes: the one its weighting needs every step, and the
+ * one measured every {@code log-every} steps to record gradient conflict when the weighting needs
+ * none. Choices that cannot work for the model are recorded as config problems, so they fail
+ * before training with the setting's file and line.
+ *
+ * @param everyStep what the weighting needs ({@link GradientNeed#LOSSES_ONLY} for none)
+ * @param forRecord what is measured at logged steps when {@code everyStep} is losses only
+ */
+record GramianPlan(GradientNeed everyStep, GradientNeed forRecord) {
+
+  /**
+   * @param sources the tasks of each training batch; before the data is read, one group of all
+   *     tasks (the check then covers what the model graph alone decides)
+   */
+  static GramianPlan decide(RunConfig config, LossWeighting weighting, ModelGraph graph, List<List<String>> sources) {
+    GradientNeed need = weighting.need();
+    if (need != GradientNeed.LOSSES_ONLY) {
+      GramianChoice.problem(need, graph, sources).ifPresent(problem -> {
+        ConfigSection settings = config.weighting().settings();
+        String key = settings.has("gramian") ? "gramian" : "type";
+        settings.problem(key, settings.has("gramian") ? settings.values().get("gramian") : config.weighting().type(),
+            "cannot work here: weighting '" + config.weighting().type() + "' needs the Gramian of task gradients "
+            + describe(need) + ", but " + problem);
+      });
+      return new GramianPlan(need, GradientNeed.LOSSES_ONLY);
+    }
+    String choice = config.training().gradientConflict();
+    ConfigSection training = config.root().section("training");
+    return switch (choice) {
+      case "off" -> new GramianPlan(need, GradientNeed.LOSSES_ONLY);
+      case "auto" -> {
+        for (GradientNeed candidate : List.of(GradientNeed.GRAMIAN_ON_REPRESENTATION, GradientNeed.GRAMIAN_ON_PARAMETERS)) {
+          if (GramianChoice.problem(candidate, graph, sources).isEmpty()) {
+            yield new GramianPlan(need, candidate);
+          }
+        }
+        yield new GramianPlan(need, GradientNeed.LOSSES_ONLY);
+      }
+      default -> {
+        GradientNeed asked = choice.equals("representation") ? GradientNeed.GRAMIAN_ON_REPRESENTATION : GradientNeed.GRAMIAN_ON_PARAMETERS;
+        GramianChoice.problem(asked, graph, sources).ifPresent(problem -> training.problem("gradient-conflict", choice,
+            "cannot be measured here: " + problem.replace("set 'gramian: parameters'", "set 'gradient-conflict: parameters'")));
+        yield new GramianPlan(need, asked);
+      }
+    };
+  }
+
+  private static String describe(GradientNeed need) {
+    return need == GradientNeed.GRAMIAN_ON_REPRESENTATION ? "on the shared representation" : "on the shared parameters";
+  }
+
+  /** What to compute at {@code step}: the weighting's need, or the record's at logged steps. */
+  GradientNeed measureAt(long step, int logEvery) {
+    return step % logEvery == 0 ? forRecord : GradientNeed.LOSSES_ONLY;
+  }
+}
