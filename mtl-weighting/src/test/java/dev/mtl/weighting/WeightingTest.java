@@ -64,4 +64,115 @@ class WeightingTest {
           .anySatisfy(m -> assertThat(m).startsWith("`weights.a` was '-1.0' but it must not be negative"));
     }
   }
+
+  @Nested
+  class Uncertainty extends LossWeightingContract {
+    @Override
+    protected LossWeightingProvider plugin() {
+      return new UncertaintyWeighting();
+    }
+  }
+
+  @Nested
+  class Dwa extends LossWeightingContract {
+    @Override
+    protected LossWeightingProvider plugin() {
+      return new DwaWeighting();
+    }
+  }
+
+  @Nested
+  class Rlw extends LossWeightingContract {
+    @Override
+    protected LossWeightingProvider plugin() {
+      return new RlwWeighting();
+    }
+  }
+
+  @Nested
+  class Gls extends LossWeightingContract {
+    @Override
+    protected LossWeightingProvider plugin() {
+      return new GlsWeighting();
+    }
+  }
+
+  @Nested
+  class GradNorm extends LossWeightingContract {
+    @Override
+    protected LossWeightingProvider plugin() {
+      return new GradNormWeighting();
+    }
+  }
+
+  @Nested
+  class Mgda extends LossWeightingContract {
+    @Override
+    protected LossWeightingProvider plugin() {
+      return new MgdaWeighting();
+    }
+  }
+
+  @Nested
+  class PcGrad extends LossWeightingContract {
+    @Override
+    protected LossWeightingProvider plugin() {
+      return new PcGradWeighting();
+    }
+
+    @Override
+    protected boolean promisesNonNegativeWeights() {
+      return false;
+    }
+  }
+
+  @Nested
+  class CaGrad extends LossWeightingContract {
+    @Override
+    protected LossWeightingProvider plugin() {
+      return new CaGradWeighting();
+    }
+  }
+
+  @Nested
+  class ImtlG extends LossWeightingContract {
+    @Override
+    protected LossWeightingProvider plugin() {
+      return new ImtlGWeighting();
+    }
+
+    @Override
+    protected boolean promisesNonNegativeWeights() {
+      return false;
+    }
+  }
+
+  @Nested
+  class NashMtl extends LossWeightingContract {
+    @Override
+    protected LossWeightingProvider plugin() {
+      return new NashMtlWeighting();
+    }
+  }
+
+  @Nested
+  class AlignedMtl extends LossWeightingContract {
+    @Override
+    protected LossWeightingProvider plugin() {
+      return new AlignedMtlWeighting();
+    }
+
+    @Override
+    protected boolean promisesNonNegativeWeights() {
+      return false;
+    }
+  }
+
+  @Nested
+  class UpGrad extends LossWeightingContract {
+    @Override
+    protected LossWeightingProvider plugin() {
+      return new UpGradWeighting();
+    }
+  }
 }

@@ -36,9 +36,8 @@ record GramianPlan(GradientNeed everyStep, GradientNeed forRecord) {
       return new GramianPlan(need, GradientNeed.LOSSES_ONLY);
     }
     String choice = config.training().gradientConflict();
-    ConfigSection training = config.root().section("training");
     return switch (choice) {
-      case "off" -> new GramianPlan(need, GradientNeed.LOSSES_ONLY);
+      case "none" -> new GramianPlan(need, GradientNeed.LOSSES_ONLY);
       case "auto" -> {
         for (GradientNeed candidate : List.of(GradientNeed.GRAMIAN_ON_REPRESENTATION, GradientNeed.GRAMIAN_ON_PARAMETERS)) {
           if (GramianChoice.problem(candidate, graph, sources).isEmpty()) {
@@ -49,7 +48,7 @@ record GramianPlan(GradientNeed everyStep, GradientNeed forRecord) {
       }
       default -> {
         GradientNeed asked = choice.equals("representation") ? GradientNeed.GRAMIAN_ON_REPRESENTATION : GradientNeed.GRAMIAN_ON_PARAMETERS;
-        GramianChoice.problem(asked, graph, sources).ifPresent(problem -> training.problem("gradient-conflict", choice,
+        GramianChoice.problem(asked, graph, sources).ifPresent(problem -> config.root().problem("training.gradient-conflict", choice,
             "cannot be measured here: " + problem.replace("set 'gramian: parameters'", "set 'gradient-conflict: parameters'")));
         yield new GramianPlan(need, asked);
       }

@@ -16,11 +16,11 @@ import dev.mtl.core.engine.OptimizerSettings;
  * @param gradientConflict where to measure the cosine similarity of task gradients every
  *     {@code logEvery} steps, for the record, when the weighting computes no Gramian itself: {@code
  *     auto} (the representation if the model has one for all tasks, else the shared parameters,
- *     else nowhere), {@code representation}, {@code parameters} or {@code off}
+ *     else nowhere), {@code representation}, {@code parameters} or {@code none}
  */
 public record TrainingSettings(int epochs, int batchSize, int stepsPerEpoch, int maxStepsPerEpoch, int logEvery,
     OptimizerSettings optimizer, String gradientConflict) {
-  public static final java.util.Set<String> GRADIENT_CONFLICT = java.util.Set.of("auto", "representation", "parameters", "off");
+  public static final java.util.Set<String> GRADIENT_CONFLICT = java.util.Set.of("auto", "representation", "parameters", "none");
 
   public static TrainingSettings read(ConfigSection training) {
     return new TrainingSettings(

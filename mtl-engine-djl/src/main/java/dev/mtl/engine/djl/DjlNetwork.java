@@ -249,7 +249,8 @@ final class DjlNetwork implements Network {
     NDArray gradient = array.getGradient();
     gradient.attach(scope);
     NDArray copy = gradient.duplicate();
-    JniUtils.zeroGrad((PtNDArray) array);
+    // Zero in place through the alias: JniUtils.zeroGrad made later steps non-deterministic (tested).
+    gradient.subi(gradient);
     return copy;
   }
 

@@ -1,0 +1,279 @@
+package dev.mtl.weighting;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.mtl.core.config.ConfigSection;
+import dev.mtl.core.weighting.GradientNeed;
+import dev.mtl.core.weighting.LossWeighting;
+import dev.mtl.core.weighting.WeightingInput;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Gradient-based weightings on explicit task gradients: the Gramian goes in, and the update
+ * {@code d = Σ w_t g_t} that comes out is checked against hand-worked values and each method's
+ * defining property, computed in the gradients' own space.
+ */
+class GradientWeightingsTest {
+  private static final double[] G1 = {1, 0};
+  private static final double[] G2 = {-1, 1};
+
+  static double[][] gramian(double[]... gradients) {
+    int n = gradients.length;
+    double[][] g = new double[n][n];
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < n; j++) {
+        g[i][j] = Matrices.dot(gradients[i], gradients[j]);
+      }
+    }
+    return g;
+  }
+
+  static double[] combine(double[] weights, double[]... gradients) {
+    double[] d = new double[gradients[0].length];
+    for (int t = 0; t < gradients.length; t++) {
+      for (int k = 0; k < d.length; k++) {
+        d[k] += weights[t] * gradients[t][k];
+      }
+    }
+    return d;
+  }
+
+  private static double[][] randomGradients(Random random, int tasks, int dimension) {
+    double[][] g = new double[tasks][dimension];
+    for (double[] row : g) {
+      for (int k = 0; k < dimension; k++) {
+        row[k] = random.nextGaussian();
+      }
+    }
+    return g;
+  }
+
+  @Test
+  @DisplayName("MGDA: two conflicting gradients meet at the hand-worked min-norm point")
+  void mgdaTwoTasks() {
+    // min ‖a g1 + (1-a) g2‖² = (2a-1)² + (1-a)² → a = 3/5, d = (1/5, 2/5).
+    double[] w = MgdaWeighting.minNormWeights(gramian(G1, G2));
+    assertThat(w[0]).isCloseTo(0.6, within(1e-9));
+    assertThat(w[1]).isCloseTo(0.4, within(1e-9));
+    // A gradient inside the hull's far side: g = (1,0), (2,0) → all weight on the shorter one.
+    assertThat(MgdaWeighting.minNormWeights(gramian(new double[] {1, 0}, new double[] {2, 0}))).containsExactly(new double[] {1, 0}, within(1e-9));
+  }
+
+  @Test
+  @DisplayName("MGDA: the result is the minimum-norm point of the hull, beating every sampled hull point")
+  void mgdaIsMinimumNorm() {
+    Random random = new Random(11);
+    for (int trial = 0; trial < 20; trial++) {
+      int tasks = 2 + trial % 5;
+      double[][] grads = randomGradients(random, tasks, 3 + trial % 4);
+      double[][] g = gramian(grads);
+      double[] w = MgdaWeighting.minNormWeights(g);
+      assertThat(java.util.Arrays.stream(w).sum()).isCloseTo(1, within(1e-9));
+      assertThat(java.util.Arrays.stream(w).min().orElseThrow()).isGreaterThanOrEqualTo(-1e-12);
+      double best = Matrices.quadratic(g, w);
+      for (int sample = 0; sample < 2000; sample++) {
+        double[] v = new double[tasks];
+        double total = 0;
+        for (int t = 0; t < tasks; t++) {
+          v[t] = -Math.log(1 - random.nextDouble());
+          total += v[t];
+        }
+        for (int t = 0; t < tasks; t++) {
+          v[t] /= total;
+        }
+        assertThat(Matrices.quadratic(g, v)).isGreaterThanOrEqualTo(best - 1e-10);
+      }
+      // Optimality: ⟨g_t, d⟩ ≥ ‖d‖² for every task, with equality where the weight is positive.
+      double[] gd = Matrices.times(g, w);
+      for (int t = 0; t < tasks; t++) {
+        assertThat(gd[t]).isGreaterThanOrEqualTo(best - 1e-9);
+        if (w[t] > 1e-6) {
+          assertThat(gd[t]).isCloseTo(best, within(1e-8));
+        }
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("PCGrad: a conflicting pair loses exactly its components along each other")
+  void pcgradProjections() {
+    // g1' = g1 - (g1·g2/‖g2‖²) g2 = (1,0) + ½(-1,1) = (½,½); g2' = g2 + g1 = (0,1); sum (½, 3/2).
+    double[] w = PcGradWeighting.surgery(gramian(G1, G2), new SplittableRandom(1));
+    assertThat(w).containsExactly(new double[] {2, 1.5}, within(1e-12));
+    assertThat(combine(w, G1, G2)).containsExactly(new double[] {0.5, 1.5}, within(1e-12));
+    // Without conflict nothing changes: the plain sum.
+    assertThat(PcGradWeighting.surgery(gramian(new double[] {1, 0}, new double[] {1, 1}), new SplittableRandom(1)))
+        .containsExactly(new double[] {1, 1}, within(1e-12));
+  }
+
+  @Test
+  @DisplayName("CAGrad: the update lies on the ball around g0 and no point of the ball helps the worst task more")
+  void cagradBound() {
+    Random random = new Random(5);
+    double c = 0.5;
+    for (int trial = 0; trial < 10; trial++) {
+      double[][] grads = randomGradients(random, 3, 4);
+      double[] w = CaGradWeighting.conflictAverse(gramian(grads), c, false);
+      double[] d = combine(w, grads);
+      double[] g0 = combine(new double[] {1.0 / 3, 1.0 / 3, 1.0 / 3}, grads);
+      double radius = c * Math.sqrt(Matrices.dot(g0, g0));
+      double[] offset = new double[d.length];
+      for (int k = 0; k < d.length; k++) {
+        offset[k] = d[k] - g0[k];
+      }
+      assertThat(Math.sqrt(Matrices.dot(offset, offset))).isCloseTo(radius, within(1e-6 * radius));
+      double worst = worstImprovement(grads, d);
+      for (int sample = 0; sample < 4000; sample++) {
+        double[] u = new double[d.length];
+        for (int k = 0; k < u.length; k++) {
+          u[k] = random.nextGaussian();
+        }
+        double scale = radius * Math.pow(random.nextDouble(), 1.0 / u.length) / Math.sqrt(Matrices.dot(u, u));
+        double[] candidate = new double[d.length];
+        for (int k = 0; k < d.length; k++) {
+          candidate[k] = g0[k] + scale * u[k];
+        }
+        assertThat(worstImprovement(grads, candidate)).isLessThanOrEqualTo(worst + 1e-6);
+      }
+    }
+    // c = 0 is the plain average; rescaling divides by 1 + c².
+    assertThat(CaGradWeighting.conflictAverse(gramian(G1, G2), 0, true)).containsExactly(new double[] {0.5, 0.5}, within(1e-12));
+    double[] raw = CaGradWeighting.conflictAverse(gramian(G1, G2), c, false);
+    double[] scaled = CaGradWeighting.conflictAverse(gramian(G1, G2), c, true);
+    assertThat(scaled[0]).isCloseTo(raw[0] / (1 + c * c), within(1e-12));
+  }
+
+  private static double worstImprovement(double[][] grads, double[] d) {
+    double worst = Double.POSITIVE_INFINITY;
+    for (double[] g : grads) {
+      worst = Math.min(worst, Matrices.dot(g, d));
+    }
+    return worst;
+  }
+
+  @Test
+  @DisplayName("IMTL-G: hand-worked weights, and equal projections on every unit gradient")
+  void imtlEqualProjections() {
+    // g1 = (1,0), g2 = (0,2): d = (a, 2(1-a)); d·u1 = a = d·u2 = 2(1-a) → a = 2/3.
+    double[] w = ImtlGWeighting.impartial(gramian(new double[] {1, 0}, new double[] {0, 2}));
+    assertThat(w).containsExactly(new double[] {2.0 / 3, 1.0 / 3}, within(1e-12));
+    double[][] grads = randomGradients(new Random(3), 4, 6);
+    double[] v = ImtlGWeighting.impartial(gramian(grads));
+    double[] d = combine(v, grads);
+    double first = Matrices.dot(d, grads[0]) / Math.sqrt(Matrices.dot(grads[0], grads[0]));
+    for (double[] g : grads) {
+      assertThat(Matrices.dot(d, g) / Math.sqrt(Matrices.dot(g, g))).isCloseTo(first, within(1e-9));
+    }
+    assertThat(java.util.Arrays.stream(v).sum()).isCloseTo(1, within(1e-12));
+  }
+
+  @Test
+  @DisplayName("Nash-MTL: the weights are the bargaining fixed point (Gα)_i = 1/α_i")
+  void nashFixedPoint() {
+    // Orthogonal gradients: α_i = 1/‖g_i‖ in the normalised Gramian (ridge aside).
+    double[][] diagonal = {{4, 0}, {0, 1}};
+    double[] w = NashMtlWeighting.bargain(diagonal);
+    double[][] n = NashMtlWeighting.normalized(diagonal);
+    assertThat(w[0]).isCloseTo(1 / Math.sqrt(n[0][0]), within(1e-9));
+    assertThat(w[1]).isCloseTo(1 / Math.sqrt(n[1][1]), within(1e-9));
+    for (int trial = 0; trial < 10; trial++) {
+      double[][] g = gramian(randomGradients(new Random(trial), 2 + trial % 4, 5));
+      double[] alpha = NashMtlWeighting.bargain(g);
+      double[] galpha = Matrices.times(NashMtlWeighting.normalized(g), alpha);
+      for (int i = 0; i < alpha.length; i++) {
+        assertThat(alpha[i]).isPositive();
+        assertThat(galpha[i] * alpha[i]).isCloseTo(1, within(1e-8));
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("Aligned-MTL: hand-worked weights, and the balanced gradients are orthogonal with norm √λ_min")
+  void alignedBalance() {
+    // G = diag(4, 1): B = diag(½, 1), weights (½, 1); ‖½ g1‖ = ‖g2‖ = 1.
+    double[][] diagonal = {{4, 0}, {0, 1}};
+    double[][] b = AlignedMtlWeighting.balance(diagonal);
+    assertThat(Matrices.times(b, new double[] {1, 1})).containsExactly(new double[] {0.5, 1}, within(1e-12));
+    double[][] g = gramian(randomGradients(new Random(8), 3, 5));
+    double[][] balance = AlignedMtlWeighting.balance(g);
+    double smallest = Matrices.symmetricEigen(g).values()[2];
+    // B G B = λ_min I: the aligned gradients are orthogonal with equal norms.
+    for (int i = 0; i < 3; i++) {
+      for (int j = 0; j < 3; j++) {
+        double bgb = 0;
+        for (int k = 0; k < 3; k++) {
+          for (int l = 0; l < 3; l++) {
+            bgb += balance[i][k] * g[k][l] * balance[l][j];
+          }
+        }
+        assertThat(bgb).isCloseTo(i == j ? smallest : 0, within(1e-9));
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("UPGrad: hand-worked dual-cone projections, and an update that conflicts with no task")
+  void upgradProjection() {
+    // Projecting g1 = (1,0) onto the dual cone of {g1, g2=(-1,1)}: v = (1, ½), i.e. (½, ½) ⟂ g2.
+    double[][] g = gramian(G1, G2);
+    // (The solver's ridge of 1e-12 · trace moves answers by about 1e-12.)
+    assertThat(UpGradWeighting.projection(g, 0)).containsExactly(new double[] {1, 0.5}, within(1e-10));
+    assertThat(UpGradWeighting.projection(g, 1)).containsExactly(new double[] {1, 1}, within(1e-10));
+    assertThat(UpGradWeighting.averagedProjections(g)).containsExactly(new double[] {1, 0.75}, within(1e-10));
+    Random random = new Random(21);
+    for (int trial = 0; trial < 20; trial++) {
+      double[][] grads = randomGradients(random, 2 + trial % 5, 3);
+      double[][] gram = gramian(grads);
+      double[] w = UpGradWeighting.averagedProjections(gram);
+      assertThat(java.util.Arrays.stream(w).min().orElseThrow()).isGreaterThanOrEqualTo(-1e-12);
+      double[] d = combine(w, grads);
+      for (double[] task : grads) {
+        assertThat(Matrices.dot(task, d)).isGreaterThanOrEqualTo(-1e-9);
+      }
+      // Each projection is the closest point of the dual cone: KKT of min vᵀGv, v ≥ e_i.
+      for (int i = 0; i < grads.length; i++) {
+        double[] v = UpGradWeighting.projection(gram, i);
+        double[] gv = Matrices.times(gram, v);
+        for (int k = 0; k < v.length; k++) {
+          double lower = k == i ? 1 : 0;
+          assertThat(v[k]).isGreaterThanOrEqualTo(lower - 1e-12);
+          assertThat(gv[k]).isGreaterThanOrEqualTo(-1e-9);
+          if (v[k] > lower + 1e-7) {
+            assertThat(gv[k]).isCloseTo(0, within(1e-8));
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("every gradient method reads its Gramian choice from `gramian`, representation by default")
+  void gramianChoice() {
+    for (var provider : List.of(new MgdaWeighting(), new PcGradWeighting(), new CaGradWeighting(), new ImtlGWeighting(),
+        new NashMtlWeighting(), new AlignedMtlWeighting(), new UpGradWeighting(), new GradNormWeighting())) {
+      LossWeighting byDefault = provider.create(ConfigSection.of("run.yaml", Path.of("."), Map.of()), List.of("a", "b"));
+      LossWeighting exact = provider.create(ConfigSection.of("run.yaml", Path.of("."), Map.of("gramian", "parameters")), List.of("a", "b"));
+      assertThat(byDefault.need()).as(provider.name()).isEqualTo(GradientNeed.GRAMIAN_ON_REPRESENTATION);
+      assertThat(exact.need()).as(provider.name()).isEqualTo(GradientNeed.GRAMIAN_ON_PARAMETERS);
+      ConfigSection bad = ConfigSection.of("run.yaml", Path.of("."), Map.of("gramian", "layers"));
+      provider.create(bad, List.of("a", "b"));
+      assertThat(bad.source().problems()).extracting(p -> p.message()).anySatisfy(m -> assertThat(m).contains("`gramian` was 'layers'"));
+    }
+  }
+
+  @Test
+  @DisplayName("a step whose task gradients are all zero gets equal weights, not NaNs")
+  void zeroGradients() {
+    LossWeighting mgda = new MgdaWeighting().create(ConfigSection.empty("w"), List.of("a", "b"));
+    double[] w = mgda.weights(new WeightingInput(0, 0, List.of("a", "b"), new double[] {1, 1}, Optional.of(new double[][] {{0, 0}, {0, 0}})));
+    assertThat(w).containsExactly(0.5, 0.5);
+  }
+}
