@@ -62,6 +62,42 @@ class CliErrorsTest {
   }
 
   @Test
+  @DisplayName("a weighting whose gradients the model cannot give fails before training, saying which choice works")
+  void impossibleWeightingRejected() throws Exception {
+    Files.writeString(dir.resolve("t.txt"), "0 a\n1 b\n");
+    Files.writeString(dir.resolve("u.txt"), "0 c\n1 d\n");
+    Path soft = Files.writeString(dir.resolve("soft.yaml"), """
+        tasks:
+          - {name: a, type: text-classification, train: t.txt}
+          - {name: b, type: text-classification, train: t.txt}
+        sharing: {type: soft, share-embedding: false}
+        weighting: mgda
+        training: {gradient-conflict: parameters}
+        """);
+    EndToEndTest.Result r = EndToEndTest.run("train", soft.toString());
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("`weighting.type` was 'mgda' but it cannot work here: weighting 'mgda' needs the Gramian of task gradients"
+        + " on the shared representation, but the model has no representation that every task's loss passes through", "(" + soft + ":5)",
+        "use a weighting that needs losses only (equal, fixed, uncertainty, dwa, rlw, gls)");
+    Path measured = Files.writeString(dir.resolve("measured.yaml"), Files.readString(soft).replace("weighting: mgda", "weighting: equal"));
+    EndToEndTest.Result m = EndToEndTest.run("train", measured.toString());
+    assertThat(m.code()).isEqualTo(2);
+    assertThat(m.err()).contains("`training.gradient-conflict` was 'parameters' but it cannot be measured here: no trainable parameter is shared",
+        "(" + measured + ":6)");
+    // Hard sharing over two corpora: no one representation holds both tasks' gradients; the shared parameters do.
+    Path twoCorpora = Files.writeString(dir.resolve("two.yaml"), """
+        tasks:
+          - {name: a, type: text-classification, train: t.txt}
+          - {name: b, type: text-classification, train: u.txt}
+        weighting: {type: upgrad, gramian: representation}
+        """);
+    EndToEndTest.Result two = EndToEndTest.run("train", twoCorpora.toString());
+    assertThat(two.code()).isEqualTo(2);
+    assertThat(two.err()).contains("`weighting.gramian` was 'representation' but it cannot work here", "the tasks read different texts [[a], [b]]",
+        "set 'gramian: parameters'", "(" + twoCorpora + ":4)");
+  }
+
+  @Test
   @DisplayName("bad data exits 1 naming file, line and the fix")
   void badData() throws Exception {
     Path data = Files.writeString(dir.resolve("train.txt"), "1 good text\n7 unknown label here\n");
