@@ -9,7 +9,6 @@ import dev.mtl.core.model.SharingStrategy;
 import dev.mtl.core.spi.SharingStrategyProvider;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 
 /**

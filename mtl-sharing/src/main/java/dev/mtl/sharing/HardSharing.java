@@ -9,7 +9,6 @@ import dev.mtl.core.model.ModelSpec;
 import dev.mtl.core.model.SharingStrategy;
 import dev.mtl.core.spi.SharingStrategyProvider;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * Hard parameter sharing (Caruana 1997): one embedding, one encoder and one pooled representation

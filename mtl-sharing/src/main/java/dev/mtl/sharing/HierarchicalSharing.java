@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Hierarchical sharing (Søgaard and Goldberg 2016; Hashimoto et al. 2017): a stack of {@code

@@ -10,7 +10,6 @@ import dev.mtl.core.model.SharingStrategy;
 import dev.mtl.core.spi.SharingStrategyProvider;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * Multi-gate mixture of experts (Ma et al. 2018): {@code experts} encoders share the embedding;

@@ -18,7 +18,6 @@ import dev.mtl.core.weighting.WeightingInput;
 import dev.mtl.engine.djl.DjlEngineProvider;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;

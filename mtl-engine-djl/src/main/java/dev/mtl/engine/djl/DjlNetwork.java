@@ -40,6 +40,8 @@ final class DjlNetwork implements Network {
   private final Lowering lowering;
   private final int paddingId;
   private final Optimizer optimizer;
+  /** Parameter names per purpose ("shared", "all:task", "above:task"), computed once from the graph. */
+  private final Map<String, List<String>> parameterNames = new java.util.HashMap<>();
 
   /** A network to train, with parameters from a seeded generator. */
   static DjlNetwork create(NDManager parent, ModelGraph graph, int vocabularySize, int paddingId, OptimizerSettings optimizer, long seed) {
@@ -203,7 +205,8 @@ final class DjlNetwork implements Network {
   private PerTaskGradients perTaskGradients(NDManager scope, List<String> tasks, List<NDArray> losses, GradientNeed kind,
       Lowering.Representation representation) {
     Map<String, NDArray> arrays = parameters.arrays();
-    List<String> shared = kind == GradientNeed.GRAMIAN_ON_PARAMETERS ? lowering.trainableNames(graph.sharedParameters()) : List.of();
+    List<String> shared = kind == GradientNeed.GRAMIAN_ON_PARAMETERS
+        ? parameterNames.computeIfAbsent("shared", k -> lowering.trainableNames(graph.sharedParameters())) : List.of();
     List<NDArray> atRepresentation = new ArrayList<>();
     List<NDArray> vectors = new ArrayList<>();
     List<Map<String, NDArray>> byTask = new ArrayList<>();
@@ -212,9 +215,11 @@ final class DjlNetwork implements Network {
       boolean last = t == tasks.size() - 1;
       JniUtils.backward((PtNDArray) loss, (PtNDArray) scope.ones(loss.getShape()), !last, false);
       Map<String, NDArray> own = new LinkedHashMap<>();
+      String task = tasks.get(t);
       List<String> reached = representation == null
-          ? lowering.trainableNames(graph.parametersOf(tasks.get(t)))
-          : lowering.trainableNames(graph.parametersAbove(tasks.get(t), graph.sharedRepresentation().orElseThrow()));
+          ? parameterNames.computeIfAbsent("all:" + task, k -> lowering.trainableNames(graph.parametersOf(task)))
+          : parameterNames.computeIfAbsent("above:" + task,
+              k -> lowering.trainableNames(graph.parametersAbove(task, graph.sharedRepresentation().orElseThrow())));
       for (String name : reached) {
         own.put(name, takeGradient(scope, arrays.get(name)));
       }
