@@ -62,6 +62,11 @@ final class Progress implements TrainingListener {
         .map(e -> e.getKey() + " " + String.format(Locale.ROOT, "%.3f", e.getValue())).collect(Collectors.joining("  "));
     String line = String.format(Locale.ROOT, "  step %d/%d  %.1f steps/s  loss: %s", stepInEpoch + 1, stepsInEpoch,
         (stepInEpoch + 1) / Math.max(seconds, 1e-9), losses);
+    // Weights are worth a glance only when a weighting moves them.
+    if (result.weights().values().stream().anyMatch(w -> w != 1.0)) {
+      line += "  weights: " + result.weights().entrySet().stream()
+          .map(e -> e.getKey() + " " + String.format(Locale.ROOT, "%.2f", e.getValue())).collect(Collectors.joining("  "));
+    }
     if (terminal) {
       err.print("\r" + line + (last ? "\n" : ""));
     } else {

@@ -14,7 +14,6 @@ import dev.mtl.core.spi.SharingStrategyProvider;
 import dev.mtl.core.weighting.GradientNeed;
 import dev.mtl.core.weighting.GramianChoice;
 import dev.mtl.core.weighting.LossWeighting;
-import dev.mtl.core.weighting.WeightingInput;
 import dev.mtl.engine.djl.DjlEngineProvider;
 import java.util.List;
 import java.util.Map;
@@ -100,17 +99,9 @@ class SharedPartsTest {
 
   /** Weights 1/‖g_t‖, so every step depends on the Gramian. */
   private static LossWeighting inverseNorms(GradientNeed need) {
-    return new LossWeighting() {
-      @Override
-      public GradientNeed need() {
-        return need;
-      }
-
-      @Override
-      public double[] weights(WeightingInput input) {
-        double[][] g = input.gramian().orElseThrow();
-        return new double[] {1 / Math.sqrt(g[0][0]), 1 / Math.sqrt(g[1][1])};
-      }
-    };
+    return dev.mtl.testkit.TestWeightings.needing(need, input -> {
+      double[][] g = input.gramian().orElseThrow();
+      return new double[] {1 / Math.sqrt(g[0][0]), 1 / Math.sqrt(g[1][1])};
+    });
   }
 }

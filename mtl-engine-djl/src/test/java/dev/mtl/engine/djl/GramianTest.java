@@ -24,7 +24,6 @@ import dev.mtl.core.task.LossKind;
 import dev.mtl.core.task.OutputSpec;
 import dev.mtl.core.weighting.GradientNeed;
 import dev.mtl.core.weighting.LossWeighting;
-import dev.mtl.core.weighting.WeightingInput;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -238,19 +237,6 @@ class GramianTest {
 
   /** Fixed weights that ask for a given Gramian, to drive each path of the engine. */
   private static LossWeighting fixed(GradientNeed need, double... weights) {
-    return new LossWeighting() {
-      @Override
-      public GradientNeed need() {
-        return need;
-      }
-
-      @Override
-      public double[] weights(WeightingInput input) {
-        if (need != GradientNeed.LOSSES_ONLY) {
-          assertThat(input.gramian()).isPresent();
-        }
-        return weights.clone();
-      }
-    };
+    return dev.mtl.testkit.TestWeightings.needing(need, input -> weights.clone());
   }
 }
