@@ -109,6 +109,23 @@ class EndToEndTest {
   }
 
   @Test
+  @DisplayName("records task weights and the gradient conflict of every task pair, per logged step and per epoch")
+  void recordsWeightingHistory() throws Exception {
+    assertThat(trainExit).as(trainErr).isZero();
+    List<String> pairs = List.of("group~ekman", "group~sst2", "ekman~sst2");
+    // Two corpora, so `gradient-conflict: auto` measures on the shared parameters at logged steps.
+    JsonNode first = JSON.readTree(Files.readAllLines(dir.resolve("run/training-log.jsonl")).get(0));
+    assertThat(first.get("step").asInt()).isZero();
+    assertThat(first.get("weights").get("sst2").asDouble()).isEqualTo(1.0);
+    for (String pair : pairs) {
+      assertThat(first.get("gradient_cosine").get(pair).asDouble()).as(pair).isBetween(-1.0, 1.0);
+    }
+    JsonNode epoch = JSON.readTree(dir.resolve("run/metrics.json").toFile()).get("epochs").get(0);
+    assertThat(epoch.get("meanWeight").fieldNames()).toIterable().containsExactly("group", "ekman", "sst2");
+    assertThat(epoch.get("meanCosine").fieldNames()).toIterable().containsExactlyElementsOf(pairs);
+  }
+
+  @Test
   @DisplayName("the reloaded model reproduces the run's test metrics exactly and predicts deterministically")
   void reloadsIdentically() throws Exception {
     assertThat(trainExit).as(trainErr).isZero();
