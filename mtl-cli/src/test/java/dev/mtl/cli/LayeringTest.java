@@ -32,7 +32,7 @@ class LayeringTest {
   @DisplayName("mtl-core depends on no plugin module")
   void coreIsIndependent() {
     assertHolds(noClasses().that().resideInAPackage("dev.mtl.core..")
-        .should().dependOnClassesThat().resideInAnyPackage("dev.mtl.sharing..", "dev.mtl.tasks..", "dev.mtl.weighting..", "dev.mtl.engine..", "dev.mtl.cli..")
+        .should().dependOnClassesThat().resideInAnyPackage("dev.mtl.sharing..", "dev.mtl.tasks..", "dev.mtl.weighting..", "dev.mtl.sampling..", "dev.mtl.engine..", "dev.mtl.cli..")
         );
   }
 

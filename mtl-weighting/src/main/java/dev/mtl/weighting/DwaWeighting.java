@@ -32,37 +32,58 @@ public final class DwaWeighting implements LossWeightingProvider {
   @Override
   public LossWeighting create(ConfigSection settings, List<String> taskNames) {
     double temperature = settings.number("temperature", 2.0, 1e-6, 1e6);
+    int n = taskNames.size();
     return new LossWeighting() {
       private int epoch = -1;
-      private double[] sum;
-      private long count;
-      private double[] previous;
-      private double[] beforePrevious;
-      private double[] current;
+      // Per run task: with task sampling a step may train only some tasks, so means are per task.
+      private double[] sum = new double[n];
+      private int[] count = new int[n];
+      private double[] previous = Matrices.filled(n, Double.NaN);
+      private double[] beforePrevious = Matrices.filled(n, Double.NaN);
+      private double[] current = Matrices.filled(n, 1);
 
       @Override
       public double[] weights(WeightingInput input) {
-        int n = input.tasks().size();
         if (input.epoch() != epoch) {
-          if (sum != null && count > 0) {
+          if (epoch >= 0) {
             beforePrevious = previous;
             previous = new double[n];
-            for (int t = 0; t < n; t++) {
-              previous[t] = sum[t] / count;
+            for (int k = 0; k < n; k++) {
+              previous[k] = count[k] > 0 ? sum[k] / count[k] : Double.NaN;
             }
           }
           epoch = input.epoch();
           sum = new double[n];
-          count = 0;
-          current = beforePrevious == null ? Matrices.filled(n, 1) : descentWeights(previous, beforePrevious, temperature);
+          count = new int[n];
+          current = epochWeights(previous, beforePrevious, temperature);
         }
-        for (int t = 0; t < n; t++) {
-          sum[t] += input.losses()[t];
+        double[] w = new double[input.tasks().size()];
+        for (int t = 0; t < w.length; t++) {
+          int k = TaskIndex.of(taskNames, input.tasks().get(t));
+          sum[k] += input.losses()[t];
+          count[k]++;
+          w[t] = current[k];
         }
-        count++;
-        return current.clone();
+        return w;
       }
     };
+  }
+
+  /** Descent weights for tasks with a mean loss in both earlier epochs; weight 1 for the others. */
+  static double[] epochWeights(double[] last, double[] beforeLast, double temperature) {
+    int n = last.length;
+    int[] known = java.util.stream.IntStream.range(0, n)
+        .filter(k -> Double.isFinite(last[k]) && Double.isFinite(beforeLast[k])).toArray();
+    double[] out = Matrices.filled(n, 1);
+    if (known.length == 0) {
+      return out;
+    }
+    double[] descent = descentWeights(java.util.Arrays.stream(known).mapToDouble(k -> last[k]).toArray(),
+        java.util.Arrays.stream(known).mapToDouble(k -> beforeLast[k]).toArray(), temperature);
+    for (int i = 0; i < known.length; i++) {
+      out[known[i]] = descent[i];
+    }
+    return out;
   }
 
   static double[] descentWeights(double[] last, double[] beforeLast, double temperature) {

@@ -36,22 +36,40 @@ public final class GradNormWeighting implements LossWeightingProvider {
   public LossWeighting create(ConfigSection settings, List<String> taskNames) {
     double alpha = settings.number("alpha", 1.5, 0, 100);
     double learningRate = settings.number("learning-rate", 0.025, 1e-8, 10);
+    int runTasks = taskNames.size();
     return new GramianWeighting(GramianOption.read(settings)) {
-      private double[] w;
-      private double[] initialLoss;
-      private ScalarAdam adam;
+      // Per run task: with task sampling a step may train only some tasks.
+      private final double[] w = Matrices.filled(runTasks, 1);
+      private final double[] initialLoss = Matrices.filled(runTasks, Double.NaN);
+      private final ScalarAdam adam = new ScalarAdam(runTasks, learningRate);
 
       @Override
       double[] weights(double[][] gramian, WeightingInput input) {
         int n = gramian.length;
-        if (w == null) {
-          w = Matrices.filled(n, 1);
-          initialLoss = input.losses().clone();
-          adam = new ScalarAdam(n, learningRate);
+        int[] index = new int[n];
+        double[] used = new double[n];
+        double[] initial = new double[n];
+        for (int t = 0; t < n; t++) {
+          index[t] = TaskIndex.of(taskNames, input.tasks().get(t));
+          if (Double.isNaN(initialLoss[index[t]])) {
+            initialLoss[index[t]] = input.losses()[t];
+          }
+          used[t] = w[index[t]];
+          initial[t] = initialLoss[index[t]];
         }
-        double[] used = w.clone();
-        adam.step(w, normGradient(used, gramian, input.losses(), initialLoss, alpha));
-        renormalize(w);
+        double[] gradient = normGradient(used, gramian, input.losses(), initial, alpha);
+        for (int t = 0; t < n; t++) {
+          adam.step(w, index[t], gradient[t]);
+        }
+        // Renormalise the weights of this step's tasks to sum to their number, as the paper does.
+        double[] present = new double[n];
+        for (int t = 0; t < n; t++) {
+          present[t] = w[index[t]];
+        }
+        renormalize(present);
+        for (int t = 0; t < n; t++) {
+          w[index[t]] = present[t];
+        }
         return used;
       }
     };

@@ -13,23 +13,22 @@ final class ScalarAdam {
   private final double learningRate;
   private final double[] mean;
   private final double[] variance;
-  private long steps;
+  private final long[] steps;
 
   ScalarAdam(int size, double learningRate) {
     this.learningRate = learningRate;
     this.mean = new double[size];
     this.variance = new double[size];
+    this.steps = new long[size];
   }
 
-  /** Moves {@code values} against {@code gradient}, in place. */
-  void step(double[] values, double[] gradient) {
-    steps++;
-    for (int i = 0; i < values.length; i++) {
-      mean[i] = BETA1 * mean[i] + (1 - BETA1) * gradient[i];
-      variance[i] = BETA2 * variance[i] + (1 - BETA2) * gradient[i] * gradient[i];
-      double m = mean[i] / (1 - Math.pow(BETA1, steps));
-      double v = variance[i] / (1 - Math.pow(BETA2, steps));
-      values[i] -= learningRate * m / (Math.sqrt(v) + EPSILON);
-    }
+  /** Moves {@code values[i]} against {@code gradient}; each scalar counts its own steps. */
+  void step(double[] values, int i, double gradient) {
+    steps[i]++;
+    mean[i] = BETA1 * mean[i] + (1 - BETA1) * gradient;
+    variance[i] = BETA2 * variance[i] + (1 - BETA2) * gradient * gradient;
+    double m = mean[i] / (1 - Math.pow(BETA1, steps[i]));
+    double v = variance[i] / (1 - Math.pow(BETA2, steps[i]));
+    values[i] -= learningRate * m / (Math.sqrt(v) + EPSILON);
   }
 }

@@ -33,26 +33,17 @@ public final class UncertaintyWeighting implements LossWeightingProvider {
   @Override
   public LossWeighting create(ConfigSection settings, List<String> taskNames) {
     double learningRate = settings.number("learning-rate", 0.001, 1e-8, 10);
-    return new LossWeighting() {
-      private double[] logVariance;
-      private ScalarAdam adam;
-
-      @Override
-      public double[] weights(WeightingInput input) {
-        int n = input.tasks().size();
-        if (logVariance == null) {
-          logVariance = new double[n];
-          adam = new ScalarAdam(n, learningRate);
-        }
-        double[] w = new double[n];
-        double[] gradient = new double[n];
-        for (int t = 0; t < n; t++) {
-          w[t] = Math.exp(-logVariance[t]);
-          gradient[t] = 1 - w[t] * input.losses()[t];
-        }
-        adam.step(logVariance, gradient);
-        return w;
+    // Indexed by the run's task list: with task sampling a step may train only some tasks.
+    double[] logVariance = new double[taskNames.size()];
+    ScalarAdam adam = new ScalarAdam(taskNames.size(), learningRate);
+    return (WeightingInput input) -> {
+      double[] w = new double[input.tasks().size()];
+      for (int t = 0; t < w.length; t++) {
+        int k = TaskIndex.of(taskNames, input.tasks().get(t));
+        w[t] = Math.exp(-logVariance[k]);
+        adam.step(logVariance, k, 1 - w[t] * input.losses()[t]);
       }
+      return w;
     };
   }
 }

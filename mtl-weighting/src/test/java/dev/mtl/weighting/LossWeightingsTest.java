@@ -115,4 +115,27 @@ class LossWeightingsTest {
     // w1·2 = w2·1 and w1 + w2 = 2 → (2/3, 4/3).
     assertThat(last).containsExactly(new double[] {2.0 / 3, 4.0 / 3}, within(0.03));
   }
+
+  @Test
+  @DisplayName("stateful weightings keep state per task, so steps that train only some tasks (task sampling) work")
+  void stateIsPerTask() {
+    LossWeighting uncertainty = create(new UncertaintyWeighting(), Map.of("learning-rate", 0.02), 3);
+    for (int step = 0; step < 3000; step++) {
+      uncertainty.weights(new WeightingInput(step, 0, List.of("b"), new double[] {4}, Optional.empty()));
+    }
+    double[] both = uncertainty.weights(new WeightingInput(3000, 0, List.of("c", "b"), new double[] {1, 4}, Optional.empty()));
+    assertThat(both[0]).as("c, never trained before").isEqualTo(1);
+    assertThat(both[1]).as("b learned 1/L").isCloseTo(0.25, within(0.02));
+
+    LossWeighting dwa = create(new DwaWeighting(), Map.of(), 3);
+    for (int epoch = 0; epoch < 2; epoch++) {
+      dwa.weights(new WeightingInput(epoch * 2, epoch, List.of("a"), new double[] {epoch == 0 ? 1 : 0.5}, Optional.empty()));
+      dwa.weights(new WeightingInput(epoch * 2 + 1, epoch, List.of("b"), new double[] {1}, Optional.empty()));
+    }
+    double[] third = dwa.weights(new WeightingInput(4, 2, List.of("a", "b", "c"), new double[] {1, 1, 1}, Optional.empty()));
+    // a: ratio 0.5, b: ratio 1 → 2·softmax(0.25, 0.5); c has no history → 1.
+    double ea = Math.exp(0.25);
+    double eb = Math.exp(0.5);
+    assertThat(third).containsExactly(new double[] {2 * ea / (ea + eb), 2 * eb / (ea + eb), 1}, within(1e-12));
+  }
 }

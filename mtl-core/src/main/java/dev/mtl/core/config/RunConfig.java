@@ -21,7 +21,7 @@ import java.util.Set;
  *     {@code mtl train --single-task} writes into the output folder)
  */
 public record RunConfig(ConfigSection root, String name, long seed, Path outputDirectory, List<TaskEntry> tasks,
-    PluginChoice tokenizer, ModelSpec model, PluginChoice sharing, PluginChoice weighting,
+    PluginChoice tokenizer, ModelSpec model, PluginChoice sharing, PluginChoice weighting, PluginChoice sampling,
     TrainingSettings training, PluginChoice engine, Path baselines) {
 
   /** One task of the run: its name, its plugin type and the settings passed to that plugin. */
@@ -30,6 +30,7 @@ public record RunConfig(ConfigSection root, String name, long seed, Path outputD
   public static final String DEFAULT_TOKENIZER = "words";
   public static final String DEFAULT_SHARING = "hard";
   public static final String DEFAULT_WEIGHTING = "equal";
+  public static final String DEFAULT_SAMPLING = "all";
   public static final String DEFAULT_ENGINE = "djl-pytorch";
   /** Where {@code mtl train --single-task} puts its runs and {@code baselines.json}, inside the output folder. */
   public static final String SINGLE_TASK_DIR = "single-task";
@@ -57,10 +58,11 @@ public record RunConfig(ConfigSection root, String name, long seed, Path outputD
     ModelSpec model = ModelSpec.read(root.section("model"));
     PluginChoice sharing = PluginChoice.read(root, "sharing", DEFAULT_SHARING);
     PluginChoice weighting = PluginChoice.read(root, "weighting", DEFAULT_WEIGHTING);
+    PluginChoice sampling = PluginChoice.read(root, "sampling", DEFAULT_SAMPLING);
     TrainingSettings training = TrainingSettings.read(root.section("training"));
     PluginChoice engine = PluginChoice.read(root, "engine", DEFAULT_ENGINE);
     Path baselines = root.path("baselines", false).orElse(output.resolve(SINGLE_TASK_DIR).resolve(BASELINES_FILE));
-    return new RunConfig(root, name, seed, output, tasks, tokenizer, model, sharing, weighting, training, engine, baselines);
+    return new RunConfig(root, name, seed, output, tasks, tokenizer, model, sharing, weighting, sampling, training, engine, baselines);
   }
 
   private static List<TaskEntry> readTasks(ConfigSection root) {

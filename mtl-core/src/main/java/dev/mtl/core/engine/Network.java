@@ -24,7 +24,7 @@ public interface Network extends AutoCloseable {
    * @param measure a Gramian to compute for the record when the weighting needs none ({@link
    *     GradientNeed#LOSSES_ONLY} for none); it never changes the update
    * @throws IllegalArgumentException if the Gramian asked for cannot be computed for this graph
-   *     and these batches (see {@link dev.mtl.core.weighting.GramianChoice#check})
+   *     and these batches (see {@link dev.mtl.core.weighting.GramianChoice#problem})
    */
   StepResult trainStep(List<SourceBatch> batches, LossWeighting weighting, long step, int epoch, GradientNeed measure);
 

@@ -5,6 +5,7 @@ import dev.mtl.core.spi.LossWeightingProvider;
 import dev.mtl.core.spi.Plugin;
 import dev.mtl.core.spi.SharingStrategyProvider;
 import dev.mtl.core.spi.TaskProvider;
+import dev.mtl.core.spi.TaskSamplerProvider;
 import dev.mtl.core.spi.TextEncoderProvider;
 
 /** The kinds of plugin mtl finds, with the SPI each implements and the words used in messages. */
@@ -12,6 +13,7 @@ public enum PluginKind {
   TASK("task", "task type", TaskProvider.class),
   SHARING("sharing", "sharing strategy", SharingStrategyProvider.class),
   WEIGHTING("weighting", "loss weighting", LossWeightingProvider.class),
+  SAMPLING("sampling", "task sampler", TaskSamplerProvider.class),
   TOKENIZER("tokenizer", "tokenizer", TextEncoderProvider.class),
   ENGINE("engine", "engine", EngineProvider.class);
 

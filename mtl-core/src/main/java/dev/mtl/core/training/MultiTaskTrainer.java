@@ -12,6 +12,7 @@ import dev.mtl.core.engine.Engine;
 import dev.mtl.core.engine.Network;
 import dev.mtl.core.engine.SourceBatch;
 import dev.mtl.core.engine.StepResult;
+import dev.mtl.core.sampling.SamplingStep;
 import dev.mtl.core.model.ModelGraph;
 import dev.mtl.core.task.DataSplit;
 import dev.mtl.core.task.Task;
@@ -75,7 +76,10 @@ public final class MultiTaskTrainer {
       for (int s = 0; s < trainSources.size(); s++) {
         batchStreams.add(new CyclingBatches(trainSources.get(s), settings.batchSize(), new Random(config.seed() * 31 + s)));
       }
-      int stepsPerEpoch = settings.stepsPerEpoch(trainSources.stream().mapToInt(DataSource::size).max().orElse(0));
+      int[] sourceSizes = trainSources.stream().mapToInt(DataSource::size).toArray();
+      List<List<String>> sourceTasks = trainSources.stream().map(source -> List.copyOf(source.tasks())).toList();
+      int stepsPerEpoch = settings.stepsPerEpoch(sourceSizes, run.sampler());
+      long totalSteps = (long) stepsPerEpoch * settings.epochs();
 
       List<TrainingListener.EpochSummary> epochs = new ArrayList<>();
       long step = 0;
@@ -83,15 +87,17 @@ public final class MultiTaskTrainer {
         listener.onEpochStart(epoch, settings.epochs(), stepsPerEpoch);
         Map<String, Double> lossSums = new LinkedHashMap<>();
         Map<String, Double> weightSums = new LinkedHashMap<>();
+        Map<String, Integer> trainedSteps = new LinkedHashMap<>();
         Map<String, double[]> cosineSums = new LinkedHashMap<>();
         long start = System.nanoTime();
         for (int i = 0; i < stepsPerEpoch; i++, step++) {
           List<SourceBatch> batches = new ArrayList<>(trainSources.size());
-          for (int s = 0; s < trainSources.size(); s++) {
+          for (int s : run.sampler().sources(new SamplingStep(step, totalSteps, sourceTasks, sourceSizes, config.seed()))) {
             batches.add(trainSources.get(s).batch(batchStreams.get(s).next()));
           }
           StepResult result = network.trainStep(batches, run.weighting(), step, epoch, gramians.measureAt(step, settings.logEvery()));
           result.losses().forEach((task, loss) -> lossSums.merge(task, loss, Double::sum));
+          result.losses().keySet().forEach(task -> trainedSteps.merge(task, 1, Integer::sum));
           result.weights().forEach((task, weight) -> weightSums.merge(task, weight, Double::sum));
           Map<String, Double> cosines = result.cosines();
           cosines.forEach((pair, cosine) -> {
@@ -120,9 +126,9 @@ public final class MultiTaskTrainer {
         Map<String, Double> meanLoss = new LinkedHashMap<>();
         Map<String, Double> meanWeight = new LinkedHashMap<>();
         Map<String, Double> meanCosine = new LinkedHashMap<>();
-        final int steps = stepsPerEpoch;
-        lossSums.forEach((task, sum) -> meanLoss.put(task, sum / steps));
-        weightSums.forEach((task, sum) -> meanWeight.put(task, sum / steps));
+        // A sampler may train a task in only some steps: means are over the steps that trained it.
+        lossSums.forEach((task, sum) -> meanLoss.put(task, sum / trainedSteps.get(task)));
+        weightSums.forEach((task, sum) -> meanWeight.put(task, sum / trainedSteps.get(task)));
         cosineSums.forEach((pair, sumAndCount) -> meanCosine.put(pair, sumAndCount[1] > 0 ? sumAndCount[0] / sumAndCount[1] : Double.NaN));
         Map<String, TaskMetrics> devMetrics = Evaluator.evaluate(network, run.tasks(), devSources);
         writeLog(log, Map.of("event", "evaluation", "epoch", epoch, "split", "dev", "metrics", devMetrics, "train_loss", meanLoss,

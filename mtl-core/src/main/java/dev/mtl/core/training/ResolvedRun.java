@@ -13,6 +13,8 @@ import dev.mtl.core.spi.LossWeightingProvider;
 import dev.mtl.core.spi.Plugin;
 import dev.mtl.core.spi.SharingStrategyProvider;
 import dev.mtl.core.spi.TaskProvider;
+import dev.mtl.core.spi.TaskSamplerProvider;
+import dev.mtl.core.sampling.TaskSampler;
 import dev.mtl.core.spi.TextEncoderProvider;
 import dev.mtl.core.task.DataSplit;
 import dev.mtl.core.task.Task;
@@ -28,7 +30,7 @@ import java.util.function.Function;
  * all collected and thrown together as one {@link dev.mtl.core.config.InvalidConfigException}.
  */
 public record ResolvedRun(RunConfig config, List<Task> tasks, SharingStrategy sharing, LossWeighting weighting,
-    TextEncoderFactory tokenizer, Engine engine) {
+    TaskSampler sampler, TextEncoderFactory tokenizer, Engine engine) {
 
   public static ResolvedRun resolve(RunConfig config, PluginRegistry registry) {
     List<Task> tasks = new ArrayList<>();
@@ -45,12 +47,13 @@ public record ResolvedRun(RunConfig config, List<Task> tasks, SharingStrategy sh
     List<String> names = config.tasks().stream().map(RunConfig.TaskEntry::name).toList();
     SharingStrategy sharing = create(registry, SharingStrategyProvider.class, config.sharing(), p -> p.create(config.sharing().settings(), names));
     LossWeighting weighting = create(registry, LossWeightingProvider.class, config.weighting(), p -> p.create(config.weighting().settings(), names));
+    TaskSampler sampler = create(registry, TaskSamplerProvider.class, config.sampling(), p -> p.create(config.sampling().settings()));
     TextEncoderFactory tokenizer = create(registry, TextEncoderProvider.class, config.tokenizer(), p -> p.create(config.tokenizer().settings()));
     Engine engine = create(registry, EngineProvider.class, config.engine(), p -> p.create(config.engine().settings()));
     checkDescribable(config, tasks, sharing, weighting);
     config.root().reportUnknownKeys();
     config.root().source().throwIfInvalid();
-    return new ResolvedRun(config, List.copyOf(tasks), sharing, weighting, tokenizer, engine);
+    return new ResolvedRun(config, List.copyOf(tasks), sharing, weighting, sampler, tokenizer, engine);
   }
 
   /**

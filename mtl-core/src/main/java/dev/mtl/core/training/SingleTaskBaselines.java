@@ -70,7 +70,7 @@ public final class SingleTaskBaselines {
     return baselines;
   }
 
-  /** The steps per epoch the multi-task run takes: from its largest training source (tasks over one corpus count once). */
+  /** The steps per epoch the multi-task run takes, from its training sources (tasks over one corpus count once). */
   private static int multiTaskStepsPerEpoch(ResolvedRun run) {
     Map<List<String>, Integer> corpora = new LinkedHashMap<>();
     for (Task task : run.tasks()) {
@@ -78,7 +78,7 @@ public final class SingleTaskBaselines {
       TaskData data = task.read(train);
       corpora.put(data.texts(), data.size());
     }
-    int largest = new ArrayList<>(corpora.values()).stream().mapToInt(Integer::intValue).max().orElse(0);
-    return run.config().training().stepsPerEpoch(largest);
+    int[] sizes = new ArrayList<>(corpora.values()).stream().mapToInt(Integer::intValue).toArray();
+    return run.config().training().stepsPerEpoch(sizes, run.sampler());
   }
 }

@@ -30,8 +30,8 @@ public interface TrainingListener {
   /**
    * One epoch.
    *
-   * @param meanLoss mean per-task training loss over the epoch's steps
-   * @param meanWeight mean weight the weighting gave each task over the epoch's steps
+   * @param meanLoss mean per-task training loss over the epoch's steps that trained the task
+   * @param meanWeight mean weight the weighting gave each task over those steps
    * @param meanCosine mean cosine similarity of each pair of task gradients ({@code "a~b"}) over
    *     the steps that measured it; empty if none did (see {@code training.gradient-conflict})
    * @param dev dev metrics per task after the epoch

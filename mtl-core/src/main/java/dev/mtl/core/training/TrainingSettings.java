@@ -33,9 +33,14 @@ public record TrainingSettings(int epochs, int batchSize, int stepsPerEpoch, int
         training.oneOf("gradient-conflict", "auto", GRADIENT_CONFLICT));
   }
 
-  /** Steps per epoch for data whose largest source has {@code largestSourceSize} examples. */
-  public int stepsPerEpoch(int largestSourceSize) {
-    int steps = stepsPerEpoch > 0 ? stepsPerEpoch : (largestSourceSize + batchSize - 1) / batchSize;
+  /**
+   * Steps per epoch: the configured number, else the sampler's default for sources of these sizes
+   * (one pass over the largest source when every source trains every step), capped by {@code
+   * max-steps-per-epoch}.
+   */
+  public int stepsPerEpoch(int[] sourceSizes, dev.mtl.core.sampling.TaskSampler sampler) {
+    int[] batches = java.util.Arrays.stream(sourceSizes).map(n -> (n + batchSize - 1) / batchSize).toArray();
+    int steps = stepsPerEpoch > 0 ? stepsPerEpoch : sampler.defaultStepsPerEpoch(batches);
     return maxStepsPerEpoch > 0 ? Math.min(maxStepsPerEpoch, steps) : steps;
   }
 }

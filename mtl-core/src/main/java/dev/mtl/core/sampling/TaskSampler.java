@@ -1,0 +1,19 @@
+package dev.mtl.core.sampling;
+
+/**
+ * Chooses which data sources train in each step (tasks over the same texts form one source and
+ * train together). A sampler is a function of the step, the run's progress and seed: it keeps no
+ * state, so a run resumed at step s draws exactly what an uninterrupted run draws there.
+ */
+public interface TaskSampler {
+  /** Indices into {@link SamplingStep#sizes()} of the sources that get a batch this step; never empty. */
+  int[] sources(SamplingStep step);
+
+  /**
+   * Steps in an epoch when the config sets none, from each source's batches per full pass: the
+   * largest (every source every step) unless the sampler draws fewer sources per step.
+   */
+  default int defaultStepsPerEpoch(int[] batchesPerSource) {
+    return java.util.Arrays.stream(batchesPerSource).max().orElse(0);
+  }
+}

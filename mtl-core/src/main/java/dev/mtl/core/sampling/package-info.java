@@ -1,0 +1,2 @@
+/** Task sampling: which data sources train in each step. */
+package dev.mtl.core.sampling;

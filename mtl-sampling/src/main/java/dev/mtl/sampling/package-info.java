@@ -1,0 +1,2 @@
+/** Built-in task samplers; see the module README. */
+package dev.mtl.sampling;
