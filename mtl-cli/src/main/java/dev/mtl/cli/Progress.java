@@ -81,7 +81,8 @@ final class Progress implements TrainingListener {
       return;
     }
     String dev = summary.dev().entrySet().stream().map(e -> e.getKey() + " " + primary(e.getValue())).collect(Collectors.joining("  "));
-    err.println(String.format(Locale.ROOT, "epoch %d done in %.1f s; dev: %s", summary.epoch() + 1, summary.seconds(), dev.isEmpty() ? "(no dev data)" : dev));
+    err.println(String.format(Locale.ROOT, "epoch %d done in %.1f s; dev: %s", summary.epoch() + 1, summary.seconds(), dev.isEmpty() ? "(no dev data)" : dev)
+        + (summary.skippedSteps() > 0 ? "; skipped " + summary.skippedSteps() + " steps with non-finite values (see training-log.jsonl)" : ""));
     err.flush();
   }
 

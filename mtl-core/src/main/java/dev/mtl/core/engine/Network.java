@@ -23,10 +23,15 @@ public interface Network extends AutoCloseable {
    * @param epoch 0-based epoch, passed on to the weighting
    * @param measure a Gramian to compute for the record when the weighting needs none ({@link
    *     GradientNeed#LOSSES_ONLY} for none); it never changes the update
+   * @throws NonFiniteException if a task's loss or the gradients are not finite; no parameter
+   *     has changed then
    * @throws IllegalArgumentException if the Gramian asked for cannot be computed for this graph
    *     and these batches (see {@link dev.mtl.core.weighting.GramianChoice#problem})
    */
   StepResult trainStep(List<SourceBatch> batches, LossWeighting weighting, long step, int epoch, GradientNeed measure);
+
+  /** Sets the learning rate of the steps that follow (the trainer's schedule calls it every step). */
+  void learningRate(double rate);
 
   /** Scores (after each loss's activation) of the given tasks' heads, one row per text. */
   Map<String, float[][]> predict(TokenBatch tokens, Collection<String> tasks);

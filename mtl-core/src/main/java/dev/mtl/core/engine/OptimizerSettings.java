@@ -4,17 +4,59 @@ import dev.mtl.core.config.ConfigSection;
 import java.util.Set;
 
 /**
- * The optimizer of a training run.
+ * The optimizer of a training run, read from the {@code training} section.
+ *
+ * <pre>
+ * training: {optimizer: adam, learning-rate: 0.001, warmup-steps: 200, decay: cosine,
+ *            min-learning-rate: 0, weight-decay: 0.0001, clip-norm: 1.0}
+ * </pre>
  *
  * @param kind {@code adam} or {@code sgd}
- * @param learningRate step size
+ * @param learningRate peak step size
+ * @param weightDecay L2 weight decay: {@code weightDecay · θ} is added to every trained
+ *     parameter's gradient (0: none)
+ * @param clipNorm the global norm of all gradients is scaled down to at most this (0: no clipping)
+ * @param warmupSteps the rate rises linearly from {@code learningRate / warmupSteps} to {@code
+ *     learningRate} over these first steps
+ * @param decay after warm-up: {@code none}, {@code linear} or {@code cosine} down to {@code
+ *     minLearningRate} at the last step
+ * @param minLearningRate where decay ends
  */
-public record OptimizerSettings(String kind, double learningRate) {
+public record OptimizerSettings(String kind, double learningRate, double weightDecay, double clipNorm, int warmupSteps,
+    String decay, double minLearningRate) {
   public static final Set<String> KINDS = Set.of("adam", "sgd");
+  public static final Set<String> DECAYS = Set.of("none", "linear", "cosine");
+
+  /** A constant rate, no weight decay, no clipping. */
+  public OptimizerSettings(String kind, double learningRate) {
+    this(kind, learningRate, 0, 0, 0, "none", 0);
+  }
 
   public static OptimizerSettings read(ConfigSection training) {
     String kind = training.oneOf("optimizer", "adam", KINDS);
     double lr = training.number("learning-rate", 1e-3, 1e-9, 10);
-    return new OptimizerSettings(kind, lr);
+    double weightDecay = training.number("weight-decay", 0, 0, 1);
+    double clipNorm = training.number("clip-norm", 0, 0, 1e9);
+    int warmup = training.integer("warmup-steps", 0, 0, Integer.MAX_VALUE);
+    String decay = training.oneOf("decay", "none", DECAYS);
+    double minRate = training.number("min-learning-rate", 0, 0, 10);
+    if (minRate > lr) {
+      training.problem("min-learning-rate", minRate, "must not exceed learning-rate (" + lr + ")");
+    }
+    return new OptimizerSettings(kind, lr, weightDecay, clipNorm, warmup, decay, minRate);
+  }
+
+  /** The learning rate of 0-based {@code step} in a run of {@code totalSteps}. */
+  public double rateAt(long step, long totalSteps) {
+    if (step < warmupSteps) {
+      return learningRate * (step + 1) / warmupSteps;
+    }
+    long decaySteps = totalSteps - warmupSteps;
+    double t = decaySteps <= 1 ? 0 : Math.min(1, (double) (step - warmupSteps) / (decaySteps - 1));
+    return switch (decay) {
+      case "linear" -> minLearningRate + (learningRate - minLearningRate) * (1 - t);
+      case "cosine" -> minLearningRate + (learningRate - minLearningRate) * 0.5 * (1 + Math.cos(Math.PI * t));
+      default -> learningRate;
+    };
   }
 }

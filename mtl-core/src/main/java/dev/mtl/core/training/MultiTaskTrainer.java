@@ -11,6 +11,7 @@ import dev.mtl.core.config.RunConfig;
 import dev.mtl.core.engine.Engine;
 import dev.mtl.core.engine.Network;
 import dev.mtl.core.engine.SourceBatch;
+import dev.mtl.core.engine.NonFiniteException;
 import dev.mtl.core.engine.StepResult;
 import dev.mtl.core.sampling.SamplingStep;
 import dev.mtl.core.model.ModelGraph;
@@ -88,6 +89,7 @@ public final class MultiTaskTrainer {
         Map<String, Double> lossSums = new LinkedHashMap<>();
         Map<String, Double> weightSums = new LinkedHashMap<>();
         Map<String, Integer> trainedSteps = new LinkedHashMap<>();
+        int skipped = 0;
         Map<String, double[]> cosineSums = new LinkedHashMap<>();
         long start = System.nanoTime();
         for (int i = 0; i < stepsPerEpoch; i++, step++) {
@@ -95,7 +97,20 @@ public final class MultiTaskTrainer {
           for (int s : run.sampler().sources(new SamplingStep(step, totalSteps, sourceTasks, sourceSizes, config.seed()))) {
             batches.add(trainSources.get(s).batch(batchStreams.get(s).next()));
           }
-          StepResult result = network.trainStep(batches, run.weighting(), step, epoch, gramians.measureAt(step, settings.logEvery()));
+          network.learningRate(settings.optimizer().rateAt(step, totalSteps));
+          StepResult result;
+          try {
+            result = network.trainStep(batches, run.weighting(), step, epoch, gramians.measureAt(step, settings.logEvery()));
+          } catch (NonFiniteException e) {
+            if (!settings.skipNonFinite()) {
+              throw new IllegalStateException("training stopped: " + e.getMessage() + ". No model was saved. Lower"
+                  + " training.learning-rate, set training.clip-norm, or set training.non-finite: skip to skip such steps.", e);
+            }
+            skipped++;
+            writeLog(log, Map.of("event", "skipped", "epoch", epoch, "step", step, "reason", e.getMessage()));
+            listener.onStep(epoch, step, i, stepsPerEpoch, new StepResult(Map.of(), Map.of(), 0));
+            continue;
+          }
           result.losses().forEach((task, loss) -> lossSums.merge(task, loss, Double::sum));
           result.losses().keySet().forEach(task -> trainedSteps.merge(task, 1, Integer::sum));
           result.weights().forEach((task, weight) -> weightSums.merge(task, weight, Double::sum));
@@ -134,7 +149,7 @@ public final class MultiTaskTrainer {
         writeLog(log, Map.of("event", "evaluation", "epoch", epoch, "split", "dev", "metrics", devMetrics, "train_loss", meanLoss,
             "mean_weight", meanWeight, "mean_gradient_cosine", meanCosine));
         TrainingListener.EpochSummary summary = new TrainingListener.EpochSummary(epoch, stepsPerEpoch, meanLoss, meanWeight,
-            meanCosine, devMetrics, seconds);
+            meanCosine, devMetrics, seconds, skipped);
         epochs.add(summary);
         listener.onEpochEnd(summary);
       }

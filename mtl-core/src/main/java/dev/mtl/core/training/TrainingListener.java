@@ -36,7 +36,8 @@ public interface TrainingListener {
    *     the steps that measured it; empty if none did (see {@code training.gradient-conflict})
    * @param dev dev metrics per task after the epoch
    * @param seconds wall time of the epoch's training steps, without evaluation
+   * @param skippedSteps steps skipped for a non-finite loss or gradient ({@code training.non-finite: skip})
    */
   record EpochSummary(int epoch, int steps, Map<String, Double> meanLoss, Map<String, Double> meanWeight,
-      Map<String, Double> meanCosine, Map<String, TaskMetrics> dev, double seconds) {}
+      Map<String, Double> meanCosine, Map<String, TaskMetrics> dev, double seconds, int skippedSteps) {}
 }

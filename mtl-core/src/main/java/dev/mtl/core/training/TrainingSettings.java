@@ -17,9 +17,11 @@ import dev.mtl.core.engine.OptimizerSettings;
  *     {@code logEvery} steps, for the record, when the weighting computes no Gramian itself: {@code
  *     auto} (the representation if the model has one for all tasks, else the shared parameters,
  *     else nowhere), {@code representation}, {@code parameters} or {@code none}
+ * @param skipNonFinite on a NaN or infinite loss or gradient: skip the step (true) or stop the run
+ *     (false, the default) with the task and step; either way no broken parameters are kept
  */
 public record TrainingSettings(int epochs, int batchSize, int stepsPerEpoch, int maxStepsPerEpoch, int logEvery,
-    OptimizerSettings optimizer, String gradientConflict) {
+    OptimizerSettings optimizer, String gradientConflict, boolean skipNonFinite) {
   public static final java.util.Set<String> GRADIENT_CONFLICT = java.util.Set.of("auto", "representation", "parameters", "none");
 
   public static TrainingSettings read(ConfigSection training) {
@@ -30,7 +32,8 @@ public record TrainingSettings(int epochs, int batchSize, int stepsPerEpoch, int
         training.integer("max-steps-per-epoch", 0, 0, Integer.MAX_VALUE),
         training.integer("log-every", 100, 1, Integer.MAX_VALUE),
         OptimizerSettings.read(training),
-        training.oneOf("gradient-conflict", "auto", GRADIENT_CONFLICT));
+        training.oneOf("gradient-conflict", "auto", GRADIENT_CONFLICT),
+        training.oneOf("non-finite", "stop", java.util.Set.of("stop", "skip")).equals("skip"));
   }
 
   /**

@@ -12,6 +12,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import dev.mtl.core.engine.Network;
+import dev.mtl.core.engine.NonFiniteException;
 import dev.mtl.core.engine.OptimizerSettings;
 import dev.mtl.core.engine.SourceBatch;
 import dev.mtl.core.engine.StepResult;
@@ -40,13 +41,15 @@ final class DjlNetwork implements Network {
   private final Lowering lowering;
   private final int paddingId;
   private final Optimizer optimizer;
+  private final double clipNorm;
+  private double learningRate;
   /** Parameter names per purpose ("shared", "all:task", "above:task"), computed once from the graph. */
   private final Map<String, List<String>> parameterNames = new java.util.HashMap<>();
 
   /** A network to train, with parameters from a seeded generator. */
   static DjlNetwork create(NDManager parent, ModelGraph graph, int vocabularySize, int paddingId, OptimizerSettings optimizer, long seed) {
     NDManager manager = parent.newSubManager();
-    return new DjlNetwork(manager, new ParameterSet(manager, seed), graph, vocabularySize, paddingId, optimizer(optimizer));
+    return new DjlNetwork(manager, new ParameterSet(manager, seed), graph, vocabularySize, paddingId, optimizer);
   }
 
   /** A network for prediction, with parameters read from {@code directory}. */
@@ -66,22 +69,33 @@ final class DjlNetwork implements Network {
     }
   }
 
-  private DjlNetwork(NDManager manager, ParameterSet parameters, ModelGraph graph, int vocabularySize, int paddingId, Optimizer optimizer) {
+  /** @param settings how to train, or null for a network that only predicts */
+  private DjlNetwork(NDManager manager, ParameterSet parameters, ModelGraph graph, int vocabularySize, int paddingId,
+      OptimizerSettings settings) {
     this.manager = manager;
     this.parameters = parameters;
     this.graph = graph;
     this.lowering = new Lowering(graph, parameters, vocabularySize, paddingId);
     this.paddingId = paddingId;
-    this.optimizer = optimizer;
+    this.learningRate = settings == null ? 0 : settings.learningRate();
+    this.clipNorm = settings == null ? 0 : settings.clipNorm();
+    this.optimizer = settings == null ? null : optimizer(settings);
   }
 
-  private static Optimizer optimizer(OptimizerSettings settings) {
-    Tracker rate = Tracker.fixed((float) settings.learningRate());
+  private Optimizer optimizer(OptimizerSettings settings) {
+    // DJL asks the tracker for the rate at every update; it reads the rate the trainer last set.
+    Tracker rate = numUpdate -> (float) learningRate;
+    float decay = (float) settings.weightDecay();
     return switch (settings.kind()) {
-      case "adam" -> Optimizer.adam().optLearningRateTracker(rate).build();
-      case "sgd" -> Optimizer.sgd().setLearningRateTracker(rate).build();
+      case "adam" -> Optimizer.adam().optLearningRateTracker(rate).optWeightDecays(decay).build();
+      case "sgd" -> Optimizer.sgd().setLearningRateTracker(rate).optWeightDecays(decay).build();
       default -> throw new IllegalArgumentException("unknown optimizer '" + settings.kind() + "'; known: " + OptimizerSettings.KINDS);
     };
+  }
+
+  @Override
+  public void learningRate(double rate) {
+    learningRate = rate;
   }
 
   @Override
@@ -114,9 +128,15 @@ final class DjlNetwork implements Network {
       double[] values = new double[losses.size()];
       for (int i = 0; i < values.length; i++) {
         values[i] = losses.get(i).getFloat();
+        if (!Double.isFinite(values[i])) {
+          throw new NonFiniteException(step, "task '" + tasks.get(i) + "' has the loss " + values[i]);
+        }
       }
       NDArray penalty = lowering.penalty(scope);
       double penaltyValue = penalty == null ? 0 : penalty.getFloat();
+      if (!Double.isFinite(penaltyValue)) {
+        throw new NonFiniteException(step, "the parameter penalty is " + penaltyValue);
+      }
       double[] weights;
       double[][] gramian = null;
       Map<String, NDArray> taskGradients = Map.of();
@@ -148,13 +168,30 @@ final class DjlNetwork implements Network {
         }
         taskGradients = perTask.weightedParameterGradients(weights);
       }
+      Map<String, NDArray> gradients = new LinkedHashMap<>();
+      double squaredNorm = 0;
       for (String name : parameters.trainableNames()) {
-        NDArray p = parameters.arrays().get(name);
-        NDArray gradient = p.getGradient();
+        NDArray gradient = parameters.arrays().get(name).getGradient();
         gradient.attach(scope);
         NDArray fromTasks = taskGradients.get(name);
-        optimizer.update(name, p, fromTasks == null ? gradient : gradient.add(fromTasks));
+        NDArray total = fromTasks == null ? gradient : gradient.add(fromTasks);
+        gradients.put(name, total);
+        double squares = total.square().sum().getFloat();
+        if (!Double.isFinite(squares)) {
+          // Squares of finite float32 values can overflow; tell overflow from NaN/Inf in float64.
+          squares = total.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).square().sum().getDouble();
+        }
+        squaredNorm += squares;
       }
+      double norm = Math.sqrt(squaredNorm);
+      if (!Double.isFinite(norm)) {
+        gradients.keySet().forEach(name -> JniUtils.zeroGrad((PtNDArray) parameters.arrays().get(name)));
+        throw new NonFiniteException(step, "the gradients are not finite (norm " + norm + "; losses "
+            + java.util.Arrays.toString(values) + ")");
+      }
+      // Global norm clipping: one factor for every gradient, so the update keeps its direction.
+      float scale = clipNorm > 0 && norm > clipNorm ? (float) (clipNorm / norm) : 1f;
+      gradients.forEach((name, gradient) -> optimizer.update(name, parameters.arrays().get(name), scale == 1f ? gradient : gradient.mul(scale)));
       Map<String, Double> lossByTask = new LinkedHashMap<>();
       Map<String, Double> weightByTask = new LinkedHashMap<>();
       for (int i = 0; i < tasks.size(); i++) {

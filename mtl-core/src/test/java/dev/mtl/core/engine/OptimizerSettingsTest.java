@@ -1,0 +1,40 @@
+package dev.mtl.core.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.mtl.core.config.ConfigSection;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+class OptimizerSettingsTest {
+  @Test
+  @DisplayName("warm-up rises linearly, then linear and cosine decay end at the minimum on the last step")
+  void schedules() {
+    OptimizerSettings linear = new OptimizerSettings("adam", 0.01, 0, 0, 4, "linear", 0.001);
+    assertThat(linear.rateAt(0, 14)).isCloseTo(0.0025, within(1e-15));
+    assertThat(linear.rateAt(3, 14)).isCloseTo(0.01, within(1e-15));
+    assertThat(linear.rateAt(4, 14)).isCloseTo(0.01, within(1e-15));
+    assertThat(linear.rateAt(13, 14)).isCloseTo(0.001, within(1e-15));
+    // Halfway through the 10 decay steps (t = 4.5 / 9): 0.001 + 0.009 · 0.5.
+    assertThat(linear.rateAt(8, 14) + linear.rateAt(9, 14)).isCloseTo(2 * 0.0055, within(1e-15));
+    OptimizerSettings cosine = new OptimizerSettings("sgd", 1.0, 0, 0, 0, "cosine", 0);
+    assertThat(cosine.rateAt(0, 3)).isCloseTo(1.0, within(1e-15));
+    assertThat(cosine.rateAt(1, 3)).isCloseTo(0.5, within(1e-15));
+    assertThat(cosine.rateAt(2, 3)).isCloseTo(0.0, within(1e-15));
+    assertThat(new OptimizerSettings("adam", 0.002).rateAt(500, 1000)).isEqualTo(0.002);
+  }
+
+  @Test
+  @DisplayName("reads the training section and rejects a minimum above the peak rate")
+  void reads() {
+    ConfigSection training = ConfigSection.of("run.yaml", Path.of("."), Map.of("learning-rate", 0.01, "weight-decay", 1e-4,
+        "clip-norm", 1.0, "warmup-steps", 100, "decay", "cosine", "min-learning-rate", 0.02));
+    OptimizerSettings settings = OptimizerSettings.read(training);
+    assertThat(settings).isEqualTo(new OptimizerSettings("adam", 0.01, 1e-4, 1.0, 100, "cosine", 0.02));
+    assertThat(training.source().problems()).extracting(p -> p.message())
+        .containsExactly("`min-learning-rate` was '0.02' but it must not exceed learning-rate (0.01) (run.yaml)");
+  }
+}

@@ -1,0 +1,137 @@
+package dev.mtl.engine.djl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.mtl.core.config.ConfigSection;
+import dev.mtl.core.engine.Engine;
+import dev.mtl.core.engine.Network;
+import dev.mtl.core.engine.NonFiniteException;
+import dev.mtl.core.engine.OptimizerSettings;
+import dev.mtl.core.engine.ParameterFile;
+import dev.mtl.core.engine.SourceBatch;
+import dev.mtl.core.model.EncoderKind;
+import dev.mtl.core.model.ModelGraph;
+import dev.mtl.core.weighting.GradientNeed;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Learning rate, L2 weight decay, gradient clipping and the non-finite guard, seen in the parameters. */
+class TrainingControlsTest {
+  private static final ModelGraph GRAPH = DjlNetworkTest.graph(EncoderKind.CNN, 0);
+  private static Engine engine;
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void start() {
+    engine = new DjlEngineProvider().create(ConfigSection.empty("engine"));
+  }
+
+  @AfterAll
+  static void stop() {
+    engine.close();
+  }
+
+  private Map<String, ParameterFile.Tensor> parameters(Network network, String name) throws Exception {
+    Path target = dir.resolve(name);
+    java.nio.file.Files.createDirectories(target);
+    network.save(target);
+    return ParameterFile.read(target.resolve(ParameterSet.FILE));
+  }
+
+  /** Every parameter's change in one SGD step on the same batch, flattened in name order. */
+  private Map<String, float[]> oneStep(OptimizerSettings settings, double rate, String name) throws Exception {
+    try (Network network = engine.create(GRAPH, 20, 0, settings, 3)) {
+      Map<String, ParameterFile.Tensor> before = parameters(network, name + "-before");
+      network.learningRate(rate);
+      network.trainStep(List.of(DjlNetworkTest.batch(new Random(2), 16)), dev.mtl.testkit.TestWeightings.equal(), 0, 0,
+          GradientNeed.LOSSES_ONLY);
+      Map<String, ParameterFile.Tensor> after = parameters(network, name + "-after");
+      Map<String, float[]> delta = new HashMap<>();
+      before.forEach((key, tensor) -> {
+        float[] d = new float[tensor.values().length];
+        for (int i = 0; i < d.length; i++) {
+          d[i] = after.get(key).values()[i] - tensor.values()[i];
+        }
+        delta.put(key, d);
+      });
+      return delta;
+    }
+  }
+
+  private static double norm(Map<String, float[]> delta) {
+    double sum = 0;
+    for (float[] d : delta.values()) {
+      for (float x : d) {
+        sum += (double) x * x;
+      }
+    }
+    return Math.sqrt(sum);
+  }
+
+  @Test
+  @DisplayName("the learning rate set before a step scales the SGD update; clipping caps its global norm")
+  void rateAndClipping() throws Exception {
+    Map<String, float[]> plain = oneStep(new OptimizerSettings("sgd", 1.0), 1.0, "plain");
+    Map<String, float[]> half = oneStep(new OptimizerSettings("sgd", 1.0), 0.5, "half");
+    double gradientNorm = norm(plain);
+    assertThat(gradientNorm).isGreaterThan(0.05);
+    assertThat(norm(half)).isCloseTo(gradientNorm / 2, within(1e-4 * gradientNorm));
+    double cap = gradientNorm / 10;
+    Map<String, float[]> clipped = oneStep(new OptimizerSettings("sgd", 1.0, 0, cap, 0, "none", 0), 1.0, "clipped");
+    assertThat(norm(clipped)).isCloseTo(cap, within(1e-4 * cap));
+    // Same direction: every coordinate scaled by one factor.
+    float[] p = plain.get("enc.conv3.weight");
+    float[] c = clipped.get("enc.conv3.weight");
+    for (int i = 0; i < p.length; i += 17) {
+      assertThat((double) c[i]).isCloseTo(p[i] / 10.0, within(1e-6 + 1e-4 * Math.abs(p[i])));
+    }
+  }
+
+  @Test
+  @DisplayName("L2 weight decay adds decay · θ to each gradient")
+  void weightDecay() throws Exception {
+    Map<String, float[]> plain = oneStep(new OptimizerSettings("sgd", 0.1), 0.1, "nodecay");
+    Map<String, float[]> decayed = oneStep(new OptimizerSettings("sgd", 0.1, 0.5, 0, 0, "none", 0), 0.1, "decay");
+    Map<String, ParameterFile.Tensor> initial;
+    try (Network network = engine.create(GRAPH, 20, 0, new OptimizerSettings("sgd", 0.1), 3)) {
+      initial = parameters(network, "initial");
+    }
+    float[] theta = initial.get("head.has5.weight").values();
+    for (int i = 0; i < theta.length; i++) {
+      // Δ_decay − Δ_plain = −lr · decay · θ
+      assertThat((double) decayed.get("head.has5.weight")[i] - plain.get("head.has5.weight")[i])
+          .isCloseTo(-0.1 * 0.5 * theta[i], within(1e-6));
+    }
+  }
+
+  @Test
+  @DisplayName("a NaN loss stops the step naming the task and step, before any parameter changes")
+  void nonFiniteLoss() throws Exception {
+    try (Network network = engine.create(GRAPH, 20, 0, new OptimizerSettings("adam", 0.01), 3)) {
+      SourceBatch good = DjlNetworkTest.batch(new Random(4), 8);
+      Map<String, float[][]> targets = new HashMap<>(good.targets());
+      float[][] broken = targets.get("share8").clone();
+      broken[3] = new float[] {Float.NaN};
+      targets.put("share8", broken);
+      SourceBatch bad = new SourceBatch(good.tokens(), targets);
+      Map<String, ParameterFile.Tensor> before = parameters(network, "before");
+      assertThatThrownBy(() -> network.trainStep(List.of(bad), dev.mtl.testkit.TestWeightings.equal(), 7, 0, GradientNeed.LOSSES_ONLY))
+          .isInstanceOf(NonFiniteException.class).hasMessage("task 'share8' has the loss NaN at step 7");
+      Map<String, ParameterFile.Tensor> after = parameters(network, "after");
+      before.forEach((key, tensor) -> assertThat(after.get(key).values()).as(key).containsExactly(tensor.values()));
+      // The network trains on after a refused step.
+      assertThat(network.trainStep(List.of(good), dev.mtl.testkit.TestWeightings.equal(), 8, 0, GradientNeed.LOSSES_ONLY).totalLoss())
+          .isFinite();
+    }
+  }
+}
