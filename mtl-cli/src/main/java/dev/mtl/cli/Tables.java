@@ -20,7 +20,9 @@ final class Tables {
     if (report.baselines() != null) {
       printComparison(out, report.baselines());
     }
-    out.println("model saved to " + report.modelDirectory());
+    int last = report.epochs().size() - 1;
+    out.println("model saved to " + report.modelDirectory()
+        + (report.selectedEpoch() == last ? "" : " (the best, from epoch " + (report.selectedEpoch() + 1) + " of " + (last + 1) + ")"));
     out.flush();
   }
 

@@ -59,7 +59,7 @@ public record RunConfig(ConfigSection root, String name, long seed, Path outputD
     PluginChoice sharing = PluginChoice.read(root, "sharing", DEFAULT_SHARING);
     PluginChoice weighting = PluginChoice.read(root, "weighting", DEFAULT_WEIGHTING);
     PluginChoice sampling = PluginChoice.read(root, "sampling", DEFAULT_SAMPLING);
-    TrainingSettings training = TrainingSettings.read(root.section("training"));
+    TrainingSettings training = TrainingSettings.read(root.section("training"), tasks.stream().map(TaskEntry::name).toList());
     PluginChoice engine = PluginChoice.read(root, "engine", DEFAULT_ENGINE);
     Path baselines = root.path("baselines", false).orElse(output.resolve(SINGLE_TASK_DIR).resolve(BASELINES_FILE));
     return new RunConfig(root, name, seed, output, tasks, tokenizer, model, sharing, weighting, sampling, training, engine, baselines);

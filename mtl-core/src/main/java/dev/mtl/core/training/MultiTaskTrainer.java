@@ -82,7 +82,19 @@ public final class MultiTaskTrainer {
       int stepsPerEpoch = settings.stepsPerEpoch(sourceSizes, run.sampler());
       long totalSteps = (long) stepsPerEpoch * settings.epochs();
 
+      ModelSelection selection = settings.selection();
+      Baselines baselines = Files.isRegularFile(config.baselines()) ? Baselines.read(config.baselines()) : null;
+      if (selection.selectBy().equals("delta-m") && (baselines == null || baselines.dev().isEmpty())) {
+        throw new IllegalStateException("training.select-by: delta-m needs single-task baselines with dev metrics in "
+            + config.baselines() + "; run `mtl train " + config.name() + " --single-task` first, or select by mean");
+      }
+      if (!selection.keepsLast() && devSources.isEmpty()) {
+        throw new IllegalStateException("training.select-by: " + selection.selectBy() + " needs dev data; give tasks a `dev` file"
+            + " or keep select-by: last");
+      }
       List<TrainingListener.EpochSummary> epochs = new ArrayList<>();
+      int bestEpoch = -1;
+      double bestScore = Double.NEGATIVE_INFINITY;
       long step = 0;
       for (int epoch = 0; epoch < settings.epochs(); epoch++) {
         listener.onEpochStart(epoch, settings.epochs(), stepsPerEpoch);
@@ -152,18 +164,37 @@ public final class MultiTaskTrainer {
             meanCosine, devMetrics, seconds, skipped);
         epochs.add(summary);
         listener.onEpochEnd(summary);
+        if (!selection.keepsLast()) {
+          double score = selection.score(devMetrics, baselines);
+          if (score > bestScore) {
+            // Written atomically: a crash mid-write leaves the previous best model in place.
+            save(modelDir, run, encoder, network);
+            bestScore = score;
+            bestEpoch = epoch;
+          } else if (selection.patience() > 0 && epoch - bestEpoch >= selection.patience()) {
+            writeLog(log, Map.of("event", "early-stop", "epoch", epoch, "best_epoch", bestEpoch, "select_by", selection.selectBy()));
+            break;
+          }
+        }
       }
 
-      save(modelDir, run, encoder, network);
-      // The model is the one after the last epoch, whose dev metrics were just computed.
-      Map<String, TaskMetrics> devMetrics = epochs.get(epochs.size() - 1).dev();
-      Map<String, TaskMetrics> testMetrics = Evaluator.evaluate(network, run.tasks(), testSources);
-      Baselines.Comparison comparison = null;
-      if (Files.isRegularFile(config.baselines())) {
-        comparison = Baselines.read(config.baselines()).compare(testMetrics, devMetrics);
+      Map<String, TaskMetrics> devMetrics;
+      Map<String, TaskMetrics> testMetrics;
+      if (selection.keepsLast() || bestEpoch < 0) {
+        save(modelDir, run, encoder, network);
+        bestEpoch = epochs.size() - 1;
+        devMetrics = epochs.get(bestEpoch).dev();
+        testMetrics = Evaluator.evaluate(network, run.tasks(), testSources);
+      } else {
+        // Test the kept model, read back from disk as it will be served.
+        devMetrics = epochs.get(bestEpoch).dev();
+        try (Network best = engine.load(graph, encoder.vocabularySize(), encoder.paddingId(), modelDir.resolve(MultiTaskModels.PARAMETERS_DIR))) {
+          testMetrics = Evaluator.evaluate(best, run.tasks(), testSources);
+        }
       }
+      Baselines.Comparison comparison = baselines == null ? null : baselines.compare(testMetrics, devMetrics);
       TrainingReport report = new TrainingReport(config.name(), modelDir, epochs, devMetrics, testMetrics,
-          network.parameterCount(), peakHeapBytes(), comparison);
+          network.parameterCount(), peakHeapBytes(), comparison, bestEpoch);
       AtomicFiles.writeString(output.resolve("metrics.json"),
           JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
       listener.onFinished(report);

@@ -16,7 +16,8 @@ import java.util.Map;
  * @param parameterCount trainable scalars
  * @param peakHeapBytes the JVM heap's peak use (the engine's native memory is not included)
  * @param baselines the comparison with stored single-task baselines, or null when there are none
+ * @param selectedEpoch the 0-based epoch whose model was kept (see {@link ModelSelection})
  */
 public record TrainingReport(String run, Path modelDirectory, List<TrainingListener.EpochSummary> epochs,
     Map<String, TaskMetrics> dev, Map<String, TaskMetrics> test, long parameterCount, long peakHeapBytes,
-    Baselines.Comparison baselines) {}
+    Baselines.Comparison baselines, int selectedEpoch) {}

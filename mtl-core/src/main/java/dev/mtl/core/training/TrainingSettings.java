@@ -19,12 +19,13 @@ import dev.mtl.core.engine.OptimizerSettings;
  *     else nowhere), {@code representation}, {@code parameters} or {@code none}
  * @param skipNonFinite on a NaN or infinite loss or gradient: skip the step (true) or stop the run
  *     (false, the default) with the task and step; either way no broken parameters are kept
+ * @param selection which epoch's model the run keeps, and early stopping
  */
 public record TrainingSettings(int epochs, int batchSize, int stepsPerEpoch, int maxStepsPerEpoch, int logEvery,
-    OptimizerSettings optimizer, String gradientConflict, boolean skipNonFinite) {
+    OptimizerSettings optimizer, String gradientConflict, boolean skipNonFinite, ModelSelection selection) {
   public static final java.util.Set<String> GRADIENT_CONFLICT = java.util.Set.of("auto", "representation", "parameters", "none");
 
-  public static TrainingSettings read(ConfigSection training) {
+  public static TrainingSettings read(ConfigSection training, java.util.List<String> tasks) {
     return new TrainingSettings(
         training.integer("epochs", 3, 1, 100_000),
         training.integer("batch-size", 32, 1, 65_536),
@@ -33,7 +34,8 @@ public record TrainingSettings(int epochs, int batchSize, int stepsPerEpoch, int
         training.integer("log-every", 100, 1, Integer.MAX_VALUE),
         OptimizerSettings.read(training),
         training.oneOf("gradient-conflict", "auto", GRADIENT_CONFLICT),
-        training.oneOf("non-finite", "stop", java.util.Set.of("stop", "skip")).equals("skip"));
+        training.oneOf("non-finite", "stop", java.util.Set.of("stop", "skip")).equals("skip"),
+        ModelSelection.read(training, tasks));
   }
 
   /**

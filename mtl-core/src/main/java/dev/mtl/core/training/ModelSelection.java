@@ -1,0 +1,59 @@
+package dev.mtl.core.training;
+
+import dev.mtl.core.config.ConfigSection;
+import dev.mtl.core.task.TaskMetrics;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Which epoch's model a run keeps, from {@code training.select-by} and {@code training.patience}.
+ *
+ * <pre>
+ * training: {select-by: mean, patience: 2}
+ * </pre>
+ *
+ * {@code last} (default): the model after the last epoch. {@code mean}: the epoch with the best
+ * mean of the tasks' primary dev metrics (lower-is-better metrics count negated). {@code delta-m}:
+ * the best Δm% of dev metrics against the stored single-task baselines. A task name: that task's
+ * primary dev metric. With {@code patience: N > 0} training stops after N epochs without a better
+ * score.
+ *
+ * @param selectBy {@code last}, {@code mean}, {@code delta-m} or a task name
+ * @param patience epochs without improvement before stopping; 0 never stops early
+ */
+public record ModelSelection(String selectBy, int patience) {
+  public static final Set<String> CRITERIA = Set.of("last", "mean", "delta-m");
+
+  /** Reads the settings; a criterion that is neither a keyword nor one of {@code tasks} is a problem. */
+  public static ModelSelection read(ConfigSection training, List<String> tasks) {
+    String selectBy = training.string("select-by", "last");
+    int patience = training.integer("patience", 0, 0, 100_000);
+    if (!CRITERIA.contains(selectBy) && !tasks.contains(selectBy)) {
+      training.problem("select-by", selectBy, "must be last, mean, delta-m or a task of this run " + tasks);
+    }
+    if (patience > 0 && selectBy.equals("last")) {
+      training.problem("patience", patience, "needs a criterion to wait on; set select-by to mean, delta-m or a task name");
+    }
+    return new ModelSelection(selectBy, patience);
+  }
+
+  public boolean keepsLast() {
+    return selectBy.equals("last");
+  }
+
+  /** The epoch's score, higher is better; NaN when the dev metrics it needs are missing. */
+  public double score(Map<String, TaskMetrics> dev, Baselines baselines) {
+    return switch (selectBy) {
+      case "last" -> 0;
+      case "mean" -> dev.values().stream().mapToDouble(ModelSelection::primary).average().orElse(Double.NaN);
+      case "delta-m" -> baselines == null ? Double.NaN : baselines.compare(Map.of(), dev).deltaM();
+      default -> dev.containsKey(selectBy) ? primary(dev.get(selectBy)) : Double.NaN;
+    };
+  }
+
+  private static double primary(TaskMetrics metrics) {
+    double value = metrics.values().get(metrics.primary());
+    return metrics.higherIsBetter(metrics.primary()) ? value : -value;
+  }
+}
