@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "mtl", mixinStandardHelpOptions = true, versionProvider = MtlCli.Version.class,
     description = "Multi-task learning for the JVM: train, evaluate and run models that learn several tasks at once.",
-    subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, PluginsCommand.class, CompareCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, PluginsCommand.class, CompareCommand.class, ReportCommand.class, CommandLine.HelpCommand.class})
 public final class MtlCli implements Runnable {
   static final int FAILURE = 1;
   static final int USAGE = 2;
@@ -35,6 +35,8 @@ public final class MtlCli implements Runnable {
 
   /** Runs the command line with the given streams and returns the exit code (for tests and embedding). */
   public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+    // Charts (mtl report) render off-screen; no display is needed or used.
+    System.setProperty("java.awt.headless", "true");
     CommandLine cli = new CommandLine(new MtlCli());
     cli.setOut(out);
     cli.setErr(err);

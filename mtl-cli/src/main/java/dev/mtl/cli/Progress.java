@@ -60,8 +60,9 @@ final class Progress implements TrainingListener {
     double seconds = (now - epochStart) / 1e9;
     String losses = result.losses().entrySet().stream()
         .map(e -> e.getKey() + " " + String.format(Locale.ROOT, "%.3f", e.getValue())).collect(Collectors.joining("  "));
-    String line = String.format(Locale.ROOT, "  step %d/%d  %.1f steps/s  loss: %s", stepInEpoch + 1, stepsInEpoch,
-        (stepInEpoch + 1) / Math.max(seconds, 1e-9), losses);
+    double rate = (stepInEpoch + 1) / Math.max(seconds, 1e-9);
+    String line = String.format(Locale.ROOT, "  step %d/%d  %.1f steps/s  epoch ETA %ds  loss: %s", stepInEpoch + 1, stepsInEpoch,
+        rate, Math.round((stepsInEpoch - stepInEpoch - 1) / rate), losses);
     // Weights are worth a glance only when a weighting moves them.
     if (result.weights().values().stream().anyMatch(w -> w != 1.0)) {
       line += "  weights: " + result.weights().entrySet().stream()

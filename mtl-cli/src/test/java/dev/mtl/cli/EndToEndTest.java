@@ -126,6 +126,26 @@ class EndToEndTest {
   }
 
   @Test
+  @DisplayName("`mtl report` writes one HTML page with results and four charts whose PNGs decode")
+  void report() throws Exception {
+    assertThat(trainExit).as(trainErr).isZero();
+    Result r = run("report", dir.resolve("run").toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    String html = Files.readString(dir.resolve("run/report.html"));
+    assertThat(html).contains("<h1>Run e2e</h1>", "<td>sst2</td><td>test</td><td>accuracy</td>", "Training loss per task",
+        "Dev primary metric per task", "Task weights", "Gradient conflict");
+    java.util.regex.Matcher images = java.util.regex.Pattern.compile("data:image/png;base64,([A-Za-z0-9+/=]+)").matcher(html);
+    int count = 0;
+    while (images.find()) {
+      java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(
+          java.util.Base64.getDecoder().decode(images.group(1))));
+      assertThat(image.getWidth()).isEqualTo(1000);
+      count++;
+    }
+    assertThat(count).isEqualTo(4);
+  }
+
+  @Test
   @DisplayName("the reloaded model reproduces the run's test metrics exactly and predicts deterministically")
   void reloadsIdentically() throws Exception {
     assertThat(trainExit).as(trainErr).isZero();
