@@ -105,6 +105,7 @@ class EndToEndTest {
       assertThat(last).as(task).isLessThan(0.8 * first);
     }
     assertThat(report.get("test").fieldNames()).toIterable().containsExactly("group", "ekman", "sst2");
+    assertThat(Files.readString(dir.resolve("run/config.yaml"))).contains("learning-rate: 0.005", "name: \"sst2\"");
     assertThat(Files.readAllLines(dir.resolve("run/training-log.jsonl"))).anySatisfy(l -> assertThat(l).contains("\"event\":\"evaluation\""));
   }
 

@@ -42,8 +42,9 @@ import java.util.Random;
  * After each epoch it evaluates on dev; at the end it saves the model atomically and evaluates dev
  * and test.
  *
- * <p>The run directory gets {@code model/} (the trained model), {@code metrics.json} (the final
- * report) and {@code training-log.jsonl} (one JSON object per logged step and per evaluation).
+ * <p>The run directory gets {@code config.yaml} (the config as run, overrides applied), {@code
+ * model/} (the trained model), {@code metrics.json} (the final report) and {@code
+ * training-log.jsonl} (one JSON object per logged step, skipped step, evaluation and early stop).
  */
 public final class MultiTaskTrainer {
   static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.INDENT_OUTPUT);
@@ -66,6 +67,8 @@ public final class MultiTaskTrainer {
 
     Path output = config.outputDirectory();
     Files.createDirectories(output);
+    // The run directory records what ran: the config with every --set override applied.
+    AtomicFiles.writeString(output.resolve("config.yaml"), new YAMLMapper().writeValueAsString(config.root().values()));
     Path modelDir = output.resolve("model");
     TrainingSettings settings = config.training();
     try (Engine engine = run.engine();
