@@ -135,11 +135,12 @@ public final class RowFormat {
       problems.accept(new RowProblem(file, line.number(), "has no string field '" + textColumn + "' (set `text-field`)", RowProblem.excerpt(line.text())));
       return;
     }
+    List<String> labels = new ArrayList<>();
     if (label == null || label.isNull()) {
-      problems.accept(new RowProblem(file, line.number(), "has no field '" + labelColumn + "' (set `label-field`)", RowProblem.excerpt(line.text())));
+      // No label for this task: the task decides (partial labels mask it; otherwise it is a bad row).
+      rows.accept(new RawRow(line.number(), text.asText(), labels));
       return;
     }
-    List<String> labels = new ArrayList<>();
     if (label.isArray()) {
       label.forEach(l -> labels.add(l.asText()));
     } else if (label.isValueNode()) {

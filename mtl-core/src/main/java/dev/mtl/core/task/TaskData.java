@@ -6,11 +6,16 @@ import java.util.List;
  * The examples of one split of one task: texts and their targets, in file order.
  *
  * @param texts one text per example
- * @param targets one target per example, {@link OutputSpec#targetWidth()} floats each
+ * @param targets one target per example, {@link OutputSpec#targetWidth()} floats each, or {@link
+ *     #UNLABELLED} for a row that has no label for this task (partial labels: the row still
+ *     trains the other tasks over the same texts, and is left out of this task's loss and metrics)
  * @param source where the examples came from, for messages
  * @param skippedRows rows the reader could not use and reported (0 unless the task is set to skip them)
  */
 public record TaskData(List<String> texts, List<float[]> targets, String source, int skippedRows) {
+  /** The target of a row without a label for the task: no values at all. */
+  public static final float[] UNLABELLED = new float[0];
+
   public TaskData {
     texts = List.copyOf(texts);
     targets = List.copyOf(targets);
@@ -21,5 +26,15 @@ public record TaskData(List<String> texts, List<float[]> targets, String source,
 
   public int size() {
     return texts.size();
+  }
+
+  /** Whether a target is a label, rather than {@link #UNLABELLED}. */
+  public static boolean isLabelled(float[] target) {
+    return target.length > 0;
+  }
+
+  /** Rows with a label for this task. */
+  public int labelledCount() {
+    return (int) targets.stream().filter(TaskData::isLabelled).count();
   }
 }

@@ -3,6 +3,7 @@ package dev.mtl.core.training;
 import dev.mtl.core.engine.Network;
 import dev.mtl.core.engine.TokenBatch;
 import dev.mtl.core.task.Task;
+import dev.mtl.core.task.TaskData;
 import dev.mtl.core.task.TaskMetrics;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,7 +23,16 @@ public final class Evaluator {
     for (DataSource source : sources) {
       Map<String, float[][]> scores = scoreAll(network, source.tokens(), source.tasks());
       for (String task : source.tasks()) {
-        out.put(task, byName.get(task).evaluate(scores.get(task), source.targets(task)));
+        // Rows without a label for this task (partial labels) are not part of its metrics.
+        float[][] targets = source.targets(task);
+        int[] labelled = java.util.stream.IntStream.range(0, targets.length).filter(i -> TaskData.isLabelled(targets[i])).toArray();
+        if (labelled.length == 0) {
+          continue;
+        }
+        float[][] taskScores = scores.get(task);
+        out.put(task, byName.get(task).evaluate(
+            java.util.Arrays.stream(labelled).mapToObj(i -> taskScores[i]).toArray(float[][]::new),
+            java.util.Arrays.stream(labelled).mapToObj(i -> targets[i]).toArray(float[][]::new)));
       }
     }
     Map<String, TaskMetrics> ordered = new LinkedHashMap<>();

@@ -229,8 +229,9 @@ public final class MultiTaskTrainer {
         skipped(train.get(t.name())) + skipped(dev.get(t.name())) + skipped(test.get(t.name())))).toList();
   }
 
+  /** Rows with a label for the task (with partial labels, fewer than the rows read). */
   private static int size(TaskData data) {
-    return data == null ? 0 : data.size();
+    return data == null ? 0 : data.labelledCount();
   }
 
   private static int skipped(TaskData data) {

@@ -20,6 +20,7 @@ import dev.mtl.core.engine.TokenBatch;
 import dev.mtl.core.model.Head;
 import dev.mtl.core.model.ModelGraph;
 import dev.mtl.core.task.LossKind;
+import dev.mtl.core.task.TaskData;
 import dev.mtl.core.weighting.GradientNeed;
 import dev.mtl.core.weighting.GramianChoice;
 import dev.mtl.core.weighting.LossWeighting;
@@ -119,7 +120,8 @@ final class DjlNetwork implements Network {
         lastPass = pass(scope, batch.tokens(), true, detachAt);
         for (Head head : lowering.heads()) {
           float[][] targets = batch.targets().get(head.task());
-          if (targets != null) {
+          // A task none of whose rows in this batch is labelled (partial labels) sits this step out.
+          if (targets != null && java.util.Arrays.stream(targets).anyMatch(TaskData::isLabelled)) {
             tasks.add(head.task());
             losses.add(loss(scope, head, lastPass.logits(head), targets));
           }
@@ -354,13 +356,20 @@ final class DjlNetwork implements Network {
     return lowering.pass(tokenArray, maskArray, lengths, training, detachAt);
   }
 
-  /** Mean loss of a head over the batch. */
+  /** Mean loss of a head over the batch's labelled rows (rows without a label are masked out). */
   static NDArray loss(NDManager scope, Head head, NDArray logits, float[][] targets) {
     int rows = targets.length;
     int width = head.output().size();
     float[] dense = new float[rows * width];
+    float[] mask = new float[rows];
+    int labelled = 0;
     LossKind kind = head.output().loss();
     for (int i = 0; i < rows; i++) {
+      if (!TaskData.isLabelled(targets[i])) {
+        continue;
+      }
+      mask[i] = 1f;
+      labelled++;
       if (kind == LossKind.SOFTMAX_CROSS_ENTROPY) {
         dense[i * width + (int) targets[i][0]] = 1f;
       } else {
@@ -368,17 +377,21 @@ final class DjlNetwork implements Network {
       }
     }
     NDArray y = scope.create(dense, new Shape(rows, width));
-    return switch (kind) {
-      case SOFTMAX_CROSS_ENTROPY -> logits.logSoftmax(1).mul(y).sum(new int[] {1}).mean().neg();
+    NDArray perRow = switch (kind) {
+      case SOFTMAX_CROSS_ENTROPY -> logits.logSoftmax(1).mul(y).sum(new int[] {1}).neg();
       // Numerically stable BCE with logits: max(x,0) - x*y + log(1 + exp(-|x|)).
-      case SIGMOID_BINARY_CROSS_ENTROPY -> logits.maximum(0f).sub(logits.mul(y)).add(logits.abs().neg().exp().add(1f).log()).mean();
-      case MEAN_SQUARED_ERROR -> logits.sub(y).square().mean();
+      case SIGMOID_BINARY_CROSS_ENTROPY -> logits.maximum(0f).sub(logits.mul(y)).add(logits.abs().neg().exp().add(1f).log()).mean(new int[] {1});
+      case MEAN_SQUARED_ERROR -> logits.sub(y).square().mean(new int[] {1});
       case HUBER -> {
         NDArray abs = logits.sub(y).abs();
         NDArray quadratic = abs.minimum(1f);
-        yield quadratic.square().mul(0.5f).add(abs.sub(quadratic)).mean();
+        yield quadratic.square().mul(0.5f).add(abs.sub(quadratic)).mean(new int[] {1});
       }
     };
+    if (labelled == rows) {
+      return perRow.mean();
+    }
+    return perRow.mul(scope.create(mask, new Shape(rows))).sum().div((float) labelled);
   }
 
   @Override

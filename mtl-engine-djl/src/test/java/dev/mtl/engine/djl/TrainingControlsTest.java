@@ -134,4 +134,43 @@ class TrainingControlsTest {
           .isFinite();
     }
   }
+
+  @Test
+  @DisplayName("rows without a task's label are masked: the same loss and update as training on only the labelled rows")
+  void partialLabelsMasked() throws Exception {
+    SourceBatch full = DjlNetworkTest.batch(new Random(6), 16);
+    float[][] has67 = full.targets().get("has67").clone();
+    List<Integer> labelled = new java.util.ArrayList<>();
+    for (int i = 0; i < has67.length; i++) {
+      if (i % 3 == 1) {
+        has67[i] = dev.mtl.core.task.TaskData.UNLABELLED;
+      } else {
+        labelled.add(i);
+      }
+    }
+    Map<String, float[][]> masked = new HashMap<>(full.targets());
+    masked.put("has67", has67);
+    int[][] rows = labelled.stream().map(i -> full.tokens().rows()[i]).toArray(int[][]::new);
+    Map<String, float[][]> onlyLabelled = new HashMap<>();
+    full.targets().forEach((task, t) -> onlyLabelled.put(task, labelled.stream().map(i -> t[i]).toArray(float[][]::new)));
+    // Only has67's loss counts, so both steps move the parameters by the gradient of that loss alone.
+    dev.mtl.core.weighting.LossWeighting onlyHas67 = dev.mtl.testkit.TestWeightings.needing(GradientNeed.LOSSES_ONLY,
+        input -> input.tasks().stream().mapToDouble(t -> t.equals("has67") ? 1 : 0).toArray());
+    List<Map<String, ParameterFile.Tensor>> after = new java.util.ArrayList<>();
+    List<Double> losses = new java.util.ArrayList<>();
+    for (SourceBatch batch : List.of(new SourceBatch(full.tokens(), masked),
+        new SourceBatch(new dev.mtl.core.engine.TokenBatch(rows), onlyLabelled))) {
+      try (Network network = engine.create(GRAPH, 20, 0, new OptimizerSettings("sgd", 0.5), 3)) {
+        losses.add(network.trainStep(List.of(batch), onlyHas67, 0, 0, GradientNeed.LOSSES_ONLY).losses().get("has67"));
+        after.add(parameters(network, "after" + after.size()));
+      }
+    }
+    assertThat(losses.get(0)).isCloseTo(losses.get(1), within(1e-6));
+    after.get(0).forEach((name, tensor) -> {
+      float[] other = after.get(1).get(name).values();
+      for (int i = 0; i < other.length; i++) {
+        assertThat(tensor.values()[i]).as(name).isCloseTo(other[i], within(1e-6f));
+      }
+    });
+  }
 }

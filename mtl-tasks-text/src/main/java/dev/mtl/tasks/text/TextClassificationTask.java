@@ -37,6 +37,8 @@ public final class TextClassificationTask implements Task {
   private final boolean labelsAreIndices;
   private final double threshold;
   private final boolean skipBadRows;
+  /** Keep rows without a label (partial labels) out of this task's loss and metrics, rather than fail. */
+  private final boolean maskUnlabelled;
   private final RowFormat format;
   private final Map<DataSplit, Path> files = new EnumMap<>(DataSplit.class);
   private List<String> labels;
@@ -48,6 +50,7 @@ public final class TextClassificationTask implements Task {
     this.labelsAreIndices = settings.oneOf("label-encoding", "name", Set.of("name", "index")).equals("index");
     this.threshold = settings.number("threshold", 0.5, 0, 1);
     this.skipBadRows = settings.oneOf("bad-rows", "fail", Set.of("fail", "skip")).equals("skip");
+    this.maskUnlabelled = settings.oneOf("unlabelled-rows", "fail", Set.of("fail", "mask")).equals("mask");
     this.format = new RowFormat(settings);
     for (DataSplit split : DataSplit.values()) {
       settings.path(split.configName(), true).ifPresent(p -> files.put(split, p));
@@ -144,8 +147,11 @@ public final class TextClassificationTask implements Task {
       float[] target = null;
       if (row.text().isBlank()) {
         problem = "has an empty text";
+      } else if (row.labels().isEmpty() && maskUnlabelled) {
+        target = TaskData.UNLABELLED;
       } else if (row.labels().isEmpty()) {
-        problem = "has no label";
+        problem = "has no label (check `label-column` / `label-field`; if rows may lack this task's label, set"
+            + " `unlabelled-rows: mask` to train them on the other tasks only)";
       } else if (!multiLabel && row.labels().size() > 1) {
         problem = "has " + row.labels().size() + " labels " + row.labels() + " but the task is single-label (set `multi-label: true`)";
       } else {
@@ -255,6 +261,7 @@ public final class TextClassificationTask implements Task {
     out.put("label-encoding", labelsAreIndices ? "index" : "name");
     out.put("threshold", threshold);
     out.put("bad-rows", skipBadRows ? "skip" : "fail");
+    out.put("unlabelled-rows", maskUnlabelled ? "mask" : "fail");
     return out;
   }
 }
