@@ -25,6 +25,10 @@ public interface Engine extends AutoCloseable {
   /** Loads parameters that {@link Network#save} wrote, for prediction. */
   Network load(ModelGraph graph, int vocabularySize, int paddingId, Path directory) throws IOException;
 
+  /** A network to go on training from a checkpoint written by {@link Network#saveCheckpoint}. */
+  Network resume(ModelGraph graph, int vocabularySize, int paddingId, OptimizerSettings optimizer, long seed, Path checkpoint)
+      throws IOException;
+
   /** Where it runs, e.g. {@code cpu} or {@code gpu(0)}. */
   String device();
 

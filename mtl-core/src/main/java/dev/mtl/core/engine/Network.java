@@ -39,6 +39,13 @@ public interface Network extends AutoCloseable {
   /** Writes the parameters into {@code directory} (which the caller makes and publishes atomically). */
   void save(Path directory) throws IOException;
 
+  /**
+   * Writes everything training needs to continue exactly into {@code directory} (which the caller
+   * makes and publishes atomically): the parameters and the optimizer's state. Read back by
+   * {@link Engine#resume}.
+   */
+  void saveCheckpoint(Path directory) throws IOException;
+
   /** Number of trainable scalars. */
   long parameterCount();
 

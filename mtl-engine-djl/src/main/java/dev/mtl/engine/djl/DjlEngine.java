@@ -81,6 +81,12 @@ final class DjlEngine implements Engine {
   }
 
   @Override
+  public Network resume(ModelGraph graph, int vocabularySize, int paddingId, OptimizerSettings optimizer, long seed, Path checkpoint)
+      throws IOException {
+    return DjlNetwork.resume(manager(), graph, vocabularySize, paddingId, optimizer, seed, checkpoint);
+  }
+
+  @Override
   public String device() {
     manager();
     return device.toString();

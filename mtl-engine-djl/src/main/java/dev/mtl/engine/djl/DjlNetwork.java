@@ -9,8 +9,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
-import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.Tracker;
 import dev.mtl.core.engine.Network;
 import dev.mtl.core.engine.NonFiniteException;
 import dev.mtl.core.engine.OptimizerSettings;
@@ -41,7 +39,8 @@ final class DjlNetwork implements Network {
   private final ModelGraph graph;
   private final Lowering lowering;
   private final int paddingId;
-  private final Optimizer optimizer;
+  private final Updater optimizer;
+  private final long seed;
   private final double clipNorm;
   private double learningRate;
   /** Parameter names per purpose ("shared", "all:task", "above:task"), computed once from the graph. */
@@ -50,7 +49,26 @@ final class DjlNetwork implements Network {
   /** A network to train, with parameters from a seeded generator. */
   static DjlNetwork create(NDManager parent, ModelGraph graph, int vocabularySize, int paddingId, OptimizerSettings optimizer, long seed) {
     NDManager manager = parent.newSubManager();
-    return new DjlNetwork(manager, new ParameterSet(manager, seed), graph, vocabularySize, paddingId, optimizer);
+    return new DjlNetwork(manager, new ParameterSet(manager, seed), graph, vocabularySize, paddingId, optimizer, seed);
+  }
+
+  /** A network to go on training, with parameters and optimizer state read from a checkpoint. */
+  static DjlNetwork resume(NDManager parent, ModelGraph graph, int vocabularySize, int paddingId, OptimizerSettings optimizer,
+      long seed, Path checkpoint) throws IOException {
+    NDManager manager = parent.newSubManager();
+    try {
+      ParameterSet parameters = new ParameterSet(manager, checkpoint);
+      DjlNetwork network = new DjlNetwork(manager, parameters, graph, vocabularySize, paddingId, optimizer, seed);
+      parameters.checkAllLoaded();
+      network.optimizer.load(checkpoint);
+      return network;
+    } catch (java.io.UncheckedIOException e) {
+      manager.close();
+      throw e.getCause();
+    } catch (IOException | RuntimeException e) {
+      manager.close();
+      throw e;
+    }
   }
 
   /** A network for prediction, with parameters read from {@code directory}. */
@@ -58,7 +76,7 @@ final class DjlNetwork implements Network {
     NDManager manager = parent.newSubManager();
     try {
       ParameterSet parameters = new ParameterSet(manager, directory);
-      DjlNetwork network = new DjlNetwork(manager, parameters, graph, vocabularySize, paddingId, null);
+      DjlNetwork network = new DjlNetwork(manager, parameters, graph, vocabularySize, paddingId, null, 0);
       parameters.checkAllLoaded();
       return network;
     } catch (java.io.UncheckedIOException e) {
@@ -72,26 +90,16 @@ final class DjlNetwork implements Network {
 
   /** @param settings how to train, or null for a network that only predicts */
   private DjlNetwork(NDManager manager, ParameterSet parameters, ModelGraph graph, int vocabularySize, int paddingId,
-      OptimizerSettings settings) {
+      OptimizerSettings settings, long seed) {
     this.manager = manager;
+    this.seed = seed;
     this.parameters = parameters;
     this.graph = graph;
     this.lowering = new Lowering(graph, parameters, vocabularySize, paddingId);
     this.paddingId = paddingId;
     this.learningRate = settings == null ? 0 : settings.learningRate();
     this.clipNorm = settings == null ? 0 : settings.clipNorm();
-    this.optimizer = settings == null ? null : optimizer(settings);
-  }
-
-  private Optimizer optimizer(OptimizerSettings settings) {
-    // DJL asks the tracker for the rate at every update; it reads the rate the trainer last set.
-    Tracker rate = numUpdate -> (float) learningRate;
-    float decay = (float) settings.weightDecay();
-    return switch (settings.kind()) {
-      case "adam" -> Optimizer.adam().optLearningRateTracker(rate).optWeightDecays(decay).build();
-      case "sgd" -> Optimizer.sgd().setLearningRateTracker(rate).optWeightDecays(decay).build();
-      default -> throw new IllegalArgumentException("unknown optimizer '" + settings.kind() + "'; known: " + OptimizerSettings.KINDS);
-    };
+    this.optimizer = settings == null ? null : new Updater(manager, settings);
   }
 
   @Override
@@ -104,6 +112,8 @@ final class DjlNetwork implements Network {
     if (optimizer == null) {
       throw new IllegalStateException("this network was loaded for prediction; create one with Engine.create to train");
     }
+    // Dropout masks depend only on the seed and the step, so a resumed run draws what an uninterrupted one draws.
+    Engine.getEngine(DjlEngine.ENGINE).setRandomSeed(Long.hashCode(seed * 0x9E3779B97F4A7C15L + step));
     GradientNeed gramianKind = weighting.need() != GradientNeed.LOSSES_ONLY ? weighting.need() : measure;
     List<List<String>> sources = batches.stream()
         .map(b -> lowering.heads().stream().map(Head::task).filter(b.targets()::containsKey).toList()).toList();
@@ -193,7 +203,16 @@ final class DjlNetwork implements Network {
       }
       // Global norm clipping: one factor for every gradient, so the update keeps its direction.
       float scale = clipNorm > 0 && norm > clipNorm ? (float) (clipNorm / norm) : 1f;
-      gradients.forEach((name, gradient) -> optimizer.update(name, parameters.arrays().get(name), scale == 1f ? gradient : gradient.mul(scale)));
+      if (scale != 1f) {
+        gradients.replaceAll((name, gradient) -> gradient.mul(scale));
+      }
+      optimizer.update(parameters.arrays(), gradients, learningRate);
+      for (String name : gradients.keySet()) {
+        // The next step's backward passes accumulate into zeroed gradients.
+        NDArray gradient = parameters.arrays().get(name).getGradient();
+        gradient.attach(scope);
+        gradient.subi(gradient);
+      }
       Map<String, Double> lossByTask = new LinkedHashMap<>();
       Map<String, Double> weightByTask = new LinkedHashMap<>();
       for (int i = 0; i < tasks.size(); i++) {
@@ -397,6 +416,12 @@ final class DjlNetwork implements Network {
   @Override
   public void save(Path directory) throws IOException {
     parameters.save(directory);
+  }
+
+  @Override
+  public void saveCheckpoint(Path directory) throws IOException {
+    parameters.save(directory);
+    optimizer.save(directory);
   }
 
   @Override

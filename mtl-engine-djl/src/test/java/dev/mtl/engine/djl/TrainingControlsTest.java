@@ -173,4 +173,38 @@ class TrainingControlsTest {
       }
     });
   }
+
+  @Test
+  @DisplayName("a network resumed from a checkpoint trains on exactly as the uninterrupted one (Adam state and dropout included)")
+  void checkpointResumesExactly() throws Exception {
+    ModelGraph withDropout = DjlNetworkTest.graph(EncoderKind.CNN, 0.3);
+    OptimizerSettings adam = new OptimizerSettings("adam", 0.01, 1e-4, 1.0, 0, "none", 0);
+    List<SourceBatch> batches = new java.util.ArrayList<>();
+    Random random = new Random(8);
+    for (int i = 0; i < 8; i++) {
+      batches.add(DjlNetworkTest.batch(random, 16));
+    }
+    List<Double> straight = new java.util.ArrayList<>();
+    try (Network network = engine.create(withDropout, 20, 0, adam, 5)) {
+      for (int step = 0; step < 8; step++) {
+        straight.add(network.trainStep(List.of(batches.get(step)), dev.mtl.testkit.TestWeightings.equal(), step, 0, GradientNeed.LOSSES_ONLY).totalLoss());
+      }
+    }
+    List<Double> resumed = new java.util.ArrayList<>();
+    Path checkpoint = java.nio.file.Files.createDirectories(dir.resolve("checkpoint"));
+    try (Network network = engine.create(withDropout, 20, 0, adam, 5)) {
+      for (int step = 0; step < 4; step++) {
+        resumed.add(network.trainStep(List.of(batches.get(step)), dev.mtl.testkit.TestWeightings.equal(), step, 0, GradientNeed.LOSSES_ONLY).totalLoss());
+      }
+      network.saveCheckpoint(checkpoint);
+      // Keep training past the checkpoint, as a run killed later would have.
+      network.trainStep(List.of(batches.get(4)), dev.mtl.testkit.TestWeightings.equal(), 4, 0, GradientNeed.LOSSES_ONLY);
+    }
+    try (Network network = engine.resume(withDropout, 20, 0, adam, 5, checkpoint)) {
+      for (int step = 4; step < 8; step++) {
+        resumed.add(network.trainStep(List.of(batches.get(step)), dev.mtl.testkit.TestWeightings.equal(), step, 0, GradientNeed.LOSSES_ONLY).totalLoss());
+      }
+    }
+    assertThat(resumed).containsExactlyElementsOf(straight);
+  }
 }
