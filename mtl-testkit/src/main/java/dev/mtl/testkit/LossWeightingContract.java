@@ -66,6 +66,26 @@ public abstract class LossWeightingContract extends PluginContract<LossWeighting
   }
 
   @Test
+  @DisplayName("a fresh instance given the saved state() continues exactly (checkpoint and resume)")
+  void stateRoundTrip() {
+    LossWeighting original = create();
+    List<WeightingInput> inputs = new java.util.ArrayList<>();
+    for (int step = 0; step < 30; step++) {
+      double[] losses = {1.0 / (step + 1), 2.0 + step % 3, 0.5 + step};
+      Optional<double[][]> g = original.need() == GradientNeed.LOSSES_ONLY ? Optional.empty() : Optional.of(GRAMIAN);
+      inputs.add(new WeightingInput(step, step / 6, TASKS, losses, g));
+    }
+    for (int step = 0; step < 15; step++) {
+      original.weights(inputs.get(step));
+    }
+    LossWeighting resumed = create();
+    resumed.restore(original.state());
+    for (int step = 15; step < 30; step++) {
+      assertThat(resumed.weights(inputs.get(step))).as("step %d", step).containsExactly(original.weights(inputs.get(step)));
+    }
+  }
+
+  @Test
   @DisplayName("works for a run with a single task")
   void singleTask() {
     ConfigSection section = ConfigSection.of("contract", Path.of("."), settings());

@@ -66,6 +66,23 @@ public final class DwaWeighting implements LossWeightingProvider {
         }
         return w;
       }
+
+      @Override
+      public java.util.Map<String, double[]> state() {
+        return java.util.Map.of("epoch", new double[] {epoch}, "sum", sum.clone(),
+            "count", java.util.Arrays.stream(count).asDoubleStream().toArray(), "previous", previous.clone(),
+            "before-previous", beforePrevious.clone(), "current", current.clone());
+      }
+
+      @Override
+      public void restore(java.util.Map<String, double[]> state) {
+        epoch = (int) state.get("epoch")[0];
+        sum = state.get("sum").clone();
+        count = java.util.Arrays.stream(state.get("count")).mapToInt(x -> (int) x).toArray();
+        previous = state.get("previous").clone();
+        beforePrevious = state.get("before-previous").clone();
+        current = state.get("current").clone();
+      }
     };
   }
 

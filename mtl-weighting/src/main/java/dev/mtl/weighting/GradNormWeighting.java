@@ -72,6 +72,22 @@ public final class GradNormWeighting implements LossWeightingProvider {
         }
         return used;
       }
+
+      @Override
+      public java.util.Map<String, double[]> state() {
+        java.util.Map<String, double[]> state = new java.util.LinkedHashMap<>();
+        state.put("weights", w.clone());
+        state.put("initial-loss", initialLoss.clone());
+        adam.saveTo(state, "adam.");
+        return state;
+      }
+
+      @Override
+      public void restore(java.util.Map<String, double[]> state) {
+        System.arraycopy(state.get("weights"), 0, w, 0, w.length);
+        System.arraycopy(state.get("initial-loss"), 0, initialLoss, 0, initialLoss.length);
+        adam.restoreFrom(state, "adam.");
+      }
     };
   }
 

@@ -31,4 +31,20 @@ final class ScalarAdam {
     double v = variance[i] / (1 - Math.pow(BETA2, steps[i]));
     values[i] -= learningRate * m / (Math.sqrt(v) + EPSILON);
   }
+
+  /** Moments and step counts, for checkpoints. */
+  void saveTo(java.util.Map<String, double[]> state, String prefix) {
+    state.put(prefix + "mean", mean.clone());
+    state.put(prefix + "variance", variance.clone());
+    state.put(prefix + "steps", java.util.Arrays.stream(steps).asDoubleStream().toArray());
+  }
+
+  void restoreFrom(java.util.Map<String, double[]> state, String prefix) {
+    System.arraycopy(state.get(prefix + "mean"), 0, mean, 0, mean.length);
+    System.arraycopy(state.get(prefix + "variance"), 0, variance, 0, variance.length);
+    double[] saved = state.get(prefix + "steps");
+    for (int i = 0; i < steps.length; i++) {
+      steps[i] = (long) saved[i];
+    }
+  }
 }

@@ -6,6 +6,7 @@ import dev.mtl.core.spi.LossWeightingProvider;
 import dev.mtl.core.weighting.LossWeighting;
 import dev.mtl.core.weighting.WeightingInput;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Uncertainty weighting (Kendall, Gal and Cipolla, "Multi-Task Learning Using Uncertainty to Weigh
@@ -36,14 +37,31 @@ public final class UncertaintyWeighting implements LossWeightingProvider {
     // Indexed by the run's task list: with task sampling a step may train only some tasks.
     double[] logVariance = new double[taskNames.size()];
     ScalarAdam adam = new ScalarAdam(taskNames.size(), learningRate);
-    return (WeightingInput input) -> {
-      double[] w = new double[input.tasks().size()];
-      for (int t = 0; t < w.length; t++) {
-        int k = TaskIndex.of(taskNames, input.tasks().get(t));
-        w[t] = Math.exp(-logVariance[k]);
-        adam.step(logVariance, k, 1 - w[t] * input.losses()[t]);
+    return new LossWeighting() {
+      @Override
+      public double[] weights(WeightingInput input) {
+        double[] w = new double[input.tasks().size()];
+        for (int t = 0; t < w.length; t++) {
+          int k = TaskIndex.of(taskNames, input.tasks().get(t));
+          w[t] = Math.exp(-logVariance[k]);
+          adam.step(logVariance, k, 1 - w[t] * input.losses()[t]);
+        }
+        return w;
       }
-      return w;
+
+      @Override
+      public Map<String, double[]> state() {
+        Map<String, double[]> state = new java.util.LinkedHashMap<>();
+        state.put("log-variance", logVariance.clone());
+        adam.saveTo(state, "adam.");
+        return state;
+      }
+
+      @Override
+      public void restore(Map<String, double[]> state) {
+        System.arraycopy(state.get("log-variance"), 0, logVariance, 0, logVariance.length);
+        adam.restoreFrom(state, "adam.");
+      }
     };
   }
 }

@@ -14,4 +14,15 @@ public interface LossWeighting {
 
   /** One weight per task, in the order of {@link WeightingInput#tasks()}. */
   double[] weights(WeightingInput input);
+
+  /**
+   * What this weighting has learned or accumulated (learned weights, running averages), saved with
+   * checkpoints so a resumed run continues exactly; empty for weightings without state.
+   */
+  default java.util.Map<String, double[]> state() {
+    return java.util.Map.of();
+  }
+
+  /** Restores what {@link #state()} returned. */
+  default void restore(java.util.Map<String, double[]> state) {}
 }
