@@ -27,8 +27,12 @@ final class TrainCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "CONFIG", description = "the run config (see examples/)")
+  @Parameters(index = "0", arity = "0..1", paramLabel = "CONFIG", description = "the run config (see examples/)")
   Path config;
+
+  @Option(names = "--resume", paramLabel = "RUN_DIR",
+      description = "continue an interrupted run from the latest checkpoint in its output directory, with the config and --set it started with")
+  Path resume;
 
   @Option(names = "--set", paramLabel = "KEY=VALUE",
       description = "override a setting, e.g. --set sharing.type=soft --set training.epochs=1 (repeatable)")
@@ -45,6 +49,21 @@ final class TrainCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Injector injector = Guice.createInjector(new MtlModule(PluginRegistry.load()));
     PluginRegistry registry = injector.getInstance(PluginRegistry.class);
+    if (resume != null) {
+      if (config != null || !overrides.isEmpty() || singleTask) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+            "--resume takes the run directory only: the run continues with the config and --set it started with");
+      }
+      RunSource source = RunSource.read(resume);
+      RunConfig runConfig = RunConfig.load(source.config(), source.overrides());
+      ResolvedRun run = ResolvedRun.resolve(runConfig, registry);
+      TrainingReport report = injector.getInstance(MultiTaskTrainer.class).resume(run, new Progress(spec.commandLine().getErr(), quiet));
+      Tables.printReport(spec.commandLine().getOut(), report);
+      return 0;
+    }
+    if (config == null) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Missing required parameter: 'CONFIG' (or --resume RUN_DIR)");
+    }
     RunConfig runConfig = RunConfig.load(config, overrides);
     if (singleTask) {
       Baselines baselines = injector.getInstance(SingleTaskBaselines.class).train(runConfig, registry, (task, steps) -> {
@@ -59,6 +78,7 @@ final class TrainCommand implements Callable<Integer> {
       return 0;
     }
     ResolvedRun run = ResolvedRun.resolve(runConfig, registry);
+    RunSource.write(runConfig.outputDirectory(), new RunSource(config.toAbsolutePath().normalize(), overrides));
     TrainingReport report = injector.getInstance(MultiTaskTrainer.class).train(run, new Progress(spec.commandLine().getErr(), quiet));
     Tables.printReport(spec.commandLine().getOut(), report);
     return 0;

@@ -70,6 +70,38 @@ public final class AtomicFiles {
     }
   }
 
+  /**
+   * Puts back the previous version of a directory that {@link #writeDirectory} was replacing when
+   * the process died between its two renames (the target is missing, its old copy is complete).
+   */
+  public static void recoverDirectory(Path target) throws IOException {
+    Path absolute = target.toAbsolutePath();
+    if (Files.exists(absolute) || !Files.isDirectory(absolute.getParent())) {
+      return;
+    }
+    try (Stream<Path> siblings = Files.list(absolute.getParent())) {
+      java.util.Optional<Path> old = siblings.filter(p -> p.getFileName().toString().startsWith("." + absolute.getFileName() + ".old-"))
+          .max(java.util.Comparator.comparing(p -> p.getFileName().toString()));
+      if (old.isPresent()) {
+        move(old.get(), absolute);
+      }
+    }
+  }
+
+  /** Deletes a directory and what interrupted {@link #writeDirectory} calls left beside it. */
+  public static void deleteDirectory(Path target) throws IOException {
+    Path absolute = target.toAbsolutePath();
+    deleteRecursively(absolute);
+    if (!Files.isDirectory(absolute.getParent())) {
+      return;
+    }
+    try (Stream<Path> siblings = Files.list(absolute.getParent())) {
+      for (Path p : siblings.filter(p -> p.getFileName().toString().startsWith("." + absolute.getFileName() + ".")).toList()) {
+        deleteRecursively(p);
+      }
+    }
+  }
+
   private static void move(Path from, Path to) throws IOException {
     try {
       Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -51,6 +51,18 @@ public final class MultiTaskTrainer {
 
   /** Trains the run and returns its report. */
   public TrainingReport train(ResolvedRun run, TrainingListener listener) throws IOException {
+    return run(run, listener, false);
+  }
+
+  /**
+   * Continues a run from the checkpoint in its output directory (written every epoch and every
+   * {@code training.checkpoint-every} steps), ending as the uninterrupted run would have.
+   */
+  public TrainingReport resume(ResolvedRun run, TrainingListener listener) throws IOException {
+    return run(run, listener, true);
+  }
+
+  private TrainingReport run(ResolvedRun run, TrainingListener listener, boolean resume) throws IOException {
     RunConfig config = run.config();
     Map<String, TaskData> train = read(run.tasks(), DataSplit.TRAIN);
     Map<String, TaskData> dev = read(run.tasks(), DataSplit.DEV);
@@ -71,14 +83,41 @@ public final class MultiTaskTrainer {
     AtomicFiles.writeString(output.resolve("config.yaml"), new YAMLMapper().writeValueAsString(config.root().values()));
     Path modelDir = output.resolve("model");
     TrainingSettings settings = config.training();
+    Path checkpoint = output.resolve(CHECKPOINT_DIR);
+    Path logFile = output.resolve("training-log.jsonl");
+    RunState state;
+    if (resume) {
+      AtomicFiles.recoverDirectory(checkpoint);
+      if (!Files.isRegularFile(checkpoint.resolve(RunState.FILE))) {
+        throw new IllegalStateException("nothing to resume in " + output + ": it has no checkpoint (the run finished, or"
+            + " stopped before its first checkpoint); train it again without --resume");
+      }
+      state = RunState.read(checkpoint);
+      // Log lines written after the checkpoint belong to steps that will run again.
+      try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(logFile, java.nio.file.StandardOpenOption.WRITE)) {
+        channel.truncate(state.logBytes);
+      }
+      run.weighting().restore(state.weighting);
+    } else {
+      state = RunState.fresh(trainSources.size());
+    }
     try (Engine engine = run.engine();
-        Network network = engine.create(graph, encoder.vocabularySize(), encoder.paddingId(), settings.optimizer(), config.seed());
-        BufferedWriter log = Files.newBufferedWriter(output.resolve("training-log.jsonl"))) {
+        Network network = resume
+            ? engine.resume(graph, encoder.vocabularySize(), encoder.paddingId(), settings.optimizer(), config.seed(), checkpoint)
+            : engine.create(graph, encoder.vocabularySize(), encoder.paddingId(), settings.optimizer(), config.seed());
+        BufferedWriter log = resume
+            ? Files.newBufferedWriter(logFile, java.nio.file.StandardOpenOption.APPEND)
+            : Files.newBufferedWriter(logFile)) {
       listener.onStart(summaries(run.tasks(), train, dev, test), encoder.vocabularySize(), network.parameterCount(), engine.device());
 
       List<Iterator<int[]>> batchStreams = new ArrayList<>();
       for (int s = 0; s < trainSources.size(); s++) {
-        batchStreams.add(new CyclingBatches(trainSources.get(s), settings.batchSize(), new Random(config.seed() * 31 + s)));
+        Iterator<int[]> stream = new CyclingBatches(trainSources.get(s), settings.batchSize(), new Random(config.seed() * 31 + s));
+        // Batches are drawn from a seeded generator: replaying the draws puts a resumed stream where it was.
+        for (long d = 0; d < state.drawn[s]; d++) {
+          stream.next();
+        }
+        batchStreams.add(stream);
       }
       int[] sourceSizes = trainSources.stream().mapToInt(DataSource::size).toArray();
       List<List<String>> sourceTasks = trainSources.stream().map(source -> List.copyOf(source.tasks())).toList();
@@ -95,91 +134,79 @@ public final class MultiTaskTrainer {
         throw new IllegalStateException("training.select-by: " + selection.selectBy() + " needs dev data; give tasks a `dev` file"
             + " or keep select-by: last");
       }
-      List<TrainingListener.EpochSummary> epochs = new ArrayList<>();
-      int bestEpoch = -1;
-      double bestScore = Double.NEGATIVE_INFINITY;
-      long step = 0;
-      for (int epoch = 0; epoch < settings.epochs(); epoch++) {
+      boolean stopped = false;
+      for (int epoch = state.epoch; epoch < settings.epochs() && !stopped; epoch++) {
+        if (epoch != state.epoch) {
+          state.startEpoch(epoch);
+        }
         listener.onEpochStart(epoch, settings.epochs(), stepsPerEpoch);
-        Map<String, Double> lossSums = new LinkedHashMap<>();
-        Map<String, Double> weightSums = new LinkedHashMap<>();
-        Map<String, Integer> trainedSteps = new LinkedHashMap<>();
-        int skipped = 0;
-        Map<String, double[]> cosineSums = new LinkedHashMap<>();
         long start = System.nanoTime();
-        for (int i = 0; i < stepsPerEpoch; i++, step++) {
+        for (int i = state.stepInEpoch; i < stepsPerEpoch; i++) {
+          long step = state.step;
           List<SourceBatch> batches = new ArrayList<>(trainSources.size());
           for (int s : run.sampler().sources(new SamplingStep(step, totalSteps, sourceTasks, sourceSizes, config.seed()))) {
             batches.add(trainSources.get(s).batch(batchStreams.get(s).next()));
+            state.drawn[s]++;
           }
           network.learningRate(settings.optimizer().rateAt(step, totalSteps));
-          StepResult result;
+          StepResult result = null;
           try {
             result = network.trainStep(batches, run.weighting(), step, epoch, gramians.measureAt(step, settings.logEvery()));
           } catch (NonFiniteException e) {
             if (!settings.skipNonFinite()) {
-              throw new IllegalStateException("training stopped: " + e.getMessage() + ". No model was saved. Lower"
-                  + " training.learning-rate, set training.clip-norm, or set training.non-finite: skip to skip such steps.", e);
+              throw new IllegalStateException("training stopped: " + e.getMessage() + ". No model was saved"
+                  + (Files.isDirectory(checkpoint) ? "; the last good checkpoint is " + checkpoint + " (mtl train --resume " + output + ")" : "")
+                  + ". Lower training.learning-rate, set training.clip-norm, or set training.non-finite: skip to skip such steps.", e);
             }
-            skipped++;
-            writeLog(log, Map.of("event", "skipped", "epoch", epoch, "step", step, "reason", e.getMessage()));
-            listener.onStep(epoch, step, i, stepsPerEpoch, new StepResult(Map.of(), Map.of(), 0));
-            continue;
+            state.skipped++;
+            writeLog(log, event("event", "skipped", "epoch", epoch, "step", step, "reason", e.getMessage()));
           }
-          result.losses().forEach((task, loss) -> lossSums.merge(task, loss, Double::sum));
-          result.losses().keySet().forEach(task -> trainedSteps.merge(task, 1, Integer::sum));
-          result.weights().forEach((task, weight) -> weightSums.merge(task, weight, Double::sum));
-          Map<String, Double> cosines = result.cosines();
-          cosines.forEach((pair, cosine) -> {
-            double[] sumAndCount = cosineSums.computeIfAbsent(pair, k -> new double[2]);
-            if (Double.isFinite(cosine)) {
-              sumAndCount[0] += cosine;
-              sumAndCount[1]++;
-            }
-          });
-          if (step % settings.logEvery() == 0 || i == stepsPerEpoch - 1) {
-            Map<String, Object> event = new LinkedHashMap<>();
-            event.put("event", "step");
-            event.put("epoch", epoch);
-            event.put("step", step);
-            event.put("losses", result.losses());
-            event.put("weights", result.weights());
-            event.put("penalty", result.penalty());
-            if (!cosines.isEmpty()) {
-              event.put("gradient_cosine", cosines);
-            }
-            writeLog(log, event);
+          if (result != null) {
+            record(state, result, log, epoch, step, i == stepsPerEpoch - 1 || step % settings.logEvery() == 0);
           }
-          listener.onStep(epoch, step, i, stepsPerEpoch, result);
+          listener.onStep(epoch, step, i, stepsPerEpoch, result != null ? result : new StepResult(Map.of(), Map.of(), 0));
+          state.step++;
+          state.stepInEpoch = i + 1;
+          if (settings.checkpointEvery() > 0 && state.step % settings.checkpointEvery() == 0 && i < stepsPerEpoch - 1) {
+            state.epochSeconds += (System.nanoTime() - start) / 1e9;
+            start = System.nanoTime();
+            writeCheckpoint(checkpoint, state, network, run, log, logFile);
+          }
         }
-        double seconds = (System.nanoTime() - start) / 1e9;
+        double seconds = state.epochSeconds + (System.nanoTime() - start) / 1e9;
         Map<String, Double> meanLoss = new LinkedHashMap<>();
         Map<String, Double> meanWeight = new LinkedHashMap<>();
         Map<String, Double> meanCosine = new LinkedHashMap<>();
         // A sampler may train a task in only some steps: means are over the steps that trained it.
-        lossSums.forEach((task, sum) -> meanLoss.put(task, sum / trainedSteps.get(task)));
-        weightSums.forEach((task, sum) -> meanWeight.put(task, sum / trainedSteps.get(task)));
-        cosineSums.forEach((pair, sumAndCount) -> meanCosine.put(pair, sumAndCount[1] > 0 ? sumAndCount[0] / sumAndCount[1] : Double.NaN));
+        state.lossSums.forEach((task, sum) -> meanLoss.put(task, sum / state.trainedSteps.get(task)));
+        state.weightSums.forEach((task, sum) -> meanWeight.put(task, sum / state.trainedSteps.get(task)));
+        state.cosineSums.forEach((pair, sumAndCount) -> meanCosine.put(pair, sumAndCount[1] > 0 ? sumAndCount[0] / sumAndCount[1] : Double.NaN));
         Map<String, TaskMetrics> devMetrics = Evaluator.evaluate(network, run.tasks(), devSources);
-        writeLog(log, Map.of("event", "evaluation", "epoch", epoch, "split", "dev", "metrics", devMetrics, "train_loss", meanLoss,
+        writeLog(log, event("event", "evaluation", "epoch", epoch, "split", "dev", "metrics", devMetrics, "train_loss", meanLoss,
             "mean_weight", meanWeight, "mean_gradient_cosine", meanCosine));
         TrainingListener.EpochSummary summary = new TrainingListener.EpochSummary(epoch, stepsPerEpoch, meanLoss, meanWeight,
-            meanCosine, devMetrics, seconds, skipped);
-        epochs.add(summary);
+            meanCosine, devMetrics, seconds, state.skipped);
+        state.epochs.add(summary);
         listener.onEpochEnd(summary);
         if (!selection.keepsLast()) {
           double score = selection.score(devMetrics, baselines);
-          if (score > bestScore) {
+          if (score > state.bestScore) {
             // Written atomically: a crash mid-write leaves the previous best model in place.
             save(modelDir, run, encoder, network);
-            bestScore = score;
-            bestEpoch = epoch;
-          } else if (selection.patience() > 0 && epoch - bestEpoch >= selection.patience()) {
-            writeLog(log, Map.of("event", "early-stop", "epoch", epoch, "best_epoch", bestEpoch, "select_by", selection.selectBy()));
-            break;
+            state.bestScore = score;
+            state.bestEpoch = epoch;
+          } else if (selection.patience() > 0 && epoch - state.bestEpoch >= selection.patience()) {
+            writeLog(log, event("event", "early-stop", "epoch", epoch, "best_epoch", state.bestEpoch, "select_by", selection.selectBy()));
+            stopped = true;
           }
         }
+        if (!stopped && epoch + 1 < settings.epochs()) {
+          state.startEpoch(epoch + 1);
+          writeCheckpoint(checkpoint, state, network, run, log, logFile);
+        }
       }
+      List<TrainingListener.EpochSummary> epochs = state.epochs;
+      int bestEpoch = state.bestEpoch;
 
       Map<String, TaskMetrics> devMetrics;
       Map<String, TaskMetrics> testMetrics;
@@ -200,9 +227,54 @@ public final class MultiTaskTrainer {
           network.parameterCount(), peakHeapBytes(), comparison, bestEpoch);
       AtomicFiles.writeString(output.resolve("metrics.json"),
           JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
+      // A finished run needs no checkpoint; its model and metrics are complete.
+      AtomicFiles.deleteDirectory(checkpoint);
       listener.onFinished(report);
       return report;
     }
+  }
+
+  static final String CHECKPOINT_DIR = "checkpoint";
+
+  /** Adds a step's results to the epoch's sums and, on logged steps, to the log. */
+  private static void record(RunState state, StepResult result, BufferedWriter log, int epoch, long step, boolean logIt)
+      throws IOException {
+    result.losses().forEach((task, loss) -> state.lossSums.merge(task, loss, Double::sum));
+    result.losses().keySet().forEach(task -> state.trainedSteps.merge(task, 1, Integer::sum));
+    result.weights().forEach((task, weight) -> state.weightSums.merge(task, weight, Double::sum));
+    Map<String, Double> cosines = result.cosines();
+    cosines.forEach((pair, cosine) -> {
+      double[] sumAndCount = state.cosineSums.computeIfAbsent(pair, k -> new double[2]);
+      if (Double.isFinite(cosine)) {
+        sumAndCount[0] += cosine;
+        sumAndCount[1]++;
+      }
+    });
+    if (logIt) {
+      Map<String, Object> event = new LinkedHashMap<>();
+      event.put("event", "step");
+      event.put("epoch", epoch);
+      event.put("step", step);
+      event.put("losses", result.losses());
+      event.put("weights", result.weights());
+      event.put("penalty", result.penalty());
+      if (!cosines.isEmpty()) {
+        event.put("gradient_cosine", cosines);
+      }
+      writeLog(log, event);
+    }
+  }
+
+  /** Network, optimizer, weighting and loop state, written atomically: a crash mid-write keeps the previous one. */
+  private static void writeCheckpoint(Path checkpoint, RunState state, Network network, ResolvedRun run, BufferedWriter log,
+      Path logFile) throws IOException {
+    log.flush();
+    state.logBytes = Files.size(logFile);
+    state.weighting = run.weighting().state();
+    AtomicFiles.writeDirectory(checkpoint, dir -> {
+      network.saveCheckpoint(dir);
+      state.write(dir);
+    });
   }
 
   private static Map<String, TaskData> read(List<Task> tasks, DataSplit split) {
@@ -275,6 +347,15 @@ public final class MultiTaskTrainer {
     Map<String, Object> settings = new LinkedHashMap<>(choice.settings().values());
     settings.remove("type");
     return new ModelManifest.Plugin(choice.type(), settings);
+  }
+
+  /** A log event with its fields in the order given (Map.of's order changes from JVM to JVM). */
+  private static Map<String, Object> event(Object... keysAndValues) {
+    Map<String, Object> event = new LinkedHashMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      event.put((String) keysAndValues[i], keysAndValues[i + 1]);
+    }
+    return event;
   }
 
   private static void writeLog(BufferedWriter log, Map<String, Object> event) throws IOException {

@@ -20,9 +20,11 @@ import dev.mtl.core.engine.OptimizerSettings;
  * @param skipNonFinite on a NaN or infinite loss or gradient: skip the step (true) or stop the run
  *     (false, the default) with the task and step; either way no broken parameters are kept
  * @param selection which epoch's model the run keeps, and early stopping
+ * @param checkpointEvery write a checkpoint every this many steps, besides the one after each
+ *     epoch (0: after epochs only); {@code mtl train --resume} continues from the latest
  */
 public record TrainingSettings(int epochs, int batchSize, int stepsPerEpoch, int maxStepsPerEpoch, int logEvery,
-    OptimizerSettings optimizer, String gradientConflict, boolean skipNonFinite, ModelSelection selection) {
+    OptimizerSettings optimizer, String gradientConflict, boolean skipNonFinite, ModelSelection selection, int checkpointEvery) {
   public static final java.util.Set<String> GRADIENT_CONFLICT = java.util.Set.of("auto", "representation", "parameters", "none");
 
   public static TrainingSettings read(ConfigSection training, java.util.List<String> tasks) {
@@ -35,7 +37,8 @@ public record TrainingSettings(int epochs, int batchSize, int stepsPerEpoch, int
         OptimizerSettings.read(training),
         training.oneOf("gradient-conflict", "auto", GRADIENT_CONFLICT),
         training.oneOf("non-finite", "stop", java.util.Set.of("stop", "skip")).equals("skip"),
-        ModelSelection.read(training, tasks));
+        ModelSelection.read(training, tasks),
+        training.integer("checkpoint-every", 0, 0, Integer.MAX_VALUE));
   }
 
   /**

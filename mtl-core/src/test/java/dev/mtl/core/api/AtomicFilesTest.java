@@ -53,4 +53,20 @@ class AtomicFilesTest {
       assertThat(files).containsExactly(file);
     }
   }
+
+  @org.junit.jupiter.api.Test
+  @org.junit.jupiter.api.DisplayName("a process killed between the two renames of a directory write loses nothing: the previous copy is put back")
+  void recoversBetweenRenames(@org.junit.jupiter.api.io.TempDir java.nio.file.Path root) throws Exception {
+    java.nio.file.Path target = root.resolve("checkpoint");
+    AtomicFiles.writeDirectory(target, dir -> java.nio.file.Files.writeString(dir.resolve("state"), "step 40"));
+    // What the kill leaves: the old copy moved aside, the new one still in its temporary folder.
+    java.nio.file.Files.move(target, root.resolve(".checkpoint.old-123"));
+    java.nio.file.Files.createDirectories(root.resolve(".checkpoint.tmp-9")).resolve("half");
+    AtomicFiles.recoverDirectory(target);
+    org.assertj.core.api.Assertions.assertThat(java.nio.file.Files.readString(target.resolve("state"))).isEqualTo("step 40");
+    AtomicFiles.deleteDirectory(target);
+    try (java.util.stream.Stream<java.nio.file.Path> left = java.nio.file.Files.list(root)) {
+      org.assertj.core.api.Assertions.assertThat(left).isEmpty();
+    }
+  }
 }

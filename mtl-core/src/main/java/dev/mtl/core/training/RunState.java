@@ -1,0 +1,70 @@
+package dev.mtl.core.training;
+
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Where a training run stands between steps: everything besides the network that a resumed run
+ * needs to continue exactly. Written as {@code trainer.json} in every checkpoint.
+ */
+final class RunState {
+  static final String FILE = "trainer.json";
+  // NaN and infinities occur (a task without dev data, DWA before two epochs); keep them as such.
+  private static final ObjectMapper JSON = JsonMapper.builder()
+      .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).disable(JsonWriteFeature.WRITE_NAN_AS_STRINGS).build();
+
+  /** The epoch under way and the next step in it. */
+  public int epoch;
+  public int stepInEpoch;
+  /** The next optimizer step. */
+  public long step;
+  /** Batches drawn so far from each training source (replayed on resume; drawing is seeded). */
+  public long[] drawn;
+  public Map<String, Double> lossSums = new LinkedHashMap<>();
+  public Map<String, Double> weightSums = new LinkedHashMap<>();
+  public Map<String, Integer> trainedSteps = new LinkedHashMap<>();
+  public Map<String, double[]> cosineSums = new LinkedHashMap<>();
+  public int skipped;
+  /** Training seconds of the epoch under way before this point. */
+  public double epochSeconds;
+  public List<TrainingListener.EpochSummary> epochs = new ArrayList<>();
+  public int bestEpoch = -1;
+  public double bestScore = Double.NEGATIVE_INFINITY;
+  public Map<String, double[]> weighting = Map.of();
+  /** Length of training-log.jsonl at this point; a resumed run cuts what came after. */
+  public long logBytes;
+
+  static RunState fresh(int sources) {
+    RunState state = new RunState();
+    state.drawn = new long[sources];
+    return state;
+  }
+
+  /** Clears the per-epoch sums for the next epoch. */
+  void startEpoch(int next) {
+    epoch = next;
+    stepInEpoch = 0;
+    lossSums = new LinkedHashMap<>();
+    weightSums = new LinkedHashMap<>();
+    trainedSteps = new LinkedHashMap<>();
+    cosineSums = new LinkedHashMap<>();
+    skipped = 0;
+    epochSeconds = 0;
+  }
+
+  void write(Path directory) throws IOException {
+    JSON.writerWithDefaultPrettyPrinter().writeValue(directory.resolve(FILE).toFile(), this);
+  }
+
+  static RunState read(Path directory) throws IOException {
+    return JSON.readValue(directory.resolve(FILE).toFile(), RunState.class);
+  }
+}
