@@ -65,4 +65,33 @@ class ModelSelectionCliTest {
     Path lastOnly = Files.writeString(dir.resolve("last.yaml"), Files.readString(config).replace("select-by: accuracy, ", ""));
     assertThat(EndToEndTest.run("train", lastOnly.toString()).err()).contains("`training.patience` was '2' but it needs a criterion");
   }
+
+  @Test
+  @DisplayName("with eval-every, dev is also evaluated every N steps and the best of all evaluations is kept")
+  void evaluatesEveryNSteps() throws Exception {
+    Path train = EndToEndTest.firstLines("sentence-classic/stsa.binary.train", 400, dir.resolve("train.txt"));
+    Path dev = EndToEndTest.firstLines("sentence-classic/stsa.binary.dev", 150, dir.resolve("dev.txt"));
+    Path config = Files.writeString(dir.resolve("steps.yaml"), "output: steps\nseed: 3\ntasks:\n"
+        + "  - {name: sst2, type: text-classification, train: " + train + ", dev: " + dev + "}\n"
+        + "tokenizer: {type: words, min-frequency: 1}\n"
+        + "model: {embedding-size: 32, encoder: cnn, hidden-size: 16, dropout: 0.1}\n"
+        + "training: {epochs: 3, batch-size: 16, learning-rate: 0.02, select-by: sst2, eval-every: 10}\n");
+    EndToEndTest.Result r = EndToEndTest.run("train", config.toString(), "--quiet");
+    assertThat(r.code()).as(r.err()).isZero();
+    double best = Double.NEGATIVE_INFINITY;
+    java.util.List<Long> evaluatedSteps = new java.util.ArrayList<>();
+    for (String line : Files.readAllLines(dir.resolve("steps/training-log.jsonl"))) {
+      JsonNode event = JSON.readTree(line);
+      if (event.get("event").asText().equals("evaluation")) {
+        best = Math.max(best, event.get("metrics").get("sst2").get("values").get("accuracy").asDouble());
+        if (event.has("step")) {
+          evaluatedSteps.add(event.get("step").asLong());
+        }
+      }
+    }
+    // 25 steps per epoch: step evaluations at 10, 20, 30, 40, 60, 70 (50 and 75 end epochs).
+    assertThat(evaluatedSteps).containsExactly(10L, 20L, 30L, 40L, 60L, 70L);
+    JsonNode report = JSON.readTree(dir.resolve("steps/metrics.json").toFile());
+    assertThat(report.get("dev").get("sst2").get("values").get("accuracy").asDouble()).isEqualTo(best);
+  }
 }

@@ -16,11 +16,12 @@ import java.util.Set;
  * {@code last} (default): the model after the last epoch. {@code mean}: the epoch with the best
  * mean of the tasks' primary dev metrics (lower-is-better metrics count negated). {@code delta-m}:
  * the best Δm% of dev metrics against the stored single-task baselines. A task name: that task's
- * primary dev metric. With {@code patience: N > 0} training stops after N epochs without a better
+ * primary dev metric. Dev is evaluated after every epoch and, with {@code eval-every}, every so
+ * many steps. With {@code patience: N > 0} training stops after N evaluations without a better
  * score.
  *
  * @param selectBy {@code last}, {@code mean}, {@code delta-m} or a task name
- * @param patience epochs without improvement before stopping; 0 never stops early
+ * @param patience evaluations without improvement before stopping; 0 never stops early
  */
 public record ModelSelection(String selectBy, int patience) {
   public static final Set<String> CRITERIA = Set.of("last", "mean", "delta-m");

@@ -167,6 +167,14 @@ public final class MultiTaskTrainer {
           listener.onStep(epoch, step, i, stepsPerEpoch, result != null ? result : new StepResult(Map.of(), Map.of(), 0));
           state.step++;
           state.stepInEpoch = i + 1;
+          if (settings.evalEvery() > 0 && state.step % settings.evalEvery() == 0 && i < stepsPerEpoch - 1) {
+            Map<String, TaskMetrics> devNow = Evaluator.evaluate(network, run.tasks(), devSources);
+            writeLog(log, event("event", "evaluation", "epoch", epoch, "step", state.step, "split", "dev", "metrics", devNow));
+            if (!selection.keepsLast() && select(selection, devNow, baselines, state, epoch, modelDir, run, encoder, network, log)) {
+              stopped = true;
+              break;
+            }
+          }
           if (settings.checkpointEvery() > 0 && state.step % settings.checkpointEvery() == 0 && i < stepsPerEpoch - 1) {
             state.epochSeconds += (System.nanoTime() - start) / 1e9;
             start = System.nanoTime();
@@ -188,17 +196,8 @@ public final class MultiTaskTrainer {
             meanCosine, devMetrics, seconds, state.skipped);
         state.epochs.add(summary);
         listener.onEpochEnd(summary);
-        if (!selection.keepsLast()) {
-          double score = selection.score(devMetrics, baselines);
-          if (score > state.bestScore) {
-            // Written atomically: a crash mid-write leaves the previous best model in place.
-            save(modelDir, run, encoder, network);
-            state.bestScore = score;
-            state.bestEpoch = epoch;
-          } else if (selection.patience() > 0 && epoch - state.bestEpoch >= selection.patience()) {
-            writeLog(log, event("event", "early-stop", "epoch", epoch, "best_epoch", state.bestEpoch, "select_by", selection.selectBy()));
-            stopped = true;
-          }
+        if (!stopped && !selection.keepsLast()) {
+          stopped = select(selection, devMetrics, baselines, state, epoch, modelDir, run, encoder, network, log);
         }
         if (!stopped && epoch + 1 < settings.epochs()) {
           state.startEpoch(epoch + 1);
@@ -217,7 +216,7 @@ public final class MultiTaskTrainer {
         testMetrics = Evaluator.evaluate(network, run.tasks(), testSources);
       } else {
         // Test the kept model, read back from disk as it will be served.
-        devMetrics = epochs.get(bestEpoch).dev();
+        devMetrics = state.bestDev;
         try (Network best = engine.load(graph, encoder.vocabularySize(), encoder.paddingId(), modelDir.resolve(MultiTaskModels.PARAMETERS_DIR))) {
           testMetrics = Evaluator.evaluate(best, run.tasks(), testSources);
         }
@@ -235,6 +234,29 @@ public final class MultiTaskTrainer {
   }
 
   static final String CHECKPOINT_DIR = "checkpoint";
+
+  /** Keeps the model when this evaluation is the best so far; true when patience has run out. */
+  private static boolean select(ModelSelection selection, Map<String, TaskMetrics> dev, Baselines baselines, RunState state,
+      int epoch, Path modelDir, ResolvedRun run, TextEncoder encoder, Network network, BufferedWriter log) throws IOException {
+    double score = selection.score(dev, baselines);
+    if (score > state.bestScore) {
+      // Written atomically: a crash mid-write leaves the previous best model in place.
+      save(modelDir, run, encoder, network);
+      state.bestScore = score;
+      state.bestEpoch = epoch;
+      state.bestStep = state.step;
+      state.bestDev = dev;
+      state.sinceBest = 0;
+      return false;
+    }
+    state.sinceBest++;
+    if (selection.patience() > 0 && state.sinceBest >= selection.patience()) {
+      writeLog(log, event("event", "early-stop", "epoch", epoch, "step", state.step, "best_epoch", state.bestEpoch,
+          "best_step", state.bestStep, "select_by", selection.selectBy()));
+      return true;
+    }
+    return false;
+  }
 
   /** Adds a step's results to the epoch's sums and, on logged steps, to the log. */
   private static void record(RunState state, StepResult result, BufferedWriter log, int epoch, long step, boolean logIt)

@@ -36,8 +36,13 @@ final class RunState {
   /** Training seconds of the epoch under way before this point. */
   public double epochSeconds;
   public List<TrainingListener.EpochSummary> epochs = new ArrayList<>();
+  /** The best evaluation so far (model selection): its epoch, the step after which it ran, its dev metrics. */
   public int bestEpoch = -1;
+  public long bestStep = -1;
   public double bestScore = Double.NEGATIVE_INFINITY;
+  public Map<String, dev.mtl.core.task.TaskMetrics> bestDev;
+  /** Evaluations since the best one, for patience. */
+  public int sinceBest;
   public Map<String, double[]> weighting = Map.of();
   /** Length of training-log.jsonl at this point; a resumed run cuts what came after. */
   public long logBytes;

@@ -20,11 +20,13 @@ import dev.mtl.core.engine.OptimizerSettings;
  * @param skipNonFinite on a NaN or infinite loss or gradient: skip the step (true) or stop the run
  *     (false, the default) with the task and step; either way no broken parameters are kept
  * @param selection which epoch's model the run keeps, and early stopping
+ * @param evalEvery also evaluate on dev every this many steps (0: after each epoch only); model
+ *     selection and patience count every evaluation
  * @param checkpointEvery write a checkpoint every this many steps, besides the one after each
  *     epoch (0: after epochs only); {@code mtl train --resume} continues from the latest
  */
 public record TrainingSettings(int epochs, int batchSize, int stepsPerEpoch, int maxStepsPerEpoch, int logEvery,
-    OptimizerSettings optimizer, String gradientConflict, boolean skipNonFinite, ModelSelection selection, int checkpointEvery) {
+    OptimizerSettings optimizer, String gradientConflict, boolean skipNonFinite, ModelSelection selection, int evalEvery, int checkpointEvery) {
   public static final java.util.Set<String> GRADIENT_CONFLICT = java.util.Set.of("auto", "representation", "parameters", "none");
 
   public static TrainingSettings read(ConfigSection training, java.util.List<String> tasks) {
@@ -38,6 +40,7 @@ public record TrainingSettings(int epochs, int batchSize, int stepsPerEpoch, int
         training.oneOf("gradient-conflict", "auto", GRADIENT_CONFLICT),
         training.oneOf("non-finite", "stop", java.util.Set.of("stop", "skip")).equals("skip"),
         ModelSelection.read(training, tasks),
+        training.integer("eval-every", 0, 0, Integer.MAX_VALUE),
         training.integer("checkpoint-every", 0, 0, Integer.MAX_VALUE));
   }
 
