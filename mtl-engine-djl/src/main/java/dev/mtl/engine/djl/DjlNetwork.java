@@ -55,29 +55,25 @@ final class DjlNetwork implements Network {
   /** A network to go on training, with parameters and optimizer state read from a checkpoint. */
   static DjlNetwork resume(NDManager parent, ModelGraph graph, int vocabularySize, int paddingId, OptimizerSettings optimizer,
       long seed, Path checkpoint) throws IOException {
-    NDManager manager = parent.newSubManager();
-    try {
-      ParameterSet parameters = new ParameterSet(manager, checkpoint);
-      DjlNetwork network = new DjlNetwork(manager, parameters, graph, vocabularySize, paddingId, optimizer, seed);
-      parameters.checkAllLoaded();
-      network.optimizer.load(checkpoint);
-      return network;
-    } catch (java.io.UncheckedIOException e) {
-      manager.close();
-      throw e.getCause();
-    } catch (IOException | RuntimeException e) {
-      manager.close();
-      throw e;
-    }
+    return read(parent, graph, vocabularySize, paddingId, optimizer, seed, checkpoint);
   }
 
   /** A network for prediction, with parameters read from {@code directory}. */
   static DjlNetwork load(NDManager parent, ModelGraph graph, int vocabularySize, int paddingId, Path directory) throws IOException {
+    return read(parent, graph, vocabularySize, paddingId, null, 0, directory);
+  }
+
+  /** Parameters (and, to train, the optimizer's state) from {@code directory}; nothing is left open on failure. */
+  private static DjlNetwork read(NDManager parent, ModelGraph graph, int vocabularySize, int paddingId, OptimizerSettings optimizer,
+      long seed, Path directory) throws IOException {
     NDManager manager = parent.newSubManager();
     try {
       ParameterSet parameters = new ParameterSet(manager, directory);
-      DjlNetwork network = new DjlNetwork(manager, parameters, graph, vocabularySize, paddingId, null, 0);
+      DjlNetwork network = new DjlNetwork(manager, parameters, graph, vocabularySize, paddingId, optimizer, seed);
       parameters.checkAllLoaded();
+      if (optimizer != null) {
+        network.optimizer.load(directory);
+      }
       return network;
     } catch (java.io.UncheckedIOException e) {
       manager.close();
