@@ -17,29 +17,25 @@ public final class GramianChoice {
    * @param sources the tasks of each training batch (tasks over the same texts share one)
    */
   public static Optional<String> problem(GradientNeed need, ModelGraph graph, List<List<String>> sources) {
+    if (need == GradientNeed.LOSSES_ONLY) {
+      return Optional.empty();
+    }
     boolean sharesParameters = !graph.sharedParameters().isEmpty();
     String parametersInstead = sharesParameters
         ? "set 'gramian: parameters' to measure gradients on the shared parameters instead"
         : "use a weighting that needs losses only (equal, fixed, uncertainty, dwa, rlw, gls)";
-    switch (need) {
-      case GRAMIAN_ON_REPRESENTATION -> {
-        if (graph.sharedRepresentation().isEmpty()) {
-          return Optional.of("the model has no representation that every task's loss passes through (the sharing gives tasks"
-              + " separate paths from the input); " + parametersInstead);
-        }
-        if (sources.size() > 1) {
-          return Optional.of("the tasks read different texts " + sources + ", so no one representation holds all their"
-              + " gradients; " + parametersInstead);
-        }
-        return Optional.empty();
-      }
-      case GRAMIAN_ON_PARAMETERS -> {
-        return sharesParameters ? Optional.empty() : Optional.of("no trainable parameter is shared by two or more tasks"
-            + " (the sharing ties tasks only through penalties, if at all); " + parametersInstead);
-      }
-      default -> {
-        return Optional.empty();
-      }
+    if (need == GradientNeed.GRAMIAN_ON_PARAMETERS) {
+      return sharesParameters ? Optional.empty() : Optional.of("no trainable parameter is shared by two or more tasks"
+          + " (the sharing ties tasks only through penalties, if at all); " + parametersInstead);
     }
+    if (graph.sharedRepresentation().isEmpty()) {
+      return Optional.of("the model has no representation that every task's loss passes through (the sharing gives tasks"
+          + " separate paths from the input); " + parametersInstead);
+    }
+    if (sources.size() > 1) {
+      return Optional.of("the tasks read different texts " + sources + ", so no one representation holds all their"
+          + " gradients; " + parametersInstead);
+    }
+    return Optional.empty();
   }
 }

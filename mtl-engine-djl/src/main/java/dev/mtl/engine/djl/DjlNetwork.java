@@ -43,6 +43,8 @@ final class DjlNetwork implements Network {
   private final long seed;
   private final double clipNorm;
   private double learningRate;
+  /** The graph's shared representation, if any, worked out once (the graph never changes). */
+  private final String sharedRepresentation;
   /** Parameter names per purpose ("shared", "all:task", "above:task"), computed once from the graph. */
   private final Map<String, List<String>> parameterNames = new java.util.HashMap<>();
 
@@ -91,6 +93,7 @@ final class DjlNetwork implements Network {
     this.seed = seed;
     this.parameters = parameters;
     this.graph = graph;
+    this.sharedRepresentation = graph.sharedRepresentation().orElse(null);
     this.lowering = new Lowering(graph, parameters, vocabularySize, paddingId);
     this.paddingId = paddingId;
     this.learningRate = settings == null ? 0 : settings.learningRate();
@@ -111,12 +114,15 @@ final class DjlNetwork implements Network {
     // Dropout masks depend only on the seed and the step, so a resumed run draws what an uninterrupted one draws.
     Engine.getEngine(DjlEngine.ENGINE).setRandomSeed(Long.hashCode(seed * 0x9E3779B97F4A7C15L + step));
     GradientNeed gramianKind = weighting.need() != GradientNeed.LOSSES_ONLY ? weighting.need() : measure;
-    List<List<String>> sources = batches.stream()
-        .map(b -> lowering.heads().stream().map(Head::task).filter(b.targets()::containsKey).toList()).toList();
-    GramianChoice.problem(gramianKind, graph, sources).ifPresent(problem -> {
-      throw new IllegalArgumentException("cannot compute the Gramian of task gradients (" + gramianKind + "): " + problem);
-    });
-    String detachAt = gramianKind == GradientNeed.GRAMIAN_ON_REPRESENTATION ? graph.sharedRepresentation().orElseThrow() : null;
+    String detachAt = null;
+    if (gramianKind != GradientNeed.LOSSES_ONLY) {
+      List<List<String>> sources = batches.stream()
+          .map(b -> lowering.heads().stream().map(Head::task).filter(b.targets()::containsKey).toList()).toList();
+      GramianChoice.problem(gramianKind, graph, sources).ifPresent(problem -> {
+        throw new IllegalArgumentException("cannot compute the Gramian of task gradients (" + gramianKind + "): " + problem);
+      });
+      detachAt = gramianKind == GradientNeed.GRAMIAN_ON_REPRESENTATION ? sharedRepresentation : null;
+    }
     try (NDManager scope = manager.newSubManager();
         GradientCollector collector = Engine.getEngine(DjlEngine.ENGINE).newGradientCollector()) {
       List<String> tasks = new ArrayList<>();
@@ -273,7 +279,7 @@ final class DjlNetwork implements Network {
       List<String> reached = representation == null
           ? parameterNames.computeIfAbsent("all:" + task, k -> lowering.trainableNames(graph.parametersOf(task)))
           : parameterNames.computeIfAbsent("above:" + task,
-              k -> lowering.trainableNames(graph.parametersAbove(task, graph.sharedRepresentation().orElseThrow())));
+              k -> lowering.trainableNames(graph.parametersAbove(task, sharedRepresentation)));
       for (String name : reached) {
         own.put(name, takeGradient(scope, arrays.get(name)));
       }
