@@ -2,7 +2,6 @@ package dev.mtl.sampling;
 
 import com.google.auto.service.AutoService;
 import dev.mtl.core.config.ConfigSection;
-import dev.mtl.core.sampling.SamplingStep;
 import dev.mtl.core.sampling.TaskSampler;
 import dev.mtl.core.spi.TaskSamplerProvider;
 
@@ -31,17 +30,7 @@ public final class AnnealedSampler implements TaskSamplerProvider {
   @Override
   public TaskSampler create(ConfigSection settings) {
     double finalExponent = settings.number("final-exponent", 0.2, 0, 1);
-    return new TaskSampler() {
-      @Override
-      public int[] sources(SamplingStep step) {
-        return PowerLaw.draw(step, exponent(step.progress(), finalExponent));
-      }
-
-      @Override
-      public int defaultStepsPerEpoch(int[] batchesPerSource) {
-        return PowerLaw.passOverAll(batchesPerSource);
-      }
-    };
+    return PowerLaw.oneSourcePerStep(step -> PowerLaw.draw(step, exponent(step.progress(), finalExponent)));
   }
 
   static double exponent(double progress, double finalExponent) {

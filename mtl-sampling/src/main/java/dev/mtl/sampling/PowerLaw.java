@@ -1,8 +1,9 @@
 package dev.mtl.sampling;
 
 import dev.mtl.core.sampling.SamplingStep;
+import dev.mtl.core.sampling.TaskSampler;
 
-/** Draws one source with probability proportional to {@code size^exponent}. */
+/** Samplers that train one source per step, drawn with probability proportional to {@code size^exponent}. */
 final class PowerLaw {
   private PowerLaw() {}
 
@@ -19,12 +20,25 @@ final class PowerLaw {
     return p;
   }
 
-  static int[] draw(SamplingStep step, double exponent) {
-    return new int[] {step.draw(probabilities(step.sizes(), exponent))};
+  static int draw(SamplingStep step, double exponent) {
+    return step.draw(probabilities(step.sizes(), exponent));
   }
 
-  /** One source per step: an epoch is, in expectation, one pass over every source. */
-  static int passOverAll(int[] batchesPerSource) {
-    return java.util.Arrays.stream(batchesPerSource).sum();
+  /**
+   * A sampler that trains the one source {@code choose} picks each step; its epoch is, in
+   * expectation, one pass over every source.
+   */
+  static TaskSampler oneSourcePerStep(java.util.function.ToIntFunction<SamplingStep> choose) {
+    return new TaskSampler() {
+      @Override
+      public int[] sources(SamplingStep step) {
+        return new int[] {choose.applyAsInt(step)};
+      }
+
+      @Override
+      public int defaultStepsPerEpoch(int[] batchesPerSource) {
+        return java.util.Arrays.stream(batchesPerSource).sum();
+      }
+    };
   }
 }

@@ -2,7 +2,6 @@ package dev.mtl.sampling;
 
 import com.google.auto.service.AutoService;
 import dev.mtl.core.config.ConfigSection;
-import dev.mtl.core.sampling.SamplingStep;
 import dev.mtl.core.sampling.TaskSampler;
 import dev.mtl.core.spi.TaskSamplerProvider;
 
@@ -21,16 +20,6 @@ public final class ProportionalSampler implements TaskSamplerProvider {
 
   @Override
   public TaskSampler create(ConfigSection settings) {
-    return new TaskSampler() {
-      @Override
-      public int[] sources(SamplingStep step) {
-        return PowerLaw.draw(step, 1.0);
-      }
-
-      @Override
-      public int defaultStepsPerEpoch(int[] batchesPerSource) {
-        return PowerLaw.passOverAll(batchesPerSource);
-      }
-    };
+    return PowerLaw.oneSourcePerStep(step -> PowerLaw.draw(step, 1.0));
   }
 }

@@ -2,7 +2,6 @@ package dev.mtl.sampling;
 
 import com.google.auto.service.AutoService;
 import dev.mtl.core.config.ConfigSection;
-import dev.mtl.core.sampling.SamplingStep;
 import dev.mtl.core.sampling.TaskSampler;
 import dev.mtl.core.spi.TaskSamplerProvider;
 
@@ -29,16 +28,6 @@ public final class TemperatureSampler implements TaskSamplerProvider {
   @Override
   public TaskSampler create(ConfigSection settings) {
     double temperature = settings.number("temperature", 2.0, 1e-3, 1e6);
-    return new TaskSampler() {
-      @Override
-      public int[] sources(SamplingStep step) {
-        return PowerLaw.draw(step, 1 / temperature);
-      }
-
-      @Override
-      public int defaultStepsPerEpoch(int[] batchesPerSource) {
-        return PowerLaw.passOverAll(batchesPerSource);
-      }
-    };
+    return PowerLaw.oneSourcePerStep(step -> PowerLaw.draw(step, 1 / temperature));
   }
 }
