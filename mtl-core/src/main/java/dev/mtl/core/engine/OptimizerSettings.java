@@ -8,7 +8,7 @@ import java.util.Set;
  *
  * <pre>
  * training: {optimizer: adam, learning-rate: 0.001, warmup-steps: 200, decay: cosine,
- *            min-learning-rate: 0, weight-decay: 0.0001, clip-norm: 1.0}
+ *            min-learning-rate: 0, weight-decay: 0.0001, clip-norm: 1.0, embedding-updates: sparse}
  * </pre>
  *
  * @param kind {@code adam} or {@code sgd}
@@ -21,15 +21,44 @@ import java.util.Set;
  * @param decay after warm-up: {@code none}, {@code linear} or {@code cosine} down to {@code
  *     minLearningRate} at the last step
  * @param minLearningRate where decay ends
+ * @param embeddingUpdates {@code sparse}: a step computes gradients and updates only for the
+ *     embedding rows its batches read, and other rows get the momentum steps they missed when next
+ *     read or before the model predicts or is saved, so the parameters are dense Adam's (to float
+ *     rounding) at much less work per step; {@code dense}: every row, every step. Tables whose rows
+ *     get gradients without being read (weight decay, a base of other layers, under a penalty) are
+ *     always dense.
  */
 public record OptimizerSettings(String kind, double learningRate, double weightDecay, double clipNorm, int warmupSteps,
-    String decay, double minLearningRate) {
+    String decay, double minLearningRate, String embeddingUpdates) {
   public static final Set<String> KINDS = Set.of("adam", "sgd");
   public static final Set<String> DECAYS = Set.of("none", "linear", "cosine");
+  public static final Set<String> EMBEDDING_UPDATES = Set.of("sparse", "dense");
+  public static final String DEFAULT_EMBEDDING_UPDATES = "sparse";
+
+  public OptimizerSettings {
+    if (!EMBEDDING_UPDATES.contains(embeddingUpdates)) {
+      throw new IllegalArgumentException("embedding-updates must be one of " + EMBEDDING_UPDATES + ", not '" + embeddingUpdates + "'");
+    }
+  }
+
+  /** Default embedding updates. */
+  public OptimizerSettings(String kind, double learningRate, double weightDecay, double clipNorm, int warmupSteps, String decay,
+      double minLearningRate) {
+    this(kind, learningRate, weightDecay, clipNorm, warmupSteps, decay, minLearningRate, DEFAULT_EMBEDDING_UPDATES);
+  }
 
   /** A constant rate, no weight decay, no clipping. */
   public OptimizerSettings(String kind, double learningRate) {
     this(kind, learningRate, 0, 0, 0, "none", 0);
+  }
+
+  /** The same settings with {@code embedding-updates} set to {@code updates}. */
+  public OptimizerSettings withEmbeddingUpdates(String updates) {
+    return new OptimizerSettings(kind, learningRate, weightDecay, clipNorm, warmupSteps, decay, minLearningRate, updates);
+  }
+
+  public boolean sparseEmbeddings() {
+    return embeddingUpdates.equals("sparse");
   }
 
   public static OptimizerSettings read(ConfigSection training) {
@@ -43,7 +72,8 @@ public record OptimizerSettings(String kind, double learningRate, double weightD
     if (minRate > lr) {
       training.problem("min-learning-rate", minRate, "must not exceed learning-rate (" + lr + ")");
     }
-    return new OptimizerSettings(kind, lr, weightDecay, clipNorm, warmup, decay, minRate);
+    String embeddingUpdates = training.oneOf("embedding-updates", DEFAULT_EMBEDDING_UPDATES, EMBEDDING_UPDATES);
+    return new OptimizerSettings(kind, lr, weightDecay, clipNorm, warmup, decay, minRate, embeddingUpdates);
   }
 
   /** The learning rate of 0-based {@code step} in a run of {@code totalSteps}. */

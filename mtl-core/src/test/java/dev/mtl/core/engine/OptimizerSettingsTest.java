@@ -37,4 +37,16 @@ class OptimizerSettingsTest {
     assertThat(training.source().problems()).extracting(p -> p.message())
         .containsExactly("`min-learning-rate` was '0.02' but it must not exceed learning-rate (0.01) (run.yaml)");
   }
+
+  @Test
+  @DisplayName("embedding updates are sparse unless set to dense; anything else is refused naming the choices")
+  void embeddingUpdates() {
+    assertThat(OptimizerSettings.read(ConfigSection.of("run.yaml", Path.of("."), Map.of())).embeddingUpdates()).isEqualTo("sparse");
+    assertThat(OptimizerSettings.read(ConfigSection.of("run.yaml", Path.of("."), Map.of("embedding-updates", "dense")))
+        .sparseEmbeddings()).isFalse();
+    ConfigSection wrong = ConfigSection.of("run.yaml", Path.of("."), Map.of("embedding-updates", "lazy"));
+    OptimizerSettings.read(wrong);
+    assertThat(wrong.source().problems()).extracting(p -> p.message()).singleElement().asString()
+        .contains("embedding-updates").contains("lazy").contains("sparse").contains("dense");
+  }
 }

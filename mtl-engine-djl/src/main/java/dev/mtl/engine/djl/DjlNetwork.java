@@ -39,7 +39,10 @@ final class DjlNetwork implements Network {
   private final ModelGraph graph;
   private final Lowering lowering;
   private final int paddingId;
+  private final int vocabularySize;
   private final Updater optimizer;
+  /** Embedding tables that steps update row by row (empty: every table is updated whole). */
+  private final java.util.Set<String> rowUpdated;
   private final long seed;
   private final double clipNorm;
   private double learningRate;
@@ -96,6 +99,12 @@ final class DjlNetwork implements Network {
     this.sharedRepresentation = graph.sharedRepresentation().orElse(null);
     this.lowering = new Lowering(graph, parameters, vocabularySize, paddingId);
     this.paddingId = paddingId;
+    this.vocabularySize = vocabularySize;
+    // With weight decay an unread row still has a gradient (decay · θ): only dense updates are exact.
+    this.rowUpdated = settings != null && settings.sparseEmbeddings() && settings.weightDecay() == 0
+        ? lowering.rowUpdatableEmbeddings() : java.util.Set.of();
+    // Their gradient collects on each step's rows (see StepRows), never on the whole table.
+    rowUpdated.forEach(name -> parameters.arrays().get(name).setRequiresGradient(false));
     this.learningRate = settings == null ? 0 : settings.learningRate();
     this.clipNorm = settings == null ? 0 : settings.clipNorm();
     this.optimizer = settings == null ? null : new Updater(manager, settings);
@@ -128,8 +137,9 @@ final class DjlNetwork implements Network {
       List<String> tasks = new ArrayList<>();
       List<NDArray> losses = new ArrayList<>();
       Lowering.Pass lastPass = null;
+      StepRows rows = rowUpdated.isEmpty() ? null : new StepRows(scope, batches, rowUpdated);
       for (SourceBatch batch : batches) {
-        lastPass = pass(scope, batch.tokens(), true, detachAt);
+        lastPass = forward(lowering, paddingId, scope, batch.tokens(), rows, true, detachAt);
         for (Head head : lowering.heads()) {
           float[][] targets = batch.targets().get(head.task());
           // A task none of whose rows in this batch is labelled (partial labels) sits this step out.
@@ -163,7 +173,7 @@ final class DjlNetwork implements Network {
         }
         collector.backward(total);
       } else {
-        PerTaskGradients perTask = perTaskGradients(scope, tasks, losses, gramianKind, detachAt == null ? null : lastPass.representation());
+        PerTaskGradients perTask = perTaskGradients(scope, tasks, losses, gramianKind, detachAt == null ? null : lastPass.representation(), rows);
         gramian = perTask.gramian();
         weights = checkedWeights(weighting, new WeightingInput(step, epoch, tasks, values, Optional.of(copy(gramian))));
         if (detachAt != null) {
@@ -185,7 +195,7 @@ final class DjlNetwork implements Network {
       Map<String, NDArray> gradients = new LinkedHashMap<>();
       double squaredNorm = 0;
       for (String name : parameters.trainableNames()) {
-        NDArray gradient = parameters.arrays().get(name).getGradient();
+        NDArray gradient = gradientHolder(name, rows).getGradient();
         gradient.attach(scope);
         NDArray fromTasks = taskGradients.get(name);
         NDArray total = fromTasks == null ? gradient : gradient.add(fromTasks);
@@ -199,7 +209,7 @@ final class DjlNetwork implements Network {
       }
       double norm = Math.sqrt(squaredNorm);
       if (!Double.isFinite(norm)) {
-        gradients.keySet().forEach(name -> JniUtils.zeroGrad((PtNDArray) parameters.arrays().get(name)));
+        gradients.keySet().forEach(name -> JniUtils.zeroGrad((PtNDArray) gradientHolder(name, rows)));
         throw new NonFiniteException(step, "the gradients are not finite (norm " + norm + "; losses "
             + java.util.Arrays.toString(values) + ")");
       }
@@ -208,8 +218,11 @@ final class DjlNetwork implements Network {
       if (scale != 1f) {
         gradients.replaceAll((name, gradient) -> gradient.mul(scale));
       }
-      optimizer.update(parameters.arrays(), gradients, learningRate);
+      optimizer.update(parameters.arrays(), gradients, rows == null ? Map.of() : rows.byTable(), learningRate);
       for (String name : gradients.keySet()) {
+        if (rowUpdated.contains(name)) {
+          continue; // the rows' leaf goes with the step
+        }
         // The next step's backward passes accumulate into zeroed gradients.
         NDArray gradient = parameters.arrays().get(name).getGradient();
         gradient.attach(scope);
@@ -263,8 +276,7 @@ final class DjlNetwork implements Network {
    * plus each task's gradients on the parameters its pass reached, kept to be weighted later.
    */
   private PerTaskGradients perTaskGradients(NDManager scope, List<String> tasks, List<NDArray> losses, GradientNeed kind,
-      Lowering.Representation representation) {
-    Map<String, NDArray> arrays = parameters.arrays();
+      Lowering.Representation representation, StepRows rows) {
     List<String> shared = kind == GradientNeed.GRAMIAN_ON_PARAMETERS
         ? parameterNames.computeIfAbsent("shared", k -> lowering.trainableNames(graph.sharedParameters())) : List.of();
     List<NDArray> atRepresentation = new ArrayList<>();
@@ -281,7 +293,7 @@ final class DjlNetwork implements Network {
           : parameterNames.computeIfAbsent("above:" + task,
               k -> lowering.trainableNames(graph.parametersAbove(task, sharedRepresentation)));
       for (String name : reached) {
-        own.put(name, takeGradient(scope, arrays.get(name)));
+        own.put(name, takeGradient(scope, gradientHolder(name, rows)));
       }
       byTask.add(own);
       if (representation != null) {
@@ -292,7 +304,7 @@ final class DjlNetwork implements Network {
         NDList parts = new NDList();
         for (String name : shared) {
           NDArray g = own.get(name);
-          parts.add(g == null ? scope.zeros(new Shape(arrays.get(name).size())) : g.flatten());
+          parts.add(g == null ? scope.zeros(new Shape(gradientHolder(name, rows).size())) : g.flatten());
         }
         vectors.add(NDArrays.concat(parts));
       }
@@ -307,6 +319,69 @@ final class DjlNetwork implements Network {
       }
     }
     return new PerTaskGradients(gramian, atRepresentation, byTask);
+  }
+
+  /** Where a parameter's gradient collects in this step: the step's rows of a row-updated table, or the parameter. */
+  private NDArray gradientHolder(String name, StepRows rows) {
+    NDArray leaf = rows == null ? null : rows.leaves.get(name);
+    return leaf != null ? leaf : parameters.arrays().get(name);
+  }
+
+  /**
+   * The embedding rows one training step reads: the distinct token ids of all its batches (sorted),
+   * and per row-updated table a copy of those rows as a gradient leaf. The tables' gradients are
+   * then {@code (rows, width)} instead of {@code (vocabulary, width)}, and so is their update.
+   */
+  private final class StepRows {
+    private final long[] ids;
+    private final NDArray index;
+    private final Map<String, NDArray> leaves = new LinkedHashMap<>();
+    /** Token id → position in {@link #index}, or -1. */
+    private final int[] slot = new int[vocabularySize];
+
+    StepRows(NDManager scope, List<SourceBatch> batches, java.util.Set<String> tables) {
+      java.util.BitSet seen = new java.util.BitSet(vocabularySize);
+      seen.set(paddingId);
+      for (SourceBatch batch : batches) {
+        for (int[] row : batch.tokens().rows()) {
+          for (int id : row) {
+            seen.set(id);
+          }
+        }
+      }
+      long[] ids = new long[seen.cardinality()];
+      java.util.Arrays.fill(slot, -1);
+      int next = 0;
+      for (int id = seen.nextSetBit(0); id >= 0; id = seen.nextSetBit(id + 1)) {
+        slot[id] = next;
+        ids[next++] = id;
+      }
+      index = scope.create(ids);
+      this.ids = ids;
+      for (String table : tables) {
+        // Rows the last steps did not read first get the Adam updates they are owed.
+        optimizer.catchUp(table, parameters.arrays().get(table), new Updater.Rows(ids, index));
+        NDArray leaf = parameters.arrays().get(table).get(index);
+        leaf.attach(scope);
+        leaf.setRequiresGradient(true);
+        leaves.put(table, leaf);
+      }
+    }
+
+    /** A batch's ids renumbered into this step's rows. */
+    Lowering.EmbeddingRows forBatch(NDManager scope, long[] ids, Shape shape) {
+      long[] local = new long[ids.length];
+      for (int i = 0; i < ids.length; i++) {
+        local[i] = slot[(int) ids[i]];
+      }
+      return new Lowering.EmbeddingRows(scope.create(local, shape), leaves);
+    }
+
+    Map<String, Updater.Rows> byTable() {
+      Map<String, Updater.Rows> out = new LinkedHashMap<>();
+      leaves.keySet().forEach(table -> out.put(table, new Updater.Rows(ids, index)));
+      return out;
+    }
   }
 
   /** A copy of an array's gradient (in the step's scope), leaving the gradient itself at zero. */
@@ -334,8 +409,12 @@ final class DjlNetwork implements Network {
   @Override
   public Map<String, float[][]> predict(TokenBatch tokens, Collection<String> tasks) {
     Map<String, float[][]> out = new LinkedHashMap<>();
+    // Autograd is off per thread; a server's request threads start with it on, and would record a
+    // graph for every prediction.
+    JniUtils.setGradMode(false);
+    catchUpAllRows();
     try (NDManager scope = manager.newSubManager()) {
-      Lowering.Pass pass = pass(scope, tokens, false, null);
+      Lowering.Pass pass = forward(lowering, paddingId, scope, tokens, null, false, null);
       for (Head head : lowering.heads()) {
         if (tasks.contains(head.task())) {
           NDArray scores = Lowering.activation(head.output().loss(), pass.logits(head));
@@ -352,12 +431,13 @@ final class DjlNetwork implements Network {
     return out;
   }
 
-  private Lowering.Pass pass(NDManager scope, TokenBatch batch, boolean training, String detachAt) {
-    return forward(lowering, paddingId, scope, batch, training, detachAt);
-  }
-
   /** A forward pass over a batch of token rows, padded to the longest with {@code paddingId}. */
   static Lowering.Pass forward(Lowering lowering, int paddingId, NDManager scope, TokenBatch batch, boolean training, String detachAt) {
+    return forward(lowering, paddingId, scope, batch, null, training, detachAt);
+  }
+
+  private static Lowering.Pass forward(Lowering lowering, int paddingId, NDManager scope, TokenBatch batch, StepRows stepRows,
+      boolean training, String detachAt) {
     int rows = batch.size();
     int time = batch.maxLength();
     long[] ids = new long[rows * time];
@@ -372,9 +452,11 @@ final class DjlNetwork implements Network {
         mask[b * time + t] = 1f;
       }
     }
-    NDArray tokenArray = scope.create(ids, new Shape(rows, time));
+    Shape shape = new Shape(rows, time);
+    NDArray tokenArray = scope.create(ids, shape);
     NDArray maskArray = scope.create(mask, new Shape(rows, time, 1));
-    return lowering.pass(tokenArray, maskArray, lengths, training, detachAt);
+    Lowering.EmbeddingRows embeddingRows = stepRows == null ? null : stepRows.forBatch(scope, ids, shape);
+    return lowering.pass(tokenArray, embeddingRows, maskArray, lengths, training, detachAt);
   }
 
   /** Mean loss of a head over the batch's labelled rows (rows without a label are masked out). */
@@ -415,13 +497,20 @@ final class DjlNetwork implements Network {
     return perRow.mul(scope.create(mask, new Shape(rows))).sum().div((float) labelled);
   }
 
+  /** Row-updated tables as dense updates would have them, before anything reads or saves them whole. */
+  private void catchUpAllRows() {
+    rowUpdated.forEach(table -> optimizer.catchUp(table, parameters.arrays().get(table), null));
+  }
+
   @Override
   public void save(Path directory) throws IOException {
+    catchUpAllRows();
     parameters.save(directory);
   }
 
   @Override
   public void saveCheckpoint(Path directory) throws IOException {
+    catchUpAllRows();
     parameters.save(directory);
     optimizer.save(directory);
   }

@@ -75,6 +75,26 @@ final class Lowering {
     namesByOwner.put(owner, List.copyOf(created.subList(before.size(), created.size())));
   }
 
+  /**
+   * Trained embedding tables that a step can update row by row: those whose value is their own
+   * (no base), that no other layer uses as a base and that no penalty reads, so their gradient
+   * only ever comes from the lookup of the batch's tokens.
+   */
+  Set<String> rowUpdatableEmbeddings() {
+    Set<String> bases = new HashSet<>();
+    graph.layers().forEach(layer -> layer.base().ifPresent(bases::add));
+    graph.penalties().forEach(penalty -> bases.addAll(penalty.layerIds()));
+    Set<String> out = new java.util.LinkedHashSet<>();
+    for (Layer layer : graph.layers()) {
+      String name = layer.id() + ".weight";
+      if (layer instanceof Layer.Embedding && layer.base().isEmpty() && !bases.contains(layer.id())
+          && parameters.trainableNames().contains(name)) {
+        out.add(name);
+      }
+    }
+    return out;
+  }
+
   /** The trainable parameters' names of {@code owners}, in creation order. */
   List<String> trainableNames(Set<ParameterOwner> owners) {
     List<String> out = new ArrayList<>();
@@ -219,6 +239,7 @@ final class Lowering {
   final class Pass {
     private final NDManager scope;
     private final NDArray tokens;
+    private final EmbeddingRows rows;
     private final NDArray mask;
     private final int[] lengths;
     private final boolean training;
@@ -228,14 +249,16 @@ final class Lowering {
 
     /**
      * @param tokens {@code (batch, time)} int64 ids
+     * @param rows this step's embedding rows, for tables updated row by row, or null
      * @param mask {@code (batch, time, 1)} float, 1 at real tokens
      * @param lengths real tokens per row
      * @param detachAt a layer whose output later layers read as a new gradient leaf (so per-task
      *     gradients can be taken there, see {@link #representation()}), or null
      */
-    Pass(NDArray tokens, NDArray mask, int[] lengths, boolean training, String detachAt) {
+    Pass(NDArray tokens, EmbeddingRows rows, NDArray mask, int[] lengths, boolean training, String detachAt) {
       this.scope = tokens.getManager();
       this.tokens = tokens;
+      this.rows = rows;
       this.mask = mask;
       this.lengths = lengths;
       this.training = training;
@@ -283,7 +306,10 @@ final class Lowering {
 
     private NDArray compute(Layer layer) {
       if (layer instanceof Layer.Embedding e) {
-        NDArray x = Embedding.embedding(tokens, param(e, "weight"), SparseFormat.DENSE).singletonOrThrow();
+        NDArray leaf = rows == null ? null : rows.leaves().get(e.id() + ".weight");
+        NDArray x = leaf == null
+            ? Embedding.embedding(tokens, param(e, "weight"), SparseFormat.DENSE).singletonOrThrow()
+            : Embedding.embedding(rows.tokens(), leaf, SparseFormat.DENSE).singletonOrThrow();
         x = Dropout.dropout(x, (float) e.dropout(), training).singletonOrThrow();
         return x.mul(mask);
       }
@@ -381,8 +407,14 @@ final class Lowering {
 
   record Representation(NDArray leaf, NDArray trunk) {}
 
-  Pass pass(NDArray tokens, NDArray mask, int[] lengths, boolean training, String detachAt) {
-    return new Pass(tokens, mask, lengths, training, detachAt);
+  /**
+   * The rows of row-updated embedding tables that one batch reads: {@code leaves} holds, per table,
+   * this step's rows as a gradient leaf, and {@code tokens} the batch's ids renumbered into them.
+   */
+  record EmbeddingRows(NDArray tokens, Map<String, NDArray> leaves) {}
+
+  Pass pass(NDArray tokens, EmbeddingRows rows, NDArray mask, int[] lengths, boolean training, String detachAt) {
+    return new Pass(tokens, rows, mask, lengths, training, detachAt);
   }
 
   List<Head> heads() {

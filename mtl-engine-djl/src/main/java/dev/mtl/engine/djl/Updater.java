@@ -2,6 +2,8 @@ package dev.mtl.engine.djl;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.mtl.core.engine.OptimizerSettings;
@@ -28,6 +30,13 @@ final class Updater {
   private final Map<String, NDArray> mean = new LinkedHashMap<>();
   private final Map<String, NDArray> variance = new LinkedHashMap<>();
   private long updates;
+  /** See {@link #catchUp}: the update each row of a row-updated table last got. */
+  private final Map<String, long[]> lastUpdate = new java.util.HashMap<>();
+  /** Bias-corrected rates of updates {@code ratesStart, ratesStart + 1, ...}, for catching rows up. */
+  private double[] correctedRates = new double[1024];
+  private int rateCount;
+  private long ratesStart;
+  private static final int CATCH_UP_HORIZON = 300;
 
   Updater(NDManager manager, OptimizerSettings settings) {
     if (!OptimizerSettings.KINDS.contains(settings.kind())) {
@@ -37,23 +46,147 @@ final class Updater {
     this.settings = settings;
   }
 
-  /** One update of every parameter in {@code gradients}, with PyTorch's fused kernels. */
-  void update(Map<String, NDArray> parameters, Map<String, NDArray> gradients, double rate) {
+  /** The rows of an embedding table that one step reads: their ids (sorted) and the same ids as an index array. */
+  record Rows(long[] ids, NDArray index) {}
+
+  /**
+   * One update of every parameter in {@code gradients}, with PyTorch's fused kernels. A parameter
+   * in {@code rows} is an embedding table whose gradient holds only those rows: they and their
+   * moments are updated, and the other rows' Adam updates wait (see {@link #catchUp}).
+   */
+  void update(Map<String, NDArray> parameters, Map<String, NDArray> gradients, Map<String, Rows> rows, double rate) {
+    rows.keySet().forEach(name -> lastUpdate(name, parameters.get(name)));
     updates++;
     float decay = (float) settings.weightDecay();
     // Adam's bias correction folded into the rate, as DJL's Adam does.
     float corrected = (float) (rate * Math.sqrt(1 - Math.pow(BETA2, updates)) / (1 - Math.pow(BETA1, updates)));
-    gradients.forEach((name, gradient) -> {
-      PtNDArray p = (PtNDArray) parameters.get(name);
-      if (settings.kind().equals("sgd")) {
-        JniUtils.sgdUpdate(p, (PtNDArray) gradient, null, (float) rate, decay, 1f, -1f, 0f);
-        return;
+    if (!rows.isEmpty() && isAdam()) {
+      if (rateCount == 0) {
+        ratesStart = updates;
       }
-      NDArray m = mean.computeIfAbsent(name, k -> p.zerosLike());
-      NDArray v = variance.computeIfAbsent(name, k -> p.zerosLike());
-      JniUtils.adamUpdate(p, (PtNDArray) gradient, (PtNDArray) m, (PtNDArray) v, (float) rate, corrected, decay, 1f, -1f,
-          BETA1, BETA2, EPSILON, false);
+      if (rateCount == correctedRates.length) {
+        correctedRates = java.util.Arrays.copyOf(correctedRates, 2 * rateCount);
+      }
+      correctedRates[rateCount++] = corrected;
+    }
+    gradients.forEach((name, gradient) -> {
+      NDArray whole = parameters.get(name);
+      Rows selectedRows = rows.get(name);
+      NDIndex selected = selectedRows == null ? null : new NDIndex("{}", selectedRows.index());
+      // Row updates work on copies of the rows and write them back.
+      NDArray p = selected == null ? whole : whole.get(selected);
+      if (!isAdam()) {
+        JniUtils.sgdUpdate((PtNDArray) p, (PtNDArray) gradient, null, (float) rate, decay, 1f, -1f, 0f);
+      } else {
+        NDArray m = mean.computeIfAbsent(name, k -> whole.zerosLike());
+        NDArray v = variance.computeIfAbsent(name, k -> whole.zerosLike());
+        NDArray mRows = selected == null ? m : m.get(selected);
+        NDArray vRows = selected == null ? v : v.get(selected);
+        JniUtils.adamUpdate((PtNDArray) p, (PtNDArray) gradient, (PtNDArray) mRows, (PtNDArray) vRows, (float) rate, corrected,
+            decay, 1f, -1f, BETA1, BETA2, EPSILON, false);
+        if (selected != null) {
+          m.set(selected, mRows);
+          v.set(selected, vRows);
+          mRows.close();
+          vRows.close();
+          long[] last = lastUpdate(name, whole);
+          for (long id : selectedRows.ids()) {
+            last[(int) id] = updates;
+          }
+        }
+      }
+      if (selected != null) {
+        whole.set(selected, p);
+        p.close();
+      }
     });
+  }
+
+  private boolean isAdam() {
+    return settings.kind().equals("adam");
+  }
+
+  /** Per row of a row-updated table, the update count at which the row last got its Adam update. */
+  private long[] lastUpdate(String name, NDArray table) {
+    return lastUpdate.computeIfAbsent(name, k -> {
+      long[] last = new long[(int) table.getShape().get(0)];
+      java.util.Arrays.fill(last, updates);
+      return last;
+    });
+  }
+
+  /**
+   * Brings {@code rows} of a row-updated table to where dense Adam would have them now. A row a
+   * step did not read had a zero gradient there, so dense Adam only decayed its moments (m·β1,
+   * v·β2) and moved it by its momentum: after k such steps since update a,
+   * {@code θ -= m_a / (√v_a + ε) · Σ_j c_{a+j} (β1/√β2)^j} with c the bias-corrected rates,
+   * {@code m = β1^k m_a}, {@code v = β2^k v_a}. Those k updates are applied here in one go, so
+   * sparse updates give dense Adam's parameters (up to where ε sits in the denominator). SGD without
+   * momentum leaves such rows alone, so it has nothing to catch up. Null {@code rows}: every row.
+   */
+  void catchUp(String name, NDArray table, Rows rows) {
+    NDArray m = mean.get(name);
+    if (!isAdam() || m == null) {
+      return; // no update yet: nothing is pending
+    }
+    long[] last = lastUpdate(name, table);
+    int count = rows == null ? last.length : rows.ids().length;
+    float[] step = new float[count];
+    float[] meanScale = new float[count];
+    float[] varianceScale = new float[count];
+    boolean pending = false;
+    double q = BETA1 / Math.sqrt(BETA2);
+    for (int i = 0; i < count; i++) {
+      int id = rows == null ? i : (int) rows.ids()[i];
+      long missed = updates - last[id];
+      meanScale[i] = 1f;
+      varianceScale[i] = 1f;
+      if (missed > 0) {
+        pending = true;
+        double sum = 0;
+        double power = 1;
+        // (β1/√β2)^j is below 1e-13 after 300 steps: later terms cannot change a float.
+        for (long j = 1; j <= Math.min(missed, CATCH_UP_HORIZON); j++) {
+          power *= q;
+          sum += correctedRates[(int) (last[id] + j - ratesStart)] * power;
+        }
+        step[i] = (float) sum;
+        meanScale[i] = (float) Math.pow(BETA1, missed);
+        varianceScale[i] = (float) Math.pow(BETA2, missed);
+        last[id] = updates;
+      }
+    }
+    if (!pending) {
+      return;
+    }
+    NDArray v = variance.get(name);
+    NDIndex selected = rows == null ? null : new NDIndex("{}", rows.index());
+    try (NDManager scope = manager.newSubManager()) {
+      NDArray p = selected == null ? table : table.get(selected);
+      NDArray mRows = selected == null ? m : m.get(selected);
+      NDArray vRows = selected == null ? v : v.get(selected);
+      if (selected != null) {
+        for (NDArray copy : new NDArray[] {p, mRows, vRows}) {
+          copy.attach(scope);
+        }
+      }
+      Shape column = new Shape(count, 1);
+      // Arrays made from scope-owned first operands stay in the scope, so nothing outlives it.
+      NDArray root = vRows.sqrt();
+      root.attach(scope);
+      p.subi(scope.create(step, column).mul(mRows).div(root.add(EPSILON)));
+      mRows.muli(scope.create(meanScale, column));
+      vRows.muli(scope.create(varianceScale, column));
+      if (selected != null) {
+        table.set(selected, p);
+        m.set(selected, mRows);
+        v.set(selected, vRows);
+      }
+    }
+    if (rows == null) {
+      // Every row is current: the rates before now are no longer needed.
+      rateCount = 0;
+    }
   }
 
   void save(Path directory) throws IOException {

@@ -1,0 +1,174 @@
+package dev.mtl.engine.djl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDManager;
+import dev.mtl.core.config.ConfigSection;
+import dev.mtl.core.engine.Engine;
+import dev.mtl.core.engine.Network;
+import dev.mtl.core.engine.OptimizerSettings;
+import dev.mtl.core.engine.ParameterFile;
+import dev.mtl.core.engine.SourceBatch;
+import dev.mtl.core.engine.TokenBatch;
+import dev.mtl.core.model.EncoderKind;
+import dev.mtl.core.model.Head;
+import dev.mtl.core.model.Layer;
+import dev.mtl.core.model.ModelGraph;
+import dev.mtl.core.task.OutputSpec;
+import dev.mtl.core.model.Penalty;
+import dev.mtl.core.model.PoolKind;
+import dev.mtl.core.task.LossKind;
+import dev.mtl.core.weighting.GradientNeed;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code embedding-updates: sparse}: a step updates only the rows it reads, and the parameters end up as dense updates leave them. */
+class SparseEmbeddingUpdatesTest {
+  private static final ModelGraph GRAPH = DjlNetworkTest.graph(EncoderKind.CNN, 0);
+  private static final int VOCAB = 20;
+  private static final int WIDTH = 16;
+  /** Token ids the second step never reads. */
+  private static final int FIRST_UNSEEN = 15;
+  private static Engine engine;
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void start() {
+    engine = new DjlEngineProvider().create(ConfigSection.empty("engine"));
+  }
+
+  @AfterAll
+  static void stop() {
+    engine.close();
+  }
+
+  /** A batch in which ids 15..19 became 1 (the labels do not depend on them). */
+  private static SourceBatch withoutHighIds(SourceBatch batch) {
+    int[][] rows = Arrays.stream(batch.tokens().rows())
+        .map(row -> Arrays.stream(row).map(id -> id >= FIRST_UNSEEN ? 1 : id).toArray()).toArray(int[][]::new);
+    return new SourceBatch(new TokenBatch(rows), batch.targets());
+  }
+
+  /**
+   * Parameters after each step of {@code steps}: the first step reads every id, later ones read
+   * none of 15..19 except every {@code readHighEvery}-th (0: never).
+   */
+  private List<Map<String, ParameterFile.Tensor>> train(OptimizerSettings settings, int steps, int readHighEvery, String name)
+      throws Exception {
+    List<Map<String, ParameterFile.Tensor>> out = new java.util.ArrayList<>();
+    try (Network network = engine.create(GRAPH, VOCAB, 0, settings, 3)) {
+      for (int step = 0; step < steps; step++) {
+        SourceBatch batch = DjlNetworkTest.batch(new Random(5 + step), 32);
+        if (step == 0) {
+          assertThat(Arrays.stream(batch.tokens().rows()).flatMapToInt(Arrays::stream).distinct().count()).isEqualTo(VOCAB - 1);
+        } else if (readHighEvery == 0 || step % readHighEvery != 0) {
+          batch = withoutHighIds(batch);
+        }
+        network.learningRate(0.01 * (1 + step % 3)); // a schedule: catching up must use each step's own rate
+        network.trainStep(List.of(batch), dev.mtl.testkit.TestWeightings.equal(), step, 0, GradientNeed.LOSSES_ONLY);
+        out.add(saved(network, name + "-" + step));
+      }
+    }
+    return out;
+  }
+
+  private Map<String, ParameterFile.Tensor> saved(Network network, String name) throws Exception {
+    Path target = Files.createDirectories(dir.resolve(name));
+    network.save(target);
+    return ParameterFile.read(target.resolve(ParameterSet.FILE));
+  }
+
+  private static float[] rows(ParameterFile.Tensor table, int from, int to) {
+    return Arrays.copyOfRange(table.values(), from * WIDTH, to * WIDTH);
+  }
+
+  private static void assertClose(Map<String, ParameterFile.Tensor> actual, Map<String, ParameterFile.Tensor> expected, float tolerance) {
+    expected.forEach((name, tensor) -> {
+      float[] a = actual.get(name).values();
+      float[] e = tensor.values();
+      for (int i = 0; i < e.length; i++) {
+        assertThat(a[i]).as("%s[%d]", name, i).isCloseTo(e[i], org.assertj.core.api.Assertions.within(tolerance));
+      }
+    });
+  }
+
+  @Test
+  @DisplayName("Adam: rows a step does not read catch up on the momentum steps they missed, so sparse equals dense")
+  void adamCatchesUp() throws Exception {
+    OptimizerSettings adam = new OptimizerSettings("adam", 0.01);
+    // Steps 1..11 skip ids 15..19 except steps 4 and 8; saving after each step also checks that
+    // catching everything up (as saving and predicting do) changes nothing later.
+    List<Map<String, ParameterFile.Tensor>> sparse = train(adam.withEmbeddingUpdates("sparse"), 12, 4, "sparse");
+    List<Map<String, ParameterFile.Tensor>> dense = train(adam.withEmbeddingUpdates("dense"), 12, 4, "dense");
+    for (int step = 0; step < sparse.size(); step++) {
+      assertClose(sparse.get(step), dense.get(step), 2e-6f);
+    }
+    // The unread rows did move between reads (by momentum), so the test is not vacuous.
+    assertThat(rows(sparse.get(3).get("emb.weight"), FIRST_UNSEEN, VOCAB)).isNotEqualTo(rows(sparse.get(1).get("emb.weight"), FIRST_UNSEEN, VOCAB));
+  }
+
+  @Test
+  @DisplayName("Adam, checked only at the end: many steps owed at once catch up as they would one by one")
+  void adamCatchesUpLongGaps() throws Exception {
+    OptimizerSettings adam = new OptimizerSettings("adam", 0.01);
+    try (Network sparse = engine.create(GRAPH, VOCAB, 0, adam.withEmbeddingUpdates("sparse"), 3);
+        Network dense = engine.create(GRAPH, VOCAB, 0, adam.withEmbeddingUpdates("dense"), 3)) {
+      for (int step = 0; step < 30; step++) {
+        SourceBatch batch = DjlNetworkTest.batch(new Random(40 + step), 32);
+        batch = step == 0 || step == 17 ? batch : withoutHighIds(batch);
+        for (Network network : List.of(sparse, dense)) {
+          network.learningRate(0.005 * (1 + step % 4));
+          network.trainStep(List.of(batch), dev.mtl.testkit.TestWeightings.equal(), step, 0, GradientNeed.LOSSES_ONLY);
+        }
+      }
+      assertClose(saved(sparse, "sparse"), saved(dense, "dense"), 5e-6f);
+    }
+  }
+
+  @Test
+  @DisplayName("SGD without weight decay: sparse and dense updates are the same update")
+  void sgdIsUnchanged() throws Exception {
+    OptimizerSettings sgd = new OptimizerSettings("sgd", 0.5);
+    List<Map<String, ParameterFile.Tensor>> sparse = train(sgd.withEmbeddingUpdates("sparse"), 3, 0, "sparse");
+    List<Map<String, ParameterFile.Tensor>> dense = train(sgd.withEmbeddingUpdates("dense"), 3, 0, "dense");
+    sparse.get(2).forEach((name, tensor) -> assertThat(tensor.values()).as(name).containsExactly(dense.get(2).get(name).values()));
+  }
+
+  @Test
+  @DisplayName("with weight decay every row has a gradient, so sparse updates fall back to dense ones")
+  void weightDecayIsDense() throws Exception {
+    OptimizerSettings decayed = new OptimizerSettings("adam", 0.01, 0.01, 0, 0, "none", 0);
+    List<Map<String, ParameterFile.Tensor>> sparse = train(decayed.withEmbeddingUpdates("sparse"), 3, 0, "sparse");
+    List<Map<String, ParameterFile.Tensor>> dense = train(decayed.withEmbeddingUpdates("dense"), 3, 0, "dense");
+    sparse.get(2).forEach((name, tensor) -> assertThat(tensor.values()).as(name).containsExactly(dense.get(2).get(name).values()));
+  }
+
+  @Test
+  @DisplayName("tables that are a base, under a penalty or frozen are never updated by rows")
+  void onlyPlainTrainedTables() {
+    Head head = new Head("t", "pool", new OutputSpec(2, LossKind.SOFTMAX_CROSS_ENTROPY, List.of("a", "b")), 0);
+    ModelGraph graph = new ModelGraph(List.of(
+        new Layer.Embedding("base", 4, 0),
+        new Layer.Embedding("private", 4, 0, Optional.of("base")),
+        new Layer.Embedding("penalised", 4, 0),
+        new Layer.Embedding("frozen", 4, 0),
+        new Layer.Embedding("plain", 4, 0),
+        new Layer.Pool("pool", "plain", PoolKind.MEAN)),
+        List.of(head), List.of(new Penalty(Penalty.Kind.SQUARED_NORM, 0.1, List.of("penalised"))), Set.of("frozen"));
+    try (NDManager manager = NDManager.newBaseManager(DjlEngine.ENGINE)) {
+      Lowering lowering = new Lowering(graph, new ParameterSet(manager, 1), VOCAB, 0);
+      assertThat(lowering.rowUpdatableEmbeddings()).containsExactly("plain.weight");
+    }
+  }
+}
