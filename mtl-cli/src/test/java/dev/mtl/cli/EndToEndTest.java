@@ -1,6 +1,7 @@
 package dev.mtl.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -163,6 +164,26 @@ class EndToEndTest {
       List<String> texts = new ArrayList<>(test.get("sst2").texts().subList(0, 20));
       assertThat(model.predict(texts)).isEqualTo(model.predict(texts));
     }
+  }
+
+  @Test
+  @DisplayName("engine settings given at load replace the trained ones: one thread predicts the same; a bad value names the fix")
+  void engineSettingsAtLoad() throws Exception {
+    assertThat(trainExit).as(trainErr).isZero();
+    dev.mtl.core.registry.PluginRegistry registry = dev.mtl.core.registry.PluginRegistry.load();
+    List<String> texts = List.of("what a wonderful day", "I am so angry about this", "the film was dull");
+    try (MultiTaskModel trained = MultiTaskModel.load(dir.resolve("run/model"));
+        MultiTaskModel oneThread = MultiTaskModel.load(dir.resolve("run/model"), registry, Map.of("threads", 1, "device", "cpu"))) {
+      List<Map<String, dev.mtl.core.task.TaskPrediction>> expected = trained.predict(texts);
+      List<Map<String, dev.mtl.core.task.TaskPrediction>> actual = oneThread.predict(texts);
+      for (int i = 0; i < texts.size(); i++) {
+        for (String task : trained.tasks()) {
+          assertThat(actual.get(i).get(task).labels()).isEqualTo(expected.get(i).get(task).labels());
+        }
+      }
+    }
+    assertThatThrownBy(() -> MultiTaskModel.load(dir.resolve("run/model"), registry, Map.of("device", "tpu")))
+        .hasMessageContaining("device").hasMessageContaining("tpu").hasMessageContaining("auto");
   }
 
   @Test

@@ -61,6 +61,17 @@ public final class MultiTaskModel implements AutoCloseable {
 
   /** Loads a model with the plugins of {@code registry}. */
   public static MultiTaskModel load(Path directory, PluginRegistry registry) throws IOException {
+    return load(directory, registry, Map.of());
+  }
+
+  /**
+   * Loads a model with engine settings of the caller's own over those it was trained with, e.g.
+   * {@code Map.of("threads", 1)} for a service that predicts one text per request on each of
+   * several threads (one PyTorch thread per request keeps tail latency low), or {@code
+   * Map.of("device", "cpu")} to serve on the CPU a model trained on a GPU. PyTorch's thread count
+   * is one per process: the first model an application loads sets it.
+   */
+  public static MultiTaskModel load(Path directory, PluginRegistry registry, Map<String, Object> engineSettings) throws IOException {
     ModelManifest manifest = ModelManifest.read(directory);
     List<Task> tasks = new ArrayList<>();
     for (ModelManifest.TaskEntry entry : manifest.tasks()) {
@@ -74,8 +85,11 @@ public final class MultiTaskModel implements AutoCloseable {
     SharingStrategy sharing = registry.get(SharingStrategyProvider.class, manifest.sharing().type())
         .create(settings(directory, "sharing", manifest.sharing().settings()), manifest.tasks().stream().map(ModelManifest.TaskEntry::name).toList());
     ModelGraph graph = sharing.describe(spec, MultiTaskModels.headRequests(tasks));
-    Engine engine = registry.get(EngineProvider.class, manifest.engine().type())
-        .create(settings(directory, "engine", manifest.engine().settings()));
+    Map<String, Object> engineValues = new LinkedHashMap<>(manifest.engine().settings() == null ? Map.of() : manifest.engine().settings());
+    engineValues.putAll(engineSettings);
+    ConfigSection engineSection = settings(directory, "engine", engineValues);
+    Engine engine = registry.get(EngineProvider.class, manifest.engine().type()).create(engineSection);
+    engineSection.source().throwIfInvalid();
     try {
       Network network = engine.load(graph, encoder.vocabularySize(), encoder.paddingId(),
           directory.resolve(MultiTaskModels.PARAMETERS_DIR));
