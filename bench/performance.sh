@@ -1,45 +1,62 @@
 #!/usr/bin/env bash
-# Training throughput of mtl against a plain PyTorch reference (bench/reference/train_reference.py),
-# the same model, data, batching and thread count, one after the other in this run.
+# mtl against a plain PyTorch reference (bench/reference/train_reference.py): the same model, data,
+# batching and thread count, one after the other in this run. Prints two Markdown tables: training
+# (examples/s, s/epoch, peak RSS, test metrics, ratio) and prediction (one-text latency, batches of
+# 64, CLI cold start).
 # Setup (once, as root): apt-get install -y python3-torch libopenblas0-pthread
 #
-# Usage: bench/performance.sh [epochs] [threads] [config...]
-#   defaults: 1 epoch, $(nproc) threads, bench/performance/*.yaml
+# Usage: bench/performance.sh [epochs] [threads] [max-steps-per-epoch] [config...]
+#   defaults: 1 epoch, $(nproc) threads, 0 (= full epochs), bench/performance/*.yaml
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 epochs="${1:-1}"
 threads="${2:-$(nproc)}"
-shift $(( $# > 2 ? 2 : $# ))
+steps="${3:-0}"
+shift $(( $# > 3 ? 3 : $# ))
 configs=("$@")
 [ ${#configs[@]} -gt 0 ] || configs=(bench/performance/*.yaml)
 python=/usr/bin/python3   # Debian's torch lives in the system Python
 "$python" -c "import torch" 2>/dev/null || { echo "needs Debian's PyTorch: apt-get install -y python3-torch libopenblas0-pthread" >&2; exit 1; }
 [ -e /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 ] || { echo "needs OpenBLAS (apt-get install -y libopenblas0-pthread); the reference BLAS would flatter mtl" >&2; exit 1; }
+bin/mtl --help > /dev/null   # build first, so no run below pays for it
 out="$root/runs/bench-performance"
 mkdir -p "$out"
+: > "$out/training.md"
+: > "$out/prediction.md"
+limit=()
+[ "$steps" -gt 0 ] && limit=(--set "training.max-steps-per-epoch=$steps")
 
-echo "| run | side | examples/s | s/epoch | peak RSS MB | test metrics | mtl / reference |"
-echo "|---|---|---:|---:|---:|---|---:|"
 for config in "${configs[@]}"; do
   name="$(basename "$config" .yaml)"
-  "$python" bench/reference/spec_from_config.py "$config" "$threads" "$epochs" > "$out/$name-spec.json"
-  /usr/bin/time -f '%M' -o "$out/$name-mtl.rss" bin/mtl train "$config" --quiet --set "training.epochs=$epochs" \
-    --set "engine.threads=$threads" --set "output=$out/$name" > /dev/null
-  reference=$("$python" bench/reference/train_reference.py "$out/$name-spec.json")
-  "$python" - "$out/$name/metrics.json" "$(cat "$out/$name-mtl.rss")" "$reference" "$name" <<'PY'
-import json, sys
-metrics, rss, reference, name = json.load(open(sys.argv[1])), int(sys.argv[2]), json.loads(sys.argv[3]), sys.argv[4]
-epochs = metrics["epochs"]
-# Examples per step: one batch per source; the reference counts the rows it trained on.
-seconds = sum(e["seconds"] for e in epochs)
-steps = sum(e["steps"] for e in epochs)
-per_step = reference["examples_per_second"] * sum(reference["epoch_seconds"]) / (reference["steps_per_epoch"] * len(reference["epoch_seconds"]))
-mtl_eps = steps * per_step / seconds
-def fmt(test):
-    return ", ".join("%s %s %.4f" % (t, m, v) for t, ms in test.items() for m, v in ms.items())
-mtl_test = {t: {m["primary"]: m["values"][m["primary"]]} for t, m in metrics["test"].items()}
-print("| %s | mtl | %.0f | %.1f | %.0f | %s | %.2f |" % (name, mtl_eps, seconds / len(epochs), rss / 1024, fmt(mtl_test), mtl_eps / reference["examples_per_second"]))
-print("| %s | PyTorch | %.0f | %.1f | %.0f | %s | |" % (name, reference["examples_per_second"], sum(reference["epoch_seconds"]) / len(reference["epoch_seconds"]), reference["peak_rss_mb"], fmt(reference["test"])))
-PY
+  "$python" bench/reference/spec_from_config.py "$config" "$threads" "$epochs" "$steps" "$out/$name-texts.txt" > "$out/$name-spec.json"
+  "$python" bench/reference/train_reference.py "$out/$name-spec.json" > "$out/$name-reference.json"
+  # mtl as configured (sparse embedding updates, the default), then with dense updates as the reference makes them.
+  for updates in sparse dense; do
+    /usr/bin/time -f '%M' -o "$out/$name-$updates.rss" bin/mtl train "$config" --quiet --set "training.epochs=$epochs" \
+      --set "engine.threads=$threads" --set "training.embedding-updates=$updates" ${limit[@]+"${limit[@]}"} \
+      --set "output=$out/$name-$updates" > /dev/null
+  done
+  for t in $(printf '%s\n' 1 "$threads" | sort -nu); do
+    bench/bench-java.sh InferenceLatency "$out/$name-sparse/model" "$out/$name-texts.txt" "$t" > "$out/$name-inference-$t.json"
+  done
+  # Cold start: a fresh JVM from the command line to the first prediction printed.
+  text="$(head -1 "$out/$name-texts.txt")"
+  for i in 1 2 3; do
+    start=$(date +%s%N)
+    bin/mtl predict "$out/$name-sparse/model" "$text" > /dev/null
+    echo $(( ($(date +%s%N) - start) / 1000000 ))
+  done > "$out/$name-cold-start.txt"
+  "$python" bench/performance_tables.py "$out" "$name"
 done
+echo "Training ($epochs epoch(s), $threads threads$([ "$steps" -gt 0 ] && echo ", at most $steps steps per epoch")):"
+echo
+echo "| run | side | examples/s | s/epoch | peak RSS MB | test metrics | mtl / reference |"
+echo "|---|---|---:|---:|---:|---|---:|"
+cat "$out/training.md"
+echo
+echo "Prediction (every task for each text, text in and labels out):"
+echo
+echo "| run | side | threads | one text: p50 / p90 / p99 ms | batches of 64: texts/s | CLI cold start to first prediction, s |"
+echo "|---|---|---:|---:|---:|---:|"
+cat "$out/prediction.md"

@@ -1,12 +1,4 @@
 #!/usr/bin/env bash
 # Step time of each loss weighting relative to equal weights, side by side in one JVM (see
 # mtl-bench/.../WeightingStepTime.java). Usage: bench/weighting-step-time.sh CONFIG METHODS [steps] [rounds]
-set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-version="0.1.0-SNAPSHOT"
-"$root/bin/mtl" --help > /dev/null   # builds on first use, like every bin/mtl command
-export DJL_OFFLINE=true OPT_OUT_TRACKING=true TORCH_CPP_LOG_LEVEL="${TORCH_CPP_LOG_LEVEL:-ERROR}"
-exec java -Dai.djl.offline=true -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
-  -Dorg.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils=error \
-  -cp "$root/mtl-bench/target/mtl-bench-$version.jar:$root/mtl-cli/target/mtl-cli-$version.jar:$root/mtl-cli/target/lib/*" \
-  dev.mtl.bench.WeightingStepTime "$@"
+exec "$(dirname "${BASH_SOURCE[0]}")/bench-java.sh" WeightingStepTime "$@"

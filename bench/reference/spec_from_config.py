@@ -2,7 +2,10 @@
 """Turns an mtl run config into the reference's spec (same tasks, data, model sizes, batch, rate,
 seed), so both sides of bench/performance.sh train the same thing.
 
-Usage: spec_from_config.py CONFIG.yaml THREADS EPOCHS > spec.json
+Usage: spec_from_config.py CONFIG.yaml THREADS EPOCHS MAX_STEPS [INFERENCE_TEXTS] > spec.json
+MAX_STEPS: steps per epoch at most (0: one pass over the largest source, as mtl does by default).
+INFERENCE_TEXTS: where the reference writes the texts it times predictions on, one per line, so
+mtl's inference benchmark times the same texts.
 """
 import json
 import os
@@ -10,7 +13,7 @@ import sys
 
 import yaml
 
-config_path, threads, epochs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+config_path, threads, epochs, max_steps = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 base = os.path.dirname(os.path.abspath(config_path))
 config = yaml.safe_load(open(config_path))
 
@@ -34,4 +37,5 @@ print(json.dumps({"seed": config.get("seed", 42), "threads": threads, "epochs": 
                   "embedding": model.get("embedding-size", 128), "hidden": model.get("hidden-size", 128),
                   "encoder": model.get("encoder", "cnn"), "dropout": model.get("dropout", 0.2),
                   "learning_rate": training.get("learning-rate", 0.001), "batch": training.get("batch-size", 32),
+                  "max_steps": max_steps, "inference_texts": sys.argv[5] if len(sys.argv) > 5 else None,
                   "tasks": tasks}, indent=1))

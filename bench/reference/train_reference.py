@@ -105,6 +105,8 @@ def main():
     batch = spec["batch"]
     source_rows = {s: len(tasks[names[0]]["train"]) for s, names in sources.items()}
     steps = max((n + batch - 1) // batch for n in source_rows.values())
+    if spec.get("max_steps"):
+        steps = min(steps, spec["max_steps"])   # as mtl's training.max-steps-per-epoch
 
     def tensors(rows):
         seqs = [ids(tokens) for tokens, _ in rows]
@@ -176,9 +178,64 @@ def main():
                 metrics[n] = {"macro_f1": sum(f1) / len(f1)}
             else:
                 metrics[n] = {"accuracy": correct / len(t["test"])}
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # Threads are one setting per process for mtl; here they change between the two measurements.
+    inference = {}
+    for threads in sorted({1, spec["threads"]}):
+        torch.set_num_threads(threads)
+        inference[str(threads)] = time_inference(spec, model, tasks, ids)
     print(json.dumps({"examples_per_second": examples / sum(epoch_seconds), "epoch_seconds": epoch_seconds,
-                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "test": metrics,
+                      "peak_rss_mb": peak_rss_mb, "test": metrics, "inference": inference,
                       "steps_per_epoch": steps, "vocabulary": len(vocab)}))
+
+
+def time_inference(spec, model, tasks, ids, count=2000, warmup=500, batch=64):
+    """Text in, every task's decoded prediction out, as a service would: latency for one text at a
+    time (p50/p90/p99 ms after warm-up) and texts per second in batches of 64. The texts are the
+    first test file's, written to spec["inference_texts"] for mtl to time the same ones."""
+    test_task = next(t for t in spec["tasks"] if t.get("test"))
+    texts = [text for text, _ in read_rows(test_task["test"], test_task["format"]) if text.strip()]
+    if spec.get("inference_texts"):
+        with open(spec["inference_texts"], "w", encoding="utf-8") as f:
+            f.writelines(t.replace("\n", " ") + "\n" for t in texts)
+    heads = [(n, t["multi"]) for n, t in tasks.items()]
+
+    def predict(batch_texts):
+        seqs = [ids(tokenize(t, spec["max_length"])) for t in batch_texts]
+        width = max(len(s) for s in seqs)
+        tok = torch.zeros(len(seqs), width, dtype=torch.long)
+        for i, s in enumerate(seqs):
+            tok[i, :len(s)] = torch.tensor(s)
+        out = model(tok, torch.tensor([len(s) for s in seqs]))
+        return {n: ((torch.sigmoid(out[n]) >= 0.5).tolist() if multi else torch.softmax(out[n], 1).argmax(1).tolist())
+                for n, multi in heads}
+
+    model.eval()
+    with torch.no_grad():
+        for i in range(warmup):
+            predict([texts[i % len(texts)]])
+        nanos = []
+        for i in range(count):
+            start = time.perf_counter_ns()
+            predict([texts[i % len(texts)]])
+            nanos.append(time.perf_counter_ns() - start)
+        nanos.sort()
+        chunk = lambda b: [texts[(b * batch + i) % len(texts)] for i in range(batch)]
+        for b in range(10):
+            predict(chunk(b))
+        # Batches for at least two seconds, as mtl's InferenceLatency does.
+        batches, start = 0, time.perf_counter()
+        while True:
+            predict(chunk(batches))
+            batches += 1
+            seconds = time.perf_counter() - start
+            if seconds >= 2:
+                break
+
+    def percentile(p):
+        return nanos[min(len(nanos) - 1, -(-p * len(nanos) // 100) - 1)] / 1e6
+    return {"p50_ms": percentile(50), "p90_ms": percentile(90), "p99_ms": percentile(99),
+            "batch_texts_per_second": batches * batch / seconds}
 
 
 if __name__ == "__main__":
