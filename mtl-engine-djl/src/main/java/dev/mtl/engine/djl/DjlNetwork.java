@@ -43,6 +43,11 @@ final class DjlNetwork implements Network {
   private final Updater optimizer;
   /** Embedding tables that steps update row by row (empty: every table is updated whole). */
   private final java.util.Set<String> rowUpdated;
+  /**
+   * Token id → its position among the current step's rows (see StepRows). Kept across steps to
+   * spare an allocation per step: a step writes the entries of its own ids and reads no others.
+   */
+  private final int[] slot;
   private final long seed;
   private final double clipNorm;
   private double learningRate;
@@ -100,6 +105,7 @@ final class DjlNetwork implements Network {
     this.lowering = new Lowering(graph, parameters, vocabularySize, paddingId);
     this.paddingId = paddingId;
     this.vocabularySize = vocabularySize;
+    this.slot = settings == null ? null : new int[vocabularySize];
     // With weight decay an unread row still has a gradient (decay · θ): only dense updates are exact.
     this.rowUpdated = settings != null && settings.sparseEmbeddings() && settings.weightDecay() == 0
         ? lowering.rowUpdatableEmbeddings() : java.util.Set.of();
@@ -336,8 +342,6 @@ final class DjlNetwork implements Network {
     private final long[] ids;
     private final NDArray index;
     private final Map<String, NDArray> leaves = new LinkedHashMap<>();
-    /** Token id → position in {@link #index}, or -1. */
-    private final int[] slot = new int[vocabularySize];
 
     StepRows(NDManager scope, List<SourceBatch> batches, java.util.Set<String> tables) {
       java.util.BitSet seen = new java.util.BitSet(vocabularySize);
@@ -350,7 +354,6 @@ final class DjlNetwork implements Network {
         }
       }
       long[] ids = new long[seen.cardinality()];
-      java.util.Arrays.fill(slot, -1);
       int next = 0;
       for (int id = seen.nextSetBit(0); id >= 0; id = seen.nextSetBit(id + 1)) {
         slot[id] = next;
