@@ -19,7 +19,6 @@ import dev.mtl.core.model.Penalty;
 import dev.mtl.core.model.PoolKind;
 import dev.mtl.core.task.LossKind;
 import dev.mtl.core.weighting.GradientNeed;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -84,9 +83,7 @@ class SparseEmbeddingUpdatesTest {
   }
 
   private Map<String, ParameterFile.Tensor> saved(Network network, String name) throws Exception {
-    Path target = Files.createDirectories(dir.resolve(name));
-    network.save(target);
-    return ParameterFile.read(target.resolve(ParameterSet.FILE));
+    return TrainingControlsTest.savedParameters(network, dir.resolve(name));
   }
 
   private static float[] rows(ParameterFile.Tensor table, int from, int to) {

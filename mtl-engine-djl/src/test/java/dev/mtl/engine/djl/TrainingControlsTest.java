@@ -42,10 +42,14 @@ class TrainingControlsTest {
   }
 
   private Map<String, ParameterFile.Tensor> parameters(Network network, String name) throws Exception {
-    Path target = dir.resolve(name);
-    java.nio.file.Files.createDirectories(target);
-    network.save(target);
-    return ParameterFile.read(target.resolve(ParameterSet.FILE));
+    return savedParameters(network, dir.resolve(name));
+  }
+
+  /** The network's parameters as saving writes them, saved to {@code directory}. */
+  static Map<String, ParameterFile.Tensor> savedParameters(Network network, Path directory) throws Exception {
+    java.nio.file.Files.createDirectories(directory);
+    network.save(directory);
+    return ParameterFile.read(directory.resolve(ParameterSet.FILE));
   }
 
   /** Every parameter's change in one SGD step on the same batch, flattened in name order. */
