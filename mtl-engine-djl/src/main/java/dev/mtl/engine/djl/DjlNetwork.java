@@ -502,7 +502,11 @@ final class DjlNetwork implements Network {
 
   /** Row-updated tables as dense updates would have them, before anything reads or saves them whole. */
   private void catchUpAllRows() {
-    rowUpdated.forEach(table -> optimizer.catchUp(table, parameters.arrays().get(table), null));
+    if (!rowUpdated.isEmpty()) {
+      Map<String, NDArray> tables = new LinkedHashMap<>();
+      rowUpdated.forEach(table -> tables.put(table, parameters.arrays().get(table)));
+      optimizer.catchUpAll(tables);
+    }
   }
 
   @Override

@@ -183,10 +183,15 @@ final class Updater {
         v.set(selected, vRows);
       }
     }
-    if (rows == null) {
-      // Every row is current: the rates before now are no longer needed.
-      rateCount = 0;
-    }
+  }
+
+  /**
+   * Catches every row of the row-updated {@code tables} up (before the model is read or saved
+   * whole); then no row is owed anything, and the rate history so far is no longer needed.
+   */
+  void catchUpAll(Map<String, NDArray> tables) {
+    tables.forEach((name, table) -> catchUp(name, table, null));
+    rateCount = 0;
   }
 
   void save(Path directory) throws IOException {
