@@ -36,7 +36,11 @@ import java.util.Map;
  * }
  * }</pre>
  *
- * The plugins the model was trained with (task types, tokenizer, sharing strategy, engine) must be
+ * <p>The same call serves a multi-task TensorFlow SavedModel made elsewhere: a directory with the
+ * SavedModel, {@code tokenizer/vocabulary.txt} and an {@code mtl-model.json} without {@code
+ * sharing} that maps the signature's outputs to tasks (docs/tensorflow.md).
+ *
+ * <p>The plugins the model was trained with (task types, tokenizer, sharing strategy, engine) must be
  * on the class path. Close the model to free the engine's native memory.
  */
 public final class MultiTaskModel implements AutoCloseable {
@@ -81,18 +85,35 @@ public final class MultiTaskModel implements AutoCloseable {
     }
     TextEncoder encoder = registry.get(TextEncoderProvider.class, manifest.tokenizer().type())
         .create(settings(directory, "tokenizer", manifest.tokenizer().settings())).load(directory.resolve(MultiTaskModels.TOKENIZER_DIR));
-    ModelSpec spec = ModelSpec.read(settings(directory, "model", manifest.model()));
-    SharingStrategy sharing = registry.get(SharingStrategyProvider.class, manifest.sharing().type())
-        .create(settings(directory, "sharing", manifest.sharing().settings()), manifest.tasks().stream().map(ModelManifest.TaskEntry::name).toList());
-    ModelGraph graph = sharing.describe(spec, MultiTaskModels.headRequests(tasks));
+    // A manifest without a sharing strategy describes a model made outside mtl (e.g. a TensorFlow
+    // SavedModel), which its engine serves as it is.
+    ModelGraph graph = null;
+    if (manifest.sharing() != null) {
+      ModelSpec spec = ModelSpec.read(settings(directory, "model", manifest.model()));
+      SharingStrategy sharing = registry.get(SharingStrategyProvider.class, manifest.sharing().type())
+          .create(settings(directory, "sharing", manifest.sharing().settings()), manifest.tasks().stream().map(ModelManifest.TaskEntry::name).toList());
+      graph = sharing.describe(spec, MultiTaskModels.headRequests(tasks));
+    }
     Map<String, Object> engineValues = new LinkedHashMap<>(manifest.engine().settings() == null ? Map.of() : manifest.engine().settings());
     engineValues.putAll(engineSettings);
     ConfigSection engineSection = settings(directory, "engine", engineValues);
     Engine engine = registry.get(EngineProvider.class, manifest.engine().type()).create(engineSection);
     engineSection.source().throwIfInvalid();
     try {
-      Network network = engine.load(graph, encoder.vocabularySize(), encoder.paddingId(),
-          directory.resolve(MultiTaskModels.PARAMETERS_DIR));
+      Network network;
+      if (graph == null) {
+        Map<String, Integer> widths = new LinkedHashMap<>();
+        java.util.Set<String> multiLabel = new java.util.HashSet<>();
+        for (Task task : tasks) {
+          widths.put(task.name(), task.output().size());
+          if (task.output().loss() == dev.mtl.core.task.LossKind.SIGMOID_BINARY_CROSS_ENTROPY) {
+            multiLabel.add(task.name());
+          }
+        }
+        network = engine.serve(directory, widths, encoder.paddingId(), multiLabel);
+      } else {
+        network = engine.load(graph, encoder.vocabularySize(), encoder.paddingId(), directory.resolve(MultiTaskModels.PARAMETERS_DIR));
+      }
       return new MultiTaskModel(manifest, tasks, encoder, engine, network);
     } catch (IOException | RuntimeException e) {
       engine.close();

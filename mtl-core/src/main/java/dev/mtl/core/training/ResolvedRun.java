@@ -50,7 +50,7 @@ public record ResolvedRun(RunConfig config, List<Task> tasks, SharingStrategy sh
     TaskSampler sampler = create(registry, TaskSamplerProvider.class, config.sampling(), p -> p.create(config.sampling().settings()));
     TextEncoderFactory tokenizer = create(registry, TextEncoderProvider.class, config.tokenizer(), p -> p.create(config.tokenizer().settings()));
     Engine engine = create(registry, EngineProvider.class, config.engine(), p -> p.create(config.engine().settings()));
-    checkDescribable(config, tasks, sharing, weighting);
+    checkDescribable(config, tasks, sharing, weighting, engine);
     config.root().reportUnknownKeys();
     config.root().source().throwIfInvalid();
     return new ResolvedRun(config, List.copyOf(tasks), sharing, weighting, sampler, tokenizer, engine);
@@ -59,10 +59,12 @@ public record ResolvedRun(RunConfig config, List<Task> tasks, SharingStrategy sh
   /**
    * Asks the strategy to describe the network now, so options that do not fit the model (e.g.
    * stacking a parameterless encoder) and weightings that need gradients the model cannot give
-   * fail when the config loads rather than when training starts. Whether tasks read the same texts
+   * fail when the config loads rather than when training starts, as do features the engine does
+   * not run. Whether tasks read the same texts
    * is known only once the data is read; the trainer checks that part.
    */
-  private static void checkDescribable(RunConfig config, List<Task> tasks, SharingStrategy sharing, LossWeighting weighting) {
+  private static void checkDescribable(RunConfig config, List<Task> tasks, SharingStrategy sharing, LossWeighting weighting,
+      Engine engine) {
     if (sharing == null || weighting == null || tasks.size() != config.tasks().size() || !config.root().source().problems().isEmpty()) {
       return;
     }
@@ -74,6 +76,9 @@ public record ResolvedRun(RunConfig config, List<Task> tasks, SharingStrategy sh
       return;
     }
     GramianPlan.decide(config, weighting, graph, List.of(tasks.stream().map(Task::name).toList()));
+    if (engine != null) {
+      engine.unsupported(graph).ifPresent(problem -> config.engine().settings().problem("type", config.engine().type(), problem));
+    }
   }
 
   private static <P extends Plugin, R> R create(PluginRegistry registry, Class<P> spi, PluginChoice choice, Function<P, R> factory) {

@@ -69,9 +69,9 @@ final class Lowering {
   }
 
   private void recordNames(ParameterOwner owner, Runnable create) {
-    List<String> before = new ArrayList<>(parameters.arrays().keySet());
+    List<String> before = new ArrayList<>(parameters.names());
     create.run();
-    List<String> created = new ArrayList<>(parameters.arrays().keySet());
+    List<String> created = new ArrayList<>(parameters.names());
     namesByOwner.put(owner, List.copyOf(created.subList(before.size(), created.size())));
   }
 

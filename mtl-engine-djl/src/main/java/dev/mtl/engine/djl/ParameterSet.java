@@ -25,7 +25,11 @@ final class ParameterSet {
   private final Path savedFile;
   private final Map<String, ParameterFile.Tensor> saved;
 
-  /** Fresh parameters from a seeded generator. */
+  /**
+   * Fresh parameters from a seeded generator. With a null {@code manager} no arrays are made: the
+   * names, shapes and initial values are only recorded ({@link #initialValues()}), for engines
+   * that hold parameters elsewhere (TensorFlow) yet start where PyTorch does for the same seed.
+   */
   ParameterSet(NDManager manager, long seed) {
     this.manager = manager;
     this.random = new SplittableRandom(seed);
@@ -72,6 +76,18 @@ final class ParameterSet {
 
   private final java.util.Set<String> trainableNames = new java.util.LinkedHashSet<>();
 
+  /** Names, shapes and starting values, in creation order (recorded when there is no manager). */
+  Map<String, ParameterFile.Tensor> initialValues() {
+    return recorded;
+  }
+
+  private final Map<String, ParameterFile.Tensor> recorded = new LinkedHashMap<>();
+
+  /** Every parameter's name, in creation order. */
+  java.util.Set<String> names() {
+    return manager == null ? recorded.keySet() : arrays.keySet();
+  }
+
   private float[] uniformValues(double limit, long... shape) {
     float[] values = new float[(int) new Shape(shape).size()];
     if (random != null) {
@@ -92,10 +108,17 @@ final class ParameterSet {
   }
 
   private NDArray add(String name, float[] initial, long... shape) throws UncheckedIOException {
-    if (arrays.containsKey(name)) {
+    if (names().contains(name)) {
       throw new IllegalStateException("parameter '" + name + "' created twice");
     }
     float[] values = saved == null ? initial : savedValues(name, shape);
+    if (manager == null) {
+      recorded.put(name, new ParameterFile.Tensor(shape, values));
+      if (trainable) {
+        trainableNames.add(name);
+      }
+      return null;
+    }
     NDArray array = manager.create(values, new Shape(shape));
     array.setName(name);
     if (trainable) {

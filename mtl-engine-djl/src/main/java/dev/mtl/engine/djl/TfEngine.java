@@ -1,0 +1,131 @@
+package dev.mtl.engine.djl;
+
+import dev.mtl.core.engine.Engine;
+import dev.mtl.core.engine.Network;
+import dev.mtl.core.engine.OptimizerSettings;
+import dev.mtl.core.model.ModelGraph;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Trains on TensorFlow through the TF Java API and serves SavedModels through DJL's TensorFlow
+ * engine. TensorFlow starts when the first network is built or loaded, so creating this object
+ * (e.g. to validate a config) costs nothing.
+ */
+final class TfEngine implements Engine {
+  static final String DJL_ENGINE = "TensorFlow";
+
+  private final String name;
+  private final int threads;
+  private final String savedModel;
+  private final String signatureKey;
+  private final String input;
+  private final boolean intInput;
+  private final Map<String, String> outputs;
+  private final boolean logits;
+  private boolean started;
+
+  TfEngine(String name, int threads, String savedModel, String signatureKey, String input, boolean intInput,
+      Map<String, String> outputs, boolean logits) {
+    this.name = name;
+    this.threads = threads;
+    this.savedModel = savedModel;
+    this.signatureKey = signatureKey;
+    this.input = input;
+    this.intInput = intInput;
+    this.outputs = Map.copyOf(outputs);
+    this.logits = logits;
+  }
+
+  /**
+   * Loads DJL's TensorFlow engine before any TF Java class is touched (otherwise native loading
+   * breaks for the whole JVM), from natives extracted out of the Maven jar, never downloaded.
+   */
+  private synchronized void start() {
+    if (!started) {
+      Offline.ensure();
+      TfNatives.ensure();
+      Offline.engine(DJL_ENGINE);
+      started = true;
+    }
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public Optional<String> unsupported(ModelGraph graph) {
+    return Optional.ofNullable(TfLowering.unsupported(graph));
+  }
+
+  @Override
+  public Network create(ModelGraph graph, int vocabularySize, int paddingId, OptimizerSettings optimizer, long seed) {
+    check(graph);
+    start();
+    try {
+      return new TfNetwork(graph, vocabularySize, paddingId, optimizer, seed, threads, null);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e); // nothing is read from disk here
+    }
+  }
+
+  @Override
+  public Network resume(ModelGraph graph, int vocabularySize, int paddingId, OptimizerSettings optimizer, long seed, Path checkpoint)
+      throws IOException {
+    check(graph);
+    start();
+    return new TfNetwork(graph, vocabularySize, paddingId, optimizer, seed, threads, checkpoint);
+  }
+
+  /** A model mtl trained on TensorFlow: its SavedModel, served by DJL's TensorFlow engine. */
+  @Override
+  public Network load(ModelGraph graph, int vocabularySize, int paddingId, Path directory) throws IOException {
+    Map<String, Integer> widths = new LinkedHashMap<>();
+    graph.heads().forEach(head -> widths.put(head.task(), head.output().size()));
+    return serve(directory.resolve(TfNetwork.SAVED_MODEL_DIR), widths, paddingId, false, Set.of());
+  }
+
+  @Override
+  public Network serve(Path directory, Map<String, Integer> widths, int paddingId, Set<String> multiLabel) throws IOException {
+    return serve(directory.resolve(savedModel), widths, paddingId, logits, multiLabel);
+  }
+
+  private Network serve(Path savedModelDir, Map<String, Integer> widths, int paddingId, boolean logits, Set<String> multiLabel)
+      throws IOException {
+    start();
+    Map<String, String> byTask = new LinkedHashMap<>();
+    widths.keySet().forEach(task -> byTask.put(task, outputs.getOrDefault(task, task)));
+    for (String task : outputs.keySet()) {
+      if (!widths.containsKey(task)) {
+        throw new IllegalArgumentException("engine.outputs names task '" + task + "', which the model does not have; its tasks are "
+            + widths.keySet());
+      }
+    }
+    return new SavedModelNetwork(savedModelDir, new SavedModelSignature(signatureKey, input, intInput, byTask, logits, multiLabel),
+        paddingId, widths, threads);
+  }
+
+  private static void check(ModelGraph graph) {
+    String problem = TfLowering.unsupported(graph);
+    if (problem != null) {
+      throw new IllegalArgumentException(problem);
+    }
+  }
+
+  @Override
+  public String device() {
+    return "cpu";
+  }
+
+  @Override
+  public void close() {
+    // Networks own their sessions and models; the engine holds nothing native itself.
+  }
+
+}
