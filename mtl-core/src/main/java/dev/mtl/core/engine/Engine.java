@@ -33,8 +33,9 @@ public interface Engine extends AutoCloseable {
       throws IOException;
 
   /**
-   * What of this graph the engine cannot run, naming the feature and an engine that can; checked
-   * when a config loads, so an unsupported choice fails before any data is read.
+   * What of this graph the engine cannot run, as a phrase that follows "the engine" (e.g. "cannot
+   * run the bilstm encoder ... yet; use engine djl-pytorch"), naming the feature and an engine that
+   * can; checked when a config loads, so an unsupported choice fails before any data is read.
    */
   default Optional<String> unsupported(ModelGraph graph) {
     return Optional.empty();

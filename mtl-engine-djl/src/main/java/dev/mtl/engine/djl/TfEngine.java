@@ -114,7 +114,7 @@ final class TfEngine implements Engine {
   private static void check(ModelGraph graph) {
     String problem = TfLowering.unsupported(graph);
     if (problem != null) {
-      throw new IllegalArgumentException(problem);
+      throw new IllegalArgumentException("the tensorflow engine " + problem);
     }
   }
 

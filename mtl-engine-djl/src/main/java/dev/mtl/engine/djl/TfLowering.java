@@ -44,12 +44,12 @@ final class TfLowering {
     graph.layers().forEach(layer -> layers.put(layer.id(), layer));
   }
 
-  /** Why TensorFlow cannot run this graph yet, or null if it can. */
+  /** What of this graph TensorFlow cannot run yet (a phrase that follows "the engine"), or null if it runs all of it. */
   static String unsupported(ModelGraph graph) {
     for (Layer layer : graph.layers()) {
       if (layer instanceof Layer.Encoder e && e.kind() == EncoderKind.BILSTM) {
-        return "the bilstm encoder (layer '" + e.id() + "') is not supported on the tensorflow engine yet: TF Java has no "
-            + "gradient for its LSTM kernels. Use encoder cnn or mean, or engine djl-pytorch, which runs every encoder";
+        return "cannot run the bilstm encoder (layer '" + e.id() + "') yet: TF Java has no gradient for TensorFlow's LSTM "
+            + "kernels. Use encoder cnn or mean, or engine djl-pytorch, which runs every encoder";
       }
     }
     return null;
