@@ -5,6 +5,7 @@
 # 64, CLI cold start).
 # Setup (once, as root): apt-get install -y python3-torch libopenblas0-pthread
 #
+# mtl runs three ways: PyTorch engine (sparse and dense embedding updates) and TensorFlow engine.
 # Usage: bench/performance.sh [epochs] [threads] [max-steps-per-epoch] [config...]
 #   defaults: 1 epoch, $(nproc) threads, 0 (= full epochs), bench/performance/*.yaml
 set -euo pipefail
@@ -31,14 +32,24 @@ for config in "${configs[@]}"; do
   name="$(basename "$config" .yaml)"
   "$python" bench/reference/spec_from_config.py "$config" "$threads" "$epochs" "$steps" "$out/$name-texts.txt" > "$out/$name-spec.json"
   "$python" bench/reference/train_reference.py "$out/$name-spec.json" > "$out/$name-reference.json"
-  # mtl as configured (sparse embedding updates, the default), then with dense updates as the reference makes them.
-  for updates in sparse dense; do
-    /usr/bin/time -f '%M' -o "$out/$name-$updates.rss" bin/mtl train "$config" --quiet --set "training.epochs=$epochs" \
-      --set "engine.threads=$threads" --set "training.embedding-updates=$updates" ${limit[@]+"${limit[@]}"} \
-      --set "output=$out/$name-$updates" > /dev/null
+  # mtl as configured (PyTorch, sparse embedding updates, the default), with dense updates as the
+  # reference makes them, and on the TensorFlow engine (which refuses BiLSTMs: no row then).
+  for variant in sparse dense tensorflow; do
+    rm -rf "$out/$name-$variant" "$out/$name-$variant.rss"
+    settings=(--set "training.embedding-updates=$([ "$variant" = dense ] && echo dense || echo sparse)")
+    [ "$variant" = tensorflow ] && settings+=(--set engine.type=tensorflow)
+    /usr/bin/time -f '%M' -o "$out/$name-$variant.rss" bin/mtl train "$config" --quiet --set "training.epochs=$epochs" \
+      --set "engine.threads=$threads" "${settings[@]}" ${limit[@]+"${limit[@]}"} \
+      --set "output=$out/$name-$variant" > /dev/null 2> "$out/$name-$variant.err" || {
+        rm -f "$out/$name-$variant.rss"
+        [ "$variant" = tensorflow ] || { cat "$out/$name-$variant.err" >&2; exit 1; }
+      }
   done
   for t in $(printf '%s\n' 1 "$threads" | sort -nu); do
-    bench/bench-java.sh InferenceLatency "$out/$name-sparse/model" "$out/$name-texts.txt" "$t" > "$out/$name-inference-$t.json"
+    for variant in sparse tensorflow; do
+      [ -d "$out/$name-$variant/model" ] || continue
+      bench/bench-java.sh InferenceLatency "$out/$name-$variant/model" "$out/$name-texts.txt" "$t" > "$out/$name-inference-$variant-$t.json"
+    done
   done
   # Cold start: a fresh JVM from the command line to the first prediction printed.
   text="$(head -1 "$out/$name-texts.txt")"

@@ -2,6 +2,7 @@
 """Appends one config's rows to bench/performance.sh's two tables (OUT/training.md and
 OUT/prediction.md) from the files the script wrote. Usage: performance_tables.py OUT NAME"""
 import json
+import os
 import statistics
 import sys
 
@@ -18,7 +19,9 @@ def fmt(test):
 ref_seconds = sum(reference["epoch_seconds"])
 per_step = reference["examples_per_second"] * ref_seconds / (reference["steps_per_epoch"] * len(reference["epoch_seconds"]))
 with open("%s/training.md" % out, "a") as table:
-    for updates, label in (("sparse", "mtl"), ("dense", "mtl, dense embedding updates")):
+    for updates, label in (("sparse", "mtl"), ("dense", "mtl, dense embedding updates"), ("tensorflow", "mtl on TensorFlow")):
+        if not os.path.exists("%s/%s-%s.rss" % (out, name, updates)):
+            continue  # the engine refused the config (TensorFlow and BiLSTMs)
         metrics = json.load(open("%s/%s-%s/metrics.json" % (out, name, updates)))
         rss = int(open("%s/%s-%s.rss" % (out, name, updates)).read().split()[-1])
         epochs = metrics["epochs"]
@@ -34,8 +37,10 @@ with open("%s/training.md" % out, "a") as table:
 cold = statistics.median(int(line) for line in open("%s/%s-cold-start.txt" % (out, name)) if line.strip()) / 1000
 with open("%s/prediction.md" % out, "a") as table:
     for threads, ref in sorted(reference["inference"].items(), key=lambda kv: int(kv[0])):
-        mtl = json.load(open("%s/%s-inference-%s.json" % (out, name, threads)))
-        for label, r in (("mtl", mtl), ("PyTorch", ref)):
+        sides = [(label, json.load(open(path))) for label, path in (
+            ("mtl", "%s/%s-inference-sparse-%s.json" % (out, name, threads)),
+            ("mtl on TensorFlow", "%s/%s-inference-tensorflow-%s.json" % (out, name, threads))) if os.path.exists(path)]
+        for label, r in sides + [("PyTorch", ref)]:
             start = "%.1f" % cold if label == "mtl" and threads == max(reference["inference"], key=int) else ""
             table.write("| %s | %s | %s | %.2f / %.2f / %.2f | %.0f | %s |\n" % (
                 name, label, threads, r["p50_ms"], r["p90_ms"], r["p99_ms"], r["batch_texts_per_second"], start))
