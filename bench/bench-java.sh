@@ -7,7 +7,7 @@ version="0.1.0-SNAPSHOT"
 "$root/bin/mtl" --help > /dev/null   # builds on first use, like every bin/mtl command
 class="$1"
 shift
-export DJL_OFFLINE=true OPT_OUT_TRACKING=true TORCH_CPP_LOG_LEVEL="${TORCH_CPP_LOG_LEVEL:-ERROR}"
+export DJL_OFFLINE=true OPT_OUT_TRACKING=true TORCH_CPP_LOG_LEVEL="${TORCH_CPP_LOG_LEVEL:-ERROR}" TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-1}"
 exec java -Dai.djl.offline=true -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
   -Dorg.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils=error \
   -cp "$root/mtl-bench/target/mtl-bench-$version.jar:$root/mtl-cli/target/mtl-cli-$version.jar:$root/mtl-cli/target/lib/*" \
