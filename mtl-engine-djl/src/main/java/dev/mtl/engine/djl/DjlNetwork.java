@@ -244,7 +244,8 @@ final class DjlNetwork implements Network {
     }
   }
 
-  private static double[] checkedWeights(LossWeighting weighting, WeightingInput input) {
+  /** The weighting's weights, checked: one finite weight per task (shared by both engines). */
+  static double[] checkedWeights(LossWeighting weighting, WeightingInput input) {
     double[] weights = weighting.weights(input);
     if (weights == null || weights.length != input.tasks().size()) {
       throw new IllegalStateException("weighting " + weighting.getClass().getName() + " returned "
@@ -259,7 +260,7 @@ final class DjlNetwork implements Network {
     return weights;
   }
 
-  private static double[][] copy(double[][] matrix) {
+  static double[][] copy(double[][] matrix) {
     double[][] out = new double[matrix.length][];
     for (int i = 0; i < matrix.length; i++) {
       out[i] = matrix[i].clone();

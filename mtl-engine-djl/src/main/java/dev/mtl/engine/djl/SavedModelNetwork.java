@@ -60,16 +60,7 @@ final class SavedModelNetwork implements Network {
     Map<String, float[][]> out = new LinkedHashMap<>();
     try (NDManager scope = model.getNDManager().newSubManager()) {
       int rows = tokens.size();
-      int time = Math.max(1, tokens.maxLength());
-      long[] ids = new long[rows * time];
-      java.util.Arrays.fill(ids, paddingId);
-      for (int b = 0; b < rows; b++) {
-        int[] row = tokens.rows()[b];
-        for (int t = 0; t < row.length; t++) {
-          ids[b * time + t] = row[t];
-        }
-      }
-      NDArray input = scope.create(ids, new Shape(rows, time));
+      NDArray input = scope.create(TfNetwork.paddedIds(tokens, paddingId), new Shape(rows, TfNetwork.paddedLength(tokens)));
       if (signature.intInput()) {
         input = input.toType(ai.djl.ndarray.types.DataType.INT32, false);
       }

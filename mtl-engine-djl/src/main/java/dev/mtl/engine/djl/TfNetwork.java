@@ -400,8 +400,8 @@ final class TfNetwork implements Network {
       if (!Double.isFinite(penaltyValue)) {
         throw new NonFiniteException(step, "the parameter penalty is " + penaltyValue);
       }
-      double[] weights = checkedWeights(weighting, new WeightingInput(step, epoch, program.tasks, values,
-          Optional.ofNullable(gramian).map(TfNetwork::copy)));
+      double[] weights = DjlNetwork.checkedWeights(weighting, new WeightingInput(step, epoch, program.tasks, values,
+          Optional.ofNullable(gramian).map(DjlNetwork::copy)));
       float[] weightValues = new float[weights.length];
       for (int i = 0; i < weights.length; i++) {
         weightValues[i] = (float) weights[i];
@@ -449,42 +449,28 @@ final class TfNetwork implements Network {
     return out;
   }
 
-  private static double[][] copy(double[][] matrix) {
-    double[][] out = new double[matrix.length][];
-    for (int i = 0; i < matrix.length; i++) {
-      out[i] = matrix[i].clone();
-    }
-    return out;
-  }
-
-  private static double[] checkedWeights(LossWeighting weighting, WeightingInput input) {
-    double[] weights = weighting.weights(input);
-    if (weights == null || weights.length != input.tasks().size()) {
-      throw new IllegalStateException("weighting " + weighting.getClass().getName() + " returned "
-          + (weights == null ? "null" : weights.length + " weights") + " for " + input.tasks().size() + " tasks " + input.tasks());
-    }
-    for (int i = 0; i < weights.length; i++) {
-      if (!Double.isFinite(weights[i])) {
-        throw new IllegalStateException("weighting " + weighting.getClass().getName() + " gave task '" + input.tasks().get(i)
-            + "' the weight " + weights[i] + " at step " + input.step() + " (losses " + java.util.Arrays.toString(input.losses()) + ")");
-      }
-    }
-    return weights;
-  }
-
   /** Token rows padded to the longest with the padding id, as a {@code (batch, time)} int64 tensor. */
   static TInt64 tokenTensor(TokenBatch batch, int paddingId) {
-    int rows = batch.size();
-    int time = Math.max(1, batch.maxLength());
-    long[] ids = new long[rows * time];
+    return TInt64.tensorOf(Shape.of(batch.size(), paddedLength(batch)), DataBuffers.of(paddedIds(batch, paddingId), true, false));
+  }
+
+  /** Time steps of a padded batch: the longest row, at least 1 so an all-empty batch still has a shape. */
+  static int paddedLength(TokenBatch batch) {
+    return Math.max(1, batch.maxLength());
+  }
+
+  /** Token rows padded to {@link #paddedLength} with {@code paddingId}, row-major. */
+  static long[] paddedIds(TokenBatch batch, int paddingId) {
+    int time = paddedLength(batch);
+    long[] ids = new long[batch.size() * time];
     java.util.Arrays.fill(ids, paddingId);
-    for (int b = 0; b < rows; b++) {
+    for (int b = 0; b < batch.size(); b++) {
       int[] row = batch.rows()[b];
       for (int t = 0; t < row.length; t++) {
         ids[b * time + t] = row[t];
       }
     }
-    return TInt64.tensorOf(Shape.of(rows, time), DataBuffers.of(ids, true, false));
+    return ids;
   }
 
   private Tensor tokens(TokenBatch batch, List<Tensor> fed) {
