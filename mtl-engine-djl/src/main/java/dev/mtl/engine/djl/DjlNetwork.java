@@ -467,22 +467,13 @@ final class DjlNetwork implements Network {
   static NDArray loss(NDManager scope, Head head, NDArray logits, float[][] targets) {
     int rows = targets.length;
     int width = head.output().size();
-    float[] dense = new float[rows * width];
-    float[] mask = new float[rows];
+    float[] dense = denseTargets(head, targets);
+    float[] mask = labelledRows(targets);
     int labelled = 0;
-    LossKind kind = head.output().loss();
-    for (int i = 0; i < rows; i++) {
-      if (!TaskData.isLabelled(targets[i])) {
-        continue;
-      }
-      mask[i] = 1f;
-      labelled++;
-      if (kind == LossKind.SOFTMAX_CROSS_ENTROPY) {
-        dense[i * width + (int) targets[i][0]] = 1f;
-      } else {
-        System.arraycopy(targets[i], 0, dense, i * width, width);
-      }
+    for (float m : mask) {
+      labelled += (int) m;
     }
+    LossKind kind = head.output().loss();
     NDArray y = scope.create(dense, new Shape(rows, width));
     NDArray perRow = switch (kind) {
       case SOFTMAX_CROSS_ENTROPY -> logits.logSoftmax(1).mul(y).sum(new int[] {1}).neg();
@@ -499,6 +490,35 @@ final class DjlNetwork implements Network {
       return perRow.mean();
     }
     return perRow.mul(scope.create(mask, new Shape(rows))).sum().div((float) labelled);
+  }
+
+  /**
+   * A head's targets as a row-major {@code (rows, outputs)} matrix, one-hot for softmax heads; rows
+   * without a label stay zero (see {@link #labelledRows}). Shared by both engines.
+   */
+  static float[] denseTargets(Head head, float[][] targets) {
+    int width = head.output().size();
+    float[] dense = new float[targets.length * width];
+    for (int i = 0; i < targets.length; i++) {
+      if (!TaskData.isLabelled(targets[i])) {
+        continue;
+      }
+      if (head.output().loss() == LossKind.SOFTMAX_CROSS_ENTROPY) {
+        dense[i * width + (int) targets[i][0]] = 1f;
+      } else {
+        System.arraycopy(targets[i], 0, dense, i * width, width);
+      }
+    }
+    return dense;
+  }
+
+  /** 1 for rows with a label, 0 for the others. */
+  static float[] labelledRows(float[][] targets) {
+    float[] mask = new float[targets.length];
+    for (int i = 0; i < targets.length; i++) {
+      mask[i] = TaskData.isLabelled(targets[i]) ? 1f : 0f;
+    }
+    return mask;
   }
 
   /** Row-updated tables as dense updates would have them, before anything reads or saves them whole. */

@@ -10,7 +10,6 @@ import dev.mtl.core.engine.TokenBatch;
 import dev.mtl.core.model.Head;
 import dev.mtl.core.model.ModelGraph;
 import dev.mtl.core.model.ParameterOwner;
-import dev.mtl.core.task.LossKind;
 import dev.mtl.core.task.TaskData;
 import dev.mtl.core.weighting.GradientNeed;
 import dev.mtl.core.weighting.GramianChoice;
@@ -76,8 +75,7 @@ final class TfNetwork implements Network {
   private final Map<String, Variable<TFloat32>> variables = new LinkedHashMap<>();
   private final Map<String, Variable<TFloat32>> mean = new LinkedHashMap<>();
   private final Map<String, Variable<TFloat32>> variance = new LinkedHashMap<>();
-  private final Map<Variable<TFloat32>, Placeholder<TFloat32>> setters = new HashMap<>();
-  private final Map<Variable<TFloat32>, Op> assigners = new HashMap<>();
+  private final SettableVariables settable = new SettableVariables(tf);
   private final Set<String> trainable;
   private final Map<String, StepProgram> programs = new HashMap<>();
   private PredictProgram predictProgram;
@@ -131,7 +129,7 @@ final class TfNetwork implements Network {
       if (saved != null && settings != null) {
         readOptimizer(saved, assign);
       }
-      assign(assign);
+      settable.assign(session, assign);
     } catch (IOException | RuntimeException e) {
       close();
       throw e;
@@ -147,11 +145,45 @@ final class TfNetwork implements Network {
   }
 
   private Variable<TFloat32> variable(String name, long[] shape) {
-    Variable<TFloat32> v = tf.withName(name).variable(Shape.of(shape), TFloat32.class);
-    Placeholder<TFloat32> value = tf.withName(name + "_value").placeholder(TFloat32.class, Placeholder.shape(Shape.of(shape)));
-    setters.put(v, value);
-    assigners.put(v, tf.withName(name + "_assign").assign(v, value));
-    return v;
+    return settable.create(name, shape);
+  }
+
+  /**
+   * Variables whose values Java sets: TF Java graph variables hold nothing until assigned, so each
+   * gets a placeholder and an assign op, run with the values fed in.
+   */
+  static final class SettableVariables {
+    private final Ops ops;
+    private final Map<Variable<TFloat32>, Placeholder<TFloat32>> setters = new HashMap<>();
+    private final Map<Variable<TFloat32>, Op> assigners = new HashMap<>();
+
+    SettableVariables(Ops ops) {
+      this.ops = ops;
+    }
+
+    Variable<TFloat32> create(String name, long[] shape) {
+      Variable<TFloat32> v = ops.withName(name).variable(Shape.of(shape), TFloat32.class);
+      Placeholder<TFloat32> value = ops.withName(name + "_value").placeholder(TFloat32.class, Placeholder.shape(Shape.of(shape)));
+      setters.put(v, value);
+      assigners.put(v, ops.withName(name + "_assign").assign(v, value));
+      return v;
+    }
+
+    /** Sets every given variable in one session run. */
+    void assign(Session session, Map<Variable<TFloat32>, float[]> values) {
+      Session.Runner runner = session.runner();
+      List<Tensor> fed = new ArrayList<>();
+      try {
+        values.forEach((v, data) -> {
+          TFloat32 t = TFloat32.tensorOf(v.shape(), DataBuffers.of(data, true, false));
+          fed.add(t);
+          runner.feed(setters.get(v), t).addTarget(assigners.get(v));
+        });
+        runner.run();
+      } finally {
+        fed.forEach(Tensor::close);
+      }
+    }
   }
 
   private static long size(long[] shape) {
@@ -178,21 +210,6 @@ final class TfNetwork implements Network {
     Map<String, ParameterFile.Tensor> ordered = new LinkedHashMap<>();
     expected.keySet().forEach(name -> ordered.put(name, saved.get(name)));
     return ordered;
-  }
-
-  private void assign(Map<Variable<TFloat32>, float[]> values) {
-    Session.Runner runner = session.runner();
-    List<Tensor> fed = new ArrayList<>();
-    try {
-      values.forEach((v, data) -> {
-        TFloat32 t = TFloat32.tensorOf(v.shape(), DataBuffers.of(data, true, false));
-        fed.add(t);
-        runner.feed(setters.get(v), t).addTarget(assigners.get(v));
-      });
-      runner.run();
-    } finally {
-      fed.forEach(Tensor::close);
-    }
   }
 
   @Override
@@ -480,22 +497,10 @@ final class TfNetwork implements Network {
   /** A head's targets as {@code (batch, outputs)} (one-hot for softmax) and the rows' labelled flags. */
   private static Tensor[] targets(Head head, float[][] targets, List<Tensor> fed) {
     int rows = targets.length;
-    int width = head.output().size();
-    float[] dense = new float[rows * width];
-    float[] labelled = new float[rows];
-    for (int i = 0; i < rows; i++) {
-      if (!TaskData.isLabelled(targets[i])) {
-        continue;
-      }
-      labelled[i] = 1f;
-      if (head.output().loss() == LossKind.SOFTMAX_CROSS_ENTROPY) {
-        dense[i * width + (int) targets[i][0]] = 1f;
-      } else {
-        System.arraycopy(targets[i], 0, dense, i * width, width);
-      }
-    }
+    float[] dense = DjlNetwork.denseTargets(head, targets);
+    float[] labelled = DjlNetwork.labelledRows(targets);
     return new Tensor[] {
-        keep(fed, TFloat32.tensorOf(Shape.of(rows, width), DataBuffers.of(dense, true, false))),
+        keep(fed, TFloat32.tensorOf(Shape.of(rows, head.output().size()), DataBuffers.of(dense, true, false))),
         keep(fed, TFloat32.tensorOf(Shape.of(rows), DataBuffers.of(labelled, true, false)))};
   }
 
@@ -580,15 +585,12 @@ final class TfNetwork implements Network {
     try (Graph g = new Graph()) {
       Ops ops = Ops.create(g);
       Map<String, Operand<TFloat32>> parameters = new LinkedHashMap<>();
-      Map<Variable<TFloat32>, Placeholder<TFloat32>> setters = new LinkedHashMap<>();
-      List<Op> assigns = new ArrayList<>();
+      SettableVariables variables = new SettableVariables(ops);
+      Map<Variable<TFloat32>, float[]> assign = new LinkedHashMap<>();
       int index = 0;
       for (var e : values.entrySet()) {
-        Shape shape = Shape.of(e.getValue().shape());
-        Variable<TFloat32> v = ops.withName("p" + index).variable(shape, TFloat32.class);
-        Placeholder<TFloat32> value = ops.withName("p" + index++ + "_value").placeholder(TFloat32.class, Placeholder.shape(shape));
-        setters.put(v, value);
-        assigns.add(ops.assign(v, value));
+        Variable<TFloat32> v = variables.create("p" + index++, e.getValue().shape());
+        assign.put(v, e.getValue().values());
         parameters.put(e.getKey(), v);
       }
       TfLowering lowering = new TfLowering(ops, graph, parameters, paddingId);
@@ -599,21 +601,7 @@ final class TfNetwork implements Network {
         signature.output(head.task(), ops.withName("scores_" + head.task().replaceAll("[^A-Za-z0-9_]", "_")).identity(pass.scores(head)));
       }
       try (Session s = new Session(g)) {
-        Session.Runner runner = s.runner();
-        List<Tensor> fed = new ArrayList<>();
-        try {
-          int i = 0;
-          for (var e : setters.entrySet()) {
-            ParameterFile.Tensor t = values.values().stream().skip(i++).findFirst().orElseThrow();
-            TFloat32 tensor = TFloat32.tensorOf(e.getKey().shape(), DataBuffers.of(t.values(), true, false));
-            fed.add(tensor);
-            runner.feed(e.getValue(), tensor);
-          }
-          assigns.forEach(runner::addTarget);
-          runner.run();
-        } finally {
-          fed.forEach(Tensor::close);
-        }
+        variables.assign(s, assign);
         Files.createDirectories(directory.getParent());
         SavedModelBundle.exporter(directory.toString()).withSession(s).withSignature(signature.build()).export();
       }
