@@ -174,7 +174,7 @@ final class DjlNetwork implements Network {
         weights = checkedWeights(weighting, new WeightingInput(step, epoch, tasks, values, Optional.empty()));
         NDArray total = penalty;
         for (int i = 0; i < losses.size(); i++) {
-          NDArray term = losses.get(i).mul((float) weights[i]);
+          NDArray term = losses.get(i).mul(Lowering.scalar(scope, (float) weights[i]));
           total = total == null ? term : total.add(term);
         }
         collector.backward(total);
@@ -478,18 +478,19 @@ final class DjlNetwork implements Network {
     NDArray perRow = switch (kind) {
       case SOFTMAX_CROSS_ENTROPY -> logits.logSoftmax(1).mul(y).sum(new int[] {1}).neg();
       // Numerically stable BCE with logits: max(x,0) - x*y + log(1 + exp(-|x|)).
-      case SIGMOID_BINARY_CROSS_ENTROPY -> logits.maximum(0f).sub(logits.mul(y)).add(logits.abs().neg().exp().add(1f).log()).mean(new int[] {1});
+      case SIGMOID_BINARY_CROSS_ENTROPY -> logits.maximum(Lowering.scalar(scope, 0f)).sub(logits.mul(y))
+          .add(logits.abs().neg().exp().add(Lowering.scalar(scope, 1f)).log()).mean(new int[] {1});
       case MEAN_SQUARED_ERROR -> logits.sub(y).square().mean(new int[] {1});
       case HUBER -> {
         NDArray abs = logits.sub(y).abs();
-        NDArray quadratic = abs.minimum(1f);
-        yield quadratic.square().mul(0.5f).add(abs.sub(quadratic)).mean(new int[] {1});
+        NDArray quadratic = abs.minimum(Lowering.scalar(scope, 1f));
+        yield quadratic.square().mul(Lowering.scalar(scope, 0.5f)).add(abs.sub(quadratic)).mean(new int[] {1});
       }
     };
     if (labelled == rows) {
       return perRow.mean();
     }
-    return perRow.mul(scope.create(mask, new Shape(rows))).sum().div((float) labelled);
+    return perRow.mul(scope.create(mask, new Shape(rows))).sum().div(Lowering.scalar(scope, labelled));
   }
 
   /**

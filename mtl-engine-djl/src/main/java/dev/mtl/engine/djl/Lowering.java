@@ -197,7 +197,7 @@ final class Lowering {
         });
       }
       for (List<NDArray> group : bySuffix.values()) {
-        NDArray value = inScope(scope, measure(penalty.kind(), group, scope)).mul((float) penalty.lambda());
+        NDArray value = inScope(scope, measure(penalty.kind(), group, scope)).mul(scalar(scope, (float) penalty.lambda()));
         total = total == null ? value : total.add(value);
       }
     }
@@ -227,6 +227,18 @@ final class Lowering {
       }
     }
     return sum;
+  }
+
+  /**
+   * A scalar constant that lives as long as the step's scope. Graphs that autograd records must use
+   * these instead of DJL's {@code array.mul(0.5f)}-style overloads: those wrap the number in an
+   * array backed by a Java buffer and close it as soon as the op returns, but autograd keeps the
+   * scalar for the backward pass (mul, div, maximum, minimum save their operands), so once the
+   * garbage collector frees the buffer, backward reads freed memory and the gradients turn
+   * nondeterministic or NaN (GramianTest#deterministicWhileCollectingGarbage).
+   */
+  static NDArray scalar(NDManager scope, float value) {
+    return scope.create(value);
   }
 
   /** Moves an array computed from parameters into the step's scope, so it is freed with the step. */
@@ -351,10 +363,10 @@ final class Lowering {
 
     private NDArray pool(NDArray x, PoolKind kind) {
       if (kind == PoolKind.MEAN) {
-        NDArray count = mask.sum(new int[] {1}).maximum(1f);
+        NDArray count = mask.sum(new int[] {1}).maximum(scalar(scope, 1f));
         return x.sum(new int[] {1}).div(count);
       }
-      NDArray pooled = x.add(mask.sub(1f).mul(-MASKED)).max(new int[] {1});
+      NDArray pooled = x.add(mask.sub(scalar(scope, 1f)).mul(scalar(scope, -MASKED))).max(new int[] {1});
       // A text with no tokens at all pools to zeros rather than the masking constant.
       return pooled.mul(mask.max(new int[] {1}));
     }
