@@ -15,8 +15,23 @@ final class Parts {
 
   private Parts() {}
 
-  static Layer.Embedding sharedEmbedding(ModelSpec model) {
+  /**
+   * The shared bottom of the stack: token embeddings, or a pretrained sentence encoder's vectors
+   * when the model has one.
+   */
+  static Layer sharedEmbedding(ModelSpec model) {
+    if (model.usesPretrainedEncoder()) {
+      return new Layer.Features(EMBEDDING, model.pretrainedWidth(), model.dropout());
+    }
     return new Layer.Embedding(EMBEDDING, model.embeddingSize(), model.dropout());
+  }
+
+  /** Refuses per-task embeddings under a pretrained encoder, which is one frozen shared bottom. */
+  static void requireTokenEmbeddings(ModelSpec model, String option) {
+    if (model.usesPretrainedEncoder()) {
+      throw new IllegalArgumentException(option + " gives each task its own embedding, but model.pretrained-encoder is the"
+          + " frozen shared bottom of every task; drop that option or the pretrained encoder");
+    }
   }
 
   static Layer.Encoder encoder(String id, String input, ModelSpec model) {

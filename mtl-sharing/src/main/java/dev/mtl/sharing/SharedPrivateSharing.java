@@ -59,6 +59,7 @@ public final class SharedPrivateSharing implements SharingStrategyProvider {
         String prefix = "private." + head.task() + ".";
         String input = Parts.EMBEDDING;
         if (privateEmbedding) {
+          Parts.requireTokenEmbeddings(model, "parts: [embedding, ...]");
           input = prefix + "embedding";
           layers.add(new Layer.Embedding(input, model.embeddingSize(), model.dropout(), Optional.of(Parts.EMBEDDING)));
           privates.add(input);

@@ -55,6 +55,7 @@ public final class SoftSharing implements SharingStrategyProvider {
       String column = "column." + head.task() + ".";
       String input = Parts.EMBEDDING;
       if (!shareEmbedding) {
+        Parts.requireTokenEmbeddings(model, "share-embedding: false");
         input = column + "embedding";
         layers.add(new Layer.Embedding(input, model.embeddingSize(), model.dropout()));
         embeddings.add(input);

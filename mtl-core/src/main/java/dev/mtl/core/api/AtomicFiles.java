@@ -26,13 +26,26 @@ public final class AtomicFiles {
     void write(Path directory) throws IOException;
   }
 
+  /** Something that writes a file's bytes. */
+  @FunctionalInterface
+  public interface StreamWriter {
+    void write(java.io.OutputStream out) throws IOException;
+  }
+
   /** Replaces {@code file} with {@code content} (UTF-8) atomically. */
   public static void writeString(Path file, String content) throws IOException {
+    writeFile(file, out -> out.write(content.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /** Replaces {@code file} with what {@code writer} writes, atomically: readers see the old file or the whole new one. */
+  public static void writeFile(Path file, StreamWriter writer) throws IOException {
     Path parent = file.toAbsolutePath().getParent();
     Files.createDirectories(parent);
     Path temp = Files.createTempFile(parent, "." + file.getFileName(), ".tmp");
     try {
-      Files.writeString(temp, content, StandardCharsets.UTF_8);
+      try (java.io.OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(temp))) {
+        writer.write(out);
+      }
       sync(temp);
       move(temp, file);
     } finally {

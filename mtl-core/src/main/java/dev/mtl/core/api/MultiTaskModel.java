@@ -1,5 +1,10 @@
 package dev.mtl.core.api;
 
+import dev.mtl.core.config.PluginChoice;
+import dev.mtl.core.config.RunConfig;
+import dev.mtl.core.spi.SentenceEncoderProvider;
+import dev.mtl.core.text.FeatureCache;
+import dev.mtl.core.text.SentenceEncoder;
 import dev.mtl.core.config.ConfigSection;
 import dev.mtl.core.engine.Engine;
 import dev.mtl.core.engine.Network;
@@ -49,9 +54,13 @@ public final class MultiTaskModel implements AutoCloseable {
   private final TextEncoder encoder;
   private final Engine engine;
   private final Network network;
+  /** The frozen pretrained sentence encoder at the bottom of the model, or null. */
+  private final SentenceEncoder pretrained;
 
-  private MultiTaskModel(ModelManifest manifest, List<Task> tasks, TextEncoder encoder, Engine engine, Network network) {
+  private MultiTaskModel(ModelManifest manifest, List<Task> tasks, TextEncoder encoder, Engine engine, Network network,
+      SentenceEncoder pretrained) {
     this.manifest = manifest;
+    this.pretrained = pretrained;
     this.tasks = List.copyOf(tasks);
     this.encoder = encoder;
     this.engine = engine;
@@ -88,8 +97,16 @@ public final class MultiTaskModel implements AutoCloseable {
     // A manifest without a sharing strategy describes a model made outside mtl (e.g. a TensorFlow
     // SavedModel), which its engine serves as it is.
     ModelGraph graph = null;
+    SentenceEncoder pretrained = null;
     if (manifest.sharing() != null) {
-      ModelSpec spec = ModelSpec.read(settings(directory, "model", manifest.model()));
+      ConfigSection model = settings(directory, "model", manifest.model());
+      ModelSpec spec = ModelSpec.read(model);
+      if (spec.usesPretrainedEncoder()) {
+        PluginChoice choice = PluginChoice.read(model, ModelSpec.PRETRAINED_ENCODER, RunConfig.DEFAULT_PRETRAINED_ENCODER);
+        pretrained = registry.get(SentenceEncoderProvider.class, choice.type()).create(choice.settings());
+        model.source().throwIfInvalid();
+        spec = spec.withPretrainedWidth(pretrained.width());
+      }
       SharingStrategy sharing = registry.get(SharingStrategyProvider.class, manifest.sharing().type())
           .create(settings(directory, "sharing", manifest.sharing().settings()), manifest.tasks().stream().map(ModelManifest.TaskEntry::name).toList());
       graph = sharing.describe(spec, MultiTaskModels.headRequests(tasks));
@@ -97,8 +114,16 @@ public final class MultiTaskModel implements AutoCloseable {
     Map<String, Object> engineValues = new LinkedHashMap<>(manifest.engine().settings() == null ? Map.of() : manifest.engine().settings());
     engineValues.putAll(engineSettings);
     ConfigSection engineSection = settings(directory, "engine", engineValues);
-    Engine engine = registry.get(EngineProvider.class, manifest.engine().type()).create(engineSection);
-    engineSection.source().throwIfInvalid();
+    Engine engine;
+    try {
+      engine = registry.get(EngineProvider.class, manifest.engine().type()).create(engineSection);
+      engineSection.source().throwIfInvalid();
+    } catch (RuntimeException e) {
+      if (pretrained != null) {
+        pretrained.close();
+      }
+      throw e;
+    }
     try {
       Network network;
       if (graph == null) {
@@ -114,9 +139,12 @@ public final class MultiTaskModel implements AutoCloseable {
       } else {
         network = engine.load(graph, encoder.vocabularySize(), encoder.paddingId(), directory.resolve(MultiTaskModels.PARAMETERS_DIR));
       }
-      return new MultiTaskModel(manifest, tasks, encoder, engine, network);
+      return new MultiTaskModel(manifest, tasks, encoder, engine, network, pretrained);
     } catch (IOException | RuntimeException e) {
       engine.close();
+      if (pretrained != null) {
+        pretrained.close();
+      }
       throw e;
     }
   }
@@ -144,7 +172,8 @@ public final class MultiTaskModel implements AutoCloseable {
   /** Every task's prediction for each text, in the order of {@code texts}. */
   public List<Map<String, TaskPrediction>> predict(List<String> texts) {
     int[][] tokens = texts.stream().map(encoder::encode).toArray(int[][]::new);
-    Map<String, float[][]> scores = Evaluator.scoreAll(network, tokens, tasks());
+    float[][] features = pretrained == null ? null : pretrained.encode(texts);
+    Map<String, float[][]> scores = Evaluator.scoreAll(network, tokens, features, tasks());
     List<Map<String, TaskPrediction>> out = new ArrayList<>(texts.size());
     for (int i = 0; i < texts.size(); i++) {
       Map<String, TaskPrediction> row = new LinkedHashMap<>();
@@ -159,7 +188,8 @@ public final class MultiTaskModel implements AutoCloseable {
   /** Evaluates each given task's data (e.g. its test split) with that task's metrics. */
   public Map<String, TaskMetrics> evaluate(Map<String, TaskData> dataByTask) {
     dataByTask.keySet().forEach(this::task);
-    return Evaluator.evaluate(network, tasks, DataSource.group(dataByTask, encoder));
+    FeatureCache features = pretrained == null ? null : FeatureCache.inMemory(pretrained);
+    return Evaluator.evaluate(network, tasks, DataSource.group(dataByTask, encoder, features));
   }
 
   /** The run name and settings the model was trained with. */
@@ -172,7 +202,13 @@ public final class MultiTaskModel implements AutoCloseable {
     try {
       network.close();
     } finally {
-      engine.close();
+      try {
+        engine.close();
+      } finally {
+        if (pretrained != null) {
+          pretrained.close();
+        }
+      }
     }
   }
 }

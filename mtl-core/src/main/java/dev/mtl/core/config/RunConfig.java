@@ -17,12 +17,14 @@ import java.util.Set;
  * @param seed seeds initialisation, dropout and data order
  * @param outputDirectory where the run writes its model and reports
  * @param tasks the tasks, each with its plugin type and settings
+ * @param pretrainedEncoder {@code model.pretrained-encoder}: the pretrained sentence encoder at the
+ *     bottom of the stack, if any
  * @param baselines the single-task baselines file runs are compared with (by default the one
  *     {@code mtl train --single-task} writes into the output folder)
  */
 public record RunConfig(ConfigSection root, String name, long seed, Path outputDirectory, List<TaskEntry> tasks,
     PluginChoice tokenizer, ModelSpec model, PluginChoice sharing, PluginChoice weighting, PluginChoice sampling,
-    TrainingSettings training, PluginChoice engine, Path baselines) {
+    TrainingSettings training, PluginChoice engine, java.util.Optional<PluginChoice> pretrainedEncoder, Path baselines) {
 
   /** One task of the run: its name, its plugin type and the settings passed to that plugin. */
   public record TaskEntry(String name, String type, ConfigSection settings) {}
@@ -32,6 +34,7 @@ public record RunConfig(ConfigSection root, String name, long seed, Path outputD
   public static final String DEFAULT_WEIGHTING = "equal";
   public static final String DEFAULT_SAMPLING = "all";
   public static final String DEFAULT_ENGINE = "djl-pytorch";
+  public static final String DEFAULT_PRETRAINED_ENCODER = "djl";
   /** Where {@code mtl train --single-task} puts its runs and {@code baselines.json}, inside the output folder. */
   public static final String SINGLE_TASK_DIR = "single-task";
   public static final String BASELINES_FILE = "baselines.json";
@@ -55,14 +58,31 @@ public record RunConfig(ConfigSection root, String name, long seed, Path outputD
     Path output = root.path("output", false).orElseGet(() -> Path.of("runs", name).toAbsolutePath());
     List<TaskEntry> tasks = readTasks(root);
     PluginChoice tokenizer = PluginChoice.read(root, "tokenizer", DEFAULT_TOKENIZER);
-    ModelSpec model = ModelSpec.read(root.section("model"));
+    ConfigSection modelSection = root.section("model");
+    ModelSpec model = ModelSpec.read(modelSection);
+    java.util.Optional<PluginChoice> pretrained = readPretrainedEncoder(modelSection);
     PluginChoice sharing = PluginChoice.read(root, "sharing", DEFAULT_SHARING);
     PluginChoice weighting = PluginChoice.read(root, "weighting", DEFAULT_WEIGHTING);
     PluginChoice sampling = PluginChoice.read(root, "sampling", DEFAULT_SAMPLING);
     TrainingSettings training = TrainingSettings.read(root.section("training"), tasks.stream().map(TaskEntry::name).toList());
     PluginChoice engine = PluginChoice.read(root, "engine", DEFAULT_ENGINE);
     Path baselines = root.path("baselines", false).orElse(output.resolve(SINGLE_TASK_DIR).resolve(BASELINES_FILE));
-    return new RunConfig(root, name, seed, output, tasks, tokenizer, model, sharing, weighting, sampling, training, engine, baselines);
+    return new RunConfig(root, name, seed, output, tasks, tokenizer, model, sharing, weighting, sampling, training, engine, pretrained, baselines);
+  }
+
+  /** {@code model.pretrained-encoder}; its {@code mode} is the core's to check (only frozen runs today). */
+  private static java.util.Optional<PluginChoice> readPretrainedEncoder(ConfigSection model) {
+    if (!model.has(ModelSpec.PRETRAINED_ENCODER)) {
+      return java.util.Optional.empty();
+    }
+    PluginChoice choice = PluginChoice.read(model, ModelSpec.PRETRAINED_ENCODER, DEFAULT_PRETRAINED_ENCODER);
+    String mode = choice.settings().oneOf("mode", "frozen", java.util.Set.of("frozen", "fine-tune"));
+    if (mode.equals("fine-tune")) {
+      choice.settings().problem("mode", mode, "cannot fine-tune a pretrained sentence encoder yet: it runs in ONNX Runtime (or"
+          + " as a TorchScript/SavedModel through DJL) for inference only, and no mtl engine trains those graphs. Use mode:"
+          + " frozen (the vectors are computed once and cached), or word vectors (model.word-vectors) with train: fine-tune");
+    }
+    return java.util.Optional.of(choice);
   }
 
   private static List<TaskEntry> readTasks(ConfigSection root) {

@@ -3,8 +3,22 @@ package dev.mtl.core.engine;
 /**
  * Token ids of a batch of texts, one row per text, not padded: the engine pads to the longest row
  * with the text encoder's padding id and masks the padding.
+ *
+ * @param rows token ids per text
+ * @param features per text, the pretrained sentence encoder's vector, for graphs with a {@link
+ *     dev.mtl.core.model.Layer.Features} layer; null otherwise
  */
-public record TokenBatch(int[][] rows) {
+public record TokenBatch(int[][] rows, float[][] features) {
+  public TokenBatch {
+    if (features != null && features.length != rows.length) {
+      throw new IllegalArgumentException(features.length + " feature vectors for " + rows.length + " texts");
+    }
+  }
+
+  public TokenBatch(int[][] rows) {
+    this(rows, null);
+  }
+
   public int size() {
     return rows.length;
   }

@@ -12,7 +12,7 @@ import java.util.Optional;
  * <p>Sequence layers output {@code (batch, time, width)} and are zero at padding; vector layers
  * output {@code (batch, width)}.
  */
-public sealed interface Layer permits Layer.Embedding, Layer.Encoder, Layer.Pool, Layer.Mix, Layer.Gate, Layer.LabelFeed {
+public sealed interface Layer permits Layer.Embedding, Layer.Features, Layer.Encoder, Layer.Pool, Layer.Mix, Layer.Gate, Layer.LabelFeed {
   String id();
 
   /** The layers this one reads; empty for the embedding, which reads token ids. */
@@ -32,6 +32,18 @@ public sealed interface Layer permits Layer.Embedding, Layer.Encoder, Layer.Pool
       this(id, size, dropout, Optional.empty());
     }
 
+    @Override
+    public List<String> inputs() {
+      return List.of();
+    }
+  }
+
+  /**
+   * Each text's vector from a frozen pretrained sentence encoder, computed outside the network and
+   * given with the batch, as a one-position sequence of {@code size}; dropout applies in training.
+   * Everything above it (encoders, pooling, gates, heads) stacks on it as on an embedding.
+   */
+  record Features(String id, int size, double dropout) implements Layer {
     @Override
     public List<String> inputs() {
       return List.of();

@@ -88,7 +88,7 @@ public record ModelGraph(List<Layer> layers, List<Head> heads, List<Penalty> pen
   }
 
   private static boolean checkKinds(Layer layer, Map<String, Boolean> sequence, Map<String, Layer> seen, List<Head> heads) {
-    if (layer instanceof Layer.Embedding) {
+    if (layer instanceof Layer.Embedding || layer instanceof Layer.Features) {
       return true;
     }
     if (layer instanceof Layer.Encoder || layer instanceof Layer.Pool || layer instanceof Layer.LabelFeed) {
@@ -191,6 +191,9 @@ public record ModelGraph(List<Layer> layers, List<Head> heads, List<Penalty> pen
   private static int width(Layer layer, Map<String, Layer> byId, List<Head> heads) {
     if (layer instanceof Layer.Embedding e) {
       return e.size();
+    }
+    if (layer instanceof Layer.Features f) {
+      return f.size();
     }
     if (layer instanceof Layer.Encoder e) {
       return e.kind().outputSize(e.hiddenSize(), width(byId.get(e.inputId()), byId, heads));

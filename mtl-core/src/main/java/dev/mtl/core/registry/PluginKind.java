@@ -3,6 +3,7 @@ package dev.mtl.core.registry;
 import dev.mtl.core.spi.EngineProvider;
 import dev.mtl.core.spi.LossWeightingProvider;
 import dev.mtl.core.spi.Plugin;
+import dev.mtl.core.spi.SentenceEncoderProvider;
 import dev.mtl.core.spi.SharingStrategyProvider;
 import dev.mtl.core.spi.TaskProvider;
 import dev.mtl.core.spi.TaskSamplerProvider;
@@ -15,7 +16,8 @@ public enum PluginKind {
   WEIGHTING("weighting", "loss weighting", LossWeightingProvider.class),
   SAMPLING("sampling", "task sampler", TaskSamplerProvider.class),
   TOKENIZER("tokenizer", "tokenizer", TextEncoderProvider.class),
-  ENGINE("engine", "engine", EngineProvider.class);
+  ENGINE("engine", "engine", EngineProvider.class),
+  PRETRAINED("pretrained", "pretrained sentence encoder", SentenceEncoderProvider.class);
 
   private final String id;
   private final String displayName;

@@ -3,7 +3,10 @@ package dev.mtl.core.training;
 import dev.mtl.core.engine.SourceBatch;
 import dev.mtl.core.engine.TokenBatch;
 import dev.mtl.core.task.TaskData;
+import dev.mtl.core.text.FeatureCache;
 import dev.mtl.core.text.TextEncoder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,16 +20,26 @@ import java.util.Map;
 public final class DataSource {
   private final List<String> texts;
   private final int[][] tokens;
+  private final float[][] features;
   private final Map<String, float[][]> targets;
 
-  private DataSource(List<String> texts, int[][] tokens, Map<String, float[][]> targets) {
+  private DataSource(List<String> texts, int[][] tokens, float[][] features, Map<String, float[][]> targets) {
     this.texts = texts;
     this.tokens = tokens;
+    this.features = features;
     this.targets = targets;
   }
 
   /** Groups tasks by identical text lists, keeping the first task's order, and encodes each group once. */
   public static List<DataSource> group(Map<String, TaskData> dataByTask, TextEncoder encoder) {
+    return group(dataByTask, encoder, null);
+  }
+
+  /**
+   * As {@link #group(Map, TextEncoder)}, with each text's pretrained sentence vector from {@code
+   * features} (null: none) for models whose stack starts from a pretrained encoder.
+   */
+  public static List<DataSource> group(Map<String, TaskData> dataByTask, TextEncoder encoder, FeatureCache features) {
     Map<List<String>, Map<String, float[][]>> groups = new LinkedHashMap<>();
     dataByTask.forEach((task, data) ->
         groups.computeIfAbsent(data.texts(), t -> new LinkedHashMap<>())
@@ -37,7 +50,11 @@ public final class DataSource {
       for (int i = 0; i < tokens.length; i++) {
         tokens[i] = encoder.encode(texts.get(i));
       }
-      sources.add(new DataSource(texts, tokens, targets));
+      try {
+        sources.add(new DataSource(texts, tokens, features == null ? null : features.vectors(texts), targets));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write the feature cache: " + e.getMessage(), e);
+      }
     });
     return sources;
   }
@@ -54,6 +71,11 @@ public final class DataSource {
     return tokens;
   }
 
+  /** Each text's pretrained sentence vector, or null when the model has no pretrained encoder. */
+  public float[][] features() {
+    return features;
+  }
+
   public List<String> texts() {
     return texts;
   }
@@ -65,14 +87,18 @@ public final class DataSource {
   /** The examples at {@code indices} as one batch, with every task's targets. */
   public SourceBatch batch(int[] indices) {
     int[][] rows = new int[indices.length][];
+    float[][] batchFeatures = features == null ? null : new float[indices.length][];
     Map<String, float[][]> batchTargets = new LinkedHashMap<>();
     targets.forEach((task, all) -> batchTargets.put(task, new float[indices.length][]));
     for (int i = 0; i < indices.length; i++) {
       rows[i] = tokens[indices[i]];
+      if (features != null) {
+        batchFeatures[i] = features[indices[i]];
+      }
       for (Map.Entry<String, float[][]> e : targets.entrySet()) {
         batchTargets.get(e.getKey())[i] = e.getValue()[indices[i]];
       }
     }
-    return new SourceBatch(new TokenBatch(rows), batchTargets);
+    return new SourceBatch(new TokenBatch(rows, batchFeatures), batchTargets);
   }
 }

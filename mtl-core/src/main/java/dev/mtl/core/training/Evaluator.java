@@ -21,7 +21,7 @@ public final class Evaluator {
     tasks.forEach(t -> byName.put(t.name(), t));
     Map<String, TaskMetrics> out = new LinkedHashMap<>();
     for (DataSource source : sources) {
-      Map<String, float[][]> scores = scoreAll(network, source.tokens(), source.tasks());
+      Map<String, float[][]> scores = scoreAll(network, source.tokens(), source.features(), source.tasks());
       for (String task : source.tasks()) {
         // Rows without a label for this task (partial labels) are not part of its metrics.
         float[][] targets = source.targets(task);
@@ -40,16 +40,23 @@ public final class Evaluator {
     return ordered;
   }
 
-  /** Scores of the given tasks for every row of {@code tokens}, in row order. */
-  public static Map<String, float[][]> scoreAll(Network network, int[][] tokens, List<String> tasks) {
+  /**
+   * Scores of the given tasks for every row of {@code tokens}, in row order; {@code features}: each
+   * row's pretrained sentence vector, or null.
+   */
+  public static Map<String, float[][]> scoreAll(Network network, int[][] tokens, float[][] features, List<String> tasks) {
     Map<String, float[][]> scores = new LinkedHashMap<>();
     tasks.forEach(t -> scores.put(t, new float[tokens.length][]));
     for (int[] indices : LengthBatcher.sortedBatches(tokens, BATCH_SIZE)) {
       int[][] rows = new int[indices.length][];
+      float[][] batchFeatures = features == null ? null : new float[indices.length][];
       for (int i = 0; i < indices.length; i++) {
         rows[i] = tokens[indices[i]];
+        if (features != null) {
+          batchFeatures[i] = features[indices[i]];
+        }
       }
-      Map<String, float[][]> batch = network.predict(new TokenBatch(rows), tasks);
+      Map<String, float[][]> batch = network.predict(new TokenBatch(rows, batchFeatures), tasks);
       for (String task : tasks) {
         float[][] taskScores = batch.get(task);
         for (int i = 0; i < indices.length; i++) {

@@ -15,6 +15,8 @@ import dev.mtl.core.engine.NonFiniteException;
 import dev.mtl.core.engine.StepResult;
 import dev.mtl.core.sampling.SamplingStep;
 import dev.mtl.core.model.ModelGraph;
+import dev.mtl.core.model.ModelSpec;
+import dev.mtl.core.text.FeatureCache;
 import dev.mtl.core.task.DataSplit;
 import dev.mtl.core.task.Task;
 import dev.mtl.core.task.TaskData;
@@ -68,11 +70,22 @@ public final class MultiTaskTrainer {
     Map<String, TaskData> dev = read(run.tasks(), DataSplit.DEV);
     Map<String, TaskData> test = read(run.tasks(), DataSplit.TEST);
 
+    try (dev.mtl.core.text.SentenceEncoder pretrained = run.pretrained()) {
+      return run(run, listener, resume, train, dev, test, pretrained);
+    }
+  }
+
+  private TrainingReport run(ResolvedRun run, TrainingListener listener, boolean resume, Map<String, TaskData> train,
+      Map<String, TaskData> dev, Map<String, TaskData> test, dev.mtl.core.text.SentenceEncoder pretrained) throws IOException {
+    RunConfig config = run.config();
     TextEncoder encoder = run.tokenizer().fit(distinctTrainingTexts(train));
-    List<DataSource> trainSources = DataSource.group(train, encoder);
-    List<DataSource> devSources = DataSource.group(dev, encoder);
-    List<DataSource> testSources = DataSource.group(test, encoder);
-    ModelGraph graph = run.sharing().describe(config.model(), MultiTaskModels.headRequests(run.tasks()));
+    // A frozen pretrained encoder runs once per distinct text; its vectors stay in the run directory.
+    FeatureCache features = pretrained == null ? null : FeatureCache.open(pretrained, config.outputDirectory().resolve(FEATURES_DIR));
+    List<DataSource> trainSources = DataSource.group(train, encoder, features);
+    List<DataSource> devSources = DataSource.group(dev, encoder, features);
+    List<DataSource> testSources = DataSource.group(test, encoder, features);
+    ModelSpec spec = pretrained == null ? config.model() : config.model().withPretrainedWidth(pretrained.width());
+    ModelGraph graph = run.sharing().describe(spec, MultiTaskModels.headRequests(run.tasks()));
     GramianPlan gramians = GramianPlan.decide(config, run.weighting(), graph,
         trainSources.stream().map(source -> List.copyOf(source.tasks())).toList());
     config.root().source().throwIfInvalid();
@@ -109,6 +122,10 @@ public final class MultiTaskTrainer {
             ? Files.newBufferedWriter(logFile, java.nio.file.StandardOpenOption.APPEND)
             : Files.newBufferedWriter(logFile)) {
       listener.onStart(summaries(run.tasks(), train, dev, test), encoder.vocabularySize(), network.parameterCount(), engine.device());
+      if (features != null) {
+        writeLog(log, event("event", "features", "encoder", pretrained.id(), "width", pretrained.width(), "distinct-texts", features.size(),
+            "encoded", features.encodedTexts(), "from-cache", features.cachedTexts()));
+      }
 
       List<Iterator<int[]>> batchStreams = new ArrayList<>();
       for (int s = 0; s < trainSources.size(); s++) {
@@ -234,6 +251,8 @@ public final class MultiTaskTrainer {
   }
 
   static final String CHECKPOINT_DIR = "checkpoint";
+  /** Where a frozen pretrained encoder's vectors are cached, inside the run directory. */
+  public static final String FEATURES_DIR = "features";
 
   /** Keeps the model when this evaluation is the best so far; true when patience has run out. */
   private static boolean select(ModelSelection selection, Map<String, TaskMetrics> dev, Baselines baselines, RunState state,
@@ -334,8 +353,16 @@ public final class MultiTaskTrainer {
 
   private static void save(Path modelDir, ResolvedRun run, TextEncoder encoder, Network network) throws IOException {
     RunConfig config = run.config();
+    Map<String, Object> model = new LinkedHashMap<>(config.root().section("model").values());
+    if (run.pretrained() != null) {
+      // The encoder's own account of itself, with absolute paths: the model folder may move.
+      Map<String, Object> pretrained = new LinkedHashMap<>();
+      pretrained.put("type", config.pretrainedEncoder().orElseThrow().type());
+      pretrained.putAll(run.pretrained().settings());
+      model.put(ModelSpec.PRETRAINED_ENCODER, pretrained);
+    }
     ModelManifest manifest = new ModelManifest(ModelManifest.FORMAT, config.name(),
-        plugin(config.engine()), plugin(config.tokenizer()), config.root().section("model").values(), plugin(config.sharing()),
+        plugin(config.engine()), plugin(config.tokenizer()), model, plugin(config.sharing()),
         run.tasks().stream().map(t -> new ModelManifest.TaskEntry(t.name(), t.type(), t.resolvedSettings())).toList(),
         config.root().values(), versions(run));
     AtomicFiles.writeDirectory(modelDir, dir -> {

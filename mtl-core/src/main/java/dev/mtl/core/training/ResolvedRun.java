@@ -30,7 +30,7 @@ import java.util.function.Function;
  * all collected and thrown together as one {@link dev.mtl.core.config.InvalidConfigException}.
  */
 public record ResolvedRun(RunConfig config, List<Task> tasks, SharingStrategy sharing, LossWeighting weighting,
-    TaskSampler sampler, TextEncoderFactory tokenizer, Engine engine) {
+    TaskSampler sampler, TextEncoderFactory tokenizer, Engine engine, dev.mtl.core.text.SentenceEncoder pretrained) {
 
   public static ResolvedRun resolve(RunConfig config, PluginRegistry registry) {
     List<Task> tasks = new ArrayList<>();
@@ -51,9 +51,22 @@ public record ResolvedRun(RunConfig config, List<Task> tasks, SharingStrategy sh
     TextEncoderFactory tokenizer = create(registry, TextEncoderProvider.class, config.tokenizer(), p -> p.create(config.tokenizer().settings()));
     Engine engine = create(registry, EngineProvider.class, config.engine(), p -> p.create(config.engine().settings()));
     checkDescribable(config, tasks, sharing, weighting, engine);
+    // Opened last and only for a valid config: it loads the model.
+    dev.mtl.core.text.SentenceEncoder pretrained = null;
+    if (config.pretrainedEncoder().isPresent() && config.root().source().problems().isEmpty()) {
+      PluginChoice choice = config.pretrainedEncoder().get();
+      pretrained = create(registry, dev.mtl.core.spi.SentenceEncoderProvider.class, choice, p -> p.create(choice.settings()));
+    }
     config.root().reportUnknownKeys();
-    config.root().source().throwIfInvalid();
-    return new ResolvedRun(config, List.copyOf(tasks), sharing, weighting, sampler, tokenizer, engine);
+    try {
+      config.root().source().throwIfInvalid();
+    } catch (RuntimeException e) {
+      if (pretrained != null) {
+        pretrained.close();
+      }
+      throw e;
+    }
+    return new ResolvedRun(config, List.copyOf(tasks), sharing, weighting, sampler, tokenizer, engine, pretrained);
   }
 
   /**

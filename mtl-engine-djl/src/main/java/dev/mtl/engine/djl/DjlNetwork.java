@@ -442,6 +442,9 @@ final class DjlNetwork implements Network {
 
   private static Lowering.Pass forward(Lowering lowering, int paddingId, NDManager scope, TokenBatch batch, StepRows stepRows,
       boolean training, String detachAt) {
+    if (lowering.readsFeatures()) {
+      return forwardFeatures(lowering, scope, batch, training, detachAt);
+    }
     int rows = batch.size();
     int time = batch.maxLength();
     long[] ids = new long[rows * time];
@@ -460,7 +463,30 @@ final class DjlNetwork implements Network {
     NDArray tokenArray = scope.create(ids, shape);
     NDArray maskArray = scope.create(mask, new Shape(rows, time, 1));
     Lowering.EmbeddingRows embeddingRows = stepRows == null ? null : stepRows.forBatch(scope, ids, shape);
-    return lowering.pass(tokenArray, embeddingRows, maskArray, lengths, training, detachAt);
+    return lowering.pass(tokenArray, null, embeddingRows, maskArray, lengths, training, detachAt);
+  }
+
+  /** A forward pass over pretrained sentence vectors: one position per text, always real. */
+  private static Lowering.Pass forwardFeatures(Lowering lowering, NDManager scope, TokenBatch batch, boolean training,
+      String detachAt) {
+    float[][] vectors = batch.features();
+    if (vectors == null) {
+      throw new IllegalArgumentException("this model starts from a pretrained sentence encoder: each batch needs the texts'"
+          + " vectors (TokenBatch.features), which MultiTaskModel and the trainer compute with model.pretrained-encoder");
+    }
+    int rows = vectors.length;
+    int width = rows == 0 ? 0 : vectors[0].length;
+    float[] flat = new float[rows * width];
+    for (int b = 0; b < rows; b++) {
+      System.arraycopy(vectors[b], 0, flat, b * width, width);
+    }
+    int[] lengths = new int[rows];
+    java.util.Arrays.fill(lengths, 1);
+    float[] ones = new float[rows];
+    java.util.Arrays.fill(ones, 1f);
+    NDArray tokens = scope.zeros(new Shape(rows, 1), ai.djl.ndarray.types.DataType.INT64);
+    return lowering.pass(tokens, scope.create(flat, new Shape(rows, 1, width)), null, scope.create(ones, new Shape(rows, 1, 1)),
+        lengths, training, detachAt);
   }
 
   /** Mean loss of a head over the batch's labelled rows (rows without a label are masked out). */

@@ -251,6 +251,7 @@ final class Lowering {
   final class Pass {
     private final NDManager scope;
     private final NDArray tokens;
+    private final NDArray features;
     private final EmbeddingRows rows;
     private final NDArray mask;
     private final int[] lengths;
@@ -261,15 +262,17 @@ final class Lowering {
 
     /**
      * @param tokens {@code (batch, time)} int64 ids
+     * @param features {@code (batch, 1, width)} pretrained sentence vectors, or null
      * @param rows this step's embedding rows, for tables updated row by row, or null
      * @param mask {@code (batch, time, 1)} float, 1 at real tokens
      * @param lengths real tokens per row
      * @param detachAt a layer whose output later layers read as a new gradient leaf (so per-task
      *     gradients can be taken there, see {@link #representation()}), or null
      */
-    Pass(NDArray tokens, EmbeddingRows rows, NDArray mask, int[] lengths, boolean training, String detachAt) {
+    Pass(NDArray tokens, NDArray features, EmbeddingRows rows, NDArray mask, int[] lengths, boolean training, String detachAt) {
       this.scope = tokens.getManager();
       this.tokens = tokens;
+      this.features = features;
       this.rows = rows;
       this.mask = mask;
       this.lengths = lengths;
@@ -323,6 +326,10 @@ final class Lowering {
             ? Embedding.embedding(tokens, param(e, "weight"), SparseFormat.DENSE).singletonOrThrow()
             : Embedding.embedding(rows.tokens(), leaf, SparseFormat.DENSE).singletonOrThrow();
         x = Dropout.dropout(x, (float) e.dropout(), training).singletonOrThrow();
+        return x.mul(mask);
+      }
+      if (layer instanceof Layer.Features f) {
+        NDArray x = Dropout.dropout(features, (float) f.dropout(), training).singletonOrThrow();
         return x.mul(mask);
       }
       if (layer instanceof Layer.Encoder e) {
@@ -425,8 +432,13 @@ final class Lowering {
    */
   record EmbeddingRows(NDArray tokens, Map<String, NDArray> leaves) {}
 
-  Pass pass(NDArray tokens, EmbeddingRows rows, NDArray mask, int[] lengths, boolean training, String detachAt) {
-    return new Pass(tokens, rows, mask, lengths, training, detachAt);
+  Pass pass(NDArray tokens, NDArray features, EmbeddingRows rows, NDArray mask, int[] lengths, boolean training, String detachAt) {
+    return new Pass(tokens, features, rows, mask, lengths, training, detachAt);
+  }
+
+  /** True when the graph starts from pretrained sentence vectors rather than token ids. */
+  boolean readsFeatures() {
+    return graph.layers().stream().anyMatch(l -> l instanceof Layer.Features);
   }
 
   List<Head> heads() {

@@ -58,7 +58,7 @@ final class TfNatives {
   }
 
   /** Where DJL keeps engine natives: ENGINE_CACHE_DIR, else DJL_CACHE_DIR, else ~/.djl.ai. */
-  private static Path cacheRoot() {
+  static Path cacheRoot() {
     for (String key : new String[] {"ENGINE_CACHE_DIR", "DJL_CACHE_DIR"}) {
       String value = System.getProperty(key, System.getenv(key));
       if (value != null && !value.isBlank()) {
