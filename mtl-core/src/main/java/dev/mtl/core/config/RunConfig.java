@@ -19,12 +19,14 @@ import java.util.Set;
  * @param tasks the tasks, each with its plugin type and settings
  * @param pretrainedEncoder {@code model.pretrained-encoder}: the pretrained sentence encoder at the
  *     bottom of the stack, if any
+ * @param wordVectors {@code model.word-vectors}: pretrained word vectors for the token embeddings
  * @param baselines the single-task baselines file runs are compared with (by default the one
  *     {@code mtl train --single-task} writes into the output folder)
  */
 public record RunConfig(ConfigSection root, String name, long seed, Path outputDirectory, List<TaskEntry> tasks,
     PluginChoice tokenizer, ModelSpec model, PluginChoice sharing, PluginChoice weighting, PluginChoice sampling,
-    TrainingSettings training, PluginChoice engine, java.util.Optional<PluginChoice> pretrainedEncoder, Path baselines) {
+    TrainingSettings training, PluginChoice engine, java.util.Optional<PluginChoice> pretrainedEncoder,
+    java.util.Optional<dev.mtl.core.text.WordVectorSettings> wordVectors, Path baselines) {
 
   /** One task of the run: its name, its plugin type and the settings passed to that plugin. */
   public record TaskEntry(String name, String type, ConfigSection settings) {}
@@ -61,13 +63,18 @@ public record RunConfig(ConfigSection root, String name, long seed, Path outputD
     ConfigSection modelSection = root.section("model");
     ModelSpec model = ModelSpec.read(modelSection);
     java.util.Optional<PluginChoice> pretrained = readPretrainedEncoder(modelSection);
+    java.util.Optional<dev.mtl.core.text.WordVectorSettings> wordVectors = dev.mtl.core.text.WordVectorSettings.read(modelSection);
+    if (pretrained.isPresent() && modelSection.has(dev.mtl.core.text.WordVectorSettings.KEY)) {
+      modelSection.problem(dev.mtl.core.text.WordVectorSettings.KEY, "(given)", "cannot go with pretrained-encoder, which replaces"
+          + " the token embeddings the word vectors would start; choose one");
+    }
     PluginChoice sharing = PluginChoice.read(root, "sharing", DEFAULT_SHARING);
     PluginChoice weighting = PluginChoice.read(root, "weighting", DEFAULT_WEIGHTING);
     PluginChoice sampling = PluginChoice.read(root, "sampling", DEFAULT_SAMPLING);
     TrainingSettings training = TrainingSettings.read(root.section("training"), tasks.stream().map(TaskEntry::name).toList());
     PluginChoice engine = PluginChoice.read(root, "engine", DEFAULT_ENGINE);
     Path baselines = root.path("baselines", false).orElse(output.resolve(SINGLE_TASK_DIR).resolve(BASELINES_FILE));
-    return new RunConfig(root, name, seed, output, tasks, tokenizer, model, sharing, weighting, sampling, training, engine, pretrained, baselines);
+    return new RunConfig(root, name, seed, output, tasks, tokenizer, model, sharing, weighting, sampling, training, engine, pretrained, wordVectors, baselines);
   }
 
   /** {@code model.pretrained-encoder}; its {@code mode} is the core's to check (only frozen runs today). */

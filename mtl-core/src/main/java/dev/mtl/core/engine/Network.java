@@ -14,6 +14,14 @@ import java.util.Map;
  */
 public interface Network extends AutoCloseable {
   /**
+   * Overwrites rows of an embedding layer's table before training, e.g. with pretrained word
+   * vectors: row {@code ids[i]} becomes {@code rows[i]}.
+   */
+  default void setEmbeddingRows(String layerId, int[] ids, float[][] rows) {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot load word vectors yet; use engine djl-pytorch");
+  }
+
+  /**
    * One optimizer step: forward every batch, compute each task's loss, ask {@code weighting} for
    * weights (computing the Gramian first if it needs one), back-propagate the weighted sum once and
    * update the parameters.

@@ -17,6 +17,14 @@ public interface TextEncoder {
   /** The longest sequence {@link #encode} returns. */
   int maxLength();
 
+  /**
+   * The token of each id (index = id), for initialising embeddings from word vectors; empty for
+   * encoders without a word vocabulary.
+   */
+  default java.util.List<String> tokens() {
+    return java.util.List.of();
+  }
+
   /** Writes what {@link dev.mtl.core.spi.TextEncoderProvider#load} needs into {@code directory}. */
   void save(Path directory) throws IOException;
 }

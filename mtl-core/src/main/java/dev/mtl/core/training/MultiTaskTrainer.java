@@ -86,6 +86,10 @@ public final class MultiTaskTrainer {
     List<DataSource> testSources = DataSource.group(test, encoder, features);
     ModelSpec spec = pretrained == null ? config.model() : config.model().withPretrainedWidth(pretrained.width());
     ModelGraph graph = run.sharing().describe(spec, MultiTaskModels.headRequests(run.tasks()));
+    PretrainedWords words = config.wordVectors().isPresent() ? PretrainedWords.load(config.wordVectors().get(), encoder, spec, graph) : null;
+    if (words != null) {
+      graph = words.graph();
+    }
     GramianPlan gramians = GramianPlan.decide(config, run.weighting(), graph,
         trainSources.stream().map(source -> List.copyOf(source.tasks())).toList());
     config.root().source().throwIfInvalid();
@@ -122,6 +126,14 @@ public final class MultiTaskTrainer {
             ? Files.newBufferedWriter(logFile, java.nio.file.StandardOpenOption.APPEND)
             : Files.newBufferedWriter(logFile)) {
       listener.onStart(summaries(run.tasks(), train, dev, test), encoder.vocabularySize(), network.parameterCount(), engine.device());
+      if (words != null) {
+        if (!resume) {
+          words.apply(network); // a resumed network has them, as trained so far, from its checkpoint
+        }
+        PretrainedWords.Coverage coverage = words.coverage(trainSources);
+        writeLog(log, event("event", "word-vectors", "file", words.vectors().file().toString(), "dimension", words.vectors().dimension(),
+            "frozen", words.settings().frozen(), "vocabulary-covered", coverage.types(), "training-tokens-covered", coverage.tokens()));
+      }
       if (features != null) {
         writeLog(log, event("event", "features", "encoder", pretrained.id(), "width", pretrained.width(), "distinct-texts", features.size(),
             "encoded", features.encodedTexts(), "from-cache", features.cachedTexts()));

@@ -117,6 +117,29 @@ final class DjlNetwork implements Network {
   }
 
   @Override
+  public void setEmbeddingRows(String layerId, int[] ids, float[][] rows) {
+    NDArray table = parameters.arrays().get(layerId + ".weight");
+    if (table == null) {
+      throw new IllegalArgumentException("no embedding table '" + layerId + ".weight' in this network");
+    }
+    int width = (int) table.getShape().get(1);
+    float[] flat = new float[ids.length * width];
+    long[] index = new long[ids.length];
+    for (int i = 0; i < ids.length; i++) {
+      if (rows[i].length != width) {
+        throw new IllegalArgumentException("row for id " + ids[i] + " has " + rows[i].length + " values; the table is " + width + " wide");
+      }
+      System.arraycopy(rows[i], 0, flat, i * width, width);
+      index[i] = ids[i];
+    }
+    // Written outside autograd: the table is a leaf that requires gradients.
+    JniUtils.setGradMode(false);
+    try (NDManager scope = manager.newSubManager()) {
+      table.set(new ai.djl.ndarray.index.NDIndex("{}", scope.create(index)), scope.create(flat, new Shape(ids.length, width)));
+    }
+  }
+
+  @Override
   public void learningRate(double rate) {
     learningRate = rate;
   }
@@ -186,10 +209,10 @@ final class DjlNetwork implements Network {
           // The trunk below the representation gets the weighted sum of the tasks' gradients there.
           Lowering.Representation representation = lastPass.representation();
           NDArray combined = weightedSum(perTask.atRepresentation(), weights);
-          // Nothing to do when everything below is frozen (no autograd history). DJL's requiresGrad
-          // reports false for non-leaf arrays, so ask for the history itself.
-          String history = JniUtils.getGradientFunctionNames((PtNDArray) representation.trunk());
-          if (history != null && !history.isEmpty()) {
+          // Nothing to do when nothing below is trained (frozen word vectors or pretrained features
+          // under parameterless layers): the trunk then has no autograd history, and asking DJL
+          // for it crashes the JVM.
+          if (!trainedBelow(tasks.get(0)).isEmpty()) {
             JniUtils.backward((PtNDArray) representation.trunk(), (PtNDArray) combined, false, false);
           }
         }
@@ -326,6 +349,14 @@ final class DjlNetwork implements Network {
       }
     }
     return new PerTaskGradients(gramian, atRepresentation, byTask);
+  }
+
+  /** The trained parameters below the shared representation, which every task's pass reaches. */
+  private List<String> trainedBelow(String task) {
+    return parameterNames.computeIfAbsent("below:" + task, k -> {
+      List<String> above = lowering.trainableNames(graph.parametersAbove(task, sharedRepresentation));
+      return lowering.trainableNames(graph.parametersOf(task)).stream().filter(name -> !above.contains(name)).toList();
+    });
   }
 
   /** Where a parameter's gradient collects in this step: the step's rows of a row-updated table, or the parameter. */

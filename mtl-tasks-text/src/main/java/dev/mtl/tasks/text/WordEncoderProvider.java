@@ -103,6 +103,15 @@ public final class WordEncoderProvider implements TextEncoderProvider {
     }
 
     @Override
+    public List<String> tokens() {
+      List<String> tokens = new java.util.ArrayList<>(vocabulary.size());
+      for (int id = 0; id < vocabulary.size(); id++) {
+        tokens.add(vocabulary.token(id));
+      }
+      return tokens;
+    }
+
+    @Override
     public void save(Path directory) throws IOException {
       vocabulary.save(directory.resolve(VOCABULARY_FILE));
     }
