@@ -67,6 +67,22 @@ class EndToEndTest {
 
   record Result(int code, String out, String err) {}
 
+  /** The last event named {@code name} in a run's training log. */
+  static com.fasterxml.jackson.databind.JsonNode lastLogEvent(Path run, String name) throws Exception {
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    com.fasterxml.jackson.databind.JsonNode found = null;
+    for (String line : java.nio.file.Files.readAllLines(run.resolve("training-log.jsonl"))) {
+      com.fasterxml.jackson.databind.JsonNode event = json.readTree(line);
+      if (event.path("event").asText().equals(name)) {
+        found = event;
+      }
+    }
+    if (found == null) {
+      throw new AssertionError("no '" + name + "' event in " + run.resolve("training-log.jsonl"));
+    }
+    return found;
+  }
+
   @BeforeAll
   void train() throws Exception {
     StringBuilder yaml = new StringBuilder("name: e2e\nseed: 3\noutput: run\ntasks:\n");

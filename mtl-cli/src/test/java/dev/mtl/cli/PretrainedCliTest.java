@@ -73,23 +73,11 @@ class PretrainedCliTest {
     return EndToEndTest.firstLines(relative, lines, dir.resolve("data").resolve(relative));
   }
 
-  private static JsonNode featuresEvent(Path run) throws Exception {
-    JsonNode found = null;
-    for (String line : Files.readAllLines(run.resolve("training-log.jsonl"))) {
-      JsonNode event = JSON.readTree(line);
-      if (event.path("event").asText().equals("features")) {
-        found = event;
-      }
-    }
-    assertThat(found).as("features event in " + run).isNotNull();
-    return found;
-  }
-
   @Test
   @DisplayName("each distinct text is encoded once; a second run in the same directory encodes none")
   void featuresAreCached() throws Exception {
     assertThat(first.code()).as(first.err()).isZero();
-    JsonNode event = featuresEvent(dir.resolve("run"));
+    JsonNode event = EndToEndTest.lastLogEvent(dir.resolve("run"), "features");
     assertThat(event.get("width").asInt()).isEqualTo(384);
     long distinct = event.get("distinct-texts").asLong();
     assertThat(event.get("encoded").asLong()).isEqualTo(distinct);
@@ -103,7 +91,7 @@ class PretrainedCliTest {
     EndToEndTest.Result again = EndToEndTest.run("train", config.toString(), "--set", "output=" + dir.resolve("run"),
         "--set", "training.epochs=1");
     assertThat(again.code()).as(again.err()).isZero();
-    JsonNode second = featuresEvent(dir.resolve("run"));
+    JsonNode second = EndToEndTest.lastLogEvent(dir.resolve("run"), "features");
     assertThat(second.get("encoded").asLong()).isZero();
     assertThat(second.get("from-cache").asLong()).isGreaterThanOrEqualTo(distinct);
   }

@@ -3,7 +3,6 @@ package dev.mtl.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mtl.core.engine.ParameterFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class WordVectorsCliTest {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final List<String> WORDS = List.of("the", "film", "good", "bad", "movie", "funny", "boring", "story", "not", "best");
 
   @TempDir static Path dir;
@@ -89,13 +87,7 @@ class WordVectorsCliTest {
     EndToEndTest.Result r = EndToEndTest.run("train", config.toString(), "--set", "output=" + dir.resolve("frozen"));
     assertThat(r.code()).as(r.err()).isZero();
     rows(dir.resolve("frozen")).forEach((word, row) -> assertThat(row).as(word).containsExactly(vectors.get(word)));
-    JsonNode event = Files.readAllLines(dir.resolve("frozen/training-log.jsonl")).stream().map(line -> {
-      try {
-        return JSON.readTree(line);
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    }).filter(e -> e.path("event").asText().equals("word-vectors")).findFirst().orElseThrow();
+    JsonNode event = EndToEndTest.lastLogEvent(dir.resolve("frozen"), "word-vectors");
     assertThat(event.get("dimension").asInt()).isEqualTo(8);
     double types = event.get("vocabulary-covered").asDouble();
     double tokens = event.get("training-tokens-covered").asDouble();

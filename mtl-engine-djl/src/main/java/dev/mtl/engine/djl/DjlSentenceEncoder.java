@@ -143,7 +143,7 @@ final class DjlSentenceEncoder implements SentenceEncoder {
       }
       NDArray states = predictor.predict(in).get(0);
       states.attach(scope);
-      return pool(states, mask, 1, time)[0];
+      return pool(states, mask);
     } catch (TranslateException e) {
       throw new IllegalStateException("sentence encoder " + files.model() + " failed on the text '" + abbreviate(text) + "': "
           + e.getMessage(), e);
@@ -154,47 +154,39 @@ final class DjlSentenceEncoder implements SentenceEncoder {
     return text.length() <= 60 ? text : text.substring(0, 57) + "...";
   }
 
-  /** Token states {@code (rows, time, width)} to one vector per text; a {@code (rows, width)} output is already pooled. */
-  private float[][] pool(NDArray states, float[] mask, int rows, int time) {
+  /** One text's token states {@code (1, time, width)} to its vector; a {@code (1, width)} output is already pooled. */
+  private float[] pool(NDArray states, float[] mask) {
     float[] values = states.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
     Shape shape = states.getShape();
-    boolean pooled = shape.dimension() == 2;
     int width = (int) shape.get(shape.dimension() - 1);
-    float[][] out = new float[rows][width];
-    for (int b = 0; b < rows; b++) {
-      float[] vector = out[b];
-      if (pooled) {
-        System.arraycopy(values, b * width, vector, 0, width);
-      } else if (files.pooling().equals("cls")) {
-        System.arraycopy(values, b * time * width, vector, 0, width);
-      } else {
-        float count = 0;
-        for (int t = 0; t < time; t++) {
-          float m = mask[b * time + t];
-          if (m > 0) {
-            count += m;
-            int offset = (b * time + t) * width;
-            for (int j = 0; j < width; j++) {
-              vector[j] += values[offset + j] * m;
-            }
+    float[] vector = new float[width];
+    if (shape.dimension() == 2 || files.pooling().equals("cls")) {
+      System.arraycopy(values, 0, vector, 0, width); // the pooled output, or the first token's state
+    } else {
+      float count = 0;
+      for (int t = 0; t < mask.length; t++) {
+        if (mask[t] > 0) {
+          count += mask[t];
+          for (int j = 0; j < width; j++) {
+            vector[j] += values[t * width + j] * mask[t];
           }
         }
-        for (int j = 0; j < width; j++) {
-          vector[j] /= Math.max(count, 1e-9f);
-        }
       }
-      if (files.normalize()) {
-        double norm = 0;
-        for (float v : vector) {
-          norm += (double) v * v;
-        }
-        float scale = (float) (1 / Math.max(Math.sqrt(norm), 1e-12));
-        for (int j = 0; j < width; j++) {
-          vector[j] *= scale;
-        }
+      for (int j = 0; j < width; j++) {
+        vector[j] /= Math.max(count, 1e-9f);
       }
     }
-    return out;
+    if (files.normalize()) {
+      double norm = 0;
+      for (float v : vector) {
+        norm += (double) v * v;
+      }
+      float scale = (float) (1 / Math.max(Math.sqrt(norm), 1e-12));
+      for (int j = 0; j < width; j++) {
+        vector[j] *= scale;
+      }
+    }
+    return vector;
   }
 
   @Override
