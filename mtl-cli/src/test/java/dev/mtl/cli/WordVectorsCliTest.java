@@ -41,7 +41,8 @@ class WordVectorsCliTest {
       glove.append('\n');
       vectors.put(WORDS.get(w), v);
     }
-    glove.append("zyxwvut 1 2 3 4 5 6 7 8\n"); // a word no text uses
+    // Words no text uses: a lower-casing tokenizer never yields "Zyx", and "e.g." is three tokens.
+    glove.append("Zyx 8 7 6 5 4 3 2 1\nzyxwvut 1 2 3 4 5 6 7 8\ne.g. 1 1 1 1 1 1 1 1\nqwerty 0 1 0 1 0 1 0 1\nasdfgh 2 2 2 2 2 2 2 2\n");
     Path file = Files.writeString(dir.resolve("vectors.txt"), glove.toString());
     String yaml = """
         name: words
@@ -108,6 +109,30 @@ class WordVectorsCliTest {
       distance += Math.abs(the[j] - vectors.get("the")[j]);
     }
     assertThat(distance).as("moved, but from the vector, not from a random start").isLessThan(1.0);
+  }
+
+  @Test
+  @DisplayName("extend-vocabulary adds the first vector words the tokenizer can yield, after the training vocabulary")
+  void extendsVocabulary() throws Exception {
+    Path run = dir.resolve("extended");
+    EndToEndTest.Result r = EndToEndTest.run("train", config.toString(), "--set", "output=" + run,
+        "--set", "model.word-vectors.extend-vocabulary=3");
+    assertThat(r.code()).as(r.err()).isZero();
+    List<String> vocabulary = Files.readAllLines(run.resolve("model/tokenizer/vocabulary.txt"));
+    JsonNode event = EndToEndTest.lastLogEvent(run, "word-vectors");
+    int added = event.get("vocabulary-added").asInt();
+    assertThat(added).isEqualTo(3);
+    List<String> training = vocabulary.subList(0, vocabulary.size() - added);
+    // File order, skipping words the training texts have and the two the tokenizer cannot yield.
+    List<String> expected = java.util.stream.Stream.concat(WORDS.stream(), java.util.stream.Stream.of("Zyx", "zyxwvut", "e.g.", "qwerty"))
+        .filter(w -> !training.contains(w) && !w.equals("Zyx") && !w.equals("e.g.")).limit(3).toList();
+    assertThat(expected).as("this sample leaves at most one of WORDS out, so the skips are exercised").contains("zyxwvut");
+    assertThat(vocabulary.subList(training.size(), vocabulary.size())).isEqualTo(expected);
+    ParameterFile.Tensor table = ParameterFile.read(run.resolve("model/parameters/parameters.bin")).get("shared.embedding.weight");
+    int zyxwvut = vocabulary.indexOf("zyxwvut");
+    assertThat(java.util.Arrays.copyOfRange(table.values(), zyxwvut * 8, zyxwvut * 8 + 8)).containsExactly(1, 2, 3, 4, 5, 6, 7, 8);
+    assertThat(event.get("vocabulary-covered").asDouble()).as("coverage of the training vocabulary, not of the added words")
+        .isLessThan(0.02);
   }
 
   @Test

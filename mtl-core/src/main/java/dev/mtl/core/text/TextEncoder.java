@@ -25,6 +25,25 @@ public interface TextEncoder {
     return java.util.List.of();
   }
 
+  /**
+   * Whether the tokenizer turns {@code word} into exactly that one token, so that a vocabulary
+   * entry for it can ever be used (a lower-casing tokenizer never yields {@code The}); false for
+   * encoders without a word vocabulary.
+   */
+  default boolean yieldsToken(String word) {
+    return false;
+  }
+
+  /**
+   * A copy whose vocabulary also holds {@code words}, appended after the existing ids in the order
+   * given (words it has already are skipped); for extending a vocabulary from word vectors.
+   *
+   * @throws UnsupportedOperationException for encoders without a word vocabulary
+   */
+  default TextEncoder withTokens(java.util.List<String> words) {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " has no word vocabulary to extend");
+  }
+
   /** Writes what {@link dev.mtl.core.spi.TextEncoderProvider#load} needs into {@code directory}. */
   void save(Path directory) throws IOException;
 }

@@ -11,8 +11,11 @@ import java.util.Set;
  * @param file GloVe or word2vec/fastText text file, optionally gzip-compressed
  * @param frozen true to keep the vectors as they are ({@code train: frozen}), false to fine-tune
  *     them with the rest ({@code train: fine-tune}, the default)
+ * @param extendVocabulary up to this many words that have a vector but did not make the training
+ *     vocabulary join it, in file order, so dev, test and served texts can use them ({@code
+ *     extend-vocabulary}, 0 by default)
  */
-public record WordVectorSettings(Path file, boolean frozen) {
+public record WordVectorSettings(Path file, boolean frozen, int extendVocabulary) {
   public static final String KEY = "word-vectors";
 
   /** Reads {@code model.word-vectors}, if given; problems are recorded on the section. */
@@ -26,6 +29,7 @@ public record WordVectorSettings(Path file, boolean frozen) {
       section.problem("file", null, "is required: a GloVe (.txt) or word2vec/fastText (.vec) file, gzip allowed (.gz)");
     }
     String train = section.oneOf("train", "fine-tune", Set.of("fine-tune", "frozen"));
-    return file.map(f -> new WordVectorSettings(f, train.equals("frozen")));
+    int extend = section.integer("extend-vocabulary", 0, 0, 10_000_000);
+    return file.map(f -> new WordVectorSettings(f, train.equals("frozen"), extend));
   }
 }

@@ -11,7 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
+import java.util.function.Predicate;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -27,8 +27,11 @@ import java.util.zip.GZIPInputStream;
  */
 public record WordVectors(Path file, int dimension, int lines, Map<String, float[]> vectors) {
 
-  /** Reads {@code file}, keeping the vectors of {@code wanted} (all words when null). */
-  public static WordVectors read(Path file, Set<String> wanted) throws IOException {
+  /**
+   * Reads {@code file}, keeping the vectors of the words {@code keep} accepts; it is asked once per
+   * line, in file order (the common files list the most frequent words first).
+   */
+  public static WordVectors read(Path file, Predicate<String> keep) throws IOException {
     try (InputStream raw = Files.newInputStream(file);
         InputStream in = file.getFileName().toString().endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw;
         BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8.newDecoder()
@@ -64,7 +67,7 @@ public record WordVectors(Path file, int dimension, int lines, Map<String, float
               + "). Fix or delete that line (a word containing spaces breaks the format)");
         }
         count++;
-        if (wanted == null || wanted.contains(parts[0])) {
+        if (keep.test(parts[0])) {
           float[] vector = new float[dimension];
           for (int j = 0; j < dimension; j++) {
             try {

@@ -79,6 +79,11 @@ public final class MultiTaskTrainer {
       Map<String, TaskData> dev, Map<String, TaskData> test, dev.mtl.core.text.SentenceEncoder pretrained) throws IOException {
     RunConfig config = run.config();
     TextEncoder encoder = run.tokenizer().fit(distinctTrainingTexts(train));
+    PretrainedWords words = null;
+    if (config.wordVectors().isPresent()) {
+      words = PretrainedWords.load(config.wordVectors().get(), encoder, config.model().embeddingSize());
+      encoder = words.encoder();
+    }
     // A frozen pretrained encoder runs once per distinct text; its vectors stay in the run directory.
     FeatureCache features = pretrained == null ? null : FeatureCache.open(pretrained, config.outputDirectory().resolve(FEATURES_DIR));
     List<DataSource> trainSources = DataSource.group(train, encoder, features);
@@ -86,9 +91,8 @@ public final class MultiTaskTrainer {
     List<DataSource> testSources = DataSource.group(test, encoder, features);
     ModelSpec spec = pretrained == null ? config.model() : config.model().withPretrainedWidth(pretrained.width());
     ModelGraph graph = run.sharing().describe(spec, MultiTaskModels.headRequests(run.tasks()));
-    PretrainedWords words = config.wordVectors().isPresent() ? PretrainedWords.load(config.wordVectors().get(), encoder, spec, graph) : null;
     if (words != null) {
-      graph = words.graph();
+      graph = words.freezeIfAsked(graph);
     }
     GramianPlan gramians = GramianPlan.decide(config, run.weighting(), graph,
         trainSources.stream().map(source -> List.copyOf(source.tasks())).toList());
@@ -128,11 +132,12 @@ public final class MultiTaskTrainer {
       listener.onStart(summaries(run.tasks(), train, dev, test), encoder.vocabularySize(), network.parameterCount(), engine.device());
       if (words != null) {
         if (!resume) {
-          words.apply(network); // a resumed network has them, as trained so far, from its checkpoint
+          words.apply(network, graph); // a resumed network has them, as trained so far, from its checkpoint
         }
         PretrainedWords.Coverage coverage = words.coverage(trainSources);
         writeLog(log, event("event", "word-vectors", "file", words.vectors().file().toString(), "dimension", words.vectors().dimension(),
-            "frozen", words.settings().frozen(), "vocabulary-covered", coverage.types(), "training-tokens-covered", coverage.tokens()));
+            "frozen", words.settings().frozen(), "vocabulary-covered", coverage.types(), "vocabulary-added", words.added(),
+            "training-tokens-covered", coverage.tokens()));
       }
       if (features != null) {
         writeLog(log, event("event", "features", "encoder", pretrained.id(), "width", pretrained.width(), "distinct-texts", features.size(),

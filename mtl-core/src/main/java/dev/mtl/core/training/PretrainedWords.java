@@ -4,41 +4,69 @@ import dev.mtl.core.data.DataException;
 import dev.mtl.core.engine.Network;
 import dev.mtl.core.model.Layer;
 import dev.mtl.core.model.ModelGraph;
-import dev.mtl.core.model.ModelSpec;
 import dev.mtl.core.text.TextEncoder;
 import dev.mtl.core.text.WordVectorSettings;
 import dev.mtl.core.text.WordVectors;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.IntStream;
 
 /**
  * Word vectors matched to a run's vocabulary: they start every token embedding table that is not
  * a private delta on another ({@link Layer#base()}), frozen or fine-tuned as configured.
+ *
+ * @param encoder the run's encoder, its vocabulary extended from the vectors when asked
+ * @param added words the vectors added to the training vocabulary
  */
-record PretrainedWords(WordVectorSettings settings, WordVectors vectors, List<String> tokens, ModelGraph graph) {
+record PretrainedWords(WordVectorSettings settings, WordVectors vectors, TextEncoder encoder, int added) {
 
-  /** Share of the vocabulary (without padding and unknown) and of training token occurrences that have a vector. */
+  /**
+   * Share of the training vocabulary (without padding, unknown and added words) and of training
+   * token occurrences that have a vector.
+   */
   record Coverage(double types, double tokens) {}
 
-  static PretrainedWords load(WordVectorSettings settings, TextEncoder encoder, ModelSpec spec, ModelGraph graph) throws IOException {
+  /**
+   * Reads the vectors of the encoder's vocabulary and, up to {@code extend-vocabulary}, of the
+   * first words in the file that the tokenizer can yield but the vocabulary lacks.
+   */
+  static PretrainedWords load(WordVectorSettings settings, TextEncoder encoder, int embeddingSize) throws IOException {
     List<String> tokens = encoder.tokens();
     if (tokens.isEmpty()) {
       throw new IllegalStateException("model.word-vectors needs a tokenizer with a word vocabulary (tokenizer: words); this one has none");
     }
-    WordVectors vectors = WordVectors.read(settings.file(), new HashSet<>(tokens));
-    if (vectors.dimension() != spec.embeddingSize()) {
+    Set<String> vocabulary = new HashSet<>(tokens);
+    List<String> extra = new ArrayList<>();
+    WordVectors vectors = WordVectors.read(settings.file(), word -> {
+      if (vocabulary.contains(word)) {
+        return true;
+      }
+      if (extra.size() < settings.extendVocabulary() && encoder.yieldsToken(word)) {
+        extra.add(word);
+        vocabulary.add(word);
+        return true;
+      }
+      return false;
+    });
+    if (vectors.dimension() != embeddingSize) {
       throw new DataException(settings.file() + ": the vectors have " + vectors.dimension() + " values but model.embedding-size is "
-          + spec.embeddingSize() + "; set model.embedding-size: " + vectors.dimension());
+          + embeddingSize + "; set model.embedding-size: " + vectors.dimension());
     }
-    List<String> tables = tables(graph);
-    if (settings.frozen()) {
-      Set<String> frozen = new HashSet<>(graph.frozen());
-      frozen.addAll(tables);
-      graph = new ModelGraph(graph.layers(), graph.heads(), graph.penalties(), frozen);
+    return new PretrainedWords(settings, vectors, extra.isEmpty() ? encoder : encoder.withTokens(extra), extra.size());
+  }
+
+  /** The graph with the embedding tables frozen when the vectors are to stay as they are. */
+  ModelGraph freezeIfAsked(ModelGraph graph) {
+    if (!settings.frozen()) {
+      return graph;
     }
-    return new PretrainedWords(settings, vectors, tokens, graph);
+    Set<String> frozen = new HashSet<>(graph.frozen());
+    frozen.addAll(tables(graph));
+    return new ModelGraph(graph.layers(), graph.heads(), graph.penalties(), frozen);
   }
 
   private static List<String> tables(ModelGraph graph) {
@@ -46,23 +74,26 @@ record PretrainedWords(WordVectorSettings settings, WordVectors vectors, List<St
   }
 
   /** Writes the vectors into the rows of the words that have one; the others keep their random start. */
-  void apply(Network network) {
-    int[] ids = java.util.stream.IntStream.range(0, tokens.size()).filter(id -> vectors.vectors().containsKey(tokens.get(id))).toArray();
-    float[][] rows = java.util.Arrays.stream(ids).mapToObj(id -> vectors.vectors().get(tokens.get(id))).toArray(float[][]::new);
+  void apply(Network network, ModelGraph graph) {
+    List<String> tokens = encoder.tokens();
+    int[] ids = IntStream.range(0, tokens.size()).filter(id -> vectors.vectors().containsKey(tokens.get(id))).toArray();
+    float[][] rows = Arrays.stream(ids).mapToObj(id -> vectors.vectors().get(tokens.get(id))).toArray(float[][]::new);
     for (String table : tables(graph)) {
       network.setEmbeddingRows(table, ids, rows);
     }
   }
 
   Coverage coverage(List<DataSource> training) {
+    List<String> tokens = encoder.tokens();
     long covered = 0;
     long all = 0;
     boolean[] has = new boolean[tokens.size()];
+    int trainingVocabulary = tokens.size() - added;
     int types = 0;
-    // Ids 0 and 1 are padding and unknown in every word vocabulary.
+    // Ids 0 and 1 are padding and unknown in every word vocabulary; added words come last.
     for (int id = 2; id < tokens.size(); id++) {
       has[id] = vectors.vectors().containsKey(tokens.get(id));
-      types += has[id] ? 1 : 0;
+      types += has[id] && id < trainingVocabulary ? 1 : 0;
     }
     for (DataSource source : training) {
       for (int[] row : source.tokens()) {
@@ -72,7 +103,7 @@ record PretrainedWords(WordVectorSettings settings, WordVectors vectors, List<St
         }
       }
     }
-    return new Coverage(Math.round(10000.0 * types / Math.max(1, tokens.size() - 2)) / 10000.0,
+    return new Coverage(Math.round(10000.0 * types / Math.max(1, trainingVocabulary - 2)) / 10000.0,
         Math.round(10000.0 * covered / Math.max(1, all)) / 10000.0);
   }
 }

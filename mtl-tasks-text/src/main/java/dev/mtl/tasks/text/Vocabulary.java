@@ -51,6 +51,18 @@ public final class Vocabulary {
     return new Vocabulary(tokens);
   }
 
+  /** This vocabulary with {@code more} appended after its ids, in order; tokens it has already are skipped. */
+  public Vocabulary withTokens(List<String> more) {
+    List<String> all = new ArrayList<>(tokens);
+    java.util.Set<String> seen = new java.util.HashSet<>(tokens);
+    for (String token : more) {
+      if (seen.add(token)) {
+        all.add(token);
+      }
+    }
+    return new Vocabulary(all);
+  }
+
   public int id(String token) {
     return ids.getOrDefault(token, UNKNOWN_ID);
   }

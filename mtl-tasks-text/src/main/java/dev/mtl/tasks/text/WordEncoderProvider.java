@@ -112,6 +112,16 @@ public final class WordEncoderProvider implements TextEncoderProvider {
     }
 
     @Override
+    public boolean yieldsToken(String word) {
+      return tokenizer.tokenize(word).equals(List.of(word));
+    }
+
+    @Override
+    public TextEncoder withTokens(List<String> words) {
+      return new WordEncoder(tokenizer, vocabulary.withTokens(words), maxLength);
+    }
+
+    @Override
     public void save(Path directory) throws IOException {
       vocabulary.save(directory.resolve(VOCABULARY_FILE));
     }

@@ -24,4 +24,18 @@ class WordTokenizerTest {
     assertThat(v.id("rare")).isEqualTo(Vocabulary.UNKNOWN_ID);
     assertThat(Vocabulary.fromCounts(Map.of("b", 3, "a", 3, "c", 5), 1, 3).size()).isEqualTo(3);
   }
+
+  @Test
+  @DisplayName("an encoder extended with words keeps its ids, appends the new words in order and skips known ones")
+  void extendedEncoder() {
+    WordEncoderProvider.WordEncoder encoder = new WordEncoderProvider.WordEncoder(new WordTokenizer(true),
+        Vocabulary.fromCounts(Map.of("good", 2, "film", 2), 1, 100), 16);
+    assertThat(encoder.yieldsToken("film")).isTrue();
+    assertThat(encoder.yieldsToken("Film")).as("lower-cased away").isFalse();
+    assertThat(encoder.yieldsToken("e.g.")).as("three tokens").isFalse();
+    var extended = encoder.withTokens(List.of("superb", "good", "dull"));
+    assertThat(extended.tokens()).containsExactly("<pad>", "<unk>", "film", "good", "superb", "dull");
+    assertThat(extended.encode("a superb, dull film")).containsExactly(1, 4, 1, 5, 2);
+    assertThat(encoder.encode("a superb film")).as("the original is unchanged").containsExactly(1, 1, 2);
+  }
 }
