@@ -17,7 +17,6 @@ import dev.mtl.core.sampling.SamplingStep;
 import dev.mtl.core.model.ModelGraph;
 import dev.mtl.core.model.ModelSpec;
 import dev.mtl.core.text.FeatureCache;
-import dev.mtl.core.task.DataSplit;
 import dev.mtl.core.task.Task;
 import dev.mtl.core.task.TaskData;
 import dev.mtl.core.task.TaskMetrics;
@@ -51,9 +50,17 @@ import java.util.Random;
 public final class MultiTaskTrainer {
   static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.INDENT_OUTPUT);
 
-  /** Trains the run and returns its report. */
+  /** Trains the run on its config's data files and returns its report. */
   public TrainingReport train(ResolvedRun run, TrainingListener listener) throws IOException {
-    return run(run, listener, false);
+    return train(run, TrainingData.read(run.tasks()), listener);
+  }
+
+  /**
+   * Trains the run on the given data instead of its files (e.g. a cross-validation fold) and
+   * returns its report. A resumed run reads the files again, so give it the same data.
+   */
+  public TrainingReport train(ResolvedRun run, TrainingData data, TrainingListener listener) throws IOException {
+    return run(run, listener, false, data);
   }
 
   /**
@@ -61,17 +68,12 @@ public final class MultiTaskTrainer {
    * {@code training.checkpoint-every} steps), ending as the uninterrupted run would have.
    */
   public TrainingReport resume(ResolvedRun run, TrainingListener listener) throws IOException {
-    return run(run, listener, true);
+    return run(run, listener, true, TrainingData.read(run.tasks()));
   }
 
-  private TrainingReport run(ResolvedRun run, TrainingListener listener, boolean resume) throws IOException {
-    RunConfig config = run.config();
-    Map<String, TaskData> train = read(run.tasks(), DataSplit.TRAIN);
-    Map<String, TaskData> dev = read(run.tasks(), DataSplit.DEV);
-    Map<String, TaskData> test = read(run.tasks(), DataSplit.TEST);
-
+  private TrainingReport run(ResolvedRun run, TrainingListener listener, boolean resume, TrainingData data) throws IOException {
     try (dev.mtl.core.text.SentenceEncoder pretrained = run.pretrained()) {
-      return run(run, listener, resume, train, dev, test, pretrained);
+      return run(run, listener, resume, data.train(), data.dev(), data.test(), pretrained);
     }
   }
 
@@ -333,14 +335,6 @@ public final class MultiTaskTrainer {
       network.saveCheckpoint(dir);
       state.write(dir);
     });
-  }
-
-  private static Map<String, TaskData> read(List<Task> tasks, DataSplit split) {
-    Map<String, TaskData> out = new LinkedHashMap<>();
-    for (Task task : tasks) {
-      task.dataFile(split).ifPresent(file -> out.put(task.name(), task.read(file)));
-    }
-    return out;
   }
 
   /** Each distinct training corpus once (tasks over the same texts share one). */

@@ -1,0 +1,147 @@
+package dev.mtl.cli;
+
+import com.google.inject.Guice;
+import com.google.inject.Injector;
+import dev.mtl.core.config.RunConfig;
+import dev.mtl.core.inject.MtlModule;
+import dev.mtl.core.registry.PluginRegistry;
+import dev.mtl.core.task.TaskMetrics;
+import dev.mtl.core.training.CrossValidation;
+import dev.mtl.core.training.MultiTaskTrainer;
+import dev.mtl.core.training.ResolvedRun;
+import dev.mtl.core.training.TrainingReport;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code mtl cv <config> --folds K}. */
+@Command(name = "cv", description = {
+    "Cross-validate a run config: stratified folds of the training data (a text and all its tasks' rows in one fold),",
+    "each setting trained on K-1 folds and tested on the held-out one; mean ± std per task metric and Δm% against",
+    "the config as it is, naming the best setting. Runs and report.json go to <output>/cv/."})
+final class CvCommand implements Callable<Integer> {
+  @Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "CONFIG", description = "the run config (see examples/)")
+  Path config;
+
+  @Option(names = "--folds", paramLabel = "K", defaultValue = "5", description = "number of folds (default: ${DEFAULT-VALUE})")
+  int folds;
+
+  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "override a setting for every run (repeatable)")
+  List<String> overrides = new ArrayList<>();
+
+  @Option(names = "--try", paramLabel = "KEY=VALUE[;KEY=VALUE...]",
+      description = "a setting to compare with the config as it is: overrides separated by ';' (repeatable)")
+  List<String> tries = new ArrayList<>();
+
+  @Option(names = "--grid", paramLabel = "KEY=V1,V2,...",
+      description = "values to try for a key; several --grid options try every combination (repeatable)")
+  List<String> grid = new ArrayList<>();
+
+  @Option(names = "--retrain", description = "then train the best setting on all training data into <output>/cv/final")
+  boolean retrain;
+
+  @Option(names = "--quiet", description = "print only the results")
+  boolean quiet;
+
+  @Override
+  public Integer call() throws Exception {
+    if (folds < 2) {
+      throw new ParameterException(spec.commandLine(), "--folds must be at least 2, got " + folds);
+    }
+    List<CrossValidation.Setting> settings = settings();
+    PrintWriter err = spec.commandLine().getErr();
+    Injector injector = Guice.createInjector(new MtlModule(PluginRegistry.load()));
+    PluginRegistry registry = injector.getInstance(PluginRegistry.class);
+    CrossValidation.Report report = new CrossValidation().run(config, overrides, settings, folds, registry, (setting, fold) -> {
+      if (!quiet) {
+        err.println("cv: " + setting.name() + ", fold " + (fold + 1) + " of " + folds);
+        err.flush();
+      }
+      return new Progress(err, true);
+    });
+    PrintWriter out = spec.commandLine().getOut();
+    print(out, report);
+    RunConfig base = RunConfig.load(config, overrides);
+    out.println("report: " + CrossValidation.directory(base).resolve(CrossValidation.REPORT_FILE));
+    if (retrain) {
+      List<String> finalOverrides = new ArrayList<>(overrides);
+      finalOverrides.addAll(report.bestSetting().overrides());
+      finalOverrides.add("output=" + CrossValidation.directory(base).resolve("final").toAbsolutePath());
+      ResolvedRun run = ResolvedRun.resolve(RunConfig.load(config, finalOverrides), registry);
+      out.println("retraining '" + report.best() + "' on all training data:");
+      out.flush();
+      TrainingReport trained = injector.getInstance(MultiTaskTrainer.class).train(run, new Progress(err, quiet));
+      Tables.printReport(out, trained);
+    }
+    out.flush();
+    return 0;
+  }
+
+  /** The config as it is first, then each --try, then every combination of the --grid values. */
+  private List<CrossValidation.Setting> settings() {
+    List<CrossValidation.Setting> settings = new ArrayList<>();
+    settings.add(new CrossValidation.Setting("as configured", List.of()));
+    for (String t : tries) {
+      List<String> parts = java.util.Arrays.stream(t.split(";")).map(String::strip).filter(p -> !p.isEmpty()).toList();
+      parts.forEach(this::checkOverride);
+      settings.add(new CrossValidation.Setting(String.join(",", parts), parts));
+    }
+    List<List<String>> combinations = List.of(List.of());
+    for (String g : grid) {
+      checkOverride(g);
+      int eq = g.indexOf('=');
+      String key = g.substring(0, eq).strip();
+      List<List<String>> next = new ArrayList<>();
+      for (List<String> c : combinations) {
+        for (String value : g.substring(eq + 1).split(",")) {
+          List<String> extended = new ArrayList<>(c);
+          extended.add(key + "=" + value.strip());
+          next.add(extended);
+        }
+      }
+      combinations = next;
+    }
+    if (!grid.isEmpty()) {
+      combinations.forEach(c -> settings.add(new CrossValidation.Setting(String.join(",", c), c)));
+    }
+    return settings;
+  }
+
+  private void checkOverride(String override) {
+    int eq = override.indexOf('=');
+    if (eq <= 0 || eq == override.length() - 1) {
+      throw new ParameterException(spec.commandLine(), "'" + override + "' is not KEY=VALUE (e.g. sharing.type=soft)");
+    }
+  }
+
+  /** Per setting: each task's metrics as mean ± std over the folds, and Δm%; then the best. */
+  private static void print(PrintWriter out, CrossValidation.Report report) {
+    out.println(report.folds() + "-fold cross-validation (test = the held-out fold; Δm% against 'as configured' on the same fold)");
+    for (CrossValidation.SettingResult r : report.settings()) {
+      out.println();
+      out.println("setting: " + r.setting().name());
+      Map<String, TaskMetrics> firstFold = r.foldTest().get(0);
+      r.metrics().forEach((task, metrics) -> {
+        StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "  %-12s", task));
+        metrics.forEach((metric, summary) -> row.append(String.format(Locale.ROOT, "  %s %.4f ± %.4f%s", metric, summary.mean(),
+            summary.std(), firstFold.containsKey(task) && metric.equals(firstFold.get(task).primary()) ? "*" : "")));
+        out.println(row);
+      });
+      out.println(String.format(Locale.ROOT, "  Δm%% %+.2f ± %.2f", r.deltaM().mean(), r.deltaM().std()));
+    }
+    out.println();
+    out.println("best: " + report.best());
+  }
+}

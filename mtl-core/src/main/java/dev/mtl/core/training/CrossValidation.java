@@ -1,0 +1,164 @@
+package dev.mtl.core.training;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.mtl.core.api.AtomicFiles;
+import dev.mtl.core.config.RunConfig;
+import dev.mtl.core.registry.PluginRegistry;
+import dev.mtl.core.task.TaskMetrics;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * K-fold cross-validation of one or more settings of a run config, for model selection: every
+ * setting trains on the same stratified {@link Folds} of the training data (the config's dev split
+ * still selects epochs), is tested on each held-out fold, and is summarised as mean ± standard
+ * deviation per task metric and as Δm% against the first setting on the same fold (paired, so fold
+ * difficulty cancels). The best setting is the one with the highest mean Δm%. Runs go to {@code
+ * <output>/cv/<setting>/fold-<k>/}, the summary to {@code <output>/cv/report.json}.
+ */
+public final class CrossValidation {
+  public static final String DIR = "cv";
+  public static final String REPORT_FILE = "report.json";
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private final MultiTaskTrainer trainer = new MultiTaskTrainer();
+
+  /**
+   * One candidate: {@code --set} overrides on top of the config.
+   *
+   * @param name a readable name, e.g. {@code sharing.type=soft,training.learning-rate=0.003}
+   */
+  public record Setting(String name, List<String> overrides) {
+    public Setting {
+      overrides = List.copyOf(overrides);
+    }
+
+    /** The folder name of its runs: the name, with characters unsafe in file names replaced. */
+    String folder(int index) {
+      String safe = name.replaceAll("[^A-Za-z0-9._=-]+", "_");
+      return (index + 1) + "-" + (safe.length() > 60 ? safe.substring(0, 60) : safe);
+    }
+  }
+
+  /** Mean and sample standard deviation over the folds (0 for one value). */
+  public record Summary(double mean, double std) {
+    static Summary of(List<Double> values) {
+      double mean = values.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+      double squares = values.stream().mapToDouble(v -> (v - mean) * (v - mean)).sum();
+      return new Summary(mean, values.size() > 1 ? Math.sqrt(squares / (values.size() - 1)) : 0);
+    }
+  }
+
+  /**
+   * One setting's results.
+   *
+   * @param foldTest each fold's test metrics per task
+   * @param foldDeltaM each fold's Δm% against the first setting on that fold
+   * @param metrics per task and metric, over the folds
+   * @param deltaM Δm% over the folds
+   */
+  public record SettingResult(Setting setting, List<Map<String, TaskMetrics>> foldTest, List<Double> foldDeltaM,
+      Map<String, Map<String, Summary>> metrics, Summary deltaM) {}
+
+  /**
+   * @param folds K
+   * @param foldSizes rows held out in each fold, per task
+   * @param settings in the order given; the first is the Δm reference
+   * @param best the setting with the highest mean Δm% (the first when none beats it)
+   */
+  public record Report(int folds, List<Map<String, Integer>> foldSizes, List<SettingResult> settings, String best) {
+    public Setting bestSetting() {
+      return settings.stream().map(SettingResult::setting).filter(s -> s.name().equals(best)).findFirst().orElseThrow();
+    }
+  }
+
+  /** Hears which run starts, so a caller can show progress. */
+  public interface Listener {
+    TrainingListener forRun(Setting setting, int fold);
+  }
+
+  /** The folder all of a config's cross-validation runs and its report go to. */
+  public static Path directory(RunConfig config) {
+    return config.outputDirectory().resolve(DIR);
+  }
+
+  /**
+   * Cross-validates every setting on {@code folds} folds of {@code config}'s training data.
+   *
+   * @param baseOverrides {@code --set} overrides every setting gets first
+   */
+  public Report run(Path config, List<String> baseOverrides, List<Setting> settings, int folds, PluginRegistry registry,
+      Listener listener) throws IOException {
+    if (settings.isEmpty()) {
+      throw new IllegalArgumentException("cross-validation needs at least one setting");
+    }
+    RunConfig first = RunConfig.load(config, baseOverrides);
+    ResolvedRun reader = ResolvedRun.resolve(first, registry);
+    TrainingData data;
+    try (var pretrained = reader.pretrained()) {
+      data = TrainingData.read(reader.tasks());
+    }
+    Folds split = Folds.stratified(reader.tasks(), data.train(), folds, first.seed());
+    Path directory = directory(first);
+
+    List<List<Map<String, TaskMetrics>>> results = new ArrayList<>();
+    for (int s = 0; s < settings.size(); s++) {
+      results.add(new ArrayList<>());
+    }
+    List<Map<String, Integer>> foldSizes = new ArrayList<>();
+    for (int fold = 0; fold < folds; fold++) {
+      TrainingData foldData = split.split(data, fold);
+      Map<String, Integer> sizes = new LinkedHashMap<>();
+      foldData.test().forEach((task, rows) -> sizes.put(task, rows.labelledCount()));
+      foldSizes.add(sizes);
+      for (int s = 0; s < settings.size(); s++) {
+        Setting setting = settings.get(s);
+        List<String> overrides = new ArrayList<>(baseOverrides);
+        overrides.addAll(setting.overrides());
+        overrides.add("output=" + directory.resolve(setting.folder(s)).resolve("fold-" + (fold + 1)).toAbsolutePath());
+        ResolvedRun run = ResolvedRun.resolve(RunConfig.load(config, overrides), registry);
+        TrainingReport report = trainer.train(run, foldData, listener.forRun(setting, fold));
+        results.get(s).add(report.test());
+      }
+    }
+
+    List<SettingResult> settingResults = new ArrayList<>();
+    for (int s = 0; s < settings.size(); s++) {
+      List<Map<String, TaskMetrics>> foldTest = results.get(s);
+      List<Double> deltas = new ArrayList<>();
+      for (int fold = 0; fold < folds; fold++) {
+        deltas.add(new Baselines(results.get(0).get(fold), Map.of()).compare(foldTest.get(fold), Map.of()).deltaM());
+      }
+      settingResults.add(new SettingResult(settings.get(s), foldTest, deltas, summarise(foldTest), Summary.of(deltas)));
+    }
+    SettingResult best = settingResults.get(0);
+    for (SettingResult r : settingResults) {
+      if (r.deltaM().mean() > best.deltaM().mean()) {
+        best = r;
+      }
+    }
+    Report report = new Report(folds, foldSizes, settingResults, best.setting().name());
+    AtomicFiles.writeString(directory.resolve(REPORT_FILE), JSON.writeValueAsString(report));
+    return report;
+  }
+
+  private static Map<String, Map<String, Summary>> summarise(List<Map<String, TaskMetrics>> foldTest) {
+    Map<String, Map<String, List<Double>>> values = new LinkedHashMap<>();
+    for (Map<String, TaskMetrics> fold : foldTest) {
+      fold.forEach((task, metrics) -> metrics.values().forEach((metric, value) ->
+          values.computeIfAbsent(task, t -> new LinkedHashMap<>()).computeIfAbsent(metric, m -> new ArrayList<>()).add(value)));
+    }
+    Map<String, Map<String, Summary>> out = new LinkedHashMap<>();
+    values.forEach((task, metrics) -> {
+      Map<String, Summary> summaries = new LinkedHashMap<>();
+      metrics.forEach((metric, list) -> summaries.put(metric, Summary.of(list)));
+      out.put(task, summaries);
+    });
+    return out;
+  }
+}
