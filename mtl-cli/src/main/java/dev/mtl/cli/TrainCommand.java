@@ -9,7 +9,12 @@ import dev.mtl.core.training.Baselines;
 import dev.mtl.core.training.MultiTaskTrainer;
 import dev.mtl.core.training.ResolvedRun;
 import dev.mtl.core.training.SingleTaskBaselines;
+import dev.mtl.core.training.PseudoLabelTraining;
+import dev.mtl.core.training.TrainingListener;
 import dev.mtl.core.training.TrainingReport;
+import java.io.PrintWriter;
+import java.util.Locale;
+import java.util.Map;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,6 +61,10 @@ final class TrainCommand implements Callable<Integer> {
       }
       RunSource source = RunSource.read(resume);
       RunConfig runConfig = RunConfig.load(source.config(), source.overrides());
+      if (runConfig.pseudoLabels().isPresent()) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--resume cannot continue pseudo-label rounds; each"
+            + " round's run is in " + runConfig.outputDirectory() + "/round-<r>. Train again without --resume");
+      }
       ResolvedRun run = ResolvedRun.resolve(runConfig, registry);
       TrainingReport report = injector.getInstance(MultiTaskTrainer.class).resume(run, new Progress(spec.commandLine().getErr(), quiet));
       Tables.printReport(spec.commandLine().getOut(), report);
@@ -77,10 +86,52 @@ final class TrainCommand implements Callable<Integer> {
       spec.commandLine().getOut().println("baselines saved to " + SingleTaskBaselines.file(runConfig));
       return 0;
     }
+    if (runConfig.pseudoLabels().isPresent()) {
+      return pseudoLabels(registry);
+    }
     ResolvedRun run = ResolvedRun.resolve(runConfig, registry);
     RunSource.write(runConfig.outputDirectory(), new RunSource(config.toAbsolutePath().normalize(), overrides));
     TrainingReport report = injector.getInstance(MultiTaskTrainer.class).train(run, new Progress(spec.commandLine().getErr(), quiet));
     Tables.printReport(spec.commandLine().getOut(), report);
+    return 0;
+  }
+
+  /** Rounds of self- or co-training; prints each round's pseudo-labels and metrics. */
+  private int pseudoLabels(PluginRegistry registry) throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    PseudoLabelTraining.Report report = new PseudoLabelTraining().train(config, overrides, registry, new PseudoLabelTraining.Listener() {
+      @Override
+      public TrainingListener forRun(int round, String view) {
+        if (!quiet) {
+          err.println("pseudo-labels: round " + round + ", " + view + " model");
+          err.flush();
+        }
+        return new Progress(err, quiet);
+      }
+
+      @Override
+      public void onPicks(int round, String view, Map<String, PseudoLabelTraining.TaskPicks> picks) {
+        if (!quiet) {
+          picks.forEach((task, p) -> err.println("pseudo-labels: round " + round + ", for the " + view + " model: " + task + " +" + p.added()
+              + " " + p.addedPerClass() + (p.addedAccuracy() == null ? "" : String.format(Locale.ROOT, ", %.1f%% right", 100 * p.addedAccuracy()))));
+          err.flush();
+        }
+      }
+    });
+    for (PseudoLabelTraining.Round round : report.rounds()) {
+      for (PseudoLabelTraining.ViewRound view : round.views()) {
+        String title = "round " + round.round() + (report.rounds().get(0).views().size() > 1 ? " (" + view.view() + ")" : "");
+        view.pseudoLabels().forEach((task, p) -> out.println(String.format(Locale.ROOT, "%s: %s +%d pseudo-labelled (%d in all)%s",
+            title, task, p.added(), p.total(), p.totalAccuracy() == null ? "" : String.format(Locale.ROOT, ", %.1f%% right", 100 * p.totalAccuracy()))));
+        out.println(title + ":");
+        Tables.printMetrics(out, "test", view.test());
+      }
+    }
+    out.println("stopped: " + report.stopped());
+    out.println("model saved to " + report.finalModel());
+    out.println("report: " + RunConfig.load(config, overrides).outputDirectory().resolve(PseudoLabelTraining.REPORT_FILE));
+    out.flush();
     return 0;
   }
 }

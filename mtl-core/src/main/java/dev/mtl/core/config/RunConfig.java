@@ -22,11 +22,13 @@ import java.util.Set;
  * @param wordVectors {@code model.word-vectors}: pretrained word vectors for the token embeddings
  * @param baselines the single-task baselines file runs are compared with (by default the one
  *     {@code mtl train --single-task} writes into the output folder)
+ * @param pseudoLabels {@code pseudo-labels} with the tasks' {@code unlabeled} texts, if given
  */
 public record RunConfig(ConfigSection root, String name, long seed, Path outputDirectory, List<TaskEntry> tasks,
     PluginChoice tokenizer, ModelSpec model, PluginChoice sharing, PluginChoice weighting, PluginChoice sampling,
     TrainingSettings training, PluginChoice engine, java.util.Optional<PluginChoice> pretrainedEncoder,
-    java.util.Optional<dev.mtl.core.text.WordVectorSettings> wordVectors, Path baselines) {
+    java.util.Optional<dev.mtl.core.text.WordVectorSettings> wordVectors, Path baselines,
+    java.util.Optional<PseudoLabelSettings> pseudoLabels) {
 
   /** One task of the run: its name, its plugin type and the settings passed to that plugin. */
   public record TaskEntry(String name, String type, ConfigSection settings) {}
@@ -74,7 +76,9 @@ public record RunConfig(ConfigSection root, String name, long seed, Path outputD
     TrainingSettings training = TrainingSettings.read(root.section("training"), tasks.stream().map(TaskEntry::name).toList());
     PluginChoice engine = PluginChoice.read(root, "engine", DEFAULT_ENGINE);
     Path baselines = root.path("baselines", false).orElse(output.resolve(SINGLE_TASK_DIR).resolve(BASELINES_FILE));
-    return new RunConfig(root, name, seed, output, tasks, tokenizer, model, sharing, weighting, sampling, training, engine, pretrained, wordVectors, baselines);
+    java.util.Optional<PseudoLabelSettings> pseudoLabels = PseudoLabelSettings.read(root, tasks);
+    return new RunConfig(root, name, seed, output, tasks, tokenizer, model, sharing, weighting, sampling, training, engine, pretrained,
+        wordVectors, baselines, pseudoLabels);
   }
 
   /** {@code model.pretrained-encoder}; its {@code mode} is the core's to check (only frozen runs today). */

@@ -8,10 +8,22 @@ import java.util.Map;
  *
  * @param tokens the texts' token ids
  * @param targets per task: one target row per text
+ * @param rowWeights per task, where not every row counts fully (pseudo-labelled rows): one weight
+ *     per text, scaling that row's loss; tasks missing here weigh every row 1
  */
-public record SourceBatch(TokenBatch tokens, Map<String, float[][]> targets) {
+public record SourceBatch(TokenBatch tokens, Map<String, float[][]> targets, Map<String, float[]> rowWeights) {
+  public SourceBatch(TokenBatch tokens, Map<String, float[][]> targets) {
+    this(tokens, targets, Map.of());
+  }
+
   public SourceBatch {
     targets = Map.copyOf(targets);
+    rowWeights = Map.copyOf(rowWeights);
+    rowWeights.forEach((task, w) -> {
+      if (w.length != tokens.size()) {
+        throw new IllegalArgumentException("task '" + task + "' has " + w.length + " row weights for " + tokens.size() + " texts");
+      }
+    });
     for (Map.Entry<String, float[][]> e : targets.entrySet()) {
       if (e.getValue().length != tokens.size()) {
         throw new IllegalArgumentException(

@@ -11,16 +11,25 @@ import java.util.List;
  *     trains the other tasks over the same texts, and is left out of this task's loss and metrics)
  * @param source where the examples came from, for messages
  * @param skippedRows rows the reader could not use and reported (0 unless the task is set to skip them)
+ * @param rowWeights how much each row's loss counts (pseudo-labelled rows below 1), or null when
+ *     every row counts 1, as rows read from files do
  */
-public record TaskData(List<String> texts, List<float[]> targets, String source, int skippedRows) {
+public record TaskData(List<String> texts, List<float[]> targets, String source, int skippedRows, float[] rowWeights) {
   /** The target of a row without a label for the task: no values at all. */
   public static final float[] UNLABELLED = new float[0];
+
+  public TaskData(List<String> texts, List<float[]> targets, String source, int skippedRows) {
+    this(texts, targets, source, skippedRows, null);
+  }
 
   public TaskData {
     texts = List.copyOf(texts);
     targets = List.copyOf(targets);
     if (texts.size() != targets.size()) {
       throw new IllegalArgumentException(texts.size() + " texts but " + targets.size() + " targets in " + source);
+    }
+    if (rowWeights != null && rowWeights.length != texts.size()) {
+      throw new IllegalArgumentException(texts.size() + " texts but " + rowWeights.length + " row weights in " + source);
     }
   }
 

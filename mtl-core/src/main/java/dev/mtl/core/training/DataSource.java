@@ -22,12 +22,15 @@ public final class DataSource {
   private final int[][] tokens;
   private final float[][] features;
   private final Map<String, float[][]> targets;
+  private final Map<String, float[]> rowWeights;
 
-  private DataSource(List<String> texts, int[][] tokens, float[][] features, Map<String, float[][]> targets) {
+  private DataSource(List<String> texts, int[][] tokens, float[][] features, Map<String, float[][]> targets,
+      Map<String, float[]> rowWeights) {
     this.texts = texts;
     this.tokens = tokens;
     this.features = features;
     this.targets = targets;
+    this.rowWeights = rowWeights;
   }
 
   /** Groups tasks by identical text lists, keeping the first task's order, and encodes each group once. */
@@ -41,17 +44,23 @@ public final class DataSource {
    */
   public static List<DataSource> group(Map<String, TaskData> dataByTask, TextEncoder encoder, FeatureCache features) {
     Map<List<String>, Map<String, float[][]>> groups = new LinkedHashMap<>();
-    dataByTask.forEach((task, data) ->
-        groups.computeIfAbsent(data.texts(), t -> new LinkedHashMap<>())
-            .put(task, data.targets().toArray(new float[0][])));
+    Map<String, float[]> weights = new LinkedHashMap<>();
+    dataByTask.forEach((task, data) -> {
+      groups.computeIfAbsent(data.texts(), t -> new LinkedHashMap<>()).put(task, data.targets().toArray(new float[0][]));
+      if (data.rowWeights() != null) {
+        weights.put(task, data.rowWeights());
+      }
+    });
     List<DataSource> sources = new ArrayList<>();
     groups.forEach((texts, targets) -> {
+      Map<String, float[]> groupWeights = new LinkedHashMap<>();
+      targets.keySet().stream().filter(weights::containsKey).forEach(task -> groupWeights.put(task, weights.get(task)));
       int[][] tokens = new int[texts.size()][];
       for (int i = 0; i < tokens.length; i++) {
         tokens[i] = encoder.encode(texts.get(i));
       }
       try {
-        sources.add(new DataSource(texts, tokens, features == null ? null : features.vectors(texts), targets));
+        sources.add(new DataSource(texts, tokens, features == null ? null : features.vectors(texts), targets, groupWeights));
       } catch (IOException e) {
         throw new UncheckedIOException("cannot write the feature cache: " + e.getMessage(), e);
       }
@@ -90,6 +99,8 @@ public final class DataSource {
     float[][] batchFeatures = features == null ? null : new float[indices.length][];
     Map<String, float[][]> batchTargets = new LinkedHashMap<>();
     targets.forEach((task, all) -> batchTargets.put(task, new float[indices.length][]));
+    Map<String, float[]> batchWeights = new LinkedHashMap<>();
+    rowWeights.forEach((task, all) -> batchWeights.put(task, new float[indices.length]));
     for (int i = 0; i < indices.length; i++) {
       rows[i] = tokens[indices[i]];
       if (features != null) {
@@ -98,7 +109,10 @@ public final class DataSource {
       for (Map.Entry<String, float[][]> e : targets.entrySet()) {
         batchTargets.get(e.getKey())[i] = e.getValue()[indices[i]];
       }
+      for (Map.Entry<String, float[]> e : rowWeights.entrySet()) {
+        batchWeights.get(e.getKey())[i] = e.getValue()[indices[i]];
+      }
     }
-    return new SourceBatch(new TokenBatch(rows, batchFeatures), batchTargets);
+    return new SourceBatch(new TokenBatch(rows, batchFeatures), batchTargets, batchWeights);
   }
 }

@@ -44,6 +44,7 @@ public record ResolvedRun(RunConfig config, List<Task> tasks, SharingStrategy sh
         tasks.add(task);
       });
     }
+    config.pseudoLabels().ifPresent(settings -> checkPseudoLabelTasks(config, tasks, settings));
     List<String> names = config.tasks().stream().map(RunConfig.TaskEntry::name).toList();
     SharingStrategy sharing = create(registry, SharingStrategyProvider.class, config.sharing(), p -> p.create(config.sharing().settings(), names));
     LossWeighting weighting = create(registry, LossWeightingProvider.class, config.weighting(), p -> p.create(config.weighting().settings(), names));
@@ -67,6 +68,19 @@ public record ResolvedRun(RunConfig config, List<Task> tasks, SharingStrategy sh
       throw e;
     }
     return new ResolvedRun(config, List.copyOf(tasks), sharing, weighting, sampler, tokenizer, engine, pretrained);
+  }
+
+  /** Pseudo-labels are one class per text: tasks with unlabelled texts must be single-label classifications. */
+  private static void checkPseudoLabelTasks(RunConfig config, List<Task> tasks, dev.mtl.core.config.PseudoLabelSettings settings) {
+    for (RunConfig.TaskEntry entry : config.tasks()) {
+      tasks.stream().filter(t -> t.name().equals(entry.name()) && settings.unlabeled().containsKey(t.name())).findFirst().ifPresent(t -> {
+        if (t.output().loss() != dev.mtl.core.task.LossKind.SOFTMAX_CROSS_ENTROPY) {
+          entry.settings().problem(dev.mtl.core.config.PseudoLabelSettings.TASK_KEY, "(given)", "pseudo-labels are for single-label"
+              + " classification tasks (one confident class per text); task '" + t.name() + "' is " + t.output().loss()
+              + ". Remove unlabeled from it");
+        }
+      });
+    }
   }
 
   /**

@@ -174,7 +174,7 @@ final class DjlNetwork implements Network {
           // A task none of whose rows in this batch is labelled (partial labels) sits this step out.
           if (targets != null && java.util.Arrays.stream(targets).anyMatch(TaskData::isLabelled)) {
             tasks.add(head.task());
-            losses.add(loss(scope, head, lastPass.logits(head), targets));
+            losses.add(loss(scope, head, lastPass.logits(head), targets, batch.rowWeights().get(head.task())));
           }
         }
       }
@@ -520,8 +520,11 @@ final class DjlNetwork implements Network {
         lengths, training, detachAt);
   }
 
-  /** Mean loss of a head over the batch's labelled rows (rows without a label are masked out). */
-  static NDArray loss(NDManager scope, Head head, NDArray logits, float[][] targets) {
+  /**
+   * Mean loss of a head over the batch's labelled rows (rows without a label are masked out), each
+   * row's loss scaled by its weight when {@code rowWeights} is not null.
+   */
+  static NDArray loss(NDManager scope, Head head, NDArray logits, float[][] targets, float[] rowWeights) {
     int rows = targets.length;
     int width = head.output().size();
     float[] dense = denseTargets(head, targets);
@@ -544,10 +547,10 @@ final class DjlNetwork implements Network {
         yield quadratic.square().mul(Lowering.scalar(scope, 0.5f)).add(abs.sub(quadratic)).mean(new int[] {1});
       }
     };
-    if (labelled == rows) {
+    if (labelled == rows && rowWeights == null) {
       return perRow.mean();
     }
-    return perRow.mul(scope.create(mask, new Shape(rows))).sum().div(Lowering.scalar(scope, labelled));
+    return perRow.mul(scope.create(weighted(mask, rowWeights), new Shape(rows))).sum().div(Lowering.scalar(scope, labelled));
   }
 
   /**
@@ -568,6 +571,18 @@ final class DjlNetwork implements Network {
       }
     }
     return dense;
+  }
+
+  /** The labelled-row mask times the rows' weights (the mask itself when there are none). Shared by both engines. */
+  static float[] weighted(float[] mask, float[] rowWeights) {
+    if (rowWeights == null) {
+      return mask;
+    }
+    float[] out = new float[mask.length];
+    for (int i = 0; i < mask.length; i++) {
+      out[i] = mask[i] * rowWeights[i];
+    }
+    return out;
   }
 
   /** 1 for rows with a label, 0 for the others. */

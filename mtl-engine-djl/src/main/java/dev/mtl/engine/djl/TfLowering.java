@@ -217,7 +217,8 @@ final class TfLowering {
 
   /**
    * Mean loss of a head over the labelled rows: {@code targets} is {@code (batch, outputs)} (one-hot
-   * for softmax), {@code labelled} is 1 for rows with a label and 0 otherwise.
+   * for softmax), {@code labelled} is 0 for rows without a label and the row's weight (1 unless
+   * pseudo-labelled) for the others; the sum of weighted row losses is divided by the labelled rows.
    */
   Operand<TFloat32> loss(Head head, Operand<TFloat32> logits, Operand<TFloat32> targets, Operand<TFloat32> labelled) {
     Operand<TInt32> lastAxis = tf.constant(1);
@@ -235,7 +236,8 @@ final class TfLowering {
       }
     };
     Operand<TInt32> all = tf.constant(0);
-    return tf.math.div(tf.reduceSum(tf.math.mul(perRow, labelled), all), tf.math.maximum(tf.reduceSum(labelled, all), tf.constant(1f)));
+    Operand<TFloat32> labelledCount = tf.reduceSum(tf.dtypes.cast(tf.math.greater(labelled, tf.constant(0f)), TFloat32.class), all);
+    return tf.math.div(tf.reduceSum(tf.math.mul(perRow, labelled), all), tf.math.maximum(labelledCount, tf.constant(1f)));
   }
 
   /** The penalties' weighted sum over the parameters, or null if the graph has none (pairs by name suffix). */

@@ -384,7 +384,7 @@ final class TfNetwork implements Network {
         first.feed(program.tokens.get(s), ids);
         second.feed(program.tokens.get(s), ids);
         for (String task : tasksBySource.get(s)) {
-          Tensor[] target = targets(graph.head(task), batch.targets().get(task), fed);
+          Tensor[] target = targets(graph.head(task), batch.targets().get(task), batch.rowWeights().get(task), fed);
           first.feed(program.targets.get(t), target[0]).feed(program.labelled.get(t), target[1]);
           second.feed(program.targets.get(t), target[0]).feed(program.labelled.get(t), target[1]);
           t++;
@@ -494,11 +494,14 @@ final class TfNetwork implements Network {
     return keep(fed, tokenTensor(batch, paddingId));
   }
 
-  /** A head's targets as {@code (batch, outputs)} (one-hot for softmax) and the rows' labelled flags. */
-  private static Tensor[] targets(Head head, float[][] targets, List<Tensor> fed) {
+  /**
+   * A head's targets as {@code (batch, outputs)} (one-hot for softmax) and the rows' weights: 0 for
+   * rows without a label, else the row's weight (1 unless pseudo-labelled).
+   */
+  private static Tensor[] targets(Head head, float[][] targets, float[] rowWeights, List<Tensor> fed) {
     int rows = targets.length;
     float[] dense = DjlNetwork.denseTargets(head, targets);
-    float[] labelled = DjlNetwork.labelledRows(targets);
+    float[] labelled = DjlNetwork.weighted(DjlNetwork.labelledRows(targets), rowWeights);
     return new Tensor[] {
         keep(fed, TFloat32.tensorOf(Shape.of(rows, head.output().size()), DataBuffers.of(dense, true, false))),
         keep(fed, TFloat32.tensorOf(Shape.of(rows), DataBuffers.of(labelled, true, false)))};

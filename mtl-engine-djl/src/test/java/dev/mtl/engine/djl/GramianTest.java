@@ -101,7 +101,7 @@ class GramianTest {
             GradientCollector collector = ai.djl.engine.Engine.getEngine(DjlEngine.ENGINE).newGradientCollector()) {
           Lowering.Pass pass = DjlNetwork.forward(lowering, PAD, scope, batch.tokens(), true, detachAt);
           Head head = graph.head(task);
-          collector.backward(DjlNetwork.loss(scope, head, pass.logits(head), batch.targets().get(task)));
+          collector.backward(DjlNetwork.loss(scope, head, pass.logits(head), batch.targets().get(task), null));
           if (detachAt != null) {
             gradients.add(pass.representation().leaf().getGradient().toFloatArray());
           } else {

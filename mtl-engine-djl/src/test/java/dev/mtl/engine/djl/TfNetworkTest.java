@@ -24,6 +24,7 @@ import dev.mtl.core.weighting.LossWeighting;
 import dev.mtl.testkit.TestWeightings;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -125,6 +126,46 @@ class TfNetworkTest {
         }
       }
       assertThat(tf.parameterCount()).isEqualTo(pt.parameterCount());
+    }
+  }
+
+  /** Rows {@code from} to {@code to} of a batch, with the given row weights (null: none). */
+  private static SourceBatch rows(SourceBatch batch, int from, int to, float[] weights) {
+    Map<String, float[][]> targets = new java.util.LinkedHashMap<>();
+    batch.targets().forEach((task, t) -> targets.put(task, Arrays.copyOfRange(t, from, to)));
+    Map<String, float[]> rowWeights = new java.util.LinkedHashMap<>();
+    if (weights != null) {
+      batch.targets().keySet().forEach(task -> rowWeights.put(task, weights));
+    }
+    return new SourceBatch(new TokenBatch(Arrays.copyOfRange(batch.tokens().rows(), from, to)), targets, rowWeights);
+  }
+
+  @Test
+  @DisplayName("row weights scale each row's loss (sum of weighted row losses over the labelled rows), the same on both engines")
+  void rowWeights() {
+    ModelGraph graph = DjlNetworkTest.graph(EncoderKind.MEAN, 0);
+    SourceBatch batch = batches(5).get(0);
+    float[] weights = new float[16];
+    Arrays.fill(weights, 0, 8, 1f);
+    Arrays.fill(weights, 8, 16, 0.25f);
+    for (Engine engine : List.of(pytorch, tensorflow)) {
+      // The step's losses come from the forward pass before the update, so each fresh network gives its start's loss.
+      Map<String, Double> weighted;
+      Map<String, Double> first;
+      Map<String, Double> second;
+      try (Network n = engine.create(graph, 20, 0, ADAM, 7)) {
+        weighted = n.trainStep(List.of(rows(batch, 0, 16, weights)), TestWeightings.equal(), 0, 0, GradientNeed.LOSSES_ONLY).losses();
+      }
+      try (Network n = engine.create(graph, 20, 0, ADAM, 7)) {
+        first = n.trainStep(List.of(rows(batch, 0, 8, null)), TestWeightings.equal(), 0, 0, GradientNeed.LOSSES_ONLY).losses();
+      }
+      try (Network n = engine.create(graph, 20, 0, ADAM, 7)) {
+        second = n.trainStep(List.of(rows(batch, 8, 16, null)), TestWeightings.equal(), 0, 0, GradientNeed.LOSSES_ONLY).losses();
+      }
+      for (String task : weighted.keySet()) {
+        double expected = (8 * first.get(task) + 0.25 * 8 * second.get(task)) / 16;
+        assertThat(weighted.get(task)).as("%s, task %s", engine.name(), task).isCloseTo(expected, within(1e-5));
+      }
     }
   }
 

@@ -1,0 +1,273 @@
+package dev.mtl.core.training;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.mtl.core.api.AtomicFiles;
+import dev.mtl.core.api.MultiTaskModel;
+import dev.mtl.core.config.PseudoLabelSettings;
+import dev.mtl.core.config.RunConfig;
+import dev.mtl.core.data.TextLines;
+import dev.mtl.core.registry.PluginRegistry;
+import dev.mtl.core.task.Task;
+import dev.mtl.core.task.TaskData;
+import dev.mtl.core.task.TaskMetrics;
+import dev.mtl.core.task.TaskPrediction;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Self-training and co-training with pseudo-labels ({@link PseudoLabelSettings}). Round 0 trains
+ * on the gold rows. Each later round, a model labels the unlabelled texts not yet in the training
+ * set it feeds; the confident predictions ({@link PseudoLabels#select}) join that set with their
+ * row weight, and the model is trained again from scratch on gold plus pseudo-labelled rows. In
+ * self-training a model feeds its own next round; in co-training the config's model and a second
+ * one (the config with {@code second-view} overrides) feed each other. It stops after {@code
+ * rounds} rounds or when no new text qualifies. The main model's rounds go to {@code
+ * <output>/round-<r>/}, the second view's to {@code <output>/second-view/round-<r>/}, each
+ * round's picks to {@code <output>/pseudo-labelled/<view fed>/round-<r>/<task>.tsv} (label,
+ * confidence, 1-based row among the unlabelled texts, text), and what happened to {@code
+ * <output>/pseudo-labels.json}.
+ */
+public final class PseudoLabelTraining {
+  public static final String REPORT_FILE = "pseudo-labels.json";
+  static final String MAIN = "main";
+  static final String SECOND = "second-view";
+  /** Where each round's picks are written, one TSV per view, round and task, for inspection. */
+  public static final String PICKS_DIR = "pseudo-labelled";
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private final MultiTaskTrainer trainer = new MultiTaskTrainer();
+
+  /** Hears each training run start and each round's picks, so a caller can show progress. */
+  public interface Listener {
+    TrainingListener forRun(int round, String view);
+
+    default void onPicks(int round, String view, Map<String, TaskPicks> picks) {}
+  }
+
+  /**
+   * What one round added to one task's training set of one view.
+   *
+   * @param added texts pseudo-labelled this round
+   * @param total pseudo-labelled texts in the set now
+   * @param addedPerClass this round's additions by label name
+   * @param addedAccuracy share of this round's additions that match the gold labels (null without gold)
+   * @param totalAccuracy the same over the whole pseudo-labelled set (null without gold)
+   * @param left unlabelled texts not yet in the set
+   */
+  public record TaskPicks(int added, int total, Map<String, Integer> addedPerClass, Double addedAccuracy, Double totalAccuracy,
+      int left) {}
+
+  /** One view's run in one round: where it went, what its training set gained, and its metrics. */
+  public record ViewRound(String view, Path runDirectory, Map<String, TaskPicks> pseudoLabels, Map<String, TaskMetrics> dev,
+      Map<String, TaskMetrics> test) {}
+
+  public record Round(int round, List<ViewRound> views) {}
+
+  /**
+   * @param unlabeledTexts per task, the texts read from its {@code unlabeled} file
+   * @param stopped why it stopped
+   * @param finalModel the main view's last model
+   */
+  public record Report(PseudoLabelSettings settings, Map<String, Integer> unlabeledTexts, List<Round> rounds, String stopped,
+      Path finalModel) {}
+
+  /** The unlabelled texts of one task and, in the task's own format, their gold labels. */
+  private record Pool(List<String> texts, List<float[]> gold) {}
+
+  /** One view's pseudo-labelled rows so far, per task. */
+  private static final class PseudoSet {
+    final Map<String, List<Integer>> indices = new LinkedHashMap<>();
+    final Map<String, List<Integer>> labels = new LinkedHashMap<>();
+    final Map<String, boolean[]> taken = new LinkedHashMap<>();
+  }
+
+  public Report train(Path configFile, List<String> overrides, PluginRegistry registry, Listener listener) throws IOException {
+    RunConfig base = RunConfig.load(configFile, overrides);
+    ResolvedRun reader = ResolvedRun.resolve(base, registry);
+    PseudoLabelSettings settings = base.pseudoLabels().orElseThrow(() -> new IllegalArgumentException(
+        configFile + " has no pseudo-labels section"));
+    TrainingData gold;
+    try (var pretrained = reader.pretrained()) {
+      gold = TrainingData.read(reader.tasks());
+    }
+    Map<String, Task> tasks = new LinkedHashMap<>();
+    reader.tasks().forEach(t -> tasks.put(t.name(), t));
+    Map<String, Pool> pools = new LinkedHashMap<>();
+    settings.unlabeled().forEach((task, source) -> pools.put(task, readPool(tasks.get(task), source)));
+
+    boolean co = settings.method() == PseudoLabelSettings.Method.CO_TRAINING;
+    List<String> views = co ? List.of(MAIN, SECOND) : List.of(MAIN);
+    Map<String, PseudoSet> sets = new LinkedHashMap<>();
+    for (String view : views) {
+      PseudoSet set = new PseudoSet();
+      pools.forEach((task, pool) -> {
+        set.indices.put(task, new ArrayList<>());
+        set.labels.put(task, new ArrayList<>());
+        set.taken.put(task, new boolean[pool.texts().size()]);
+      });
+      sets.put(view, set);
+    }
+    Path output = base.outputDirectory();
+    List<Round> rounds = new ArrayList<>();
+    Map<String, Map<String, TaskPicks>> noPicks = new LinkedHashMap<>();
+    views.forEach(v -> noPicks.put(v, Map.of()));
+    rounds.add(trainRound(configFile, overrides, settings, registry, listener, gold, tasks, pools, sets, 0, views, noPicks));
+    String stopped = "all " + settings.rounds() + " rounds ran";
+    for (int round = 1; round <= settings.rounds(); round++) {
+      Map<String, Map<String, TaskPicks>> picks = new LinkedHashMap<>();
+      int added = 0;
+      for (String labeller : views) {
+        String fed = co ? views.get(1 - views.indexOf(labeller)) : labeller;
+        Path model = rounds.get(round - 1).views().get(views.indexOf(labeller)).runDirectory().resolve("model");
+        Path written = output.resolve(PICKS_DIR).resolve(fed).resolve("round-" + round);
+        Map<String, TaskPicks> viewPicks = label(model, registry, settings, tasks, pools, sets.get(fed), written);
+        picks.put(fed, viewPicks);
+        listener.onPicks(round, fed, viewPicks);
+        added += viewPicks.values().stream().mapToInt(TaskPicks::added).sum();
+      }
+      if (added == 0) {
+        stopped = "no new text reached confidence " + settings.confidence() + " in round " + round;
+        break;
+      }
+      rounds.add(trainRound(configFile, overrides, settings, registry, listener, gold, tasks, pools, sets, round, views, picks));
+    }
+    Map<String, Integer> sizes = new LinkedHashMap<>();
+    pools.forEach((task, pool) -> sizes.put(task, pool.texts().size()));
+    Path finalModel = rounds.get(rounds.size() - 1).views().get(0).runDirectory().resolve("model");
+    Report report = new Report(settings, sizes, rounds, stopped, finalModel);
+    AtomicFiles.writeString(output.resolve(REPORT_FILE), JSON.writeValueAsString(report));
+    return report;
+  }
+
+  private static Pool readPool(Task task, PseudoLabelSettings.Unlabeled source) {
+    if (source.taskFormat()) {
+      TaskData data = task.read(source.file());
+      return new Pool(data.texts(), data.targets());
+    }
+    List<String> texts = new ArrayList<>();
+    for (TextLines.Line line : TextLines.read(source.file())) {
+      if (!line.text().isBlank()) {
+        texts.add(line.text());
+      }
+    }
+    if (texts.isEmpty()) {
+      throw new dev.mtl.core.data.DataException(source.file() + " holds no texts: task '" + task.name()
+          + "' names it as unlabeled (one text per line)");
+    }
+    return new Pool(texts, null);
+  }
+
+  /** Lets the model at {@code modelDirectory} label every task's texts that {@code set} lacks, and adds its picks. */
+  private static Map<String, TaskPicks> label(Path modelDirectory, PluginRegistry registry, PseudoLabelSettings settings,
+      Map<String, Task> tasks, Map<String, Pool> pools, PseudoSet set, Path written) throws IOException {
+    Map<String, TaskPicks> out = new LinkedHashMap<>();
+    try (MultiTaskModel model = MultiTaskModel.load(modelDirectory, registry)) {
+      for (Map.Entry<String, Pool> e : pools.entrySet()) {
+        String task = e.getKey();
+        Pool pool = e.getValue();
+        boolean[] taken = set.taken.get(task);
+        List<Integer> open = new ArrayList<>();
+        for (int i = 0; i < taken.length; i++) {
+          if (!taken[i]) {
+            open.add(i);
+          }
+        }
+        List<String> labelNames = tasks.get(task).output().names();
+        float[][] probabilities = new float[open.size()][];
+        List<Map<String, TaskPrediction>> predictions = model.predict(open.stream().map(pool.texts()::get).toList());
+        for (int i = 0; i < probabilities.length; i++) {
+          Map<String, Double> scores = predictions.get(i).get(task).scores();
+          probabilities[i] = new float[labelNames.size()];
+          for (int c = 0; c < labelNames.size(); c++) {
+            probabilities[i][c] = scores.get(labelNames.get(c)).floatValue();
+          }
+        }
+        List<Integer> candidates = new ArrayList<>();
+        for (int i = 0; i < open.size(); i++) {
+          candidates.add(i);
+        }
+        Map<String, Integer> perClass = new LinkedHashMap<>();
+        int correct = 0;
+        StringBuilder tsv = new StringBuilder("label\tconfidence\trow\ttext\n");
+        for (PseudoLabels.Pick pick : PseudoLabels.select(probabilities, candidates, settings.confidence(), settings.maxPerClass())) {
+          int text = open.get(pick.index());
+          tsv.append(labelNames.get(pick.label())).append('\t').append(pick.confidence()).append('\t').append(text + 1).append('\t')
+              .append(pool.texts().get(text).replace('\t', ' ').replace('\n', ' ')).append('\n');
+          taken[text] = true;
+          set.indices.get(task).add(text);
+          set.labels.get(task).add(pick.label());
+          perClass.merge(labelNames.get(pick.label()), 1, Integer::sum);
+          correct += pool.gold() != null && matches(pool.gold().get(text), pick.label()) ? 1 : 0;
+        }
+        java.nio.file.Files.createDirectories(written);
+        AtomicFiles.writeString(written.resolve(task + ".tsv"), tsv.toString());
+        int added = perClass.values().stream().mapToInt(Integer::intValue).sum();
+        Double addedAccuracy = pool.gold() == null || added == 0 ? null : correct / (double) added;
+        Double totalAccuracy = null;
+        if (pool.gold() != null && !set.indices.get(task).isEmpty()) {
+          int right = 0;
+          for (int k = 0; k < set.indices.get(task).size(); k++) {
+            right += matches(pool.gold().get(set.indices.get(task).get(k)), set.labels.get(task).get(k)) ? 1 : 0;
+          }
+          totalAccuracy = right / (double) set.indices.get(task).size();
+        }
+        out.put(task, new TaskPicks(added, set.indices.get(task).size(), perClass, addedAccuracy, totalAccuracy, open.size() - added));
+      }
+    }
+    return out;
+  }
+
+  private static boolean matches(float[] gold, int label) {
+    return TaskData.isLabelled(gold) && (int) gold[0] == label;
+  }
+
+  private Round trainRound(Path configFile, List<String> overrides, PseudoLabelSettings settings, PluginRegistry registry,
+      Listener listener, TrainingData gold, Map<String, Task> tasks, Map<String, Pool> pools, Map<String, PseudoSet> sets,
+      int round, List<String> views, Map<String, Map<String, TaskPicks>> picks) throws IOException {
+    RunConfig base = RunConfig.load(configFile, overrides);
+    List<ViewRound> results = new ArrayList<>();
+    for (String view : views) {
+      Path directory = (view.equals(MAIN) ? base.outputDirectory() : base.outputDirectory().resolve(SECOND)).resolve("round-" + round);
+      List<String> runOverrides = new ArrayList<>(overrides);
+      if (view.equals(SECOND)) {
+        runOverrides.addAll(settings.secondView());
+      }
+      runOverrides.add("output=" + directory.toAbsolutePath());
+      ResolvedRun run = ResolvedRun.resolve(RunConfig.load(configFile, runOverrides), registry);
+      TrainingData data = withPseudoLabels(gold, pools, sets.get(view), settings.weight());
+      TrainingReport report = trainer.train(run, data, listener.forRun(round, view));
+      results.add(new ViewRound(view, directory, picks.getOrDefault(view, Map.of()), report.dev(), report.test()));
+    }
+    return new Round(round, results);
+  }
+
+  /** The gold training rows with each task's pseudo-labelled rows appended at {@code weight}. */
+  private static TrainingData withPseudoLabels(TrainingData gold, Map<String, Pool> pools, PseudoSet set, double weight) {
+    Map<String, TaskData> train = new LinkedHashMap<>(gold.train());
+    pools.forEach((task, pool) -> {
+      List<Integer> indices = set.indices.get(task);
+      if (indices.isEmpty()) {
+        return;
+      }
+      TaskData rows = gold.train().get(task);
+      List<String> texts = new ArrayList<>(rows.texts());
+      List<float[]> targets = new ArrayList<>(rows.targets());
+      for (int k = 0; k < indices.size(); k++) {
+        texts.add(pool.texts().get(indices.get(k)));
+        targets.add(new float[] {set.labels.get(task).get(k)});
+      }
+      float[] weights = new float[texts.size()];
+      Arrays.fill(weights, 0, rows.size(), 1f);
+      Arrays.fill(weights, rows.size(), texts.size(), (float) weight);
+      train.put(task, new TaskData(texts, targets, rows.source() + " + " + indices.size() + " pseudo-labelled", rows.skippedRows(),
+          weights));
+    });
+    return new TrainingData(train, gold.dev(), gold.test());
+  }
+}
