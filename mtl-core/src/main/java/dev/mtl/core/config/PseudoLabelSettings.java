@@ -18,6 +18,7 @@ import java.util.Set;
  *     unlabeled: sst2-unlabeled.txt        # one text per line
  *     # or unlabeled: {file: held-out.txt, format: task}: the task's own format; the labels there
  *     #   never train, they only score the pseudo-labels
+ *     # or unlabeled: {from-train: 0.9}: hide the labels of 90% of the training rows (experiments)
  * pseudo-labels:
  *   method: self-training    # or co-training
  *   rounds: 3
@@ -42,11 +43,16 @@ public record PseudoLabelSettings(Method method, int rounds, double confidence, 
   }
 
   /**
-   * @param file the texts
+   * Where a task's unlabelled texts come from: a file, or a share of its own training rows.
+   *
+   * @param file the texts, or null with {@code fromTrain}
    * @param taskFormat true when the file is in the task's own format with gold labels (used only to
    *     score the pseudo-labels); false for one text per line
+   * @param fromTrain when above 0, this share of the task's training rows (drawn with the run's
+   *     seed) lose their labels and become the unlabelled texts, their labels kept only to score
+   *     the pseudo-labels: for measuring what pseudo-labelling gains when labels are scarce
    */
-  public record Unlabeled(Path file, boolean taskFormat) {}
+  public record Unlabeled(Path file, boolean taskFormat, double fromTrain) {}
 
   public PseudoLabelSettings {
     secondView = List.copyOf(secondView);
@@ -63,14 +69,22 @@ public record PseudoLabelSettings(Method method, int rounds, double confidence, 
       }
       if (s.values().get(TASK_KEY) instanceof Map<?, ?>) {
         ConfigSection u = s.section(TASK_KEY);
+        if (u.has("from-train")) {
+          double share = u.number("from-train", 0.9, 0.01, 0.99);
+          if (u.has("file")) {
+            u.problem("file", u.values().get("file"), "cannot go with from-train; give one source of unlabelled texts");
+          }
+          unlabeled.put(task.name(), new Unlabeled(null, true, share));
+          continue;
+        }
         Optional<Path> file = u.path("file", true);
         if (file.isEmpty() && !u.has("file")) {
-          u.problem("file", null, "is required: the unlabelled texts of task '" + task.name() + "'");
+          u.problem("file", null, "is required: the unlabelled texts of task '" + task.name() + "' (or from-train: <share>)");
         }
         String format = u.oneOf("format", "lines", Set.of("lines", "task"));
-        file.ifPresent(f -> unlabeled.put(task.name(), new Unlabeled(f, format.equals("task"))));
+        file.ifPresent(f -> unlabeled.put(task.name(), new Unlabeled(f, format.equals("task"), 0)));
       } else {
-        s.path(TASK_KEY, true).ifPresent(f -> unlabeled.put(task.name(), new Unlabeled(f, false)));
+        s.path(TASK_KEY, true).ifPresent(f -> unlabeled.put(task.name(), new Unlabeled(f, false, 0)));
       }
     }
     if (!root.has(KEY)) {

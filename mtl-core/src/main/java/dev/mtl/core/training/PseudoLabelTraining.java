@@ -92,14 +92,34 @@ public final class PseudoLabelTraining {
     ResolvedRun reader = ResolvedRun.resolve(base, registry);
     PseudoLabelSettings settings = base.pseudoLabels().orElseThrow(() -> new IllegalArgumentException(
         configFile + " has no pseudo-labels section"));
-    TrainingData gold;
+    TrainingData files;
     try (var pretrained = reader.pretrained()) {
-      gold = TrainingData.read(reader.tasks());
+      files = TrainingData.read(reader.tasks());
     }
     Map<String, Task> tasks = new LinkedHashMap<>();
     reader.tasks().forEach(t -> tasks.put(t.name(), t));
     Map<String, Pool> pools = new LinkedHashMap<>();
-    settings.unlabeled().forEach((task, source) -> pools.put(task, readPool(tasks.get(task), source)));
+    Map<String, TaskData> goldTrain = new LinkedHashMap<>(files.train());
+    settings.unlabeled().forEach((task, source) -> {
+      if (source.fromTrain() > 0) {
+        TaskData rows = files.train().get(task);
+        boolean[] hidden = hiddenRows(rows.size(), source.fromTrain(), base.seed());
+        List<String> keptTexts = new ArrayList<>();
+        List<float[]> keptTargets = new ArrayList<>();
+        List<String> poolTexts = new ArrayList<>();
+        List<float[]> poolTargets = new ArrayList<>();
+        for (int i = 0; i < rows.size(); i++) {
+          (hidden[i] ? poolTexts : keptTexts).add(rows.texts().get(i));
+          (hidden[i] ? poolTargets : keptTargets).add(rows.targets().get(i));
+        }
+        goldTrain.put(task, new TaskData(keptTexts, keptTargets, rows.source() + " (" + keptTexts.size() + " rows keep their labels)",
+            rows.skippedRows()));
+        pools.put(task, new Pool(poolTexts, poolTargets));
+      } else {
+        pools.put(task, readPool(tasks.get(task), source));
+      }
+    });
+    TrainingData gold = new TrainingData(goldTrain, files.dev(), files.test());
 
     boolean co = settings.method() == PseudoLabelSettings.Method.CO_TRAINING;
     List<String> views = co ? List.of(MAIN, SECOND) : List.of(MAIN);
@@ -143,6 +163,20 @@ public final class PseudoLabelTraining {
     Report report = new Report(settings, sizes, rounds, stopped, finalModel);
     AtomicFiles.writeString(output.resolve(REPORT_FILE), JSON.writeValueAsString(report));
     return report;
+  }
+
+  /** Which of {@code n} rows lose their labels: round(share * n) of them, drawn with the run's seed. */
+  static boolean[] hiddenRows(int n, double share, long seed) {
+    List<Integer> order = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      order.add(i);
+    }
+    java.util.Collections.shuffle(order, new java.util.Random(seed));
+    boolean[] hidden = new boolean[n];
+    for (int k = 0; k < Math.round(share * n); k++) {
+      hidden[order.get(k)] = true;
+    }
+    return hidden;
   }
 
   private static Pool readPool(Task task, PseudoLabelSettings.Unlabeled source) {
