@@ -38,6 +38,16 @@ public interface Network extends AutoCloseable {
    */
   StepResult trainStep(List<SourceBatch> batches, LossWeighting weighting, long step, int epoch, GradientNeed measure);
 
+  /**
+   * Measures task affinity on these batches without training: each task's loss, then for each task
+   * i every task's loss after a plain gradient step of size {@code rate} on the shared parameters
+   * along task i's gradient alone (dropout off), and the Gramian of those gradients. Parameters
+   * and optimizer state are as they were afterwards.
+   */
+  default Lookahead lookahead(List<SourceBatch> batches, double rate) {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot measure task affinity yet; use engine djl-pytorch");
+  }
+
   /** Sets the learning rate of the steps that follow (the trainer's schedule calls it every step). */
   void learningRate(double rate);
 

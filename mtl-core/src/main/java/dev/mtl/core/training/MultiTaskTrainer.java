@@ -338,7 +338,7 @@ public final class MultiTaskTrainer {
   }
 
   /** Each distinct training corpus once (tasks over the same texts share one). */
-  private static List<String> distinctTrainingTexts(Map<String, TaskData> train) {
+  static List<String> distinctTrainingTexts(Map<String, TaskData> train) {
     LinkedHashSet<List<String>> corpora = new LinkedHashSet<>();
     train.values().forEach(d -> corpora.add(d.texts()));
     List<String> texts = new ArrayList<>();
@@ -435,7 +435,7 @@ public final class MultiTaskTrainer {
   }
 
   /** Endless batches of one source: a fresh length-aware shuffle each time it runs out. */
-  private static final class CyclingBatches implements Iterator<int[]> {
+  static final class CyclingBatches implements Iterator<int[]> {
     private final DataSource source;
     private final int batchSize;
     private final Random random;

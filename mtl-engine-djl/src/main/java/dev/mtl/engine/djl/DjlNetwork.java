@@ -12,6 +12,7 @@ import ai.djl.training.GradientCollector;
 import dev.mtl.core.engine.Network;
 import dev.mtl.core.engine.NonFiniteException;
 import dev.mtl.core.engine.OptimizerSettings;
+import dev.mtl.core.engine.Lookahead;
 import dev.mtl.core.engine.SourceBatch;
 import dev.mtl.core.engine.StepResult;
 import dev.mtl.core.engine.TokenBatch;
@@ -264,6 +265,108 @@ final class DjlNetwork implements Network {
         weightByTask.put(tasks.get(i), weights[i]);
       }
       return new StepResult(lossByTask, weightByTask, penaltyValue, Optional.ofNullable(gramian));
+    }
+  }
+
+  @Override
+  public Lookahead lookahead(List<SourceBatch> batches, double rate) {
+    if (optimizer == null) {
+      throw new IllegalStateException("this network was loaded for prediction; create one with Engine.create to measure affinity");
+    }
+    List<String> shared = parameterNames.computeIfAbsent("shared", k -> lowering.trainableNames(graph.sharedParameters()));
+    if (shared.isEmpty()) {
+      throw new IllegalArgumentException("the tasks share no trained parameters, so a step on one cannot change another's loss");
+    }
+    try (NDManager scope = manager.newSubManager()) {
+      StepRows rows = rowUpdated.isEmpty() ? null : new StepRows(scope, batches, rowUpdated);
+      List<String> tasks = new ArrayList<>();
+      List<NDArray> losses = new ArrayList<>();
+      List<Map<String, NDArray>> gradients = new ArrayList<>();
+      try (GradientCollector collector = Engine.getEngine(DjlEngine.ENGINE).newGradientCollector()) {
+        for (SourceBatch batch : batches) {
+          Lowering.Pass pass = forward(lowering, paddingId, scope, batch.tokens(), rows, false, null);
+          for (Head head : lowering.heads()) {
+            float[][] targets = batch.targets().get(head.task());
+            if (targets != null && java.util.Arrays.stream(targets).anyMatch(TaskData::isLabelled)) {
+              tasks.add(head.task());
+              losses.add(loss(scope, head, pass.logits(head), targets, batch.rowWeights().get(head.task())));
+            }
+          }
+        }
+        for (int t = 0; t < tasks.size(); t++) {
+          JniUtils.backward((PtNDArray) losses.get(t), (PtNDArray) scope.ones(losses.get(t).getShape()), t < tasks.size() - 1, false);
+          List<String> reached = lowering.trainableNames(graph.parametersOf(tasks.get(t)));
+          Map<String, NDArray> own = new LinkedHashMap<>();
+          for (String name : shared) {
+            own.put(name, reached.contains(name) ? takeGradient(scope, gradientHolder(name, rows))
+                : scope.zeros(gradientHolder(name, rows).getShape()));
+          }
+          gradients.add(own);
+          // The pass also reached the task's own parameters: their gradients are not wanted.
+          for (String name : reached) {
+            NDArray holder = gradientHolder(name, rows);
+            if (!shared.contains(name) && holder.hasGradient()) {
+              takeGradient(scope, holder);
+            }
+          }
+        }
+      }
+      int n = tasks.size();
+      double[] before = new double[n];
+      double[][] gramian = new double[n][n];
+      for (int i = 0; i < n; i++) {
+        before[i] = losses.get(i).getFloat();
+        for (int j = 0; j <= i; j++) {
+          double dot = 0;
+          for (String name : shared) {
+            dot += gradients.get(i).get(name).mul(gradients.get(j).get(name)).sum().getFloat();
+          }
+          gramian[i][j] = dot;
+          gramian[j][i] = dot;
+        }
+      }
+      JniUtils.setGradMode(false);
+      double[][] after = new double[n][n];
+      for (int i = 0; i < n; i++) {
+        Map<String, NDArray> saved = new LinkedHashMap<>();
+        for (String name : shared) {
+          NDArray parameter = parameters.arrays().get(name);
+          NDArray step = gradients.get(i).get(name).mul(Lowering.scalar(scope, (float) rate));
+          if (rows != null && rows.leaves.containsKey(name)) {
+            // A row-updated table's gradient covers the batch's rows only.
+            ai.djl.ndarray.index.NDIndex index = new ai.djl.ndarray.index.NDIndex("{}", rows.index);
+            NDArray old = parameter.get(index);
+            old.attach(scope);
+            saved.put(name, old);
+            parameter.set(index, old.sub(step));
+          } else {
+            NDArray old = parameter.duplicate();
+            old.attach(scope);
+            saved.put(name, old);
+            parameter.subi(step);
+          }
+        }
+        int t = 0;
+        for (SourceBatch batch : batches) {
+          Lowering.Pass pass = forward(lowering, paddingId, scope, batch.tokens(), null, false, null);
+          for (Head head : lowering.heads()) {
+            if (t < n && tasks.get(t).equals(head.task()) && batch.targets().containsKey(head.task())) {
+              after[i][t] = loss(scope, head, pass.logits(head), batch.targets().get(head.task()),
+                  batch.rowWeights().get(head.task())).getFloat();
+              t++;
+            }
+          }
+        }
+        for (String name : shared) {
+          NDArray parameter = parameters.arrays().get(name);
+          if (rows != null && rows.leaves.containsKey(name)) {
+            parameter.set(new ai.djl.ndarray.index.NDIndex("{}", rows.index), saved.get(name));
+          } else {
+            parameter.subi(parameter).addi(saved.get(name)); // exact: x - x is 0
+          }
+        }
+      }
+      return new Lookahead(tasks, before, after, gramian);
     }
   }
 

@@ -1,0 +1,152 @@
+package dev.mtl.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.mtl.core.api.AtomicFiles;
+import dev.mtl.core.config.RunConfig;
+import dev.mtl.core.registry.PluginRegistry;
+import dev.mtl.core.training.ResolvedRun;
+import dev.mtl.core.training.TaskAffinity;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code mtl affinity <config>}. */
+@Command(name = "affinity", description = {
+    "Measure which tasks help each other during a short training run of a config: lookahead inter-task affinity",
+    "(how a step on task i's gradient changes task j's loss, Fifty et al. 2021) and the cosine of task gradients on",
+    "the shared parameters; prints both matrices and suggested task groupings, and writes <output>/affinity/",
+    "(affinity.json and affinity.html with heat maps)."})
+final class AffinityCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  static final String DIR = "affinity";
+
+  @Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "CONFIG", description = "the run config (see examples/)")
+  Path config;
+
+  @Option(names = "--steps", defaultValue = "300", description = "training steps to run (default: ${DEFAULT-VALUE})")
+  int steps;
+
+  @Option(names = "--every", defaultValue = "10", description = "measure before every N-th step (default: ${DEFAULT-VALUE})")
+  int every;
+
+  @Option(names = "--rate", defaultValue = "0.1",
+      description = "size of the lookahead gradient step on the shared parameters (default: ${DEFAULT-VALUE})")
+  double rate;
+
+  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "override a setting (repeatable)")
+  List<String> overrides = new ArrayList<>();
+
+  @Override
+  public Integer call() throws Exception {
+    if (steps < 1 || every < 1 || !(rate > 0)) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--steps and --every must be at least 1 and --rate above 0");
+    }
+    RunConfig runConfig = RunConfig.load(config, overrides);
+    ResolvedRun run = ResolvedRun.resolve(runConfig, PluginRegistry.load());
+    PrintWriter err = spec.commandLine().getErr();
+    TaskAffinity.Result result = new TaskAffinity().measure(run, steps, every, rate, (step, total, look) -> {
+      err.print(String.format(Locale.ROOT, "\raffinity: step %d/%d", step + 1, total));
+      err.flush();
+    });
+    err.println();
+    List<TaskAffinity.Grouping> groupings = TaskAffinity.groupings(result.tasks(), result.affinity(), Math.min(4, result.tasks().size()));
+    PrintWriter out = spec.commandLine().getOut();
+    out.println(String.format(Locale.ROOT, "%d measurements over %d steps (lookahead step %.3g on the shared parameters)",
+        result.measurements(), result.steps(), result.rate()));
+    printMatrix(out, "lookahead affinity x 1000 (row: task stepped on; column: task whose loss drops)", result.tasks(), result.affinity(), 1000);
+    printMatrix(out, "gradient cosine (shared parameters)", result.tasks(), result.cosine(), 1);
+    out.println("suggested groupings (score: mean affinity x 1000 each task gets from its group):");
+    for (TaskAffinity.Grouping g : groupings) {
+      out.println(String.format(Locale.ROOT, "  %d group(s): %-50s score %.3f", g.groups().size(), g.groups(), 1000 * g.score()));
+    }
+    Path directory = runConfig.outputDirectory().resolve(DIR);
+    Files.createDirectories(directory);
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("result", result);
+    json.put("groupings", groupings);
+    AtomicFiles.writeString(directory.resolve("affinity.json"), JSON.writeValueAsString(json));
+    AtomicFiles.writeString(directory.resolve("affinity.html"), html(runConfig.name(), result, groupings));
+    out.println("written: " + directory.resolve("affinity.json") + ", " + directory.resolve("affinity.html"));
+    out.flush();
+    return 0;
+  }
+
+  private static void printMatrix(PrintWriter out, String title, List<String> tasks, double[][] m, double scale) {
+    out.println(title + ":");
+    int width = Math.max(10, tasks.stream().mapToInt(String::length).max().orElse(0) + 2);
+    StringBuilder header = new StringBuilder(" ".repeat(width));
+    tasks.forEach(t -> header.append(String.format(Locale.ROOT, "%" + width + "s", t)));
+    out.println(header);
+    for (int i = 0; i < tasks.size(); i++) {
+      StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%-" + width + "s", tasks.get(i)));
+      for (int j = 0; j < tasks.size(); j++) {
+        row.append(String.format(Locale.ROOT, "%" + width + ".3f", m[i][j] * scale));
+      }
+      out.println(row);
+    }
+  }
+
+  /** A self-contained page: both matrices as colour-coded tables (blue helps, red hurts) and the groupings. */
+  static String html(String name, TaskAffinity.Result result, List<TaskAffinity.Grouping> groupings) {
+    StringBuilder page = new StringBuilder("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>task affinity: ")
+        .append(escape(name)).append("</title><style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin:1em 0}"
+            + "td,th{padding:.5em 1em;text-align:right;border:1px solid #ddd}th{background:#f4f4f4}</style></head><body>");
+    page.append("<h1>Task affinity: ").append(escape(name)).append("</h1><p>").append(result.measurements())
+        .append(" measurements over ").append(result.steps()).append(" training steps; lookahead step ").append(result.rate())
+        .append(" on the shared parameters.</p>");
+    page.append(heatMap("Lookahead affinity &times; 1000 (row: the task stepped on; column: the task whose loss drops)",
+        result.tasks(), result.affinity(), 1000));
+    page.append(heatMap("Gradient cosine on the shared parameters", result.tasks(), result.cosine(), 1));
+    page.append("<h2>Suggested groupings</h2><table><tr><th>groups</th><th>tasks</th><th>score &times; 1000</th></tr>");
+    for (TaskAffinity.Grouping g : groupings) {
+      page.append("<tr><td>").append(g.groups().size()).append("</td><td style=\"text-align:left\">").append(escape(g.groups().toString()))
+          .append("</td><td>").append(String.format(Locale.ROOT, "%.3f", 1000 * g.score())).append("</td></tr>");
+    }
+    return page.append("</table></body></html>\n").toString();
+  }
+
+  private static String heatMap(String title, List<String> tasks, double[][] m, double scale) {
+    double max = 0;
+    for (double[] row : m) {
+      for (double v : row) {
+        if (Double.isFinite(v)) {
+          max = Math.max(max, Math.abs(v));
+        }
+      }
+    }
+    StringBuilder table = new StringBuilder("<h2>").append(title).append("</h2><table><tr><th></th>");
+    tasks.forEach(t -> table.append("<th>").append(escape(t)).append("</th>"));
+    table.append("</tr>");
+    for (int i = 0; i < tasks.size(); i++) {
+      table.append("<tr><th>").append(escape(tasks.get(i))).append("</th>");
+      for (int j = 0; j < tasks.size(); j++) {
+        double v = m[i][j];
+        double strength = max == 0 || !Double.isFinite(v) ? 0 : Math.abs(v) / max;
+        int fade = (int) Math.round(255 * (1 - strength));
+        String colour = v >= 0 ? String.format("rgb(%d,%d,255)", fade, fade) : String.format("rgb(255,%d,%d)", fade, fade);
+        table.append("<td style=\"background:").append(colour).append("\">")
+            .append(String.format(Locale.ROOT, "%.3f", v * scale)).append("</td>");
+      }
+      table.append("</tr>");
+    }
+    return table.append("</table>").toString();
+  }
+
+  private static String escape(String text) {
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+  }
+}
