@@ -158,6 +158,33 @@ class DjlNetworkTest {
     }
   }
 
+  @org.junit.jupiter.params.ParameterizedTest(name = "embedding updates {0}")
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"sparse", "dense"})
+  @DisplayName("a lookahead measurement leaves the network exactly as it was: the same predictions and the same next steps")
+  void lookaheadRestores(String updates) {
+    OptimizerSettings adam = new OptimizerSettings("adam", 0.01).withEmbeddingUpdates(updates);
+    try (Network measured = engine.create(graph(EncoderKind.CNN, 0), VOCAB, PAD, adam, 3);
+        Network plain = engine.create(graph(EncoderKind.CNN, 0), VOCAB, PAD, adam, 3)) {
+      Random random = new Random(5);
+      for (int step = 0; step < 6; step++) {
+        List<SourceBatch> batches = List.of(batch(random, 16));
+        dev.mtl.core.engine.Lookahead look = measured.lookahead(batches, 0.5);
+        assertThat(look.tasks()).containsExactly("has5", "has67", "share8");
+        // A step on a task's own gradient lowers its loss.
+        for (int t = 0; t < 3; t++) {
+          assertThat(look.affinity()[t][t]).as("step %d task %d", step, t).isPositive();
+        }
+        StepResult a = measured.trainStep(batches, EQUAL, step, 0, GradientNeed.LOSSES_ONLY);
+        StepResult b = plain.trainStep(batches, EQUAL, step, 0, GradientNeed.LOSSES_ONLY);
+        assertThat(a.losses()).isEqualTo(b.losses());
+        assertThat(look.before()).containsExactly(a.losses().values().stream().mapToDouble(Double::doubleValue).toArray(),
+            org.assertj.core.data.Offset.offset(1e-6));
+      }
+      TokenBatch probe = batch(new Random(9), 8).tokens();
+      assertThat(measured.predict(probe, List.of("has5")).get("has5")).isDeepEqualTo(plain.predict(probe, List.of("has5")).get("has5"));
+    }
+  }
+
   @Test
   @DisplayName("saved and loaded parameters predict exactly the same")
   void saveLoad(@TempDir Path dir) throws Exception {
