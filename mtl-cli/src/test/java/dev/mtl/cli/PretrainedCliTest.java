@@ -97,6 +97,20 @@ class PretrainedCliTest {
   }
 
   @Test
+  @DisplayName("cross-validation folds share one feature cache: the second fold encodes nothing")
+  void foldsShareTheCache() throws Exception {
+    Path out = dir.resolve("cv");
+    EndToEndTest.Result r = EndToEndTest.run("cv", config.toString(), "--folds", "2", "--quiet", "--set", "output=" + out,
+        "--set", "training.epochs=1");
+    assertThat(r.code()).as(r.err()).isZero();
+    JsonNode first = EndToEndTest.lastLogEvent(out.resolve("cv/1-as_configured/fold-1"), "features");
+    JsonNode second = EndToEndTest.lastLogEvent(out.resolve("cv/1-as_configured/fold-2"), "features");
+    assertThat(first.get("encoded").asLong()).isPositive();
+    assertThat(second.get("encoded").asLong()).isZero();
+    assertThat(out.resolve("cv/features")).isDirectory();
+  }
+
+  @Test
   @DisplayName("the saved model brings its encoder back and reproduces its run's test metrics")
   void reloads() throws Exception {
     Path run = dir.resolve("reload");

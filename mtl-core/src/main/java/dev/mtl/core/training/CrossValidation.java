@@ -26,8 +26,6 @@ public final class CrossValidation {
   public static final String REPORT_FILE = "report.json";
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-  private final MultiTaskTrainer trainer = new MultiTaskTrainer();
-
   /**
    * One candidate: {@code --set} overrides on top of the config.
    *
@@ -105,6 +103,8 @@ public final class CrossValidation {
     }
     Folds split = Folds.stratified(reader.tasks(), data.train(), folds, first.seed());
     Path directory = directory(first);
+    // Every fold trains on the same texts: a pretrained encoder encodes each once for all of them.
+    MultiTaskTrainer trainer = new MultiTaskTrainer().withFeatureCache(directory.resolve(MultiTaskTrainer.FEATURES_DIR));
 
     List<List<Map<String, TaskMetrics>>> results = new ArrayList<>();
     for (int s = 0; s < settings.size(); s++) {

@@ -50,6 +50,26 @@ import java.util.Random;
 public final class MultiTaskTrainer {
   static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.INDENT_OUTPUT);
 
+  /** Where pretrained-encoder vectors are cached; null: each run's own {@code features/}. */
+  private final Path featureCache;
+
+  public MultiTaskTrainer() {
+    this(null);
+  }
+
+  private MultiTaskTrainer(Path featureCache) {
+    this.featureCache = featureCache;
+  }
+
+  /**
+   * A trainer whose runs cache pretrained-encoder vectors in {@code directory} instead of each run
+   * directory's {@code features/}, so runs over the same texts (cross-validation folds, pseudo-label
+   * rounds) encode each text once.
+   */
+  public MultiTaskTrainer withFeatureCache(Path directory) {
+    return new MultiTaskTrainer(directory);
+  }
+
   /** Trains the run on its config's data files and returns its report. */
   public TrainingReport train(ResolvedRun run, TrainingListener listener) throws IOException {
     return train(run, TrainingData.read(run.tasks()), listener);
@@ -87,7 +107,8 @@ public final class MultiTaskTrainer {
       encoder = words.encoder();
     }
     // A frozen pretrained encoder runs once per distinct text; its vectors stay in the run directory.
-    FeatureCache features = pretrained == null ? null : FeatureCache.open(pretrained, config.outputDirectory().resolve(FEATURES_DIR));
+    FeatureCache features = pretrained == null ? null : FeatureCache.open(pretrained,
+        featureCache != null ? featureCache : config.outputDirectory().resolve(FEATURES_DIR));
     List<DataSource> trainSources = DataSource.group(train, encoder, features);
     List<DataSource> devSources = DataSource.group(dev, encoder, features);
     List<DataSource> testSources = DataSource.group(test, encoder, features);

@@ -41,8 +41,6 @@ public final class PseudoLabelTraining {
   public static final String PICKS_DIR = "pseudo-labelled";
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-  private final MultiTaskTrainer trainer = new MultiTaskTrainer();
-
   /** Hears each training run start and each round's picks, so a caller can show progress. */
   public interface Listener {
     TrainingListener forRun(int round, String view);
@@ -134,10 +132,12 @@ public final class PseudoLabelTraining {
       sets.put(view, set);
     }
     Path output = base.outputDirectory();
+    // Every round trains on the same texts: a pretrained encoder encodes each once for all rounds.
+    MultiTaskTrainer trainer = new MultiTaskTrainer().withFeatureCache(output.resolve(MultiTaskTrainer.FEATURES_DIR));
     List<Round> rounds = new ArrayList<>();
     Map<String, Map<String, TaskPicks>> noPicks = new LinkedHashMap<>();
     views.forEach(v -> noPicks.put(v, Map.of()));
-    rounds.add(trainRound(configFile, overrides, settings, registry, listener, gold, tasks, pools, sets, 0, views, noPicks));
+    rounds.add(trainRound(trainer, configFile, overrides, settings, registry, listener, gold, pools, sets, 0, views, noPicks));
     String stopped = "all " + settings.rounds() + " rounds ran";
     for (int round = 1; round <= settings.rounds(); round++) {
       Map<String, Map<String, TaskPicks>> picks = new LinkedHashMap<>();
@@ -155,7 +155,7 @@ public final class PseudoLabelTraining {
         stopped = "no new text reached confidence " + settings.confidence() + " in round " + round;
         break;
       }
-      rounds.add(trainRound(configFile, overrides, settings, registry, listener, gold, tasks, pools, sets, round, views, picks));
+      rounds.add(trainRound(trainer, configFile, overrides, settings, registry, listener, gold, pools, sets, round, views, picks));
     }
     Map<String, Integer> sizes = new LinkedHashMap<>();
     pools.forEach((task, pool) -> sizes.put(task, pool.texts().size()));
@@ -261,8 +261,8 @@ public final class PseudoLabelTraining {
     return TaskData.isLabelled(gold) && (int) gold[0] == label;
   }
 
-  private Round trainRound(Path configFile, List<String> overrides, PseudoLabelSettings settings, PluginRegistry registry,
-      Listener listener, TrainingData gold, Map<String, Task> tasks, Map<String, Pool> pools, Map<String, PseudoSet> sets,
+  private static Round trainRound(MultiTaskTrainer trainer, Path configFile, List<String> overrides, PseudoLabelSettings settings,
+      PluginRegistry registry, Listener listener, TrainingData gold, Map<String, Pool> pools, Map<String, PseudoSet> sets,
       int round, List<String> views, Map<String, Map<String, TaskPicks>> picks) throws IOException {
     RunConfig base = RunConfig.load(configFile, overrides);
     List<ViewRound> results = new ArrayList<>();
