@@ -14,11 +14,12 @@ def cell(value, digits=4):
 
 
 def main():
-    out, all_s = sys.argv[1], sys.argv[2]
-    methods = list(zip(sys.argv[3::2], sys.argv[4::2]))  # (run folder, wall seconds)
-    reference = json.load(open(f"{out}/all-labels/metrics.json"))["test"]
-    tasks = list(reference.keys())
-    for method, seconds in methods:
+    out = sys.argv[1]
+    # (method folder, wall seconds, all-labels folder, its wall seconds)
+    methods = [sys.argv[i:i + 4] for i in range(2, len(sys.argv), 4)]
+    for method, seconds, reference_dir, all_s in methods:
+        reference = json.load(open(f"{out}/{reference_dir}/metrics.json"))["test"]
+        tasks = list(reference.keys())
         report = json.load(open(f"{out}/{method}/pseudo-labels.json"))
         pools = report["unlabeledTexts"]
         pseudo_tasks = list(pools.keys())
