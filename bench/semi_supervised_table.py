@@ -24,7 +24,7 @@ def main():
         pools = report["unlabeledTexts"]
         pseudo_tasks = list(pools.keys())
         settings = report["settings"]
-        print(f"\n### {method}: confidence {settings['confidence']}, max-per-class {settings['maxPerClass']}, "
+        print(f"\n#### {method}: confidence {settings['confidence']}, max-per-class {settings['maxPerClass']}, "
               f"weight {settings['weight']}" + (f", second view {settings['secondView']}" if settings["secondView"] else "") + "\n")
         header = ["round"] + [f"{t}: pseudo-labelled (added / in all)" for t in pseudo_tasks] + \
                  [f"{t}: accuracy of the added" for t in pseudo_tasks] + [f"{t} test {reference[t]['primary']}" for t in tasks]

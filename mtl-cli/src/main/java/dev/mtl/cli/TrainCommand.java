@@ -122,8 +122,9 @@ final class TrainCommand implements Callable<Integer> {
     for (PseudoLabelTraining.Round round : report.rounds()) {
       for (PseudoLabelTraining.ViewRound view : round.views()) {
         String title = "round " + round.round() + (report.rounds().get(0).views().size() > 1 ? " (" + view.view() + ")" : "");
-        view.pseudoLabels().forEach((task, p) -> out.println(String.format(Locale.ROOT, "%s: %s +%d pseudo-labelled (%d in all)%s",
-            title, task, p.added(), p.total(), p.totalAccuracy() == null ? "" : String.format(Locale.ROOT, ", %.1f%% right", 100 * p.totalAccuracy()))));
+        view.pseudoLabels().forEach((task, p) -> out.println(String.format(Locale.ROOT, "%s: %s +%d pseudo-labelled (%d in all%s)",
+            title, task, p.added(), p.total(), p.totalAccuracy() == null ? "" : String.format(Locale.ROOT, ", %.1f%% of them right",
+                100 * p.totalAccuracy()))));
         out.println(title + ":");
         Tables.printMetrics(out, "test", view.test());
       }

@@ -159,6 +159,28 @@ class PseudoLabelCliTest {
   }
 
   @Test
+  @DisplayName("from-train hides a seeded share of the training labels: those texts become the pool, their labels score the picks")
+  void fromTrain() throws Exception {
+    String yaml = Files.readString(config).replaceFirst("unlabeled: \\{file: [^}]*\\}", "unlabeled: {from-train: 0.75}");
+    Path hidden = Files.writeString(dir.resolve("from-train.yaml"), yaml);
+    Path out = dir.resolve("from-train");
+    EndToEndTest.Result r = EndToEndTest.run("train", hidden.toString(), "--set", "output=" + out, "--set", "pseudo-labels.rounds=1", "--quiet");
+    assertThat(r.code()).as(r.err()).isZero();
+    JsonNode report = new ObjectMapper().readTree(out.resolve("pseudo-labels.json").toFile());
+    assertThat(report.get("unlabeledTexts").get("sst2").asInt()).isEqualTo(120); // 75% of 160
+    JsonNode sst2 = report.get("rounds").get(1).get("views").get(0).get("pseudoLabels").get("sst2");
+    assertThat(sst2.get("added").asInt()).isPositive();
+    assertThat(sst2.get("addedAccuracy").isNumber()).as("the hidden labels score the picks").isTrue();
+    List<String> gold = new ArrayList<>();
+    for (dev.mtl.core.data.TextLines.Line line : dev.mtl.core.data.TextLines.read(dir.resolve("sst2-gold.txt"))) {
+      gold.add(line.text().substring(2));
+    }
+    List<String> picked = Files.readAllLines(out.resolve("pseudo-labelled/main/round-1/sst2.tsv")).stream().skip(1)
+        .map(l -> l.split("\t", 4)[3]).toList();
+    assertThat(gold).as("picks come from the training texts").containsAll(picked);
+  }
+
+  @Test
   @DisplayName("unlabelled texts on a multi-label task, or without a pseudo-labels section, are refused naming the fix")
   void refusals() throws Exception {
     String yaml = Files.readString(config);

@@ -100,19 +100,9 @@ public final class PseudoLabelTraining {
     Map<String, TaskData> goldTrain = new LinkedHashMap<>(files.train());
     settings.unlabeled().forEach((task, source) -> {
       if (source.fromTrain() > 0) {
-        TaskData rows = files.train().get(task);
-        boolean[] hidden = hiddenRows(rows.size(), source.fromTrain(), base.seed());
-        List<String> keptTexts = new ArrayList<>();
-        List<float[]> keptTargets = new ArrayList<>();
-        List<String> poolTexts = new ArrayList<>();
-        List<float[]> poolTargets = new ArrayList<>();
-        for (int i = 0; i < rows.size(); i++) {
-          (hidden[i] ? poolTexts : keptTexts).add(rows.texts().get(i));
-          (hidden[i] ? poolTargets : keptTargets).add(rows.targets().get(i));
-        }
-        goldTrain.put(task, new TaskData(keptTexts, keptTargets, rows.source() + " (" + keptTexts.size() + " rows keep their labels)",
-            rows.skippedRows()));
-        pools.put(task, new Pool(poolTexts, poolTargets));
+        HiddenLabels split = hideLabels(files.train().get(task), source.fromTrain(), base.seed());
+        goldTrain.put(task, split.kept());
+        pools.put(task, split.pool());
       } else {
         pools.put(task, readPool(tasks.get(task), source));
       }
@@ -165,18 +155,31 @@ public final class PseudoLabelTraining {
     return report;
   }
 
-  /** Which of {@code n} rows lose their labels: round(share * n) of them, drawn with the run's seed. */
-  static boolean[] hiddenRows(int n, double share, long seed) {
+  /** A task's training rows split by {@code unlabeled: {from-train: share}}. */
+  private record HiddenLabels(TaskData kept, Pool pool) {}
+
+  /** round(share * n) of the rows, drawn with the run's seed, lose their labels and become the pool. */
+  private static HiddenLabels hideLabels(TaskData rows, double share, long seed) {
     List<Integer> order = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < rows.size(); i++) {
       order.add(i);
     }
     java.util.Collections.shuffle(order, new java.util.Random(seed));
-    boolean[] hidden = new boolean[n];
-    for (int k = 0; k < Math.round(share * n); k++) {
+    boolean[] hidden = new boolean[rows.size()];
+    for (int k = 0; k < Math.round(share * rows.size()); k++) {
       hidden[order.get(k)] = true;
     }
-    return hidden;
+    List<String> keptTexts = new ArrayList<>();
+    List<float[]> keptTargets = new ArrayList<>();
+    List<String> poolTexts = new ArrayList<>();
+    List<float[]> poolTargets = new ArrayList<>();
+    for (int i = 0; i < rows.size(); i++) {
+      (hidden[i] ? poolTexts : keptTexts).add(rows.texts().get(i));
+      (hidden[i] ? poolTargets : keptTargets).add(rows.targets().get(i));
+    }
+    TaskData kept = new TaskData(keptTexts, keptTargets, rows.source() + " (" + keptTexts.size() + " rows keep their labels)",
+        rows.skippedRows());
+    return new HiddenLabels(kept, new Pool(poolTexts, poolTargets));
   }
 
   private static Pool readPool(Task task, PseudoLabelSettings.Unlabeled source) {
