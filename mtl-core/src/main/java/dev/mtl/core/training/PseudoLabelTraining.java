@@ -128,7 +128,7 @@ public final class PseudoLabelTraining {
     Map<String, Map<String, TaskPicks>> noPicks = new LinkedHashMap<>();
     views.forEach(v -> noPicks.put(v, Map.of()));
     rounds.add(trainRound(trainer, configFile, overrides, settings, registry, listener, gold, pools, sets, 0, views, noPicks));
-    String stopped = "all " + settings.rounds() + " rounds ran";
+    String stopped = settings.rounds() == 1 ? "its one round ran" : "all " + settings.rounds() + " rounds ran";
     for (int round = 1; round <= settings.rounds(); round++) {
       Map<String, Map<String, TaskPicks>> picks = new LinkedHashMap<>();
       int added = 0;
