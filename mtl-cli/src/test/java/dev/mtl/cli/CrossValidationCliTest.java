@@ -16,9 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 class CrossValidationCliTest {
   @TempDir static Path dir;
 
-  @Test
-  @DisplayName("cv trains every setting on every fold, summarises mean ± std and Δm%, names the best and retrains it")
-  void crossValidates() throws Exception {
+  /** SST-2 and TREC samples, one epoch of a small model. */
+  private static Path config() throws Exception {
     String yaml = """
         name: cv
         seed: 3
@@ -42,7 +41,13 @@ class CrossValidationCliTest {
         """.formatted(dir.resolve("out"),
         EndToEndTest.firstLines("sentence-classic/stsa.binary.train", 240, dir.resolve("sst2.txt")),
         EndToEndTest.firstLines("sentence-classic/TREC.train.all", 180, dir.resolve("trec.txt")));
-    Path config = Files.writeString(dir.resolve("cv.yaml"), yaml);
+    return Files.writeString(dir.resolve("cv.yaml"), yaml);
+  }
+
+  @Test
+  @DisplayName("cv trains every setting on every fold, summarises mean ± std and Δm%, names the best and retrains it")
+  void crossValidates() throws Exception {
+    Path config = config();
     EndToEndTest.Result r = EndToEndTest.run("cv", config.toString(), "--folds", "3", "--try", "model.hidden-size=32; training.learning-rate=0.02",
         "--retrain", "--quiet");
     assertThat(r.code()).as(r.err()).isZero();
@@ -94,10 +99,15 @@ class CrossValidationCliTest {
   }
 
   @Test
-  @DisplayName("a --grid or --try that is not KEY=VALUE is a usage error naming it")
+  @DisplayName("a --grid or --try that is not KEY=VALUE, or makes an invalid config, fails before any training")
   void badSetting() throws Exception {
     EndToEndTest.Result r = EndToEndTest.run("cv", dir.resolve("none.yaml").toString(), "--grid", "sharing.type");
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).contains("'sharing.type' is not KEY=VALUE");
+    Path out = dir.resolve("bad");
+    EndToEndTest.Result invalid = EndToEndTest.run("cv", config().toString(), "--set", "output=" + out, "--try", "sharing.type=nonesuch");
+    assertThat(invalid.code()).isEqualTo(2);
+    assertThat(invalid.err()).contains("nonesuch");
+    assertThat(out.resolve("cv")).as("nothing trained").doesNotExist();
   }
 }

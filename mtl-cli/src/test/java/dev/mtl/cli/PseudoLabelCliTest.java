@@ -193,5 +193,11 @@ class PseudoLabelCliTest {
     EndToEndTest.Result r2 = EndToEndTest.run("train", without.toString(), "--set", "output=" + dir.resolve("y"));
     assertThat(r2.code()).isNotZero();
     assertThat(r2.err()).contains("pseudo-labels").contains("names unlabelled texts").contains("remove unlabeled");
+    // A second view that makes an invalid config fails before the first model trains.
+    EndToEndTest.Result r3 = EndToEndTest.run("train", config.toString(), "--set", "output=" + dir.resolve("z"),
+        "--set", "pseudo-labels.method=co-training", "--set", "pseudo-labels.second-view=[sharing.type=nonesuch]");
+    assertThat(r3.code()).isEqualTo(2);
+    assertThat(r3.err()).contains("nonesuch");
+    assertThat(dir.resolve("z/round-0")).doesNotExist();
   }
 }

@@ -101,6 +101,12 @@ public final class CrossValidation {
     try (var pretrained = reader.pretrained()) {
       data = TrainingData.read(reader.tasks());
     }
+    // Every setting's config is checked now, so a bad --try or --grid fails before hours of training.
+    for (Setting setting : settings) {
+      List<String> overrides = new ArrayList<>(baseOverrides);
+      overrides.addAll(setting.overrides());
+      ResolvedRun.check(RunConfig.load(config, overrides), registry);
+    }
     Folds split = Folds.stratified(reader.tasks(), data.train(), folds, first.seed());
     Path directory = directory(first);
     // Every fold trains on the same texts: a pretrained encoder encodes each once for all of them.

@@ -110,6 +110,12 @@ public final class PseudoLabelTraining {
     TrainingData gold = new TrainingData(goldTrain, files.dev(), files.test());
 
     boolean co = settings.method() == PseudoLabelSettings.Method.CO_TRAINING;
+    if (co) {
+      // The second view's config is checked now, not after the first model has trained.
+      List<String> second = new ArrayList<>(overrides);
+      second.addAll(settings.secondView());
+      ResolvedRun.check(RunConfig.load(configFile, second), registry);
+    }
     List<String> views = co ? List.of(MAIN, SECOND) : List.of(MAIN);
     Map<String, PseudoSet> sets = new LinkedHashMap<>();
     for (String view : views) {

@@ -70,6 +70,14 @@ public record ResolvedRun(RunConfig config, List<Task> tasks, SharingStrategy sh
     return new ResolvedRun(config, List.copyOf(tasks), sharing, weighting, sampler, tokenizer, engine, pretrained);
   }
 
+  /** Resolves a config only to check it (every problem thrown at once), releasing what resolving opened. */
+  public static void check(RunConfig config, PluginRegistry registry) {
+    dev.mtl.core.text.SentenceEncoder pretrained = resolve(config, registry).pretrained();
+    if (pretrained != null) {
+      pretrained.close();
+    }
+  }
+
   /** Pseudo-labels are one class per text: tasks with unlabelled texts must be single-label classifications. */
   private static void checkPseudoLabelTasks(RunConfig config, List<Task> tasks, dev.mtl.core.config.PseudoLabelSettings settings) {
     for (RunConfig.TaskEntry entry : config.tasks()) {
