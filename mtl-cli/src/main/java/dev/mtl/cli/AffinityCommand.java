@@ -30,6 +30,7 @@ import picocli.CommandLine.Spec;
 final class AffinityCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   static final String DIR = "affinity";
+  static final String FILE = "affinity.json";
 
   @Spec
   picocli.CommandLine.Model.CommandSpec spec;
@@ -78,9 +79,9 @@ final class AffinityCommand implements Callable<Integer> {
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("result", result);
     json.put("groupings", groupings);
-    AtomicFiles.writeString(directory.resolve("affinity.json"), JSON.writeValueAsString(json));
+    AtomicFiles.writeString(directory.resolve(FILE), JSON.writeValueAsString(json));
     AtomicFiles.writeString(directory.resolve("affinity.html"), html(runConfig.name(), result, groupings));
-    out.println("written: " + directory.resolve("affinity.json") + ", " + directory.resolve("affinity.html"));
+    out.println("written: " + directory.resolve(FILE) + ", " + directory.resolve("affinity.html"));
     out.flush();
     return 0;
   }
@@ -117,6 +118,35 @@ final class AffinityCommand implements Callable<Integer> {
           .append("</td><td>").append(String.format(Locale.ROOT, "%.3f", 1000 * g.score())).append("</td></tr>");
     }
     return page.append("</table></body></html>\n").toString();
+  }
+
+  /** The heat maps and groupings of an {@code affinity.json}, as a section of a run's report page. */
+  static String section(com.fasterxml.jackson.databind.JsonNode json) {
+    com.fasterxml.jackson.databind.JsonNode result = json.path("result");
+    List<String> tasks = new ArrayList<>();
+    result.path("tasks").forEach(t -> tasks.add(t.asText()));
+    StringBuilder out = new StringBuilder("<h2>Task affinity</h2><p>From <code>mtl affinity</code>: ")
+        .append(result.path("measurements").asInt()).append(" measurements over ").append(result.path("steps").asInt())
+        .append(" training steps.</p>");
+    out.append(heatMap("Lookahead affinity &times; 1000 (row: the task stepped on; column: the task whose loss drops)", tasks,
+        matrix(result.path("affinity")), 1000));
+    out.append(heatMap("Gradient cosine on the shared parameters", tasks, matrix(result.path("cosine")), 1));
+    out.append("<h3>Suggested groupings</h3><ul>");
+    json.path("groupings").forEach(g -> out.append("<li>").append(escape(g.path("groups").toString())).append(String.format(Locale.ROOT,
+        " (score %.3f)", 1000 * g.path("score").asDouble())).append("</li>"));
+    return out.append("</ul>\n").toString();
+  }
+
+  private static double[][] matrix(com.fasterxml.jackson.databind.JsonNode rows) {
+    double[][] m = new double[rows.size()][];
+    for (int i = 0; i < m.length; i++) {
+      m[i] = new double[rows.get(i).size()];
+      for (int j = 0; j < m[i].length; j++) {
+        // Jackson writes NaN as the string "NaN".
+        m[i][j] = rows.get(i).get(j).isNumber() ? rows.get(i).get(j).asDouble() : Double.NaN;
+      }
+    }
+    return m;
   }
 
   private static String heatMap(String title, List<String> tasks, double[][] m, double scale) {

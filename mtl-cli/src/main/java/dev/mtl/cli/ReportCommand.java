@@ -34,7 +34,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code mtl report <run-dir>}: one self-contained HTML page (PNG charts inlined) from a run's
  * {@code training-log.jsonl} and {@code metrics.json}: training loss, dev metrics, task weights
- * and gradient conflict over training, and the per-task results with Δm%.
+ * and gradient conflict over training, and the per-task results with Δm%; and the task-affinity
+ * heat maps when {@code mtl affinity} has written them into the run directory.
  */
 @Command(name = "report", description = {
     "Write a self-contained HTML report of a finished run: per-task training loss and dev metric curves,",
@@ -69,7 +70,13 @@ final class ReportCommand implements Callable<Integer> {
       }
     }
     Path target = output != null ? output : run.resolve(FILE);
-    AtomicFiles.writeString(target, html(report, steps));
+    String page = html(report, steps);
+    // `mtl affinity` on the same config writes into this run directory: show its heat maps too.
+    Path affinity = run.resolve(AffinityCommand.DIR).resolve(AffinityCommand.FILE);
+    if (Files.isRegularFile(affinity)) {
+      page = page.replace("</body></html>\n", AffinityCommand.section(JSON.readTree(affinity.toFile())) + "</body></html>\n");
+    }
+    AtomicFiles.writeString(target, page);
     spec.commandLine().getOut().println("wrote " + target);
     return 0;
   }

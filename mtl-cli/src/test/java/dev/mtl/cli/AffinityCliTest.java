@@ -76,5 +76,12 @@ class AffinityCliTest {
     JsonNode twoGroups = json.get("groupings").get(1);
     assertThat(twoGroups.get("groups").toString()).isEqualTo("[[\"sst2\",\"copy\"],[\"shuffled\"]]");
     assertThat(Files.readString(dir.resolve("out/affinity/affinity.html"))).contains("<table>").contains("shuffled");
+
+    // Trained into the same directory, the run's report shows the affinity heat maps too.
+    assertThat(EndToEndTest.run("train", config.toString(), "--set", "training.epochs=1", "--quiet").code()).isZero();
+    EndToEndTest.Result report = EndToEndTest.run("report", dir.resolve("out").toString());
+    assertThat(report.code()).as(report.err()).isZero();
+    assertThat(Files.readString(dir.resolve("out/report.html"))).contains("<h2>Task affinity</h2>").contains("Suggested groupings")
+        .contains("[[\"sst2\",\"copy\"],[\"shuffled\"]]");
   }
 }
