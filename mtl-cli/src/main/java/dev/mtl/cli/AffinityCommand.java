@@ -59,11 +59,20 @@ final class AffinityCommand implements Callable<Integer> {
     RunConfig runConfig = RunConfig.load(config, overrides);
     ResolvedRun run = ResolvedRun.resolve(runConfig, PluginRegistry.load());
     PrintWriter err = spec.commandLine().getErr();
+    boolean terminal = System.console() != null;
     TaskAffinity.Result result = new TaskAffinity().measure(run, steps, every, rate, (step, total, look) -> {
-      err.print(String.format(Locale.ROOT, "\raffinity: step %d/%d", step + 1, total));
+      String line = String.format(Locale.ROOT, "affinity: measured before step %d of %d", step + 1, total);
+      // A terminal gets one updating line; a log gets a line per tenth of the run.
+      if (terminal) {
+        err.print("\r" + line);
+      } else if (step % Math.max(every, total / 10 / every * every) == 0) {
+        err.println(line);
+      }
       err.flush();
     });
-    err.println();
+    if (terminal) {
+      err.println();
+    }
     List<TaskAffinity.Grouping> groupings = TaskAffinity.groupings(result.tasks(), result.affinity(), Math.min(4, result.tasks().size()));
     PrintWriter out = spec.commandLine().getOut();
     out.println(String.format(Locale.ROOT, "%d measurements over %d steps (lookahead step %.3g on the shared parameters)",
