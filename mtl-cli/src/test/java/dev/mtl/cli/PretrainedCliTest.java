@@ -111,6 +111,22 @@ class PretrainedCliTest {
   }
 
   @Test
+  @DisplayName("pseudo-label rounds share the cache: labelling encodes the unlabelled texts, so the next round encodes nothing")
+  void pseudoLabelRoundsShareTheCache() throws Exception {
+    String yaml = Files.readString(config).replaceFirst("(    test: [^\\n]*\\n)", "$1    unlabeled: {from-train: 0.5}\n")
+        + "pseudo-labels: {rounds: 1, confidence: 0.6}\n";
+    Path pseudo = Files.writeString(dir.resolve("pseudo.yaml"), yaml);
+    Path out = dir.resolve("pseudo");
+    EndToEndTest.Result r = EndToEndTest.run("train", pseudo.toString(), "--quiet", "--set", "output=" + out, "--set", "training.epochs=1");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(EndToEndTest.lastLogEvent(out.resolve("round-0"), "features").get("encoded").asLong()).isPositive();
+    JsonNode round1 = EndToEndTest.lastLogEvent(out.resolve("round-1"), "features");
+    assertThat(round1.get("encoded").asLong()).as("the picks were encoded when the round-0 model labelled them").isZero();
+    assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.resolve("pseudo-labels.json").toFile())
+        .get("rounds").get(1).get("views").get(0).get("pseudoLabels").get("sst2").get("added").asInt()).isPositive();
+  }
+
+  @Test
   @DisplayName("the saved model brings its encoder back and reproduces its run's test metrics")
   void reloads() throws Exception {
     Path run = dir.resolve("reload");

@@ -56,6 +56,8 @@ public final class MultiTaskModel implements AutoCloseable {
   private final Network network;
   /** The frozen pretrained sentence encoder at the bottom of the model, or null. */
   private final SentenceEncoder pretrained;
+  /** Where the pretrained encoder's vectors are looked up and kept, if asked ({@link #cacheFeatures}). */
+  private FeatureCache featureCache;
 
   private MultiTaskModel(ModelManifest manifest, List<Task> tasks, TextEncoder encoder, Engine engine, Network network,
       SentenceEncoder pretrained) {
@@ -169,10 +171,30 @@ public final class MultiTaskModel implements AutoCloseable {
     return predict(List.of(text)).get(0);
   }
 
+  /**
+   * Keeps the pretrained encoder's vectors in {@code directory} (the trainer's {@code features/}
+   * format), reading texts encoded before from it: for predicting the same texts again, e.g. the
+   * unlabelled texts of each pseudo-label round. Does nothing for a model without a pretrained
+   * encoder.
+   */
+  public void cacheFeatures(Path directory) throws IOException {
+    if (pretrained != null) {
+      featureCache = FeatureCache.open(pretrained, directory);
+    }
+  }
+
+  private float[][] cachedVectors(List<String> texts) {
+    try {
+      return featureCache.vectors(texts);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("cannot write the feature cache: " + e.getMessage(), e);
+    }
+  }
+
   /** Every task's prediction for each text, in the order of {@code texts}. */
   public List<Map<String, TaskPrediction>> predict(List<String> texts) {
     int[][] tokens = texts.stream().map(encoder::encode).toArray(int[][]::new);
-    float[][] features = pretrained == null ? null : pretrained.encode(texts);
+    float[][] features = pretrained == null ? null : featureCache == null ? pretrained.encode(texts) : cachedVectors(texts);
     Map<String, float[][]> scores = Evaluator.scoreAll(network, tokens, features, tasks());
     List<Map<String, TaskPrediction>> out = new ArrayList<>(texts.size());
     for (int i = 0; i < texts.size(); i++) {

@@ -142,7 +142,8 @@ public final class PseudoLabelTraining {
         String fed = co ? views.get(1 - views.indexOf(labeller)) : labeller;
         Path model = rounds.get(round - 1).views().get(views.indexOf(labeller)).runDirectory().resolve("model");
         Path written = output.resolve(PICKS_DIR).resolve(fed).resolve("round-" + round);
-        Map<String, TaskPicks> viewPicks = label(model, registry, settings, tasks, pools, sets.get(fed), written);
+        Map<String, TaskPicks> viewPicks = label(model, output.resolve(MultiTaskTrainer.FEATURES_DIR), registry, settings, tasks, pools,
+            sets.get(fed), written);
         picks.put(fed, viewPicks);
         listener.onPicks(round, fed, viewPicks);
         added += viewPicks.values().stream().mapToInt(TaskPicks::added).sum();
@@ -207,10 +208,11 @@ public final class PseudoLabelTraining {
   }
 
   /** Lets the model at {@code modelDirectory} label every task's texts that {@code set} lacks, and adds its picks. */
-  private static Map<String, TaskPicks> label(Path modelDirectory, PluginRegistry registry, PseudoLabelSettings settings,
-      Map<String, Task> tasks, Map<String, Pool> pools, PseudoSet set, Path written) throws IOException {
+  private static Map<String, TaskPicks> label(Path modelDirectory, Path featureCache, PluginRegistry registry,
+      PseudoLabelSettings settings, Map<String, Task> tasks, Map<String, Pool> pools, PseudoSet set, Path written) throws IOException {
     Map<String, TaskPicks> out = new LinkedHashMap<>();
     try (MultiTaskModel model = MultiTaskModel.load(modelDirectory, registry)) {
+      model.cacheFeatures(featureCache); // a pretrained encoder encodes each unlabelled text once for all rounds
       for (Map.Entry<String, Pool> e : pools.entrySet()) {
         String task = e.getKey();
         Pool pool = e.getValue();
