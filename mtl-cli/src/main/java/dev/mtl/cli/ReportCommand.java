@@ -143,7 +143,7 @@ final class ReportCommand implements Callable<Integer> {
   private static Map<String, XYSeries> series(List<JsonNode> steps, String field) {
     Map<String, XYSeries> out = new LinkedHashMap<>();
     for (JsonNode step : steps) {
-      Iterator<Map.Entry<String, JsonNode>> values = step.path(field).fields();
+      Iterator<Map.Entry<String, JsonNode>> values = step.path(field).properties().iterator();
       while (values.hasNext()) {
         Map.Entry<String, JsonNode> value = values.next();
         if (Double.isFinite(value.getValue().asDouble())) {
@@ -157,7 +157,7 @@ final class ReportCommand implements Callable<Integer> {
   private static Map<String, XYSeries> devSeries(JsonNode epochs) {
     Map<String, XYSeries> out = new LinkedHashMap<>();
     for (JsonNode epoch : epochs) {
-      Iterator<Map.Entry<String, JsonNode>> tasks = epoch.path("dev").fields();
+      Iterator<Map.Entry<String, JsonNode>> tasks = epoch.path("dev").properties().iterator();
       while (tasks.hasNext()) {
         Map.Entry<String, JsonNode> task = tasks.next();
         String primary = task.getValue().path("primary").asText();

@@ -97,10 +97,8 @@ public final class CrossValidation {
     }
     RunConfig first = RunConfig.load(config, baseOverrides);
     ResolvedRun reader = ResolvedRun.resolve(first, registry);
-    TrainingData data;
-    try (var pretrained = reader.pretrained()) {
-      data = TrainingData.read(reader.tasks());
-    }
+    reader.release(); // resolved for its tasks only
+    TrainingData data = TrainingData.read(reader.tasks());
     // Every setting's config is checked now, so a bad --try or --grid fails before hours of training.
     for (Setting setting : settings) {
       List<String> overrides = new ArrayList<>(baseOverrides);

@@ -90,10 +90,8 @@ public final class PseudoLabelTraining {
     ResolvedRun reader = ResolvedRun.resolve(base, registry);
     PseudoLabelSettings settings = base.pseudoLabels().orElseThrow(() -> new IllegalArgumentException(
         configFile + " has no pseudo-labels section"));
-    TrainingData files;
-    try (var pretrained = reader.pretrained()) {
-      files = TrainingData.read(reader.tasks());
-    }
+    reader.release(); // resolved for its tasks only
+    TrainingData files = TrainingData.read(reader.tasks());
     Map<String, Task> tasks = new LinkedHashMap<>();
     reader.tasks().forEach(t -> tasks.put(t.name(), t));
     Map<String, Pool> pools = new LinkedHashMap<>();

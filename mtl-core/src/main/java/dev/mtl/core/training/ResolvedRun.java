@@ -72,7 +72,14 @@ public record ResolvedRun(RunConfig config, List<Task> tasks, SharingStrategy sh
 
   /** Resolves a config only to check it (every problem thrown at once), releasing what resolving opened. */
   public static void check(RunConfig config, PluginRegistry registry) {
-    dev.mtl.core.text.SentenceEncoder pretrained = resolve(config, registry).pretrained();
+    resolve(config, registry).release();
+  }
+
+  /**
+   * Closes what resolving opened (the pretrained encoder), for a run resolved only for its tasks or
+   * to check it; a run that trains closes it itself.
+   */
+  public void release() {
     if (pretrained != null) {
       pretrained.close();
     }
