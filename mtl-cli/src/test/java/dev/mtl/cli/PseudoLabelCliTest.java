@@ -30,19 +30,37 @@ class PseudoLabelCliTest {
   private Path config;
   private List<String> unlabelledTexts;
   private List<Integer> unlabelledGold;
+  private int alreadyLabelled;
+  private int repeated;
 
   @BeforeAll
   void write() throws Exception {
     Path all = EndToEndTest.firstLines("sentence-classic/stsa.binary.train", 660, dir.resolve("sst2-all.txt"));
     List<String> lines = Files.readAllLines(all, StandardCharsets.ISO_8859_1);
     Files.write(dir.resolve("sst2-gold.txt"), lines.subList(0, 160), StandardCharsets.ISO_8859_1);
-    Files.write(dir.resolve("sst2-hidden.txt"), lines.subList(160, 660), StandardCharsets.ISO_8859_1);
+    // The hidden rows, plus a gold row (keeps its gold label) and a repeat of a hidden row (labelled once).
+    List<String> hiddenLines = new ArrayList<>(lines.subList(160, 660));
+    hiddenLines.add(lines.get(3));
+    hiddenLines.add(lines.get(200));
+    Files.write(dir.resolve("sst2-hidden.txt"), hiddenLines, StandardCharsets.ISO_8859_1);
+    // The texts the run can label: decoded as the reader decodes them (UTF-8, else Windows-1252 per
+    // line), without gold texts, each once.
+    java.util.Set<String> goldTexts = new java.util.HashSet<>();
+    for (dev.mtl.core.data.TextLines.Line line : dev.mtl.core.data.TextLines.read(dir.resolve("sst2-gold.txt"))) {
+      goldTexts.add(line.text().substring(2));
+    }
     unlabelledTexts = new ArrayList<>();
     unlabelledGold = new ArrayList<>();
-    // Decoded as the reader decodes them (UTF-8, else Windows-1252 per line).
     for (dev.mtl.core.data.TextLines.Line line : dev.mtl.core.data.TextLines.read(dir.resolve("sst2-hidden.txt"))) {
-      unlabelledGold.add(Integer.parseInt(line.text().substring(0, 1)));
-      unlabelledTexts.add(line.text().substring(2));
+      String text = line.text().substring(2);
+      if (goldTexts.contains(text)) {
+        alreadyLabelled++;
+      } else if (unlabelledTexts.contains(text)) {
+        repeated++;
+      } else {
+        unlabelledGold.add(Integer.parseInt(line.text().substring(0, 1)));
+        unlabelledTexts.add(text);
+      }
     }
     String yaml = """
         name: pseudo
@@ -99,13 +117,16 @@ class PseudoLabelCliTest {
     return out;
   }
 
-  private static Map<Integer, String> picks(Path tsv) throws Exception {
+  /** A round's picks by index into {@link #unlabelledTexts}. */
+  private Map<Integer, String> picks(Path tsv) throws Exception {
     Map<Integer, String> out = new HashMap<>();
     List<String> lines = Files.readAllLines(tsv);
-    assertThat(lines.get(0)).isEqualTo("label\tconfidence\trow\ttext");
+    assertThat(lines.get(0)).isEqualTo("label\tconfidence\ttext");
     for (String line : lines.subList(1, lines.size())) {
-      String[] parts = line.split("\t");
-      out.put(Integer.parseInt(parts[2]) - 1, parts[0]);
+      String[] parts = line.split("\t", 3);
+      int index = unlabelledTexts.indexOf(parts[2]);
+      assertThat(index).as("picked text '%s' is an unlabelled text", parts[2]).isNotNegative();
+      out.put(index, parts[0]);
     }
     return out;
   }
@@ -117,7 +138,11 @@ class PseudoLabelCliTest {
     EndToEndTest.Result r = EndToEndTest.run("train", config.toString(), "--set", "output=" + out, "--quiet");
     assertThat(r.code()).as(r.err()).isZero();
     JsonNode report = new ObjectMapper().readTree(out.resolve("pseudo-labels.json").toFile());
-    assertThat(report.get("unlabeledTexts").get("sst2").asInt()).isEqualTo(500);
+    assertThat(report.get("unlabeledTexts").get("sst2").asInt()).isEqualTo(unlabelledTexts.size());
+    assertThat(alreadyLabelled).isPositive();
+    assertThat(repeated).isPositive();
+    assertThat(report.get("leftOut").get("sst2").get("alreadyLabelled").asInt()).isEqualTo(alreadyLabelled);
+    assertThat(report.get("leftOut").get("sst2").get("repeated").asInt()).isEqualTo(repeated);
     JsonNode rounds = report.get("rounds");
     assertThat(rounds.size()).as(report.get("stopped").asText()).isEqualTo(3);
 
@@ -176,7 +201,7 @@ class PseudoLabelCliTest {
       gold.add(line.text().substring(2));
     }
     List<String> picked = Files.readAllLines(out.resolve("pseudo-labelled/main/round-1/sst2.tsv")).stream().skip(1)
-        .map(l -> l.split("\t", 4)[3]).toList();
+        .map(l -> l.split("\t", 3)[2]).toList();
     assertThat(gold).as("picks come from the training texts").containsAll(picked);
   }
 

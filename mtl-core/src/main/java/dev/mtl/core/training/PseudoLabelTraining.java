@@ -30,7 +30,7 @@ import java.util.Map;
  * rounds} rounds or when no new text qualifies. The main model's rounds go to {@code
  * <output>/round-<r>/}, the second view's to {@code <output>/second-view/round-<r>/}, each
  * round's picks to {@code <output>/pseudo-labelled/<view fed>/round-<r>/<task>.tsv} (label,
- * confidence, 1-based row among the unlabelled texts, text), and what happened to {@code
+ * confidence, text), and what happened to {@code
  * <output>/pseudo-labels.json}.
  */
 public final class PseudoLabelTraining {
@@ -68,15 +68,25 @@ public final class PseudoLabelTraining {
   public record Round(int round, List<ViewRound> views) {}
 
   /**
-   * @param unlabeledTexts per task, the texts read from its {@code unlabeled} file
+   * @param unlabeledTexts per task, the distinct unlabelled texts it could label
+   * @param leftOut per task, what its unlabelled source held that was not used, and why
    * @param stopped why it stopped
    * @param finalModel the main view's last model
    */
-  public record Report(PseudoLabelSettings settings, Map<String, Integer> unlabeledTexts, List<Round> rounds, String stopped,
-      Path finalModel) {}
+  public record Report(PseudoLabelSettings settings, Map<String, Integer> unlabeledTexts, Map<String, LeftOut> leftOut,
+      List<Round> rounds, String stopped, Path finalModel) {}
+
+  /**
+   * Unlabelled texts not used, so none disappears unreported.
+   *
+   * @param alreadyLabelled texts the task's gold training rows have (they keep their gold label)
+   * @param repeated repeats of a text seen earlier in the source (labelled once)
+   * @param blankLines empty lines of a one-text-per-line file
+   */
+  public record LeftOut(int alreadyLabelled, int repeated, int blankLines) {}
 
   /** The unlabelled texts of one task and, in the task's own format, their gold labels. */
-  private record Pool(List<String> texts, List<float[]> gold) {}
+  private record Pool(List<String> texts, List<float[]> gold, int blankLines) {}
 
   /** One view's pseudo-labelled rows so far, per task. */
   private static final class PseudoSet {
@@ -106,6 +116,8 @@ public final class PseudoLabelTraining {
       }
     });
     TrainingData gold = new TrainingData(goldTrain, files.dev(), files.test());
+    Map<String, LeftOut> leftOut = new LinkedHashMap<>();
+    pools.replaceAll((task, pool) -> newTextsOnce(pool, goldTrain.get(task), leftOut, task));
 
     boolean co = settings.method() == PseudoLabelSettings.Method.CO_TRAINING;
     if (co) {
@@ -155,7 +167,7 @@ public final class PseudoLabelTraining {
     Map<String, Integer> sizes = new LinkedHashMap<>();
     pools.forEach((task, pool) -> sizes.put(task, pool.texts().size()));
     Path finalModel = rounds.get(rounds.size() - 1).views().get(0).runDirectory().resolve("model");
-    Report report = new Report(settings, sizes, rounds, stopped, finalModel);
+    Report report = new Report(settings, sizes, leftOut, rounds, stopped, finalModel);
     AtomicFiles.writeString(output.resolve(REPORT_FILE), JSON.writeValueAsString(report));
     return report;
   }
@@ -184,17 +196,20 @@ public final class PseudoLabelTraining {
     }
     TaskData kept = new TaskData(keptTexts, keptTargets, rows.source() + " (" + keptTexts.size() + " rows keep their labels)",
         rows.skippedRows());
-    return new HiddenLabels(kept, new Pool(poolTexts, poolTargets));
+    return new HiddenLabels(kept, new Pool(poolTexts, poolTargets, 0));
   }
 
   private static Pool readPool(Task task, PseudoLabelSettings.Unlabeled source) {
     if (source.taskFormat()) {
       TaskData data = task.read(source.file());
-      return new Pool(data.texts(), data.targets());
+      return new Pool(data.texts(), data.targets(), 0);
     }
     List<String> texts = new ArrayList<>();
+    int blank = 0;
     for (TextLines.Line line : TextLines.read(source.file())) {
-      if (!line.text().isBlank()) {
+      if (line.text().isBlank()) {
+        blank++;
+      } else {
         texts.add(line.text());
       }
     }
@@ -202,7 +217,32 @@ public final class PseudoLabelTraining {
       throw new dev.mtl.core.data.DataException(source.file() + " holds no texts: task '" + task.name()
           + "' names it as unlabeled (one text per line)");
     }
-    return new Pool(texts, null);
+    return new Pool(texts, null, blank);
+  }
+
+  /** The pool without the texts the gold training rows have, and with each text once (its first row). */
+  private static Pool newTextsOnce(Pool pool, TaskData gold, Map<String, LeftOut> leftOut, String task) {
+    java.util.Set<String> known = new java.util.HashSet<>(gold.texts());
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    List<String> texts = new ArrayList<>();
+    List<float[]> targets = pool.gold() == null ? null : new ArrayList<>();
+    int labelled = 0;
+    int repeated = 0;
+    for (int i = 0; i < pool.texts().size(); i++) {
+      String text = pool.texts().get(i);
+      if (known.contains(text)) {
+        labelled++;
+      } else if (!seen.add(text)) {
+        repeated++;
+      } else {
+        texts.add(text);
+        if (targets != null) {
+          targets.add(pool.gold().get(i));
+        }
+      }
+    }
+    leftOut.put(task, new LeftOut(labelled, repeated, pool.blankLines()));
+    return new Pool(texts, targets, pool.blankLines());
   }
 
   /** Lets the model at {@code modelDirectory} label every task's texts that {@code set} lacks, and adds its picks. */
@@ -237,10 +277,10 @@ public final class PseudoLabelTraining {
         }
         Map<String, Integer> perClass = new LinkedHashMap<>();
         int correct = 0;
-        StringBuilder tsv = new StringBuilder("label\tconfidence\trow\ttext\n");
+        StringBuilder tsv = new StringBuilder("label\tconfidence\ttext\n");
         for (PseudoLabels.Pick pick : PseudoLabels.select(probabilities, candidates, settings.confidence(), settings.maxPerClass())) {
           int text = open.get(pick.index());
-          tsv.append(labelNames.get(pick.label())).append('\t').append(pick.confidence()).append('\t').append(text + 1).append('\t')
+          tsv.append(labelNames.get(pick.label())).append('\t').append(pick.confidence()).append('\t')
               .append(pool.texts().get(text).replace('\t', ' ').replace('\n', ' ')).append('\n');
           taken[text] = true;
           set.indices.get(task).add(text);
