@@ -91,7 +91,8 @@ public final class PseudoLabelTraining {
   /** One view's pseudo-labelled rows so far, per task. */
   private static final class PseudoSet {
     final Map<String, List<Integer>> indices = new LinkedHashMap<>();
-    final Map<String, List<Integer>> labels = new LinkedHashMap<>();
+    /** Each pick's training target: the class index, or a 0/1 row per label for multi-label tasks. */
+    final Map<String, List<float[]>> targets = new LinkedHashMap<>();
     final Map<String, boolean[]> taken = new LinkedHashMap<>();
   }
 
@@ -132,7 +133,7 @@ public final class PseudoLabelTraining {
       PseudoSet set = new PseudoSet();
       pools.forEach((task, pool) -> {
         set.indices.put(task, new ArrayList<>());
-        set.labels.put(task, new ArrayList<>());
+        set.targets.put(task, new ArrayList<>());
         set.taken.put(task, new boolean[pool.texts().size()]);
       });
       sets.put(view, set);
@@ -277,26 +278,28 @@ public final class PseudoLabelTraining {
         }
         Map<String, Integer> perClass = new LinkedHashMap<>();
         int correct = 0;
+        int added = 0;
         StringBuilder tsv = new StringBuilder("label\tconfidence\ttext\n");
-        for (PseudoLabels.Pick pick : PseudoLabels.select(probabilities, candidates, settings.confidence(), settings.maxPerClass())) {
-          int text = open.get(pick.index());
-          tsv.append(labelNames.get(pick.label())).append('\t').append(pick.confidence()).append('\t')
+        for (Picked pick : picks(tasks.get(task), probabilities, candidates, settings)) {
+          int text = open.get(pick.candidate());
+          List<String> names = pick.labels().stream().map(labelNames::get).toList();
+          tsv.append(String.join(",", names)).append('\t').append(pick.confidence()).append('\t')
               .append(pool.texts().get(text).replace('\t', ' ').replace('\n', ' ')).append('\n');
           taken[text] = true;
           set.indices.get(task).add(text);
-          set.labels.get(task).add(pick.label());
-          perClass.merge(labelNames.get(pick.label()), 1, Integer::sum);
-          correct += pool.gold() != null && matches(pool.gold().get(text), pick.label()) ? 1 : 0;
+          set.targets.get(task).add(pick.target());
+          names.forEach(name -> perClass.merge(name, 1, Integer::sum));
+          correct += pool.gold() != null && matches(pool.gold().get(text), pick.target()) ? 1 : 0;
+          added++;
         }
         java.nio.file.Files.createDirectories(written);
         AtomicFiles.writeString(written.resolve(task + ".tsv"), tsv.toString());
-        int added = perClass.values().stream().mapToInt(Integer::intValue).sum();
         Double addedAccuracy = pool.gold() == null || added == 0 ? null : correct / (double) added;
         Double totalAccuracy = null;
         if (pool.gold() != null && !set.indices.get(task).isEmpty()) {
           int right = 0;
           for (int k = 0; k < set.indices.get(task).size(); k++) {
-            right += matches(pool.gold().get(set.indices.get(task).get(k)), set.labels.get(task).get(k)) ? 1 : 0;
+            right += matches(pool.gold().get(set.indices.get(task).get(k)), set.targets.get(task).get(k)) ? 1 : 0;
           }
           totalAccuracy = right / (double) set.indices.get(task).size();
         }
@@ -306,8 +309,36 @@ public final class PseudoLabelTraining {
     return out;
   }
 
-  private static boolean matches(float[] gold, int label) {
-    return TaskData.isLabelled(gold) && (int) gold[0] == label;
+  /** A pick in either kind of task: the candidate, its training target, its labels and its confidence. */
+  private record Picked(int candidate, float[] target, List<Integer> labels, double confidence) {}
+
+  private static List<Picked> picks(Task task, float[][] probabilities, List<Integer> candidates, PseudoLabelSettings settings) {
+    if (task.output().loss() == dev.mtl.core.task.LossKind.SIGMOID_BINARY_CROSS_ENTROPY) {
+      return PseudoLabels.selectMultiLabel(probabilities, candidates, settings.confidence(), settings.maxPerClass()).stream()
+          .map(p -> {
+            float[] target = new float[task.output().size()];
+            p.labels().forEach(label -> target[label] = 1f);
+            return new Picked(p.index(), target, p.labels(), p.confidence());
+          }).toList();
+    }
+    return PseudoLabels.select(probabilities, candidates, settings.confidence(), settings.maxPerClass()).stream()
+        .map(p -> new Picked(p.index(), new float[] {p.label()}, List.of(p.label()), p.confidence())).toList();
+  }
+
+  /** Whether a pick's target is the gold one: the same class, or exactly the same label set. */
+  private static boolean matches(float[] gold, float[] target) {
+    if (!TaskData.isLabelled(gold) || gold.length != target.length) {
+      return false;
+    }
+    if (target.length == 1) {
+      return (int) gold[0] == (int) target[0]; // a class index (or a lone 0/1 label)
+    }
+    for (int i = 0; i < gold.length; i++) {
+      if ((gold[i] > 0.5f) != (target[i] > 0.5f)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static Round trainRound(MultiTaskTrainer trainer, Path configFile, List<String> overrides, PseudoLabelSettings settings,
@@ -343,7 +374,7 @@ public final class PseudoLabelTraining {
       List<float[]> targets = new ArrayList<>(rows.targets());
       for (int k = 0; k < indices.size(); k++) {
         texts.add(pool.texts().get(indices.get(k)));
-        targets.add(new float[] {set.labels.get(task).get(k)});
+        targets.add(set.targets.get(task).get(k));
       }
       float[] weights = new float[texts.size()];
       Arrays.fill(weights, 0, rows.size(), 1f);

@@ -9,7 +9,8 @@ import java.util.TreeMap;
 /**
  * Which unlabelled texts a model's predictions label: those whose most probable class reaches the
  * confidence threshold, at most {@code maxPerClass} per class (the most confident first), so a
- * class the model already favours cannot flood the training set.
+ * class the model already favours cannot flood the training set. Multi-label tasks: {@link
+ * #selectMultiLabel}.
  */
 public final class PseudoLabels {
   private PseudoLabels() {}
@@ -47,6 +48,61 @@ public final class PseudoLabels {
     for (List<Pick> list : byClass.values()) {
       list.sort(Comparator.comparingDouble(Pick::confidence).reversed().thenComparingInt(Pick::index));
       picks.addAll(list.subList(0, Math.min(maxPerClass, list.size())));
+    }
+    return picks;
+  }
+
+  /**
+   * A multi-label pseudo-label.
+   *
+   * @param index the text's index among the candidates' scores
+   * @param labels the labels predicted present, in label order
+   * @param confidence the least sure of its per-label decisions: min over labels of max(p, 1 - p)
+   */
+  public record MultiLabelPick(int index, List<Integer> labels, double confidence) {
+    public MultiLabelPick {
+      labels = List.copyOf(labels);
+    }
+  }
+
+  /**
+   * Multi-label picks from {@code candidates} (indices into {@code probabilities}, one row of
+   * per-label probabilities per text): a text qualifies when every label's decision is sure, each
+   * probability at least {@code confidence} or at most {@code 1 - confidence}, and at least one
+   * label is present. Most confident first (ties by index); a text is taken while none of its
+   * labels has reached {@code maxPerClass} picks, so no label floods the set.
+   */
+  public static List<MultiLabelPick> selectMultiLabel(float[][] probabilities, List<Integer> candidates, double confidence,
+      int maxPerClass) {
+    float high = (float) confidence; // compared in float, as in select
+    float low = (float) (1 - confidence);
+    List<MultiLabelPick> sure = new ArrayList<>();
+    for (int index : candidates) {
+      float[] p = probabilities[index];
+      List<Integer> present = new ArrayList<>();
+      double least = 1;
+      boolean allSure = true;
+      for (int c = 0; c < p.length; c++) {
+        if (p[c] >= high) {
+          present.add(c);
+        } else if (p[c] > low) {
+          allSure = false;
+          break;
+        }
+        least = Math.min(least, Math.max(p[c], 1 - p[c]));
+      }
+      if (allSure && !present.isEmpty()) {
+        sure.add(new MultiLabelPick(index, present, least));
+      }
+    }
+    sure.sort(Comparator.comparingDouble(MultiLabelPick::confidence).reversed().thenComparingInt(MultiLabelPick::index));
+    Map<Integer, Integer> perLabel = new TreeMap<>();
+    List<MultiLabelPick> picks = new ArrayList<>();
+    for (MultiLabelPick pick : sure) {
+      if (pick.labels().stream().allMatch(label -> perLabel.getOrDefault(label, 0) < maxPerClass)) {
+        pick.labels().forEach(label -> perLabel.merge(label, 1, Integer::sum));
+        picks.add(pick);
+      }
     }
     return picks;
   }

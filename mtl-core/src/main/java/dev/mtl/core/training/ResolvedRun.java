@@ -85,14 +85,14 @@ public record ResolvedRun(RunConfig config, List<Task> tasks, SharingStrategy sh
     }
   }
 
-  /** Pseudo-labels are one class per text: tasks with unlabelled texts must be single-label classifications. */
+  /** Pseudo-labels are classes: tasks with unlabelled texts must be classifications (single- or multi-label). */
   private static void checkPseudoLabelTasks(RunConfig config, List<Task> tasks, dev.mtl.core.config.PseudoLabelSettings settings) {
     for (RunConfig.TaskEntry entry : config.tasks()) {
       tasks.stream().filter(t -> t.name().equals(entry.name()) && settings.unlabeled().containsKey(t.name())).findFirst().ifPresent(t -> {
-        if (t.output().loss() != dev.mtl.core.task.LossKind.SOFTMAX_CROSS_ENTROPY) {
-          entry.settings().problem(dev.mtl.core.config.PseudoLabelSettings.TASK_KEY, "(given)", "pseudo-labels are for single-label"
-              + " classification tasks (one confident class per text); task '" + t.name() + "' is " + t.output().loss()
-              + ". Remove unlabeled from it");
+        dev.mtl.core.task.LossKind loss = t.output().loss();
+        if (loss != dev.mtl.core.task.LossKind.SOFTMAX_CROSS_ENTROPY && loss != dev.mtl.core.task.LossKind.SIGMOID_BINARY_CROSS_ENTROPY) {
+          entry.settings().problem(dev.mtl.core.config.PseudoLabelSettings.TASK_KEY, "(given)", "pseudo-labels are for classification"
+              + " tasks (confident labels per text); task '" + t.name() + "' is " + loss + ". Remove unlabeled from it");
         }
       });
     }

@@ -59,4 +59,24 @@ class PseudoLabelsTest {
       assertThat(perClass[c]).isEqualTo((int) Math.min(150, confident));
     }
   }
+
+  @Test
+  @DisplayName("multi-label: a text qualifies only when every label is sure either way and one is present; no label passes its cap")
+  void multiLabel() {
+    float[][] scores = {
+        {0.95f, 0.02f, 0.01f}, // 0: label 0, every decision sure (least sure 0.95)
+        {0.97f, 0.93f, 0.00f}, // 1: labels 0 and 1 (least sure 0.93)
+        {0.99f, 0.50f, 0.00f}, // 2: label 1 unsure: out
+        {0.05f, 0.05f, 0.05f}, // 3: sure, but no label present: out
+        {0.99f, 0.01f, 0.01f}, // 4: label 0, the surest
+        {0.01f, 0.01f, 0.91f}, // 5: label 2 (least sure 0.91)
+        {0.92f, 0.08f, 0.10f}}; // 6: label 0; 0.10 is exactly 1 - 0.9, still sure (least sure 0.90)
+    List<Integer> all = IntStream.range(0, scores.length).boxed().toList();
+    List<PseudoLabels.MultiLabelPick> picks = PseudoLabels.selectMultiLabel(scores, all, 0.9, 100);
+    assertThat(picks).extracting(PseudoLabels.MultiLabelPick::index).containsExactly(4, 0, 1, 5, 6);
+    assertThat(picks.get(2).labels()).containsExactly(0, 1);
+    assertThat(picks.get(2).confidence()).isCloseTo(0.93, org.assertj.core.data.Offset.offset(1e-6));
+    // Cap 2: label 0 fills with 4 and 0, so 1 (labels 0 and 1) and 6 are out; 5 (label 2) stays.
+    assertThat(PseudoLabels.selectMultiLabel(scores, all, 0.9, 2)).extracting(PseudoLabels.MultiLabelPick::index).containsExactly(4, 0, 5);
+  }
 }
