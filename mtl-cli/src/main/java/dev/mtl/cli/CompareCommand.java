@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
 /** {@code mtl compare <run-dir>...}: one Markdown table row per run. */
 @Command(name = "compare", description = {
     "Compare finished runs: one Markdown row per run directory with its sharing strategy, each task's",
-    "primary test metric (dev where a task has no test split), Δm% against single-task baselines, training time and parameters."})
+    "primary test metric (dev where a task has no test split), Δm%% against single-task baselines, training time and parameters."})
 final class CompareCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
 

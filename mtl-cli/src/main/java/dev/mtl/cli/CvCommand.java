@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
 /** {@code mtl cv <config> --folds K}. */
 @Command(name = "cv", description = {
     "Cross-validate a run config: stratified folds of the training data (a text and all its tasks' rows in one fold),",
-    "each setting trained on K-1 folds and tested on the held-out one; mean ± std per task metric and Δm% against",
+    "each setting trained on K-1 folds and tested on the held-out one; mean ± std per task metric and Δm%% against",
     "the config as it is, naming the best setting. Runs and report.json go to <output>/cv/."})
 final class CvCommand implements Callable<Integer> {
   @Spec

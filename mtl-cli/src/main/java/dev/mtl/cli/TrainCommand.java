@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
 /** {@code mtl train <config>}. */
 @Command(name = "train", description = {
     "Train a multi-task model from a YAML run config, then evaluate it on dev and test.",
-    "If single-task baselines exist (see --single-task), also report each task's gain and Δm%."})
+    "If single-task baselines exist (see --single-task), also report each task's gain and Δm%%."})
 final class TrainCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec spec;

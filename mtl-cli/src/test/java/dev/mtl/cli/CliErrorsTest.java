@@ -12,6 +12,25 @@ class CliErrorsTest {
   @TempDir Path dir;
 
   @Test
+  @DisplayName("every command's help renders as written: picocli formats it without warnings (a bare % in a description)")
+  void helpRendersCleanly() throws Exception {
+    java.io.PrintStream original = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    // picocli reports unformattable descriptions on System.err, not on the command's writer.
+    System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      for (String command : new picocli.CommandLine(new MtlCli()).getSubcommands().keySet()) {
+        EndToEndTest.Result r = EndToEndTest.run("help", command);
+        assertThat(r.code()).as(command).isZero();
+        assertThat(r.out()).as(command).contains("Usage: mtl " + command);
+      }
+    } finally {
+      System.setErr(original);
+    }
+    assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8)).doesNotContain("WARN");
+  }
+
+  @Test
   @DisplayName("an invalid config exits 2 listing every problem with file:line, before any training")
   void invalidConfig() throws Exception {
     Path config = Files.writeString(dir.resolve("bad.yaml"), """
