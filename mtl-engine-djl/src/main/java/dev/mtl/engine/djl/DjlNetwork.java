@@ -164,21 +164,11 @@ final class DjlNetwork implements Network {
     }
     try (NDManager scope = manager.newSubManager();
         GradientCollector collector = Engine.getEngine(DjlEngine.ENGINE).newGradientCollector()) {
-      List<String> tasks = new ArrayList<>();
-      List<NDArray> losses = new ArrayList<>();
-      Lowering.Pass lastPass = null;
       StepRows rows = rowUpdated.isEmpty() ? null : new StepRows(scope, batches, rowUpdated);
-      for (SourceBatch batch : batches) {
-        lastPass = forward(lowering, paddingId, scope, batch.tokens(), rows, true, detachAt);
-        for (Head head : lowering.heads()) {
-          float[][] targets = batch.targets().get(head.task());
-          // A task none of whose rows in this batch is labelled (partial labels) sits this step out.
-          if (targets != null && java.util.Arrays.stream(targets).anyMatch(TaskData::isLabelled)) {
-            tasks.add(head.task());
-            losses.add(loss(scope, head, lastPass.logits(head), targets, batch.rowWeights().get(head.task())));
-          }
-        }
-      }
+      TaskLosses forward = taskLosses(scope, batches, rows, true, detachAt);
+      List<String> tasks = forward.tasks();
+      List<NDArray> losses = forward.losses();
+      Lowering.Pass lastPass = forward.lastPass();
       double[] values = new double[losses.size()];
       for (int i = 0; i < values.length; i++) {
         values[i] = losses.get(i).getFloat();
@@ -279,59 +269,29 @@ final class DjlNetwork implements Network {
     }
     try (NDManager scope = manager.newSubManager()) {
       StepRows rows = rowUpdated.isEmpty() ? null : new StepRows(scope, batches, rowUpdated);
-      List<String> tasks = new ArrayList<>();
-      List<NDArray> losses = new ArrayList<>();
-      List<Map<String, NDArray>> gradients = new ArrayList<>();
+      TaskLosses current;
+      PerTaskGradients perTask;
       try (GradientCollector collector = Engine.getEngine(DjlEngine.ENGINE).newGradientCollector()) {
-        for (SourceBatch batch : batches) {
-          Lowering.Pass pass = forward(lowering, paddingId, scope, batch.tokens(), rows, false, null);
-          for (Head head : lowering.heads()) {
-            float[][] targets = batch.targets().get(head.task());
-            if (targets != null && java.util.Arrays.stream(targets).anyMatch(TaskData::isLabelled)) {
-              tasks.add(head.task());
-              losses.add(loss(scope, head, pass.logits(head), targets, batch.rowWeights().get(head.task())));
-            }
-          }
-        }
-        for (int t = 0; t < tasks.size(); t++) {
-          JniUtils.backward((PtNDArray) losses.get(t), (PtNDArray) scope.ones(losses.get(t).getShape()), t < tasks.size() - 1, false);
-          List<String> reached = lowering.trainableNames(graph.parametersOf(tasks.get(t)));
-          Map<String, NDArray> own = new LinkedHashMap<>();
-          for (String name : shared) {
-            own.put(name, reached.contains(name) ? takeGradient(scope, gradientHolder(name, rows))
-                : scope.zeros(gradientHolder(name, rows).getShape()));
-          }
-          gradients.add(own);
-          // The pass also reached the task's own parameters: their gradients are not wanted.
-          for (String name : reached) {
-            NDArray holder = gradientHolder(name, rows);
-            if (!shared.contains(name) && holder.hasGradient()) {
-              takeGradient(scope, holder);
-            }
-          }
-        }
+        current = taskLosses(scope, batches, rows, false, null);
+        perTask = perTaskGradients(scope, current.tasks(), current.losses(), GradientNeed.GRAMIAN_ON_PARAMETERS, null, rows);
       }
+      List<String> tasks = current.tasks();
       int n = tasks.size();
       double[] before = new double[n];
-      double[][] gramian = new double[n][n];
       for (int i = 0; i < n; i++) {
-        before[i] = losses.get(i).getFloat();
-        for (int j = 0; j <= i; j++) {
-          double dot = 0;
-          for (String name : shared) {
-            dot += gradients.get(i).get(name).mul(gradients.get(j).get(name)).sum().getFloat();
-          }
-          gramian[i][j] = dot;
-          gramian[j][i] = dot;
-        }
+        before[i] = current.losses().get(i).getFloat();
       }
       JniUtils.setGradMode(false);
       double[][] after = new double[n][n];
       for (int i = 0; i < n; i++) {
         Map<String, NDArray> saved = new LinkedHashMap<>();
         for (String name : shared) {
+          NDArray gradient = perTask.byTask().get(i).get(name);
+          if (gradient == null) {
+            continue; // task i's pass does not reach this shared parameter
+          }
           NDArray parameter = parameters.arrays().get(name);
-          NDArray step = gradients.get(i).get(name).mul(Lowering.scalar(scope, (float) rate));
+          NDArray step = gradient.mul(Lowering.scalar(scope, (float) rate));
           if (rows != null && rows.leaves.containsKey(name)) {
             // A row-updated table's gradient covers the batch's rows only.
             ai.djl.ndarray.index.NDIndex index = new ai.djl.ndarray.index.NDIndex("{}", rows.index);
@@ -346,18 +306,12 @@ final class DjlNetwork implements Network {
             parameter.subi(step);
           }
         }
-        int t = 0;
-        for (SourceBatch batch : batches) {
-          Lowering.Pass pass = forward(lowering, paddingId, scope, batch.tokens(), null, false, null);
-          for (Head head : lowering.heads()) {
-            if (t < n && tasks.get(t).equals(head.task()) && batch.targets().containsKey(head.task())) {
-              after[i][t] = loss(scope, head, pass.logits(head), batch.targets().get(head.task()),
-                  batch.rowWeights().get(head.task())).getFloat();
-              t++;
-            }
-          }
+        // The same batches, so the same tasks in the same order; the moved tables are read whole.
+        List<NDArray> moved = taskLosses(scope, batches, null, false, null).losses();
+        for (int t = 0; t < n; t++) {
+          after[i][t] = moved.get(t).getFloat();
         }
-        for (String name : shared) {
+        for (String name : saved.keySet()) {
           NDArray parameter = parameters.arrays().get(name);
           if (rows != null && rows.leaves.containsKey(name)) {
             parameter.set(new ai.djl.ndarray.index.NDIndex("{}", rows.index), saved.get(name));
@@ -366,8 +320,29 @@ final class DjlNetwork implements Network {
           }
         }
       }
-      return new Lookahead(tasks, before, after, gramian);
+      return new Lookahead(tasks, before, after, perTask.gramian());
     }
+  }
+
+  /** Each task's loss on a step's batches, in batch and head order, and the last batch's pass. */
+  private record TaskLosses(List<String> tasks, List<NDArray> losses, Lowering.Pass lastPass) {}
+
+  private TaskLosses taskLosses(NDManager scope, List<SourceBatch> batches, StepRows rows, boolean training, String detachAt) {
+    List<String> tasks = new ArrayList<>();
+    List<NDArray> losses = new ArrayList<>();
+    Lowering.Pass pass = null;
+    for (SourceBatch batch : batches) {
+      pass = forward(lowering, paddingId, scope, batch.tokens(), rows, training, detachAt);
+      for (Head head : lowering.heads()) {
+        float[][] targets = batch.targets().get(head.task());
+        // A task none of whose rows in this batch is labelled (partial labels) sits this step out.
+        if (targets != null && java.util.Arrays.stream(targets).anyMatch(TaskData::isLabelled)) {
+          tasks.add(head.task());
+          losses.add(loss(scope, head, pass.logits(head), targets, batch.rowWeights().get(head.task())));
+        }
+      }
+    }
+    return new TaskLosses(tasks, losses, pass);
   }
 
   /** The weighting's weights, checked: one finite weight per task (shared by both engines). */
