@@ -191,11 +191,19 @@ public final class MultiTaskModel implements AutoCloseable {
     }
   }
 
-  /** Every task's prediction for each text, in the order of {@code texts}. */
-  public List<Map<String, TaskPrediction>> predict(List<String> texts) {
+  /**
+   * Every task's scores for each text, after its loss's activation (class probabilities, or values),
+   * one row per text in the order of {@code texts}, columns in the order of the task's output names.
+   */
+  public Map<String, float[][]> scores(List<String> texts) {
     int[][] tokens = texts.stream().map(encoder::encode).toArray(int[][]::new);
     float[][] features = pretrained == null ? null : featureCache == null ? pretrained.encode(texts) : cachedVectors(texts);
-    Map<String, float[][]> scores = Evaluator.scoreAll(network, tokens, features, tasks());
+    return Evaluator.scoreAll(network, tokens, features, tasks());
+  }
+
+  /** Every task's prediction for each text, in the order of {@code texts}. */
+  public List<Map<String, TaskPrediction>> predict(List<String> texts) {
+    Map<String, float[][]> scores = scores(texts);
     List<Map<String, TaskPrediction>> out = new ArrayList<>(texts.size());
     for (int i = 0; i < texts.size(); i++) {
       Map<String, TaskPrediction> row = new LinkedHashMap<>();

@@ -11,7 +11,6 @@ import dev.mtl.core.registry.PluginRegistry;
 import dev.mtl.core.task.Task;
 import dev.mtl.core.task.TaskData;
 import dev.mtl.core.task.TaskMetrics;
-import dev.mtl.core.task.TaskPrediction;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -93,7 +92,6 @@ public final class PseudoLabelTraining {
     final Map<String, List<Integer>> indices = new LinkedHashMap<>();
     /** Each pick's training target: the class index, or a 0/1 row per label for multi-label tasks. */
     final Map<String, List<float[]>> targets = new LinkedHashMap<>();
-    final Map<String, boolean[]> taken = new LinkedHashMap<>();
   }
 
   public Report train(Path configFile, List<String> overrides, PluginRegistry registry, Listener listener) throws IOException {
@@ -134,7 +132,6 @@ public final class PseudoLabelTraining {
       pools.forEach((task, pool) -> {
         set.indices.put(task, new ArrayList<>());
         set.targets.put(task, new ArrayList<>());
-        set.taken.put(task, new boolean[pool.texts().size()]);
       });
       sets.put(view, set);
     }
@@ -142,9 +139,7 @@ public final class PseudoLabelTraining {
     // Every round trains on the same texts: a pretrained encoder encodes each once for all rounds.
     MultiTaskTrainer trainer = new MultiTaskTrainer().withFeatureCache(output.resolve(MultiTaskTrainer.FEATURES_DIR));
     List<Round> rounds = new ArrayList<>();
-    Map<String, Map<String, TaskPicks>> noPicks = new LinkedHashMap<>();
-    views.forEach(v -> noPicks.put(v, Map.of()));
-    rounds.add(trainRound(trainer, configFile, overrides, settings, registry, listener, gold, pools, sets, 0, views, noPicks));
+    rounds.add(trainRound(trainer, configFile, overrides, output, settings, registry, listener, gold, pools, sets, 0, views, Map.of()));
     String stopped = settings.rounds() == 1 ? "its one round ran" : "all " + settings.rounds() + " rounds ran";
     for (int round = 1; round <= settings.rounds(); round++) {
       Map<String, Map<String, TaskPicks>> picks = new LinkedHashMap<>();
@@ -163,7 +158,7 @@ public final class PseudoLabelTraining {
         stopped = "no new text reached confidence " + settings.confidence() + " in round " + round;
         break;
       }
-      rounds.add(trainRound(trainer, configFile, overrides, settings, registry, listener, gold, pools, sets, round, views, picks));
+      rounds.add(trainRound(trainer, configFile, overrides, output, settings, registry, listener, gold, pools, sets, round, views, picks));
     }
     Map<String, Integer> sizes = new LinkedHashMap<>();
     pools.forEach((task, pool) -> sizes.put(task, pool.texts().size()));
@@ -255,37 +250,29 @@ public final class PseudoLabelTraining {
       for (Map.Entry<String, Pool> e : pools.entrySet()) {
         String task = e.getKey();
         Pool pool = e.getValue();
-        boolean[] taken = set.taken.get(task);
+        java.util.Set<Integer> taken = new java.util.HashSet<>(set.indices.get(task));
         List<Integer> open = new ArrayList<>();
-        for (int i = 0; i < taken.length; i++) {
-          if (!taken[i]) {
+        for (int i = 0; i < pool.texts().size(); i++) {
+          if (!taken.contains(i)) {
             open.add(i);
           }
         }
+        // Scores by pool index; only the open texts are scored and offered.
+        float[][] probabilities = new float[pool.texts().size()][];
+        float[][] scored = model.scores(open.stream().map(pool.texts()::get).toList()).get(task);
+        for (int k = 0; k < open.size(); k++) {
+          probabilities[open.get(k)] = scored[k];
+        }
         List<String> labelNames = tasks.get(task).output().names();
-        float[][] probabilities = new float[open.size()][];
-        List<Map<String, TaskPrediction>> predictions = model.predict(open.stream().map(pool.texts()::get).toList());
-        for (int i = 0; i < probabilities.length; i++) {
-          Map<String, Double> scores = predictions.get(i).get(task).scores();
-          probabilities[i] = new float[labelNames.size()];
-          for (int c = 0; c < labelNames.size(); c++) {
-            probabilities[i][c] = scores.get(labelNames.get(c)).floatValue();
-          }
-        }
-        List<Integer> candidates = new ArrayList<>();
-        for (int i = 0; i < open.size(); i++) {
-          candidates.add(i);
-        }
         Map<String, Integer> perClass = new LinkedHashMap<>();
         int correct = 0;
         int added = 0;
         StringBuilder tsv = new StringBuilder("label\tconfidence\ttext\n");
-        for (Picked pick : picks(tasks.get(task), probabilities, candidates, settings)) {
-          int text = open.get(pick.candidate());
+        for (Picked pick : picks(tasks.get(task), probabilities, open, settings)) {
+          int text = pick.text();
           List<String> names = pick.labels().stream().map(labelNames::get).toList();
           tsv.append(String.join(",", names)).append('\t').append(pick.confidence()).append('\t')
               .append(pool.texts().get(text).replace('\t', ' ').replace('\n', ' ')).append('\n');
-          taken[text] = true;
           set.indices.get(task).add(text);
           set.targets.get(task).add(pick.target());
           names.forEach(name -> perClass.merge(name, 1, Integer::sum));
@@ -309,8 +296,8 @@ public final class PseudoLabelTraining {
     return out;
   }
 
-  /** A pick in either kind of task: the candidate, its training target, its labels and its confidence. */
-  private record Picked(int candidate, float[] target, List<Integer> labels, double confidence) {}
+  /** A pick in either kind of task: the text (its index in the pool), its training target, labels and confidence. */
+  private record Picked(int text, float[] target, List<Integer> labels, double confidence) {}
 
   private static List<Picked> picks(Task task, float[][] probabilities, List<Integer> candidates, PseudoLabelSettings settings) {
     if (task.output().loss() == dev.mtl.core.task.LossKind.SIGMOID_BINARY_CROSS_ENTROPY) {
@@ -341,13 +328,12 @@ public final class PseudoLabelTraining {
     return true;
   }
 
-  private static Round trainRound(MultiTaskTrainer trainer, Path configFile, List<String> overrides, PseudoLabelSettings settings,
-      PluginRegistry registry, Listener listener, TrainingData gold, Map<String, Pool> pools, Map<String, PseudoSet> sets,
-      int round, List<String> views, Map<String, Map<String, TaskPicks>> picks) throws IOException {
-    RunConfig base = RunConfig.load(configFile, overrides);
+  private static Round trainRound(MultiTaskTrainer trainer, Path configFile, List<String> overrides, Path output,
+      PseudoLabelSettings settings, PluginRegistry registry, Listener listener, TrainingData gold, Map<String, Pool> pools,
+      Map<String, PseudoSet> sets, int round, List<String> views, Map<String, Map<String, TaskPicks>> picks) throws IOException {
     List<ViewRound> results = new ArrayList<>();
     for (String view : views) {
-      Path directory = (view.equals(MAIN) ? base.outputDirectory() : base.outputDirectory().resolve(SECOND)).resolve("round-" + round);
+      Path directory = (view.equals(MAIN) ? output : output.resolve(SECOND)).resolve("round-" + round);
       List<String> runOverrides = new ArrayList<>(overrides);
       if (view.equals(SECOND)) {
         runOverrides.addAll(settings.secondView());
