@@ -42,6 +42,30 @@ public record TaskData(List<String> texts, List<float[]> targets, String source,
     return target.length > 0;
   }
 
+  /**
+   * The rows {@code keep} accepts (by row index), in order, with their targets and row weights;
+   * for splitting a task's data (cross-validation folds, hidden labels).
+   *
+   * @param skippedRows what the part reports as skipped when read (the caller decides which part
+   *     carries the reader's count)
+   */
+  public TaskData rows(java.util.function.IntPredicate keep, String source, int skippedRows) {
+    List<String> keptTexts = new java.util.ArrayList<>();
+    List<float[]> keptTargets = new java.util.ArrayList<>();
+    float[] keptWeights = rowWeights == null ? null : new float[size()];
+    for (int row = 0; row < size(); row++) {
+      if (keep.test(row)) {
+        if (keptWeights != null) {
+          keptWeights[keptTexts.size()] = rowWeights[row];
+        }
+        keptTexts.add(texts.get(row));
+        keptTargets.add(targets.get(row));
+      }
+    }
+    return new TaskData(keptTexts, keptTargets, source, skippedRows,
+        keptWeights == null ? null : java.util.Arrays.copyOf(keptWeights, keptTexts.size()));
+  }
+
   /** Rows with a label for this task. */
   public int labelledCount() {
     return (int) targets.stream().filter(TaskData::isLabelled).count();

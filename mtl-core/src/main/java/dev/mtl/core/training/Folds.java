@@ -138,18 +138,9 @@ public final class Folds {
     Map<String, TaskData> train = new LinkedHashMap<>();
     Map<String, TaskData> test = new LinkedHashMap<>();
     data.train().forEach((task, rows) -> {
-      List<String> trainTexts = new ArrayList<>();
-      List<float[]> trainTargets = new ArrayList<>();
-      List<String> testTexts = new ArrayList<>();
-      List<float[]> testTargets = new ArrayList<>();
-      for (int row = 0; row < rows.size(); row++) {
-        boolean held = foldOf(rows.texts().get(row)) == fold;
-        (held ? testTexts : trainTexts).add(rows.texts().get(row));
-        (held ? testTargets : trainTargets).add(rows.targets().get(row));
-      }
       String source = rows.source() + " (cross-validation fold " + (fold + 1) + " of " + count + ")";
-      train.put(task, new TaskData(trainTexts, trainTargets, source, 0));
-      test.put(task, new TaskData(testTexts, testTargets, source, 0));
+      train.put(task, rows.rows(row -> foldOf(rows.texts().get(row)) != fold, source, 0));
+      test.put(task, rows.rows(row -> foldOf(rows.texts().get(row)) == fold, source, 0));
     });
     return new TrainingData(train, data.dev(), test);
   }

@@ -178,21 +178,15 @@ public final class PseudoLabelTraining {
       order.add(i);
     }
     java.util.Collections.shuffle(order, new java.util.Random(seed));
+    int hiddenCount = (int) Math.round(share * rows.size());
     boolean[] hidden = new boolean[rows.size()];
-    for (int k = 0; k < Math.round(share * rows.size()); k++) {
+    for (int k = 0; k < hiddenCount; k++) {
       hidden[order.get(k)] = true;
     }
-    List<String> keptTexts = new ArrayList<>();
-    List<float[]> keptTargets = new ArrayList<>();
-    List<String> poolTexts = new ArrayList<>();
-    List<float[]> poolTargets = new ArrayList<>();
-    for (int i = 0; i < rows.size(); i++) {
-      (hidden[i] ? poolTexts : keptTexts).add(rows.texts().get(i));
-      (hidden[i] ? poolTargets : keptTargets).add(rows.targets().get(i));
-    }
-    TaskData kept = new TaskData(keptTexts, keptTargets, rows.source() + " (" + keptTexts.size() + " rows keep their labels)",
+    TaskData kept = rows.rows(row -> !hidden[row], rows.source() + " (" + (rows.size() - hiddenCount) + " rows keep their labels)",
         rows.skippedRows());
-    return new HiddenLabels(kept, new Pool(poolTexts, poolTargets, 0));
+    TaskData pool = rows.rows(row -> hidden[row], rows.source(), 0);
+    return new HiddenLabels(kept, new Pool(pool.texts(), pool.targets(), 0));
   }
 
   private static Pool readPool(Task task, PseudoLabelSettings.Unlabeled source) {

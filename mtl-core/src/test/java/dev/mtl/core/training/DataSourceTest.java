@@ -54,4 +54,17 @@ class DataSourceTest {
     assertThat(batch.rowWeights().get("weighted")).containsExactly(0.25f, 1f, 0.5f);
     assertThat(batch.targets().get("plain")[0]).containsExactly(0f);
   }
+
+  @Test
+  @DisplayName("a selection of a task's rows keeps their texts, targets and row weights in order")
+  void selectedRowsKeepTheirWeights() {
+    TaskData data = new TaskData(List.of("a", "bb", "ccc", "dddd"), List.of(new float[] {0}, new float[] {1}, new float[] {1}, new float[] {0}),
+        "w", 2, new float[] {1, 0.75f, 0.5f, 0.25f});
+    TaskData odd = data.rows(row -> row % 2 == 1, "odd rows", 0);
+    assertThat(odd.texts()).containsExactly("bb", "dddd");
+    assertThat(odd.targets()).extracting(t -> t[0]).containsExactly(1f, 0f);
+    assertThat(odd.rowWeights()).containsExactly(0.75f, 0.25f);
+    assertThat(odd.source()).isEqualTo("odd rows");
+    assertThat(new TaskData(data.texts(), data.targets(), "plain", 0).rows(row -> row < 1, "first", 0).rowWeights()).isNull();
+  }
 }
