@@ -100,23 +100,16 @@ public final class MultiTaskTrainer {
   private TrainingReport run(ResolvedRun run, TrainingListener listener, boolean resume, Map<String, TaskData> train,
       Map<String, TaskData> dev, Map<String, TaskData> test, dev.mtl.core.text.SentenceEncoder pretrained) throws IOException {
     RunConfig config = run.config();
-    TextEncoder encoder = run.tokenizer().fit(distinctTrainingTexts(train));
-    PretrainedWords words = null;
-    if (config.wordVectors().isPresent()) {
-      words = PretrainedWords.load(config.wordVectors().get(), encoder, config.model().embeddingSize());
-      encoder = words.encoder();
-    }
     // A frozen pretrained encoder runs once per distinct text; its vectors stay in the run directory.
     FeatureCache features = pretrained == null ? null : FeatureCache.open(pretrained,
         featureCache != null ? featureCache : config.outputDirectory().resolve(FEATURES_DIR));
-    List<DataSource> trainSources = DataSource.group(train, encoder, features);
+    PreparedModel prepared = PreparedModel.prepare(run, train, pretrained, features);
+    TextEncoder encoder = prepared.encoder();
+    PretrainedWords words = prepared.words();
+    ModelGraph graph = prepared.graph();
+    List<DataSource> trainSources = prepared.trainSources();
     List<DataSource> devSources = DataSource.group(dev, encoder, features);
     List<DataSource> testSources = DataSource.group(test, encoder, features);
-    ModelSpec spec = pretrained == null ? config.model() : config.model().withPretrainedWidth(pretrained.width());
-    ModelGraph graph = run.sharing().describe(spec, MultiTaskModels.headRequests(run.tasks()));
-    if (words != null) {
-      graph = words.freezeIfAsked(graph);
-    }
     GramianPlan gramians = GramianPlan.decide(config, run.weighting(), graph,
         trainSources.stream().map(source -> List.copyOf(source.tasks())).toList());
     config.root().source().throwIfInvalid();
@@ -155,7 +148,7 @@ public final class MultiTaskTrainer {
       listener.onStart(summaries(run.tasks(), train, dev, test), encoder.vocabularySize(), network.parameterCount(), engine.device());
       if (words != null) {
         if (!resume) {
-          words.apply(network, graph); // a resumed network has them, as trained so far, from its checkpoint
+          prepared.startFromWordVectors(network); // a resumed network has them, as trained so far, from its checkpoint
         }
         PretrainedWords.Coverage coverage = words.coverage(trainSources);
         writeLog(log, event("event", "word-vectors", "file", words.vectors().file().toString(), "dimension", words.vectors().dimension(),

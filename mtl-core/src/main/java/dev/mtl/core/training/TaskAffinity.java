@@ -5,8 +5,6 @@ import dev.mtl.core.engine.Engine;
 import dev.mtl.core.engine.Lookahead;
 import dev.mtl.core.engine.Network;
 import dev.mtl.core.engine.SourceBatch;
-import dev.mtl.core.model.ModelGraph;
-import dev.mtl.core.model.ModelSpec;
 import dev.mtl.core.text.FeatureCache;
 import dev.mtl.core.text.SentenceEncoder;
 import dev.mtl.core.text.TextEncoder;
@@ -18,13 +16,14 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * Which tasks help each other: a short training run of the config (its model, sharing, weighting,
- * optimizer and batches) that, every {@code every} steps before the step, measures on the step's
- * batches (1) lookahead inter-task affinity (Fifty et al. 2021, "Efficiently Identifying Task
- * Groupings for Multi-Task Learning"): how much a gradient step on task i's loss, on the shared
- * parameters only, lowers task j's loss, relative to that loss; and (2) the cosine similarity of the
- * tasks' gradients on the shared parameters. Both are averaged over the measurements; {@link
- * #groupings} turns the affinity into suggested task groups.
+ * Which tasks help each other: a short training run of the config (its model as the trainer builds
+ * it, word vectors included, its sharing, weighting, optimizer and batch size) that, every {@code
+ * every} steps before the step, measures on the step's batches (1) lookahead inter-task affinity
+ * (Fifty et al. 2021, "Efficiently Identifying Task Groupings for Multi-Task Learning"): how much a
+ * gradient step on task i's loss, on the shared parameters only, lowers task j's loss, relative to
+ * that loss; and (2) the cosine similarity of the tasks' gradients on the shared parameters. Both
+ * are averaged over the measurements; {@link #groupings} turns the affinity into suggested task
+ * groups.
  */
 public final class TaskAffinity {
 
@@ -57,12 +56,11 @@ public final class TaskAffinity {
     }
     RunConfig config = run.config();
     TrainingData data = TrainingData.read(run.tasks());
-    TextEncoder encoder = run.tokenizer().fit(MultiTaskTrainer.distinctTrainingTexts(data.train()));
     try (SentenceEncoder pretrained = run.pretrained()) {
       FeatureCache features = pretrained == null ? null : FeatureCache.inMemory(pretrained);
-      List<DataSource> sources = DataSource.group(data.train(), encoder, features);
-      ModelSpec spec = pretrained == null ? config.model() : config.model().withPretrainedWidth(pretrained.width());
-      ModelGraph graph = run.sharing().describe(spec, dev.mtl.core.api.MultiTaskModels.headRequests(run.tasks()));
+      PreparedModel prepared = PreparedModel.prepare(run, data.train(), pretrained, features);
+      TextEncoder encoder = prepared.encoder();
+      List<DataSource> sources = prepared.trainSources();
       TrainingSettings settings = config.training();
       List<String> tasks = run.tasks().stream().map(t -> t.name()).toList();
       int n = tasks.size();
@@ -71,7 +69,9 @@ public final class TaskAffinity {
       int[][] counts = new int[n][n];
       int measurements = 0;
       try (Engine engine = run.engine();
-          Network network = engine.create(graph, encoder.vocabularySize(), encoder.paddingId(), settings.optimizer(), config.seed())) {
+          Network network = engine.create(prepared.graph(), encoder.vocabularySize(), encoder.paddingId(), settings.optimizer(),
+              config.seed())) {
+        prepared.startFromWordVectors(network);
         List<Iterator<int[]>> streams = new ArrayList<>();
         for (int s = 0; s < sources.size(); s++) {
           streams.add(new MultiTaskTrainer.CyclingBatches(sources.get(s), settings.batchSize(), new Random(config.seed() * 31 + s)));

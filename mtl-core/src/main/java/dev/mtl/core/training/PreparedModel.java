@@ -1,0 +1,54 @@
+package dev.mtl.core.training;
+
+import dev.mtl.core.api.MultiTaskModels;
+import dev.mtl.core.config.RunConfig;
+import dev.mtl.core.engine.Network;
+import dev.mtl.core.model.ModelGraph;
+import dev.mtl.core.model.ModelSpec;
+import dev.mtl.core.task.TaskData;
+import dev.mtl.core.text.FeatureCache;
+import dev.mtl.core.text.SentenceEncoder;
+import dev.mtl.core.text.TextEncoder;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a run's network is built from: the text encoder fitted on the training texts (its
+ * vocabulary extended from word vectors when asked), the word vectors, the training data sources
+ * and the model graph. The trainer and the task-affinity run both start here, so they build the
+ * same model.
+ *
+ * @param words the run's word vectors, or null
+ */
+record PreparedModel(TextEncoder encoder, PretrainedWords words, List<DataSource> trainSources, ModelGraph graph) {
+
+  /**
+   * @param pretrained the run's pretrained sentence encoder, or null
+   * @param features where its vectors are cached, or null without one
+   */
+  static PreparedModel prepare(ResolvedRun run, Map<String, TaskData> train, SentenceEncoder pretrained, FeatureCache features)
+      throws IOException {
+    RunConfig config = run.config();
+    TextEncoder encoder = run.tokenizer().fit(MultiTaskTrainer.distinctTrainingTexts(train));
+    PretrainedWords words = null;
+    if (config.wordVectors().isPresent()) {
+      words = PretrainedWords.load(config.wordVectors().get(), encoder, config.model().embeddingSize());
+      encoder = words.encoder();
+    }
+    List<DataSource> trainSources = DataSource.group(train, encoder, features);
+    ModelSpec spec = pretrained == null ? config.model() : config.model().withPretrainedWidth(pretrained.width());
+    ModelGraph graph = run.sharing().describe(spec, MultiTaskModels.headRequests(run.tasks()));
+    if (words != null) {
+      graph = words.freezeIfAsked(graph);
+    }
+    return new PreparedModel(encoder, words, trainSources, graph);
+  }
+
+  /** Starts a new network's token embeddings from the word vectors, if the run has them. */
+  void startFromWordVectors(Network network) {
+    if (words != null) {
+      words.apply(network, graph);
+    }
+  }
+}
