@@ -76,8 +76,7 @@ final class CvCommand implements Callable<Integer> {
     RunConfig base = RunConfig.load(config, overrides);
     out.println("report: " + CrossValidation.directory(base).resolve(CrossValidation.REPORT_FILE));
     if (retrain) {
-      List<String> finalOverrides = new ArrayList<>(overrides);
-      finalOverrides.addAll(report.bestSetting().overrides());
+      List<String> finalOverrides = report.bestSetting().overridesAfter(overrides);
       finalOverrides.add("output=" + CrossValidation.directory(base).resolve("final").toAbsolutePath());
       ResolvedRun run = ResolvedRun.resolve(RunConfig.load(config, finalOverrides), registry);
       out.println("retraining '" + report.best() + "' on all training data:");

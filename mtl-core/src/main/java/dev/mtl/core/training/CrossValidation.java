@@ -36,6 +36,13 @@ public final class CrossValidation {
       overrides = List.copyOf(overrides);
     }
 
+    /** {@code base} (the overrides every setting gets) followed by this setting's own. */
+    public List<String> overridesAfter(List<String> base) {
+      List<String> all = new ArrayList<>(base);
+      all.addAll(overrides);
+      return all;
+    }
+
     /** The folder name of its runs: the name, with characters unsafe in file names replaced. */
     String folder(int index) {
       String safe = name.replaceAll("[^A-Za-z0-9._=-]+", "_");
@@ -101,9 +108,7 @@ public final class CrossValidation {
     TrainingData data = TrainingData.read(reader.tasks());
     // Every setting's config is checked now, so a bad --try or --grid fails before hours of training.
     for (Setting setting : settings) {
-      List<String> overrides = new ArrayList<>(baseOverrides);
-      overrides.addAll(setting.overrides());
-      ResolvedRun.check(RunConfig.load(config, overrides), registry);
+      ResolvedRun.check(RunConfig.load(config, setting.overridesAfter(baseOverrides)), registry);
     }
     Folds split = Folds.stratified(reader.tasks(), data.train(), folds, first.seed());
     Path directory = directory(first);
@@ -122,8 +127,7 @@ public final class CrossValidation {
       foldSizes.add(sizes);
       for (int s = 0; s < settings.size(); s++) {
         Setting setting = settings.get(s);
-        List<String> overrides = new ArrayList<>(baseOverrides);
-        overrides.addAll(setting.overrides());
+        List<String> overrides = setting.overridesAfter(baseOverrides);
         overrides.add("output=" + directory.resolve(setting.folder(s)).resolve("fold-" + (fold + 1)).toAbsolutePath());
         ResolvedRun run = ResolvedRun.resolve(RunConfig.load(config, overrides), registry);
         TrainingReport report = trainer.train(run, foldData, listener.forRun(setting, fold));
