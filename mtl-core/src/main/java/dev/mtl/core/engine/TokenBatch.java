@@ -19,6 +19,19 @@ public record TokenBatch(int[][] rows, float[][] features) {
     this(rows, null);
   }
 
+  /** The texts at {@code indices} of {@code tokens} (and of {@code features}, when not null) as one batch. */
+  public static TokenBatch of(int[][] tokens, float[][] features, int[] indices) {
+    int[][] rows = new int[indices.length][];
+    float[][] batchFeatures = features == null ? null : new float[indices.length][];
+    for (int i = 0; i < indices.length; i++) {
+      rows[i] = tokens[indices[i]];
+      if (features != null) {
+        batchFeatures[i] = features[indices[i]];
+      }
+    }
+    return new TokenBatch(rows, batchFeatures);
+  }
+
   public int size() {
     return rows.length;
   }

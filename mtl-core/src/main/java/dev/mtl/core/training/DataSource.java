@@ -95,17 +95,11 @@ public final class DataSource {
 
   /** The examples at {@code indices} as one batch, with every task's targets. */
   public SourceBatch batch(int[] indices) {
-    int[][] rows = new int[indices.length][];
-    float[][] batchFeatures = features == null ? null : new float[indices.length][];
     Map<String, float[][]> batchTargets = new LinkedHashMap<>();
     targets.forEach((task, all) -> batchTargets.put(task, new float[indices.length][]));
     Map<String, float[]> batchWeights = new LinkedHashMap<>();
     rowWeights.forEach((task, all) -> batchWeights.put(task, new float[indices.length]));
     for (int i = 0; i < indices.length; i++) {
-      rows[i] = tokens[indices[i]];
-      if (features != null) {
-        batchFeatures[i] = features[indices[i]];
-      }
       for (Map.Entry<String, float[][]> e : targets.entrySet()) {
         batchTargets.get(e.getKey())[i] = e.getValue()[indices[i]];
       }
@@ -113,6 +107,7 @@ public final class DataSource {
         batchWeights.get(e.getKey())[i] = e.getValue()[indices[i]];
       }
     }
-    return new SourceBatch(new TokenBatch(rows, batchFeatures), batchTargets, batchWeights);
+    return new SourceBatch(TokenBatch.of(tokens, features, indices), batchTargets, batchWeights);
   }
+
 }

@@ -48,15 +48,7 @@ public final class Evaluator {
     Map<String, float[][]> scores = new LinkedHashMap<>();
     tasks.forEach(t -> scores.put(t, new float[tokens.length][]));
     for (int[] indices : LengthBatcher.sortedBatches(tokens, BATCH_SIZE)) {
-      int[][] rows = new int[indices.length][];
-      float[][] batchFeatures = features == null ? null : new float[indices.length][];
-      for (int i = 0; i < indices.length; i++) {
-        rows[i] = tokens[indices[i]];
-        if (features != null) {
-          batchFeatures[i] = features[indices[i]];
-        }
-      }
-      Map<String, float[][]> batch = network.predict(new TokenBatch(rows, batchFeatures), tasks);
+      Map<String, float[][]> batch = network.predict(TokenBatch.of(tokens, features, indices), tasks);
       for (String task : tasks) {
         float[][] taskScores = batch.get(task);
         for (int i = 0; i < indices.length; i++) {
