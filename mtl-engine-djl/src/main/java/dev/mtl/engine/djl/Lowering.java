@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
-import ai.djl.nn.convolutional.Conv1d;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
@@ -378,17 +377,51 @@ final class Lowering {
       return pooled.mul(mask.max(new int[] {1}));
     }
 
+    /**
+     * Convolutions of widths 3, 4, 5 with 'same' output length (width/2 zeros before, the rest
+     * after), as one matrix product of every position's window with all widths' weights. Not
+     * libtorch's convolution: on AMD EPYC (family 26) CPUs its oneDNN kernels (libtorch 2.7.1,
+     * oneDNN 3.7.1) gave wrong outputs and input gradients, and read memory nothing had written
+     * (NaN at random), whenever a channel count needed padding to the kernel's block, e.g. 100
+     * or 300 channels; matrix products are exact there (CnnGradientTest). Weights keep PyTorch's
+     * {@code (out, in, width)} layout, so saved models are unchanged.
+     */
     private NDArray cnn(NDArray x, Layer.Encoder e) {
-      long time = x.getShape().get(1);
-      NDArray channelsFirst = x.transpose(0, 2, 1);
-      NDList maps = new NDList();
+      Shape shape = x.getShape();
+      long batch = shape.get(0);
+      long time = shape.get(1);
+      long in = shape.get(2);
+      int before = 0;
+      int after = 0;
       for (int width : CNN_WIDTHS) {
-        NDArray y = Conv1d.conv1d(channelsFirst, param(e, "conv" + width + ".weight"), param(e, "conv" + width + ".bias"),
-            new Shape(1), new Shape(width / 2), new Shape(1)).singletonOrThrow();
-        // Even widths yield one extra position; keep 'same' length so layers can stack.
-        maps.add(y.get(":, :, :" + time).getNDArrayInternal().relu());
+        before = Math.max(before, width / 2);
+        after = Math.max(after, width - 1 - width / 2);
       }
-      return NDArrays.concat(maps, 1).transpose(0, 2, 1);
+      NDArray padded = NDArrays.concat(new NDList(scope.zeros(new Shape(batch, before, in)), x,
+          scope.zeros(new Shape(batch, after, in))), 1);
+      // windows[b, t, j·in + c] = padded[b, t + j, c]: every position's widest window, flattened.
+      int widest = before + after + 1;
+      NDList shifted = new NDList();
+      for (int j = 0; j < widest; j++) {
+        shifted.add(padded.get(":, " + j + ":" + (j + time) + ", :"));
+      }
+      NDArray windows = NDArrays.concat(shifted, 2);
+      // One product for all widths: each width's (out, width·in) weight sits in the columns of
+      // its window inside the widest window, zeros elsewhere.
+      NDList weights = new NDList();
+      NDList biases = new NDList();
+      for (int width : CNN_WIDTHS) {
+        NDArray weight = param(e, "conv" + width + ".weight");
+        long out = weight.getShape().get(0);
+        int first = before - width / 2; // this width's window starts that many positions later
+        // (out, in, width) -> (out, width·in), matching the windows' position-major order.
+        NDArray flat = inScope(scope, weight.transpose(0, 2, 1)).reshape(out, width * in);
+        weights.add(NDArrays.concat(new NDList(scope.zeros(new Shape(out, first * in)), flat,
+            scope.zeros(new Shape(out, (widest - first - width) * in))), 1));
+        biases.add(param(e, "conv" + width + ".bias"));
+      }
+      return Linear.linear(windows, NDArrays.concat(weights, 0), inScope(scope, NDArrays.concat(biases, 0)))
+          .singletonOrThrow().getNDArrayInternal().relu();
     }
 
     /**
