@@ -52,6 +52,8 @@ final class DjlNetwork implements Network {
   private final long seed;
   private final double clipNorm;
   private double learningRate;
+  /** See {@link #readableParameters()}; null until read after the last change. */
+  private Map<String, NDArray> caughtUp;
   /** The graph's shared representation, if any, worked out once (the graph never changes). */
   private final String sharedRepresentation;
   /** Parameter names per purpose ("shared", "all:task", "above:task"), computed once from the graph. */
@@ -133,6 +135,7 @@ final class DjlNetwork implements Network {
       System.arraycopy(rows[i], 0, flat, i * width, width);
       index[i] = ids[i];
     }
+    forgetCaughtUp();
     // Written outside autograd: the table is a leaf that requires gradients.
     JniUtils.setGradMode(false);
     try (NDManager scope = manager.newSubManager()) {
@@ -150,6 +153,7 @@ final class DjlNetwork implements Network {
     if (optimizer == null) {
       throw new IllegalStateException("this network was loaded for prediction; create one with Engine.create to train");
     }
+    forgetCaughtUp();
     // Dropout masks depend only on the seed and the step, so a resumed run draws what an uninterrupted one draws.
     Engine.getEngine(DjlEngine.ENGINE).setRandomSeed(Long.hashCode(seed * 0x9E3779B97F4A7C15L + step));
     GradientNeed gramianKind = weighting.need() != GradientNeed.LOSSES_ONLY ? weighting.need() : measure;
@@ -263,6 +267,7 @@ final class DjlNetwork implements Network {
     if (optimizer == null) {
       throw new IllegalStateException("this network was loaded for prediction; create one with Engine.create to measure affinity");
     }
+    forgetCaughtUp(); // it moves parameters (and restores them)
     List<String> shared = parameterNames.computeIfAbsent("shared", k -> lowering.trainableNames(graph.sharedParameters()));
     if (shared.isEmpty()) {
       throw new IllegalArgumentException("the tasks share no trained parameters, so a step on one cannot change another's loss");
@@ -332,7 +337,7 @@ final class DjlNetwork implements Network {
     List<NDArray> losses = new ArrayList<>();
     Lowering.Pass pass = null;
     for (SourceBatch batch : batches) {
-      pass = forward(lowering, paddingId, scope, batch.tokens(), rows, training, detachAt);
+      pass = forward(lowering, paddingId, scope, batch.tokens(), rows, training, detachAt, null);
       for (Head head : lowering.heads()) {
         float[][] targets = batch.targets().get(head.task());
         // A task none of whose rows in this batch is labelled (partial labels) sits this step out.
@@ -525,9 +530,9 @@ final class DjlNetwork implements Network {
     // Autograd is off per thread; a server's request threads start with it on, and would record a
     // graph for every prediction.
     JniUtils.setGradMode(false);
-    catchUpAllRows();
+    Map<String, NDArray> values = readableParameters();
     try (NDManager scope = manager.newSubManager()) {
-      Lowering.Pass pass = forward(lowering, paddingId, scope, tokens, null, false, null);
+      Lowering.Pass pass = forward(lowering, paddingId, scope, tokens, null, false, null, values);
       for (Head head : lowering.heads()) {
         if (tasks.contains(head.task())) {
           NDArray scores = Lowering.activation(head.output().loss(), pass.logits(head));
@@ -546,13 +551,14 @@ final class DjlNetwork implements Network {
 
   /** A forward pass over a batch of token rows, padded to the longest with {@code paddingId}. */
   static Lowering.Pass forward(Lowering lowering, int paddingId, NDManager scope, TokenBatch batch, boolean training, String detachAt) {
-    return forward(lowering, paddingId, scope, batch, null, training, detachAt);
+    return forward(lowering, paddingId, scope, batch, null, training, detachAt, null);
   }
 
+  /** @param values the parameter values to read (see {@link Lowering.Pass}), or null for the parameters themselves */
   private static Lowering.Pass forward(Lowering lowering, int paddingId, NDManager scope, TokenBatch batch, StepRows stepRows,
-      boolean training, String detachAt) {
+      boolean training, String detachAt, Map<String, NDArray> values) {
     if (lowering.readsFeatures()) {
-      return forwardFeatures(lowering, scope, batch, training, detachAt);
+      return forwardFeatures(lowering, scope, batch, training, detachAt, values);
     }
     int rows = batch.size();
     int time = batch.maxLength();
@@ -572,12 +578,12 @@ final class DjlNetwork implements Network {
     NDArray tokenArray = scope.create(ids, shape);
     NDArray maskArray = scope.create(mask, new Shape(rows, time, 1));
     Lowering.EmbeddingRows embeddingRows = stepRows == null ? null : stepRows.forBatch(scope, ids, shape);
-    return lowering.pass(tokenArray, null, embeddingRows, maskArray, lengths, training, detachAt);
+    return lowering.pass(tokenArray, null, embeddingRows, maskArray, lengths, training, detachAt, values);
   }
 
   /** A forward pass over pretrained sentence vectors: one position per text, always real. */
   private static Lowering.Pass forwardFeatures(Lowering lowering, NDManager scope, TokenBatch batch, boolean training,
-      String detachAt) {
+      String detachAt, Map<String, NDArray> values) {
     float[][] vectors = batch.features();
     if (vectors == null) {
       throw new IllegalArgumentException("this model starts from a pretrained sentence encoder: each batch needs the texts'"
@@ -595,7 +601,7 @@ final class DjlNetwork implements Network {
     java.util.Arrays.fill(ones, 1f);
     NDArray tokens = scope.zeros(new Shape(rows, 1), ai.djl.ndarray.types.DataType.INT64);
     return lowering.pass(tokens, scope.create(flat, new Shape(rows, 1, width)), null, scope.create(ones, new Shape(rows, 1, 1)),
-        lengths, training, detachAt);
+        lengths, training, detachAt, values);
   }
 
   /**
@@ -672,24 +678,39 @@ final class DjlNetwork implements Network {
     return mask;
   }
 
-  /** Row-updated tables as dense updates would have them, before anything reads or saves them whole. */
-  private void catchUpAllRows() {
-    if (!rowUpdated.isEmpty()) {
-      Map<String, NDArray> tables = new LinkedHashMap<>();
-      rowUpdated.forEach(table -> tables.put(table, parameters.arrays().get(table)));
-      optimizer.catchUpAll(tables);
+  /**
+   * The parameters as dense updates would have them: row-updated tables caught up, as copies kept
+   * until the next step changes the parameters. Predicting and saving read these, so neither
+   * changes how training goes on (nor do evaluations, checkpoints or model saves in between).
+   */
+  private Map<String, NDArray> readableParameters() {
+    if (rowUpdated.isEmpty()) {
+      return parameters.arrays();
+    }
+    if (caughtUp == null) {
+      Map<String, NDArray> values = new LinkedHashMap<>(parameters.arrays());
+      rowUpdated.forEach(table -> values.put(table, optimizer.caughtUp(table, parameters.arrays().get(table))));
+      caughtUp = values;
+    }
+    return caughtUp;
+  }
+
+  /** Drops the caught-up copies: the parameters are about to change. */
+  private void forgetCaughtUp() {
+    if (caughtUp != null) {
+      rowUpdated.forEach(table -> caughtUp.get(table).close());
+      caughtUp = null;
     }
   }
 
   @Override
   public void save(Path directory) throws IOException {
-    catchUpAllRows();
-    parameters.save(directory);
+    parameters.save(directory, readableParameters());
   }
 
   @Override
   public void saveCheckpoint(Path directory) throws IOException {
-    catchUpAllRows();
+    // As they are, with what rows are owed: a resumed run continues exactly.
     parameters.save(directory);
     optimizer.save(directory);
   }

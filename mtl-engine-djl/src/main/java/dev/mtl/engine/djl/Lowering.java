@@ -256,6 +256,7 @@ final class Lowering {
     private final int[] lengths;
     private final boolean training;
     private final String detachAt;
+    private final Map<String, NDArray> values;
     private final Map<String, NDArray> outputs = new HashMap<>();
     private NDArray trunkOutput;
 
@@ -267,8 +268,10 @@ final class Lowering {
      * @param lengths real tokens per row
      * @param detachAt a layer whose output later layers read as a new gradient leaf (so per-task
      *     gradients can be taken there, see {@link #representation()}), or null
+     * @param values the parameters' values to read, by name; null: the parameters themselves
      */
-    Pass(NDArray tokens, NDArray features, EmbeddingRows rows, NDArray mask, int[] lengths, boolean training, String detachAt) {
+    Pass(NDArray tokens, NDArray features, EmbeddingRows rows, NDArray mask, int[] lengths, boolean training, String detachAt,
+        Map<String, NDArray> values) {
       this.scope = tokens.getManager();
       this.tokens = tokens;
       this.features = features;
@@ -277,6 +280,7 @@ final class Lowering {
       this.lengths = lengths;
       this.training = training;
       this.detachAt = detachAt;
+      this.values = values == null ? parameters.arrays() : values;
     }
 
     NDArray output(String layerId) {
@@ -305,13 +309,13 @@ final class Lowering {
     /** A head's logits, {@code (batch, outputs)}. */
     NDArray logits(Head head) {
       NDArray x = Dropout.dropout(output(head.input()), (float) head.dropout(), training).singletonOrThrow();
-      Map<String, NDArray> w = parameters.arrays();
+      Map<String, NDArray> w = values;
       return Linear.linear(x, w.get(headPrefix(head) + "weight"), w.get(headPrefix(head) + "bias")).singletonOrThrow();
     }
 
     /** A parameter of a layer as the forward pass uses it: its own value plus its base's, if any. */
     private NDArray param(Layer layer, String suffix) {
-      NDArray own = parameters.arrays().get(layer.id() + "." + suffix);
+      NDArray own = values.get(layer.id() + "." + suffix);
       if (layer.base().isEmpty()) {
         return own;
       }
@@ -343,7 +347,7 @@ final class Lowering {
         return pool(output(pool.inputId()), pool.kind());
       }
       if (layer instanceof Layer.Mix mix) {
-        NDArray alpha = parameters.arrays().get(mix.unit() + ".alpha");
+        NDArray alpha = values.get(mix.unit() + ".alpha");
         NDArray sum = null;
         for (int j = 0; j < mix.inputIds().size(); j++) {
           NDArray term = output(mix.inputIds().get(j)).mul(inScope(scope, alpha.get(mix.row(), j)));
@@ -465,8 +469,9 @@ final class Lowering {
    */
   record EmbeddingRows(NDArray tokens, Map<String, NDArray> leaves) {}
 
-  Pass pass(NDArray tokens, NDArray features, EmbeddingRows rows, NDArray mask, int[] lengths, boolean training, String detachAt) {
-    return new Pass(tokens, features, rows, mask, lengths, training, detachAt);
+  Pass pass(NDArray tokens, NDArray features, EmbeddingRows rows, NDArray mask, int[] lengths, boolean training, String detachAt,
+      Map<String, NDArray> values) {
+    return new Pass(tokens, features, rows, mask, lengths, training, detachAt, values);
   }
 
   /** True when the graph starts from pretrained sentence vectors rather than token ids. */

@@ -139,8 +139,16 @@ final class ParameterSet {
   }
 
   void save(Path directory) throws IOException {
+    save(directory, arrays);
+  }
+
+  /** Saves {@code values} (every parameter by name, e.g. with caught-up copies of some) in this set's format. */
+  void save(Path directory, Map<String, NDArray> values) throws IOException {
     Map<String, ParameterFile.Tensor> tensors = new LinkedHashMap<>();
-    arrays.forEach((name, array) -> tensors.put(name, new ParameterFile.Tensor(array.getShape().getShape(), array.toFloatArray())));
+    arrays.keySet().forEach(name -> {
+      NDArray array = values.get(name);
+      tensors.put(name, new ParameterFile.Tensor(array.getShape().getShape(), array.toFloatArray()));
+    });
     ParameterFile.write(directory.resolve(FILE), tensors);
   }
 

@@ -8,6 +8,10 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.mtl.core.engine.OptimizerSettings;
 import dev.mtl.core.engine.ParameterFile;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +25,8 @@ import java.util.Map;
  */
 final class Updater {
   static final String FILE = "optimizer.bin";
+  static final String ROWS_FILE = "optimizer-rows.bin";
+  private static final int ROWS_FORMAT = 1;
   private static final float BETA1 = 0.9f;
   private static final float BETA2 = 0.999f;
   private static final float EPSILON = 1e-8f;
@@ -32,7 +38,10 @@ final class Updater {
   private long updates;
   /** See {@link #catchUp}: the update each row of a row-updated table last got. */
   private final Map<String, long[]> lastUpdate = new java.util.HashMap<>();
-  /** Bias-corrected rates of updates {@code ratesStart, ratesStart + 1, ...}, for catching rows up. */
+  /**
+   * Bias-corrected rates of updates {@code ratesStart, ratesStart + 1, ...}, for catching rows up
+   * (8 bytes a step, kept for the whole run: a row unread since the start is owed from the start).
+   */
   private double[] correctedRates = new double[1024];
   private int rateCount;
   private long ratesStart;
@@ -122,7 +131,7 @@ final class Updater {
    * {@code θ -= m_a / (√v_a + ε) · Σ_j c_{a+j} (β1/√β2)^j} with c the bias-corrected rates,
    * {@code m = β1^k m_a}, {@code v = β2^k v_a}. Those k updates are applied here in one go, so
    * sparse updates give dense Adam's parameters (up to where ε sits in the denominator). SGD without
-   * momentum leaves such rows alone, so it has nothing to catch up. Null {@code rows}: every row.
+   * momentum leaves such rows alone, so it has nothing to catch up.
    */
   void catchUp(String name, NDArray table, Rows rows) {
     NDArray m = mean.get(name);
@@ -130,14 +139,68 @@ final class Updater {
       return; // no update yet: nothing is pending
     }
     long[] last = lastUpdate(name, table);
-    int count = rows == null ? last.length : rows.ids().length;
+    Owed owed = owed(last, rows.ids());
+    if (owed == null) {
+      return;
+    }
+    for (long id : rows.ids()) {
+      last[(int) id] = updates;
+    }
+    NDArray v = variance.get(name);
+    NDIndex selected = new NDIndex("{}", rows.index());
+    try (NDManager scope = manager.newSubManager()) {
+      NDArray p = table.get(selected);
+      NDArray mRows = m.get(selected);
+      NDArray vRows = v.get(selected);
+      for (NDArray copy : new NDArray[] {p, mRows, vRows}) {
+        copy.attach(scope);
+      }
+      Shape column = new Shape(owed.step().length, 1);
+      // Arrays made from scope-owned first operands stay in the scope, so nothing outlives it.
+      NDArray root = vRows.sqrt();
+      p.subi(scope.create(owed.step(), column).mul(mRows).div(root.add(EPSILON)));
+      mRows.muli(scope.create(owed.meanScale(), column));
+      vRows.muli(scope.create(owed.varianceScale(), column));
+      table.set(selected, p);
+      m.set(selected, mRows);
+      v.set(selected, vRows);
+    }
+  }
+
+  /**
+   * A copy of a row-updated table with every row caught up (see {@link #catchUp}), in the
+   * network's memory, for predicting and saving; the table and the optimizer's state stay as they
+   * are, so reading the model never changes how training goes on.
+   */
+  NDArray caughtUp(String name, NDArray table) {
+    NDArray copy = table.duplicate();
+    copy.attach(manager);
+    NDArray m = mean.get(name);
+    Owed owed = !isAdam() || m == null ? null : owed(lastUpdate(name, table), null);
+    if (owed != null) {
+      try (NDManager scope = manager.newSubManager()) {
+        NDArray root = variance.get(name).sqrt();
+        root.attach(scope);
+        NDArray step = scope.create(owed.step(), new Shape(owed.step().length, 1)).mul(m).div(root.add(EPSILON));
+        copy.subi(step);
+      }
+    }
+    return copy;
+  }
+
+  /** Per row: the parameter step and moment scales of the updates it missed. */
+  private record Owed(float[] step, float[] meanScale, float[] varianceScale) {}
+
+  /** What rows {@code ids} (null: every row) are owed since their last update, or null when none is owed anything. */
+  private Owed owed(long[] last, long[] ids) {
+    int count = ids == null ? last.length : ids.length;
     float[] step = new float[count];
     float[] meanScale = new float[count];
     float[] varianceScale = new float[count];
     boolean pending = false;
     double q = BETA1 / Math.sqrt(BETA2);
     for (int i = 0; i < count; i++) {
-      int id = rows == null ? i : (int) rows.ids()[i];
+      int id = ids == null ? i : (int) ids[i];
       long missed = updates - last[id];
       meanScale[i] = 1f;
       varianceScale[i] = 1f;
@@ -153,45 +216,9 @@ final class Updater {
         step[i] = (float) sum;
         meanScale[i] = (float) Math.pow(BETA1, missed);
         varianceScale[i] = (float) Math.pow(BETA2, missed);
-        last[id] = updates;
       }
     }
-    if (!pending) {
-      return;
-    }
-    NDArray v = variance.get(name);
-    NDIndex selected = rows == null ? null : new NDIndex("{}", rows.index());
-    try (NDManager scope = manager.newSubManager()) {
-      NDArray p = selected == null ? table : table.get(selected);
-      NDArray mRows = selected == null ? m : m.get(selected);
-      NDArray vRows = selected == null ? v : v.get(selected);
-      if (selected != null) {
-        for (NDArray copy : new NDArray[] {p, mRows, vRows}) {
-          copy.attach(scope);
-        }
-      }
-      Shape column = new Shape(count, 1);
-      // Arrays made from scope-owned first operands stay in the scope, so nothing outlives it.
-      NDArray root = vRows.sqrt();
-      root.attach(scope);
-      p.subi(scope.create(step, column).mul(mRows).div(root.add(EPSILON)));
-      mRows.muli(scope.create(meanScale, column));
-      vRows.muli(scope.create(varianceScale, column));
-      if (selected != null) {
-        table.set(selected, p);
-        m.set(selected, mRows);
-        v.set(selected, vRows);
-      }
-    }
-  }
-
-  /**
-   * Catches every row of the row-updated {@code tables} up (before the model is read or saved
-   * whole); then no row is owed anything, and the rate history so far is no longer needed.
-   */
-  void catchUpAll(Map<String, NDArray> tables) {
-    tables.forEach((name, table) -> catchUp(name, table, null));
-    rateCount = 0;
+    return pending ? new Owed(step, meanScale, varianceScale) : null;
   }
 
   void save(Path directory) throws IOException {
@@ -200,6 +227,58 @@ final class Updater {
     variance.forEach((name, v) -> tensors.put("variance/" + name, new ParameterFile.Tensor(v.getShape().getShape(), v.toFloatArray())));
     tensors.put("updates", new ParameterFile.Tensor(new long[] {2}, new float[] {(float) (updates >>> 24), (float) (updates & 0xFFFFFF)}));
     ParameterFile.write(directory.resolve(FILE), tensors);
+    if (!lastUpdate.isEmpty()) {
+      saveRowState(directory.resolve(ROWS_FILE));
+    }
+  }
+
+  /**
+   * What row-updated tables are still owed (each row's last update and the rates since): a
+   * checkpoint keeps the tables as they are, not caught up, so a resumed run goes on exactly as
+   * the uninterrupted one.
+   */
+  private void saveRowState(Path file) throws IOException {
+    try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file)))) {
+      out.writeInt(ROWS_FORMAT);
+      out.writeLong(ratesStart);
+      out.writeInt(rateCount);
+      for (int i = 0; i < rateCount; i++) {
+        out.writeDouble(correctedRates[i]);
+      }
+      out.writeInt(lastUpdate.size());
+      for (Map.Entry<String, long[]> table : new java.util.TreeMap<>(lastUpdate).entrySet()) {
+        out.writeUTF(table.getKey());
+        out.writeInt(table.getValue().length);
+        for (long last : table.getValue()) {
+          out.writeLong(last);
+        }
+      }
+    }
+  }
+
+  private void loadRowState(Path file) throws IOException {
+    try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
+      if (in.readInt() != ROWS_FORMAT) {
+        throw new IOException(file + " is not a row-state file this mtl can read; the checkpoint cannot be resumed");
+      }
+      ratesStart = in.readLong();
+      rateCount = in.readInt();
+      correctedRates = new double[Math.max(1024, rateCount)];
+      for (int i = 0; i < rateCount; i++) {
+        correctedRates[i] = in.readDouble();
+      }
+      int tables = in.readInt();
+      for (int t = 0; t < tables; t++) {
+        String name = in.readUTF();
+        long[] last = new long[in.readInt()];
+        for (int i = 0; i < last.length; i++) {
+          last[i] = in.readLong();
+        }
+        lastUpdate.put(name, last);
+      }
+    } catch (java.io.EOFException e) {
+      throw new IOException(file + " is truncated; the checkpoint cannot be resumed", e);
+    }
   }
 
   void load(Path directory) throws IOException {
@@ -215,5 +294,8 @@ final class Updater {
         (name.startsWith("mean/") ? mean : variance).put(name.substring(name.indexOf('/') + 1), array);
       }
     });
+    if (Files.isRegularFile(directory.resolve(ROWS_FILE))) {
+      loadRowState(directory.resolve(ROWS_FILE));
+    }
   }
 }
