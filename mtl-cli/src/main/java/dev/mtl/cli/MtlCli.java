@@ -2,6 +2,8 @@ package dev.mtl.cli;
 
 import dev.mtl.core.config.InvalidConfigException;
 import dev.mtl.core.data.DataException;
+import dev.mtl.core.engine.GracefulStop;
+import dev.mtl.core.engine.StopRequestedException;
 import dev.mtl.core.registry.PluginException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -12,7 +14,8 @@ import picocli.CommandLine.Command;
 /**
  * The {@code mtl} command. Third-party plugins are loaded from the jars {@link PluginPath} names.
  * Exit codes: 0 success, 1 failure while running (bad data, engine
- * error), 2 bad usage or an invalid config.
+ * error), 2 bad usage or an invalid config; after SIGTERM or Ctrl-C the JVM's own status (143, 130)
+ * once the command has stopped at a safe point and said what it kept.
  */
 @Command(name = "mtl", mixinStandardHelpOptions = true, versionProvider = MtlCli.Version.class,
     description = "Multi-task learning for the JVM: train, evaluate and run models that learn several tasks at once.",
@@ -45,7 +48,7 @@ public final class MtlCli implements Runnable {
         err.println("mtl: " + e.getMessage());
         return USAGE;
       }
-      if (e instanceof DataException) {
+      if (e instanceof DataException || e instanceof StopRequestedException) {
         err.println("mtl: " + e.getMessage());
         return FAILURE;
       }
@@ -59,7 +62,9 @@ public final class MtlCli implements Runnable {
     });
     Thread thread = Thread.currentThread();
     ClassLoader previous = thread.getContextClassLoader();
-    try {
+    // SIGTERM or Ctrl-C: the JVM waits for this guard, so a command ends at a safe point (training
+    // writes a checkpoint) with its message printed, instead of dying inside the engine.
+    try (GracefulStop.Guard guard = GracefulStop.enter()) {
       // Plugins are found through the context class loader (PluginRegistry.load()).
       List<Path> jars = PluginPath.jars(System.getProperty(PluginPath.HOME_PROPERTY), System.getenv(PluginPath.ENVIRONMENT));
       thread.setContextClassLoader(PluginPath.classLoader(jars, MtlCli.class.getClassLoader()));

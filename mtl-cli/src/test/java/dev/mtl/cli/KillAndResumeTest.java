@@ -10,19 +10,30 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A run killed with SIGKILL mid-epoch and resumed ends exactly as an uninterrupted run. */
+/**
+ * A run stopped mid-epoch, by SIGKILL or by SIGTERM, and resumed ends exactly as an uninterrupted
+ * run: the same metrics and the same training log.
+ */
 class KillAndResumeTest {
   // Checkpoints keep NaN and infinities as such (e.g. no best score yet).
   private static final ObjectMapper JSON = com.fasterxml.jackson.databind.json.JsonMapper.builder()
       .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
+  @TempDir static Path shared;
   @TempDir Path dir;
+  private static Path reference;
 
-  private Path config(String name, Path train, Path dev, Path test) throws Exception {
-    Path folder = Files.createDirectories(dir.resolve(name));
+  private static Path config(Path parent, String name) throws Exception {
+    Path train = shared.resolve("train.txt");
+    Path dev = shared.resolve("dev.txt");
+    Path test = shared.resolve("test.txt");
+    Path folder = Files.createDirectories(parent.resolve(name));
     return Files.writeString(folder.resolve("run.yaml"), "output: run\nseed: 3\ntasks:\n"
         + "  - {name: sst2, type: text-classification, train: " + train + ", dev: " + dev + ", test: " + test + "}\n"
         + "tokenizer: {type: words, min-frequency: 1}\n"
@@ -31,35 +42,38 @@ class KillAndResumeTest {
         + "training: {epochs: 6, batch-size: 8, learning-rate: 0.005, checkpoint-every: 5, log-every: 5, warmup-steps: 20, decay: cosine}\n");
   }
 
-  @Test
-  @DisplayName("SIGKILL mid-epoch, then `mtl train --resume`: the same metrics and the same log as an uninterrupted run")
-  void killAndResume() throws Exception {
-    Path train = EndToEndTest.firstLines("sentence-classic/stsa.binary.train", 400, dir.resolve("train.txt"));
-    Path dev = EndToEndTest.firstLines("sentence-classic/stsa.binary.dev", 100, dir.resolve("dev.txt"));
-    Path test = EndToEndTest.firstLines("sentence-classic/stsa.binary.test", 100, dir.resolve("test.txt"));
-
-    Path reference = config("reference", train, dev, test);
+  @BeforeAll
+  static void uninterrupted() throws Exception {
+    EndToEndTest.firstLines("sentence-classic/stsa.binary.train", 400, shared.resolve("train.txt"));
+    EndToEndTest.firstLines("sentence-classic/stsa.binary.dev", 100, shared.resolve("dev.txt"));
+    EndToEndTest.firstLines("sentence-classic/stsa.binary.test", 100, shared.resolve("test.txt"));
+    reference = config(shared, "reference");
     EndToEndTest.Result straight = EndToEndTest.run("train", reference.toString(), "--quiet");
     assertThat(straight.code()).as(straight.err()).isZero();
+  }
 
-    Path killed = config("killed", train, dev, test);
-    Path run = killed.getParent().resolve("run");
+  /** {@code mtl train} on the config in a child JVM, output to child.log in the test's folder. */
+  private Process startChild(Path config) throws Exception {
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), "-Dai.djl.offline=true", MtlCli.class.getName(), "train", killed.toString(), "--quiet"));
-    Process child = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile()).start();
-    Path state = run.resolve("checkpoint/trainer.json");
+        "-cp", System.getProperty("java.class.path"), "-Dai.djl.offline=true", MtlCli.class.getName(), "train", config.toString(), "--quiet"));
+    return new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+        .redirectOutput(dir.resolve("child.log").toFile()).start();
+  }
+
+  private void awaitWhileTraining(Process child, BooleanSupplier notYet) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    // Wait for a checkpoint in the middle of the second epoch (50 steps per epoch), then kill -9.
-    while (child.isAlive() && System.nanoTime() < deadline && checkpointStep(state) <= 55) {
+    while (child.isAlive() && System.nanoTime() < deadline && notYet.getAsBoolean()) {
       Thread.onSpinWait();
     }
-    assertThat(child.isAlive()).as("the child was still training when killed; its output:\n%s",
-        Files.exists(dir.resolve("child.log")) ? Files.readString(dir.resolve("child.log")) : "").isTrue();
-    child.destroyForcibly().waitFor();
-    assertThat(run.resolve("metrics.json")).doesNotExist();
-    AtomicFiles.recoverDirectory(state.getParent());
-    assertThat(checkpointStep(state) % 50).as("a mid-epoch checkpoint").isNotZero();
+    assertThat(child.isAlive()).as("the child was still training when stopped; its output:\n%s", childLog()).isTrue();
+  }
 
+  private String childLog() throws java.io.IOException {
+    return Files.exists(dir.resolve("child.log")) ? Files.readString(dir.resolve("child.log")) : "";
+  }
+
+  /** The resumed run's metrics and log equal the uninterrupted run's; its checkpoint is gone. */
+  private static void assertResumesExactly(Path run) throws Exception {
     EndToEndTest.Result resumed = EndToEndTest.run("train", "--resume", run.toString(), "--quiet");
     assertThat(resumed.code()).as(resumed.err()).isZero();
     JsonNode expected = JSON.readTree(reference.getParent().resolve("run/metrics.json").toFile());
@@ -73,9 +87,60 @@ class KillAndResumeTest {
     assertThat(Files.readAllLines(run.resolve("training-log.jsonl")))
         .containsExactlyElementsOf(Files.readAllLines(reference.getParent().resolve("run/training-log.jsonl")));
     assertThat(run.resolve("checkpoint")).doesNotExist();
+  }
+
+  @Test
+  @DisplayName("SIGKILL mid-epoch, then `mtl train --resume`: the same metrics and the same log as an uninterrupted run")
+  void killAndResume() throws Exception {
+    Path killed = config(dir, "killed");
+    Path run = killed.getParent().resolve("run");
+    Process child = startChild(killed);
+    Path state = run.resolve("checkpoint/trainer.json");
+    // Wait for a checkpoint in the middle of the second epoch (50 steps per epoch), then kill -9.
+    awaitWhileTraining(child, () -> checkpointStep(state) <= 55);
+    child.destroyForcibly().waitFor();
+    assertThat(run.resolve("metrics.json")).doesNotExist();
+    AtomicFiles.recoverDirectory(state.getParent());
+    assertThat(checkpointStep(state) % 50).as("a mid-epoch checkpoint").isNotZero();
+
+    assertResumesExactly(run);
     EndToEndTest.Result again = EndToEndTest.run("train", "--resume", run.toString());
     assertThat(again.code()).isEqualTo(1);
     assertThat(again.err()).contains("nothing to resume in " + run, "it has no checkpoint");
+  }
+
+  @Test
+  @DisplayName("SIGTERM mid-epoch: the step in flight finishes, a checkpoint is written, the JVM exits cleanly with a message, and --resume ends as an uninterrupted run")
+  void sigtermStopsAtStepBoundary() throws Exception {
+    Path stopped = config(dir, "stopped");
+    Path run = stopped.getParent().resolve("run");
+    Process child = startChild(stopped);
+    Path log = run.resolve("training-log.jsonl");
+    // Logged every 5 steps: past line 13 the run is in its second epoch, between periodic checkpoints or not.
+    awaitWhileTraining(child, () -> lines(log) < 14);
+    child.destroy(); // SIGTERM
+    assertThat(child.waitFor(60, TimeUnit.SECONDS)).as("the child stopped within a minute").isTrue();
+    String output = childLog();
+    assertThat(child.exitValue()).as(output).isEqualTo(143);
+    assertThat(output).contains("training stopped by a signal after step ", "Continue with: mtl train --resume " + run);
+    try (Stream<Path> crashReports = Files.list(dir)) {
+      assertThat(crashReports.map(p -> p.getFileName().toString())).noneMatch(name -> name.startsWith("hs_err"));
+    }
+    List<String> logLines = Files.readAllLines(log);
+    JsonNode last = JSON.readTree(logLines.get(logLines.size() - 1));
+    assertThat(last.get("event").asText()).isEqualTo("interrupted");
+    assertThat(checkpointStep(run.resolve("checkpoint/trainer.json"))).isEqualTo(last.get("step").asLong());
+    assertThat(output).contains("after step " + last.get("step").asLong() + " of 300");
+
+    assertResumesExactly(run);
+  }
+
+  private static int lines(Path file) {
+    try {
+      return Files.exists(file) ? Files.readAllLines(file).size() : 0;
+    } catch (java.io.IOException e) {
+      return 0;
+    }
   }
 
   /** The step of the latest complete checkpoint, or -1 while none is readable (it may be mid-replace). */

@@ -7,6 +7,7 @@ import dev.mtl.core.text.FeatureCache;
 import dev.mtl.core.text.SentenceEncoder;
 import dev.mtl.core.config.ConfigSection;
 import dev.mtl.core.engine.Engine;
+import dev.mtl.core.engine.GracefulStop;
 import dev.mtl.core.engine.Network;
 import dev.mtl.core.model.ModelGraph;
 import dev.mtl.core.model.ModelSpec;
@@ -46,7 +47,9 @@ import java.util.Map;
  * sharing} that maps the signature's outputs to tasks (docs/tensorflow.md).
  *
  * <p>The plugins the model was trained with (task types, tokenizer, sharing strategy, engine) must be
- * on the class path. Close the model to free the engine's native memory.
+ * on the class path. Close the model to free the engine's native memory. Predictions run inside a
+ * {@link GracefulStop} guard: on SIGTERM the JVM waits for those in flight before it exits, and
+ * later ones fail with {@link dev.mtl.core.engine.StopRequestedException}.
  */
 public final class MultiTaskModel implements AutoCloseable {
   private final ModelManifest manifest;
@@ -197,8 +200,10 @@ public final class MultiTaskModel implements AutoCloseable {
    */
   public Map<String, float[][]> scores(List<String> texts) {
     int[][] tokens = texts.stream().map(encoder::encode).toArray(int[][]::new);
-    float[][] features = pretrained == null ? null : featureCache == null ? pretrained.encode(texts) : cachedVectors(texts);
-    return Evaluator.scoreAll(network, tokens, features, tasks());
+    try (GracefulStop.Guard guard = GracefulStop.enter()) {
+      float[][] features = pretrained == null ? null : featureCache == null ? pretrained.encode(texts) : cachedVectors(texts);
+      return Evaluator.scoreAll(network, tokens, features, tasks());
+    }
   }
 
   /** Every task's prediction for each text, in the order of {@code texts}. */
@@ -218,8 +223,10 @@ public final class MultiTaskModel implements AutoCloseable {
   /** Evaluates each given task's data (e.g. its test split) with that task's metrics. */
   public Map<String, TaskMetrics> evaluate(Map<String, TaskData> dataByTask) {
     dataByTask.keySet().forEach(this::task);
-    FeatureCache features = pretrained == null ? null : FeatureCache.inMemory(pretrained);
-    return Evaluator.evaluate(network, tasks, DataSource.group(dataByTask, encoder, features));
+    try (GracefulStop.Guard guard = GracefulStop.enter()) {
+      FeatureCache features = pretrained == null ? null : FeatureCache.inMemory(pretrained);
+      return Evaluator.evaluate(network, tasks, DataSource.group(dataByTask, encoder, features));
+    }
   }
 
   /** The run name and settings the model was trained with. */

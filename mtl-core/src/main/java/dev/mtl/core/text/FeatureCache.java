@@ -2,6 +2,8 @@ package dev.mtl.core.text;
 
 import dev.mtl.core.api.AtomicFiles;
 import dev.mtl.core.data.DataException;
+import dev.mtl.core.engine.GracefulStop;
+import dev.mtl.core.engine.StopRequestedException;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
@@ -78,6 +80,13 @@ public final class FeatureCache {
       }
     }
     for (int start = 0; start < missing.size(); start += ENCODE_BATCH) {
+      if (GracefulStop.requested()) {
+        if (file != null && start > 0) {
+          write(); // what is encoded so far is kept for the next run
+        }
+        throw new StopRequestedException("stopped by a signal while encoding texts with " + encoder.id() + " (" + start + " of "
+            + missing.size() + " done" + (file != null && start > 0 ? ", kept in " + file : "") + ")");
+      }
       List<String> batch = missing.subList(start, Math.min(missing.size(), start + ENCODE_BATCH));
       float[][] encoded = encoder.encode(batch);
       for (int i = 0; i < batch.size(); i++) {

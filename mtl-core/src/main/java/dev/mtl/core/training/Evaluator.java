@@ -1,5 +1,6 @@
 package dev.mtl.core.training;
 
+import dev.mtl.core.engine.GracefulStop;
 import dev.mtl.core.engine.Network;
 import dev.mtl.core.engine.TokenBatch;
 import dev.mtl.core.task.Task;
@@ -48,6 +49,7 @@ public final class Evaluator {
     Map<String, float[][]> scores = new LinkedHashMap<>();
     tasks.forEach(t -> scores.put(t, new float[tokens.length][]));
     for (int[] indices : LengthBatcher.sortedBatches(tokens, BATCH_SIZE)) {
+      GracefulStop.throwIfRequested();
       Map<String, float[][]> batch = network.predict(TokenBatch.of(tokens, features, indices), tasks);
       for (String task : tasks) {
         float[][] taskScores = batch.get(task);

@@ -9,6 +9,8 @@ import dev.mtl.core.api.MultiTaskModels;
 import dev.mtl.core.config.PluginChoice;
 import dev.mtl.core.config.RunConfig;
 import dev.mtl.core.engine.Engine;
+import dev.mtl.core.engine.GracefulStop;
+import dev.mtl.core.engine.StopRequestedException;
 import dev.mtl.core.engine.Network;
 import dev.mtl.core.engine.SourceBatch;
 import dev.mtl.core.engine.NonFiniteException;
@@ -92,7 +94,9 @@ public final class MultiTaskTrainer {
   }
 
   private TrainingReport run(ResolvedRun run, TrainingListener listener, boolean resume, TrainingData data) throws IOException {
-    try (dev.mtl.core.text.SentenceEncoder pretrained = run.pretrained()) {
+    // The guard closes last: a SIGTERM lets the engine finish its step and free its memory first.
+    try (GracefulStop.Guard guard = GracefulStop.enter();
+        dev.mtl.core.text.SentenceEncoder pretrained = run.pretrained()) {
       return run(run, listener, resume, data.train(), data.dev(), data.test(), pretrained);
     }
   }
@@ -185,91 +189,111 @@ public final class MultiTaskTrainer {
             + " or keep select-by: last");
       }
       boolean stopped = false;
-      for (int epoch = state.epoch; epoch < settings.epochs() && !stopped; epoch++) {
-        if (epoch != state.epoch) {
-          state.startEpoch(epoch);
-        }
-        listener.onEpochStart(epoch, settings.epochs(), stepsPerEpoch);
-        long start = System.nanoTime();
-        for (int i = state.stepInEpoch; i < stepsPerEpoch; i++) {
-          long step = state.step;
-          List<SourceBatch> batches = new ArrayList<>(trainSources.size());
-          for (int s : run.sampler().sources(new SamplingStep(step, totalSteps, sourceTasks, sourceSizes, config.seed()))) {
-            batches.add(trainSources.get(s).batch(batchStreams.get(s).next()));
-            state.drawn[s]++;
+      try {
+        for (int epoch = state.epoch; epoch < settings.epochs() && !stopped; epoch++) {
+          if (epoch != state.epoch) {
+            state.startEpoch(epoch);
           }
-          network.learningRate(settings.optimizer().rateAt(step, totalSteps));
-          StepResult result = null;
-          try {
-            result = network.trainStep(batches, run.weighting(), step, epoch, gramians.measureAt(step, settings.logEvery()));
-          } catch (NonFiniteException e) {
-            if (!settings.skipNonFinite()) {
-              throw new IllegalStateException("training stopped: " + e.getMessage() + ". No model was saved"
-                  + (Files.isDirectory(checkpoint) ? "; the last good checkpoint is " + checkpoint + " (mtl train --resume " + output + ")" : "")
-                  + ". Lower training.learning-rate, set training.clip-norm, or set training.non-finite: skip to skip such steps.", e);
+          listener.onEpochStart(epoch, settings.epochs(), stepsPerEpoch);
+          long start = System.nanoTime();
+          for (int i = state.stepInEpoch; i < stepsPerEpoch; i++) {
+            GracefulStop.throwIfRequested(); // a step boundary: what the checkpoint below can hold
+            long step = state.step;
+            List<SourceBatch> batches = new ArrayList<>(trainSources.size());
+            for (int s : run.sampler().sources(new SamplingStep(step, totalSteps, sourceTasks, sourceSizes, config.seed()))) {
+              batches.add(trainSources.get(s).batch(batchStreams.get(s).next()));
+              state.drawn[s]++;
             }
-            state.skipped++;
-            writeLog(log, event("event", "skipped", "epoch", epoch, "step", step, "reason", e.getMessage()));
-          }
-          if (result != null) {
-            record(state, result, log, epoch, step, i == stepsPerEpoch - 1 || step % settings.logEvery() == 0);
-          }
-          listener.onStep(epoch, step, i, stepsPerEpoch, result != null ? result : new StepResult(Map.of(), Map.of(), 0));
-          state.step++;
-          state.stepInEpoch = i + 1;
-          if (settings.evalEvery() > 0 && state.step % settings.evalEvery() == 0 && i < stepsPerEpoch - 1) {
-            Map<String, TaskMetrics> devNow = Evaluator.evaluate(network, run.tasks(), devSources);
-            writeLog(log, event("event", "evaluation", "epoch", epoch, "step", state.step, "split", "dev", "metrics", devNow));
-            if (!selection.keepsLast() && select(selection, devNow, baselines, state, epoch, modelDir, run, encoder, network, log)) {
-              stopped = true;
-              break;
+            network.learningRate(settings.optimizer().rateAt(step, totalSteps));
+            StepResult result = null;
+            try {
+              result = network.trainStep(batches, run.weighting(), step, epoch, gramians.measureAt(step, settings.logEvery()));
+            } catch (NonFiniteException e) {
+              if (!settings.skipNonFinite()) {
+                writeLog(log, event("event", "stopped", "epoch", epoch, "step", step, "reason", e.getMessage()));
+                throw new IllegalStateException("training stopped: " + e.getMessage() + ". No model was saved"
+                    + (Files.isDirectory(checkpoint) ? "; the last good checkpoint is " + checkpoint + " (mtl train --resume " + output + ")" : "")
+                    + ". Lower training.learning-rate, set training.clip-norm, or set training.non-finite: skip to skip such steps.", e);
+              }
+              state.skipped++;
+              writeLog(log, event("event", "skipped", "epoch", epoch, "step", step, "reason", e.getMessage()));
+            }
+            if (result != null) {
+              record(state, result, log, epoch, step, i == stepsPerEpoch - 1 || step % settings.logEvery() == 0);
+            }
+            listener.onStep(epoch, step, i, stepsPerEpoch, result != null ? result : new StepResult(Map.of(), Map.of(), 0));
+            state.step++;
+            state.stepInEpoch = i + 1;
+            if (settings.evalEvery() > 0 && state.step % settings.evalEvery() == 0 && i < stepsPerEpoch - 1) {
+              Map<String, TaskMetrics> devNow = Evaluator.evaluate(network, run.tasks(), devSources);
+              writeLog(log, event("event", "evaluation", "epoch", epoch, "step", state.step, "split", "dev", "metrics", devNow));
+              if (!selection.keepsLast() && select(selection, devNow, baselines, state, epoch, modelDir, run, encoder, network, log)) {
+                stopped = true;
+                break;
+              }
+            }
+            if (settings.checkpointEvery() > 0 && state.step % settings.checkpointEvery() == 0 && i < stepsPerEpoch - 1) {
+              state.epochSeconds += (System.nanoTime() - start) / 1e9;
+              start = System.nanoTime();
+              writeCheckpoint(checkpoint, state, network, run, log, logFile);
             }
           }
-          if (settings.checkpointEvery() > 0 && state.step % settings.checkpointEvery() == 0 && i < stepsPerEpoch - 1) {
-            state.epochSeconds += (System.nanoTime() - start) / 1e9;
-            start = System.nanoTime();
+          double seconds = state.epochSeconds + (System.nanoTime() - start) / 1e9;
+          Map<String, Double> meanLoss = new LinkedHashMap<>();
+          Map<String, Double> meanWeight = new LinkedHashMap<>();
+          Map<String, Double> meanCosine = new LinkedHashMap<>();
+          // A sampler may train a task in only some steps: means are over the steps that trained it.
+          state.lossSums.forEach((task, sum) -> meanLoss.put(task, sum / state.trainedSteps.get(task)));
+          state.weightSums.forEach((task, sum) -> meanWeight.put(task, sum / state.trainedSteps.get(task)));
+          state.cosineSums.forEach((pair, sumAndCount) -> meanCosine.put(pair, sumAndCount[1] > 0 ? sumAndCount[0] / sumAndCount[1] : Double.NaN));
+          Map<String, TaskMetrics> devMetrics = Evaluator.evaluate(network, run.tasks(), devSources);
+          writeLog(log, event("event", "evaluation", "epoch", epoch, "split", "dev", "metrics", devMetrics, "train_loss", meanLoss,
+              "mean_weight", meanWeight, "mean_gradient_cosine", meanCosine));
+          TrainingListener.EpochSummary summary = new TrainingListener.EpochSummary(epoch, stepsPerEpoch, meanLoss, meanWeight,
+              meanCosine, devMetrics, seconds, state.skipped);
+          state.epochs.add(summary);
+          listener.onEpochEnd(summary);
+          if (!stopped && !selection.keepsLast()) {
+            stopped = select(selection, devMetrics, baselines, state, epoch, modelDir, run, encoder, network, log);
+          }
+          if (!stopped && epoch + 1 < settings.epochs()) {
+            state.startEpoch(epoch + 1);
             writeCheckpoint(checkpoint, state, network, run, log, logFile);
           }
         }
-        double seconds = state.epochSeconds + (System.nanoTime() - start) / 1e9;
-        Map<String, Double> meanLoss = new LinkedHashMap<>();
-        Map<String, Double> meanWeight = new LinkedHashMap<>();
-        Map<String, Double> meanCosine = new LinkedHashMap<>();
-        // A sampler may train a task in only some steps: means are over the steps that trained it.
-        state.lossSums.forEach((task, sum) -> meanLoss.put(task, sum / state.trainedSteps.get(task)));
-        state.weightSums.forEach((task, sum) -> meanWeight.put(task, sum / state.trainedSteps.get(task)));
-        state.cosineSums.forEach((pair, sumAndCount) -> meanCosine.put(pair, sumAndCount[1] > 0 ? sumAndCount[0] / sumAndCount[1] : Double.NaN));
-        Map<String, TaskMetrics> devMetrics = Evaluator.evaluate(network, run.tasks(), devSources);
-        writeLog(log, event("event", "evaluation", "epoch", epoch, "split", "dev", "metrics", devMetrics, "train_loss", meanLoss,
-            "mean_weight", meanWeight, "mean_gradient_cosine", meanCosine));
-        TrainingListener.EpochSummary summary = new TrainingListener.EpochSummary(epoch, stepsPerEpoch, meanLoss, meanWeight,
-            meanCosine, devMetrics, seconds, state.skipped);
-        state.epochs.add(summary);
-        listener.onEpochEnd(summary);
-        if (!stopped && !selection.keepsLast()) {
-          stopped = select(selection, devMetrics, baselines, state, epoch, modelDir, run, encoder, network, log);
-        }
-        if (!stopped && epoch + 1 < settings.epochs()) {
-          state.startEpoch(epoch + 1);
-          writeCheckpoint(checkpoint, state, network, run, log, logFile);
-        }
+      } catch (StopRequestedException stop) {
+        // Raised only between steps or inside an evaluation, where the state is a step boundary.
+        writeCheckpoint(checkpoint, state, network, run, log, logFile);
+        // After the checkpoint: a resumed run drops this line and its log reads as if never stopped.
+        writeLog(log, event("event", "interrupted", "epoch", state.epoch, "step", state.step));
+        throw new StopRequestedException("training stopped by a signal after step " + state.step + " of " + totalSteps
+            + "; its checkpoint is in " + checkpoint + ". Continue with: mtl train --resume " + output);
       }
       List<TrainingListener.EpochSummary> epochs = state.epochs;
       int bestEpoch = state.bestEpoch;
 
       Map<String, TaskMetrics> devMetrics;
       Map<String, TaskMetrics> testMetrics;
-      if (selection.keepsLast() || bestEpoch < 0) {
+      boolean keepLast = selection.keepsLast() || bestEpoch < 0;
+      if (keepLast) {
         save(modelDir, run, encoder, network);
         bestEpoch = epochs.size() - 1;
         devMetrics = epochs.get(bestEpoch).dev();
-        testMetrics = Evaluator.evaluate(network, run.tasks(), testSources);
       } else {
-        // Test the kept model, read back from disk as it will be served.
         devMetrics = state.bestDev;
-        try (Network best = engine.load(graph, encoder.vocabularySize(), encoder.paddingId(), modelDir.resolve(MultiTaskModels.PARAMETERS_DIR))) {
-          testMetrics = Evaluator.evaluate(best, run.tasks(), testSources);
+      }
+      try {
+        if (keepLast) {
+          testMetrics = Evaluator.evaluate(network, run.tasks(), testSources);
+        } else {
+          // Test the kept model, read back from disk as it will be served.
+          try (Network best = engine.load(graph, encoder.vocabularySize(), encoder.paddingId(), modelDir.resolve(MultiTaskModels.PARAMETERS_DIR))) {
+            testMetrics = Evaluator.evaluate(best, run.tasks(), testSources);
+          }
         }
+      } catch (StopRequestedException stop) {
+        throw new StopRequestedException("stopped by a signal during the final test evaluation; the trained model is saved in "
+            + modelDir + " (mtl eval " + modelDir + " <config> --split test gives its test metrics)");
       }
       Baselines.Comparison comparison = baselines == null ? null : baselines.compare(testMetrics, devMetrics);
       TrainingReport report = new TrainingReport(config.name(), modelDir, epochs, devMetrics, testMetrics,

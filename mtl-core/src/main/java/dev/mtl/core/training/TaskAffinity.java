@@ -2,6 +2,7 @@ package dev.mtl.core.training;
 
 import dev.mtl.core.config.RunConfig;
 import dev.mtl.core.engine.Engine;
+import dev.mtl.core.engine.GracefulStop;
 import dev.mtl.core.engine.Lookahead;
 import dev.mtl.core.engine.Network;
 import dev.mtl.core.engine.SourceBatch;
@@ -68,7 +69,8 @@ public final class TaskAffinity {
       double[][] cosine = new double[n][n];
       int[][] counts = new int[n][n];
       int measurements = 0;
-      try (Engine engine = run.engine();
+      try (GracefulStop.Guard guard = GracefulStop.enter();
+          Engine engine = run.engine();
           Network network = engine.create(prepared.graph(), encoder.vocabularySize(), encoder.paddingId(), settings.optimizer(),
               config.seed())) {
         prepared.startFromWordVectors(network);
@@ -77,6 +79,7 @@ public final class TaskAffinity {
           streams.add(new MultiTaskTrainer.CyclingBatches(sources.get(s), settings.batchSize(), new Random(config.seed() * 31 + s)));
         }
         for (int step = 0; step < steps; step++) {
+          GracefulStop.throwIfRequested();
           List<SourceBatch> batches = new ArrayList<>();
           for (int s = 0; s < sources.size(); s++) {
             batches.add(sources.get(s).batch(streams.get(s).next()));
