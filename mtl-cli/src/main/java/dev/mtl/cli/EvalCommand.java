@@ -47,7 +47,7 @@ final class EvalCommand implements Callable<Integer> {
         ConfigSection root = YamlConfigReader.read(input);
         for (ConfigSection t : root.sections("tasks")) {
           String taskName = t.string("name", "");
-          Optional<Path> file = t.path(which.configName(), true);
+          Optional<Path> file = t.file(which.configName());
           if (m.tasks().contains(taskName) && file.isPresent()) {
             data.put(taskName, m.task(taskName).read(file.get()));
           }

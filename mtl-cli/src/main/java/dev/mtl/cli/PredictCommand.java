@@ -2,11 +2,9 @@ package dev.mtl.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mtl.core.api.MultiTaskModel;
+import dev.mtl.core.data.TextLines;
 import dev.mtl.core.task.TaskPrediction;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -20,7 +18,8 @@ import picocli.CommandLine.Spec;
 /** {@code mtl predict <model> [text...]}: one JSON line per text with every task's labels and scores. */
 @Command(name = "predict", description = {
     "Predict every task for each text: texts as arguments, or one per line on standard input.",
-    "Prints one JSON object per text: {\"text\": ..., \"<task>\": {\"labels\": [...], \"scores\": {...}}, ...}."})
+    "Prints one JSON object per text, in order: {\"text\": ..., \"<task>\": {\"labels\": [...], \"scores\": {...}}, ...}",
+    "(a regression task: {\"value\": ...}). Standard input is split at \\n only and decoded as UTF-8, else Windows-1252."})
 final class PredictCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int CHUNK = 256;
@@ -42,11 +41,14 @@ final class PredictCommand implements Callable<Integer> {
         print(out, m, texts);
         return 0;
       }
-      BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+      // Exactly one output line per input line: lines end at \n only, and are decoded as training
+      // data is (UTF-8, else Windows-1252), so a bare \r or a Latin-1 byte never splits or bends one.
+      TextLines.Reader in = new TextLines.Reader(System.in);
       List<String> chunk = new ArrayList<>();
-      for (String line = in.readLine(); line != null; line = in.readLine()) {
-        chunk.add(line);
-        if (chunk.size() == CHUNK) {
+      for (TextLines.Line line = in.next(); line != null; line = in.next()) {
+        chunk.add(line.text());
+        // A full chunk, or all that has arrived so far: a user typing lines sees each answer at once.
+        if (chunk.size() == CHUNK || !in.ready()) {
           print(out, m, chunk);
           chunk.clear();
         }

@@ -25,14 +25,22 @@ final class Progress implements TrainingListener {
 
   @Override
   public void onStart(List<TaskSummary> tasks, int vocabularySize, long parameterCount, String device) {
-    if (quiet) {
-      return;
+    if (!quiet) {
+      err.println(String.format(Locale.ROOT, "%-16s %-20s %7s %8s %7s %7s %8s", "task", "type", "outputs", "train", "dev", "test", "skipped"));
+      for (TaskSummary t : tasks) {
+        err.println(String.format(Locale.ROOT, "%-16s %-20s %7d %8d %7d %7d %8d", t.task(), t.type(), t.outputs(), t.train(), t.dev(), t.test(), t.skippedRows()));
+      }
     }
-    err.println(String.format(Locale.ROOT, "%-16s %-20s %7s %8s %7s %7s %8s", "task", "type", "outputs", "train", "dev", "test", "skipped"));
+    // Shown even with --quiet: a label without training rows is a data problem, not progress.
     for (TaskSummary t : tasks) {
-      err.println(String.format(Locale.ROOT, "%-16s %-20s %7d %8d %7d %7d %8d", t.task(), t.type(), t.outputs(), t.train(), t.dev(), t.test(), t.skippedRows()));
+      if (!t.untrainedLabels().isEmpty()) {
+        err.println("warning: task '" + t.task() + "' has no training rows for " + (t.untrainedLabels().size() == 1 ? "label " : "labels ")
+            + t.untrainedLabels() + "; the model cannot learn to predict " + (t.untrainedLabels().size() == 1 ? "it" : "them"));
+      }
     }
-    err.println(String.format(Locale.ROOT, "vocabulary %d tokens, %,d parameters, device %s", vocabularySize, parameterCount, device));
+    if (!quiet) {
+      err.println(String.format(Locale.ROOT, "vocabulary %d tokens, %,d parameters, device %s", vocabularySize, parameterCount, device));
+    }
     err.flush();
   }
 

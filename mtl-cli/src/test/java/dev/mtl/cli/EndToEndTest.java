@@ -218,6 +218,37 @@ class EndToEndTest {
   }
 
   @Test
+  @DisplayName("mtl predict on standard input: one line out per line in (a bare \\r is no break), Latin-1 decoded as in training, labels always present")
+  void predictStdin() throws Exception {
+    assertThat(trainExit).as(trainErr).isZero();
+    java.io.ByteArrayOutputStream input = new java.io.ByteArrayOutputStream();
+    input.writeBytes("a fine film\r with a bare carriage return\r\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    input.writeBytes(new byte[] {'c', 'a', 'f', (byte) 0xE9, ' ', 'n', 'o', 'i', 'r', '\n'}); // Latin-1
+    input.writeBytes("\nno newline at the end".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    java.io.InputStream stdin = System.in;
+    Result r;
+    try {
+      System.setIn(new java.io.ByteArrayInputStream(input.toByteArray()));
+      r = run("predict", dir.resolve("run/model").toString());
+    } finally {
+      System.setIn(stdin);
+    }
+    assertThat(r.code()).as(r.err()).isZero();
+    List<JsonNode> lines = new ArrayList<>();
+    for (String line : r.out().split("\n")) {
+      lines.add(JSON.readTree(line));
+    }
+    assertThat(lines).extracting(l -> l.get("text").asText())
+        .containsExactly("a fine film\r with a bare carriage return", "caf\u00e9 noir", "", "no newline at the end");
+    for (JsonNode line : lines) {
+      for (String task : List.of("group", "ekman", "sst2")) {
+        assertThat(line.get(task).get("labels").isArray()).as(task).isTrue();
+        assertThat(line.get(task).get("scores").size()).as(task).isPositive();
+      }
+    }
+  }
+
+  @Test
   @DisplayName("mtl eval on a config and on a data file gives the run's own test numbers")
   void evalCli() throws Exception {
     assertThat(trainExit).as(trainErr).isZero();

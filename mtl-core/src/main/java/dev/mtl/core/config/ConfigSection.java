@@ -38,9 +38,14 @@ public final class ConfigSection {
     return new ConfigSection(ConfigSource.inMemory(name, Path.of(".")), "", Map.of());
   }
 
-  /** A section over plain values built in code or restored from a saved model. */
+  /** A section over plain values built in code. */
   public static ConfigSection of(String name, Path baseDirectory, Map<String, Object> values) {
     return new ConfigSection(ConfigSource.inMemory(name, baseDirectory), "", values);
+  }
+
+  /** A section of a saved model's settings: its paths must stay inside {@code directory} (see {@link ConfigSource#insideOf}). */
+  public static ConfigSection insideOf(String name, Path directory, Map<String, Object> values) {
+    return new ConfigSection(ConfigSource.insideOf(name, directory), "", values);
   }
 
   public ConfigSource source() {
@@ -182,10 +187,24 @@ public final class ConfigSection {
       problem(key, v.get(), "must be a valid path: " + e.getReason());
       return Optional.empty();
     }
+    if (source.confined() && !ConfigSource.within(source.baseDirectory(), resolved)) {
+      problem(key, v.get(), "must name a file inside the model folder " + source.baseDirectory().toAbsolutePath()
+          + ": a model's files stay inside its folder, so a model from elsewhere cannot make mtl open other files");
+      return Optional.empty();
+    }
     if (mustExist && !Files.exists(resolved)) {
       problem(key, v.get(), "must name an existing file; " + resolved.toAbsolutePath() + " does not exist");
     }
     return Optional.of(resolved);
+  }
+
+  /** A setting naming an existing file, not a folder (resolved against the config's folder). */
+  public Optional<Path> file(String key) {
+    Optional<Path> path = path(key, true);
+    if (path.isPresent() && Files.isDirectory(path.get())) {
+      problem(key, raw(key), "must name a file, but " + path.get().toAbsolutePath() + " is a folder");
+    }
+    return path;
   }
 
   /** A list of plain values; a single value counts as a list of one. */

@@ -15,27 +15,59 @@ public final class ConfigSource {
   private final Path baseDirectory;
   private final Map<String, Integer> lines;
   private final Map<String, String> overrides;
+  /** True when paths must stay inside {@link #baseDirectory} (a saved model's settings). */
+  private final boolean confined;
   private final List<ConfigProblem> problems = new ArrayList<>();
 
   public ConfigSource(String name, Path baseDirectory, Map<String, Integer> lines) {
-    this(name, baseDirectory, lines, Map.of());
+    this(name, baseDirectory, lines, Map.of(), false);
   }
 
-  private ConfigSource(String name, Path baseDirectory, Map<String, Integer> lines, Map<String, String> overrides) {
+  private ConfigSource(String name, Path baseDirectory, Map<String, Integer> lines, Map<String, String> overrides, boolean confined) {
     this.name = name;
     this.baseDirectory = baseDirectory;
     this.lines = Map.copyOf(lines);
     this.overrides = Map.copyOf(overrides);
+    this.confined = confined;
   }
 
   /** The same file with some properties overridden on the command line; problems there name the override. */
   ConfigSource withOverrides(Map<String, String> where) {
-    return new ConfigSource(name, baseDirectory, lines, where);
+    return new ConfigSource(name, baseDirectory, lines, where, confined);
   }
 
-  /** A source for settings built in code or restored from a saved model: no file, no lines. */
+  /** A source for settings built in code: no file, no lines. */
   public static ConfigSource inMemory(String name, Path baseDirectory) {
-    return new ConfigSource(name, baseDirectory, Map.of());
+    return new ConfigSource(name, baseDirectory, Map.of(), Map.of(), false);
+  }
+
+  /**
+   * A source for settings restored from a saved model in {@code directory}: every path in them
+   * must resolve inside that folder, so a model from elsewhere cannot make mtl open other files.
+   */
+  public static ConfigSource insideOf(String name, Path directory) {
+    return new ConfigSource(name, directory, Map.of(), Map.of(), true);
+  }
+
+  public boolean confined() {
+    return confined;
+  }
+
+  /**
+   * True when {@code path} is {@code folder} or inside it, after resolving {@code ..} and, for what
+   * exists, symbolic links.
+   */
+  public static boolean within(Path folder, Path path) {
+    Path base = folder.toAbsolutePath().normalize();
+    Path target = path.toAbsolutePath().normalize();
+    if (!target.startsWith(base)) {
+      return false;
+    }
+    try {
+      return !java.nio.file.Files.exists(target) || target.toRealPath().startsWith(base.toRealPath());
+    } catch (java.io.IOException e) {
+      return false;
+    }
   }
 
   public String name() {

@@ -77,14 +77,14 @@ public record PseudoLabelSettings(Method method, int rounds, double confidence, 
           unlabeled.put(task.name(), new Unlabeled(null, true, share));
           continue;
         }
-        Optional<Path> file = u.path("file", true);
+        Optional<Path> file = u.file("file");
         if (file.isEmpty() && !u.has("file")) {
           u.problem("file", null, "is required: the unlabelled texts of task '" + task.name() + "' (or from-train: <share>)");
         }
         String format = u.oneOf("format", "lines", Set.of("lines", "task"));
         file.ifPresent(f -> unlabeled.put(task.name(), new Unlabeled(f, format.equals("task"), 0)));
       } else {
-        s.path(TASK_KEY, true).ifPresent(f -> unlabeled.put(task.name(), new Unlabeled(f, false, 0)));
+        s.file(TASK_KEY).ifPresent(f -> unlabeled.put(task.name(), new Unlabeled(f, false, 0)));
       }
     }
     if (!root.has(KEY)) {

@@ -46,7 +46,7 @@ public final class YamlConfigReader {
     } catch (JsonProcessingException e) {
       int line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
       throw new InvalidConfigException(name, List.of(new ConfigProblem(
-          "(yaml)", null, "is not valid YAML: " + e.getOriginalMessage(), name + ":" + line)));
+          "(yaml)", null, "is not valid YAML: " + parserMessage(e), name + ":" + line)));
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read config " + name, e);
     }
@@ -106,5 +106,10 @@ public final class YamlConfigReader {
       }
       default -> throw new JsonProcessingException("unexpected " + token, p.currentTokenLocation()) {};
     }
+  }
+
+  /** A JSON or YAML parser's complaint without its source-location noise ("[Source: REDACTED ...]"). */
+  public static String parserMessage(com.fasterxml.jackson.core.JsonProcessingException e) {
+    return e.getOriginalMessage().replaceAll("\\[Source: [^;]*; (line: \\d+, column: \\d+)]", "$1");
   }
 }

@@ -2,7 +2,11 @@ package dev.mtl.core.data;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.csv.CsvMapper;
+import com.fasterxml.jackson.dataformat.csv.CsvParser;
+import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import dev.mtl.core.config.ConfigSection;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,6 +33,7 @@ import java.util.function.Consumer;
 public final class RowFormat {
   public static final Set<String> FORMATS = Set.of("label-text", "tsv", "csv", "jsonl");
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final CsvMapper CSV = CsvMapper.builder().enable(CsvParser.Feature.WRAP_AS_ARRAY).build();
 
   private final String format;
   private final String textColumn;
@@ -83,12 +88,28 @@ public final class RowFormat {
   public Parsed parse(java.nio.file.Path file) {
     List<RawRow> rows = new ArrayList<>();
     List<RowProblem> problems = new ArrayList<>();
-    parse(file.toString(), TextLines.read(file), rows::add, problems::add);
+    List<TextLines.Line> lines = TextLines.read(file);
+    parse(file.toString(), lines, rows::add, problems::add);
+    if (rows.isEmpty() && problems.isEmpty()) {
+      boolean blank = lines.stream().allMatch(l -> l.text().isBlank());
+      throw new DataException("Data file " + file + (blank ? " is empty: it has no rows." : " is empty: it has a header row but no rows")
+          + " Give the task data there, or leave the split out of the config.");
+    }
     return new Parsed(rows, problems);
   }
 
   /** Parses all lines, handing every usable row to {@code rows} and every bad one to {@code problems}. */
   void parse(String file, List<TextLines.Line> lines, Consumer<RawRow> rows, Consumer<RowProblem> problems) {
+    List<TextLines.Line> text = new ArrayList<>(lines.size());
+    for (TextLines.Line line : lines) {
+      if (line.text().indexOf('\u0000') >= 0) {
+        problems.accept(new RowProblem(file, line.number(), "holds NUL characters (binary data, or UTF-16 without a byte-order"
+            + " mark? Save the file as UTF-8)", RowProblem.excerpt(line.text().replace("\u0000", "\\0"))));
+      } else {
+        text.add(line);
+      }
+    }
+    lines = text;
     switch (format) {
       case "label-text" -> lines.forEach(l -> parseLabelText(file, l, rows, problems));
       case "jsonl" -> lines.forEach(l -> parseJson(file, l, rows, problems));
@@ -126,7 +147,7 @@ public final class RowFormat {
     try {
       node = JSON.readTree(line.text());
     } catch (JsonProcessingException e) {
-      problems.accept(new RowProblem(file, line.number(), "is not valid JSON (" + e.getOriginalMessage() + ")", RowProblem.excerpt(line.text())));
+      problems.accept(new RowProblem(file, line.number(), "is not valid JSON (" + dev.mtl.core.config.YamlConfigReader.parserMessage(e) + ")", RowProblem.excerpt(line.text())));
       return;
     }
     JsonNode text = node.get(textColumn);
@@ -152,51 +173,125 @@ public final class RowFormat {
     rows.accept(new RawRow(line.number(), text.asText(), labels));
   }
 
+  /** A record of a table file: its first line, its cells, and its text for messages. */
+  private record Record(long line, List<String> cells, String text) {}
+
   private void parseTable(String file, List<TextLines.Line> lines, char separator, Consumer<RawRow> rows, Consumer<RowProblem> problems) {
+    List<Record> records = separator == '\t' ? tsvRecords(lines) : csvRecords(file, lines, problems);
     int textIndex = -1;
     int labelIndex = -1;
     if (!header) {
       textIndex = Integer.parseInt(textColumn);
       labelIndex = Integer.parseInt(labelColumn);
     }
-    boolean headerPending = header;
-    int i = 0;
-    while (i < lines.size()) {
-      TextLines.Line first = lines.get(i);
-      // A quoted CSV cell may span lines: join until the quotes balance.
-      StringBuilder record = new StringBuilder(first.text());
-      i++;
-      while (separator == ',' && unbalancedQuotes(record) && i < lines.size()) {
-        record.append('\n').append(lines.get(i).text());
-        i++;
-      }
-      if (record.toString().isBlank()) {
-        continue;
-      }
-      List<String> cells = separator == '\t' ? Arrays.asList(record.toString().split("\t", -1)) : splitCsv(record.toString());
-      if (cells == null) {
-        problems.accept(new RowProblem(file, first.number(), "has an unclosed quote", RowProblem.excerpt(record.toString())));
-        continue;
-      }
-      if (headerPending) {
-        headerPending = false;
-        textIndex = cells.indexOf(textColumn);
-        labelIndex = cells.indexOf(labelColumn);
-        if (textIndex < 0 || labelIndex < 0) {
-          throw new DataException(file + ":" + first.number() + ": the header " + cells
-              + " lacks column '" + (textIndex < 0 ? textColumn : labelColumn)
-              + "'. Set `text-column` and `label-column` to header names, or `header: false` to use numbers.");
+    int columns = -1; // the file's column count: the header's, or else the first row's
+    for (Record record : records) {
+      List<String> cells = record.cells();
+      if (columns < 0) {
+        columns = cells.size();
+        if (header) {
+          textIndex = cells.indexOf(textColumn);
+          labelIndex = cells.indexOf(labelColumn);
+          if (textIndex < 0 || labelIndex < 0) {
+            throw new DataException(file + ":" + record.line() + ": the header " + cells
+                + " lacks column '" + (textIndex < 0 ? textColumn : labelColumn)
+                + "'. Set `text-column` and `label-column` to header names, or `header: false` to use numbers.");
+          }
+          continue;
         }
-        continue;
       }
       int needed = Math.max(textIndex, labelIndex) + 1;
       if (cells.size() < needed) {
-        problems.accept(new RowProblem(file, first.number(), "has " + cells.size() + " columns but needs at least " + needed,
-            RowProblem.excerpt(record.toString())));
+        problems.accept(new RowProblem(file, record.line(), "has " + cells.size() + " columns but needs at least " + needed,
+            RowProblem.excerpt(record.text())));
         continue;
       }
-      rows.accept(new RawRow(first.number(), cells.get(textIndex), splitLabels(cells.get(labelIndex))));
+      String text = cells.get(textIndex);
+      if (cells.size() != columns) {
+        // TSV has no quoting: a tab inside a text that is the last column stays in the text.
+        boolean textLast = separator == '\t' && textIndex == columns - 1 && cells.size() > columns;
+        if (!textLast) {
+          problems.accept(new RowProblem(file, record.line(), "has " + cells.size() + " columns but the file's "
+              + (header ? "header has " : "first row has ") + columns + " (a " + (separator == '\t' ? "tab" : "comma")
+              + " inside a text? " + (separator == '\t' ? "Replace it, or make the text the last column" : "Quote the text")
+              + ")", RowProblem.excerpt(record.text())));
+          continue;
+        }
+        text = String.join("\t", cells.subList(textIndex, cells.size()));
+      }
+      rows.accept(new RawRow(record.line(), text, splitLabels(cells.get(labelIndex))));
     }
+  }
+
+  /** One record per non-blank line, cut at every tab: TSV has no quoting. */
+  private static List<Record> tsvRecords(List<TextLines.Line> lines) {
+    List<Record> records = new ArrayList<>();
+    for (TextLines.Line line : lines) {
+      if (!line.text().isBlank()) {
+        records.add(new Record(line.number(), Arrays.asList(line.text().split("\t", -1)), line.text()));
+      }
+    }
+    return records;
+  }
+
+  /**
+   * RFC 4180 records (Jackson's CSV parser): quoted cells may hold commas, doubled quotes and line
+   * breaks; a quote inside an unquoted cell is an ordinary character. A record the parser rejects
+   * (e.g. a quote never closed) is a bad row at its first line, and parsing goes on at the next line.
+   */
+  private static List<Record> csvRecords(String file, List<TextLines.Line> lines, Consumer<RowProblem> problems) {
+    List<Record> records = new ArrayList<>();
+    StringBuilder joined = new StringBuilder();
+    int[] offsets = new int[lines.size() + 1]; // where each line starts in joined
+    for (int i = 0; i < lines.size(); i++) {
+      offsets[i] = joined.length();
+      joined.append(lines.get(i).text()).append('\n');
+    }
+    offsets[lines.size()] = joined.length();
+    String all = joined.toString();
+    int from = 0; // the line this parse started at
+    while (from < lines.size()) {
+      int restart = lines.size();
+      java.io.StringReader reader = new java.io.StringReader(all);
+      try {
+        reader.skip(offsets[from]);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e); // a StringReader does not fail
+      }
+      try (MappingIterator<String[]> it = CSV.readerFor(String[].class).with(CsvSchema.emptySchema()).readValues(reader)) {
+        while (true) {
+          int start = from + it.getParser().currentLocation().getLineNr() - 1; // the line the next record starts on
+          try {
+            if (!it.hasNextValue()) {
+              break;
+            }
+            String[] cells = it.nextValue();
+            int end = from + it.getParser().currentLocation().getLineNr() - 1;
+            if (!(cells.length == 0 || cells.length == 1 && cells[0].isBlank())) {
+              records.add(new Record(lines.get(start).number(), Arrays.asList(cells), text(lines, start, end)));
+            }
+          } catch (java.io.IOException | RuntimeException e) {
+            String reason = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
+            problems.accept(new RowProblem(file, lines.get(start).number(), "is not valid CSV (" + reason
+                + "); quote a text that holds commas, quotes or line breaks, doubling the quotes inside", RowProblem.excerpt(lines.get(start).text())));
+            restart = start + 1;
+            break;
+          }
+        }
+      } catch (java.io.IOException e) {
+        throw new DataException("Cannot parse " + file + " as CSV: " + e.getMessage());
+      }
+      from = restart;
+    }
+    return records;
+  }
+
+  private static String text(List<TextLines.Line> lines, int from, int to) {
+    StringBuilder out = new StringBuilder();
+    for (int i = from; i < Math.min(to, lines.size()); i++) {
+      out.append(i > from ? "\n" : "").append(lines.get(i).text());
+    }
+    return out.toString();
   }
 
   private List<String> splitLabels(String cell) {
@@ -210,49 +305,5 @@ public final class RowFormat {
       out.add(part.trim());
     }
     return out;
-  }
-
-  private static boolean unbalancedQuotes(CharSequence s) {
-    int quotes = 0;
-    for (int i = 0; i < s.length(); i++) {
-      if (s.charAt(i) == '"') {
-        quotes++;
-      }
-    }
-    return quotes % 2 == 1;
-  }
-
-  /** RFC 4180 cells, or null when a quote is not closed. */
-  static List<String> splitCsv(String record) {
-    List<String> cells = new ArrayList<>();
-    StringBuilder cell = new StringBuilder();
-    boolean quoted = false;
-    for (int i = 0; i < record.length(); i++) {
-      char c = record.charAt(i);
-      if (quoted) {
-        if (c == '"') {
-          if (i + 1 < record.length() && record.charAt(i + 1) == '"') {
-            cell.append('"');
-            i++;
-          } else {
-            quoted = false;
-          }
-        } else {
-          cell.append(c);
-        }
-      } else if (c == '"' && cell.length() == 0) {
-        quoted = true;
-      } else if (c == ',') {
-        cells.add(cell.toString());
-        cell.setLength(0);
-      } else {
-        cell.append(c);
-      }
-    }
-    if (quoted) {
-      return null;
-    }
-    cells.add(cell.toString());
-    return cells;
   }
 }

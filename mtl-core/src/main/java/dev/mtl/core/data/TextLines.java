@@ -14,9 +14,11 @@ import java.util.List;
 
 /**
  * Reads a text file as lines, strict about structure and lenient about bytes. Lines end only at
- * {@code \n} (a trailing {@code \r} is dropped), so U+0085 (NEL) or U+2028 inside a row never
- * splits it. Each line is decoded as UTF-8; a line that is not valid UTF-8 is decoded as
- * Windows-1252 (which covers Latin-1 text), so no byte and no row is lost.
+ * {@code \n} (a trailing {@code \r} is dropped), so U+0085 (NEL), U+2028 or a bare {@code \r}
+ * inside a row never splits it. Each line is decoded as UTF-8; a line that is not valid UTF-8 is
+ * decoded as Windows-1252 (which covers Latin-1 text), so no byte and no row is lost. A file that
+ * starts with a UTF-16 or UTF-32 byte-order mark is decoded in that encoding, strictly: one that
+ * is not valid there is refused by name.
  */
 public final class TextLines {
   private TextLines() {}
@@ -31,6 +33,9 @@ public final class TextLines {
   public record Line(long number, String text, boolean fallback) {}
 
   public static List<Line> read(Path file) {
+    if (Files.isDirectory(file)) {
+      throw new DataException("Data file " + file + " is a folder; name a file in it.");
+    }
     byte[] bytes;
     try {
       bytes = Files.readAllBytes(file);
@@ -39,6 +44,10 @@ public final class TextLines {
           + "(relative paths are resolved against the config file's folder).");
     } catch (IOException e) {
       throw new DataException("Cannot read data file " + file + ": " + e.getMessage());
+    }
+    java.nio.charset.Charset wide = wideEncoding(bytes);
+    if (wide != null) {
+      return wideLines(file, bytes, wide);
     }
     CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
         .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
@@ -54,6 +63,107 @@ public final class TextLines {
       lines.add(decode(bytes, start, stop, number, utf8));
       start = end + 1;
       number++;
+    }
+    return lines;
+  }
+
+  /**
+   * Lines of a stream, decoded as {@link #read} decodes a file's (UTF-8 with a Windows-1252
+   * fallback per line; a UTF-8 byte-order mark at the start is dropped), one at a time, for input
+   * that arrives as it is written, such as standard input.
+   */
+  public static final class Reader {
+    private final java.io.InputStream in;
+    private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+    private final byte[] buffer = new byte[1 << 16];
+    private int position;
+    private int limit;
+    private long number;
+
+    public Reader(java.io.InputStream in) {
+      this.in = in;
+    }
+
+    /** The next line, or null at the end of the stream. */
+    public Line next() throws IOException {
+      java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+      while (true) {
+        if (position == limit && !fill()) {
+          return line.size() == 0 ? null : decodeLine(line);
+        }
+        int start = position;
+        while (position < limit && buffer[position] != '\n') {
+          position++;
+        }
+        line.write(buffer, start, position - start);
+        if (position < limit) {
+          position++; // the '\n'
+          return decodeLine(line);
+        }
+      }
+    }
+
+    /** True when a next line is already buffered or its first bytes can be read without blocking. */
+    public boolean ready() throws IOException {
+      return position < limit || in.available() > 0;
+    }
+
+    private boolean fill() throws IOException {
+      int read = in.read(buffer);
+      position = 0;
+      limit = Math.max(read, 0);
+      return read > 0;
+    }
+
+    private Line decodeLine(java.io.ByteArrayOutputStream line) {
+      byte[] bytes = line.toByteArray();
+      int from = number == 0 && bytes.length >= 3 && (bytes[0] & 0xff) == 0xEF && (bytes[1] & 0xff) == 0xBB
+          && (bytes[2] & 0xff) == 0xBF ? 3 : 0;
+      int to = bytes.length > from && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
+      return decode(bytes, from, to, ++number, utf8);
+    }
+  }
+
+  /** UTF-32 or UTF-16 by their byte-order marks (UTF-32 LE's starts like UTF-16 LE's), or null. */
+  private static java.nio.charset.Charset wideEncoding(byte[] b) {
+    if (b.length >= 4 && (b[0] & 0xff) == 0xFF && (b[1] & 0xff) == 0xFE && b[2] == 0 && b[3] == 0) {
+      return java.nio.charset.Charset.forName("UTF-32LE");
+    }
+    if (b.length >= 4 && b[0] == 0 && b[1] == 0 && (b[2] & 0xff) == 0xFE && (b[3] & 0xff) == 0xFF) {
+      return java.nio.charset.Charset.forName("UTF-32BE");
+    }
+    if (b.length >= 2 && (b[0] & 0xff) == 0xFF && (b[1] & 0xff) == 0xFE) {
+      return StandardCharsets.UTF_16LE;
+    }
+    if (b.length >= 2 && (b[0] & 0xff) == 0xFE && (b[1] & 0xff) == 0xFF) {
+      return StandardCharsets.UTF_16BE;
+    }
+    return null;
+  }
+
+  /** A whole file in a wide encoding (its byte-order mark dropped), split at {@code \n}. */
+  private static List<Line> wideLines(Path file, byte[] bytes, java.nio.charset.Charset charset) {
+    int mark = charset.name().startsWith("UTF-32") ? 4 : 2;
+    String text;
+    try {
+      text = charset.newDecoder().onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes, mark, bytes.length - mark)).toString();
+    } catch (CharacterCodingException e) {
+      throw new DataException("Data file " + file + " starts with a " + charset.name() + " byte-order mark but is not valid "
+          + charset.name() + " (" + e + "). Save it as UTF-8.");
+    }
+    List<Line> lines = new ArrayList<>();
+    long number = 1;
+    int start = 0;
+    while (start < text.length()) {
+      int end = text.indexOf('\n', start);
+      if (end < 0) {
+        end = text.length();
+      }
+      int stop = end > start && text.charAt(end - 1) == '\r' ? end - 1 : end;
+      lines.add(new Line(number++, text.substring(start, stop), false));
+      start = end + 1;
     }
     return lines;
   }

@@ -24,7 +24,7 @@ public record WordVectorSettings(Path file, boolean frozen, int extendVocabulary
       return Optional.empty();
     }
     ConfigSection section = model.section(KEY);
-    Optional<Path> file = section.path("file", true);
+    Optional<Path> file = section.file("file");
     if (file.isEmpty() && !section.has("file")) {
       section.problem("file", null, "is required: a GloVe (.txt) or word2vec/fastText (.vec) file, gzip allowed (.gz)");
     }

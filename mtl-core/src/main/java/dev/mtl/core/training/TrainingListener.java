@@ -24,8 +24,11 @@ public interface TrainingListener {
    * Examples per split of one task.
    *
    * @param skippedRows rows the reader reported and skipped (only when the task is set to skip)
+   * @param untrainedLabels labels of a classification task that no training row has: the model
+   *     cannot learn to predict them
    */
-  record TaskSummary(String task, String type, int outputs, int train, int dev, int test, int skippedRows) {}
+  record TaskSummary(String task, String type, int outputs, int train, int dev, int test, int skippedRows,
+      List<String> untrainedLabels) {}
 
   /**
    * One epoch.

@@ -59,4 +59,30 @@ class TextLinesTest {
     assertThatThrownBy(() -> TextLines.read(dir.resolve("nope.tsv"))).isInstanceOf(DataException.class)
         .hasMessageContaining("nope.tsv does not exist").hasMessageContaining("relative paths are resolved against the config file's folder");
   }
+
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"UTF-16LE", "UTF-16BE", "UTF-32LE", "UTF-32BE"})
+  @DisplayName("a file with a UTF-16 or UTF-32 byte-order mark is decoded in that encoding, line numbers and CRLF as in UTF-8")
+  void wideEncodings(String encoding) throws Exception {
+    java.nio.charset.Charset charset = java.nio.charset.Charset.forName(encoding);
+    byte[] body = "\uFEFF1 café, naïve\r\n0 日本語 \uD83D\uDE00\n".getBytes(charset);
+    List<TextLines.Line> lines = TextLines.read(Files.write(dir.resolve("wide.txt"), body));
+    assertThat(lines).extracting(TextLines.Line::text).containsExactly("1 café, naïve", "0 日本語 \uD83D\uDE00");
+    assertThat(lines).extracting(TextLines.Line::number).containsExactly(1L, 2L);
+  }
+
+  @Test
+  @DisplayName("a file that claims UTF-16 by its byte-order mark but is not is refused, naming the file and the encoding")
+  void brokenWideEncoding() throws Exception {
+    // UTF-16LE BOM, then an unpaired high surrogate (D800) followed by 'a'.
+    Path file = bytes(0xFF, 0xFE, 'h', 0, 0x00, 0xD8, 'a', 0);
+    assertThatThrownBy(() -> TextLines.read(file)).isInstanceOf(DataException.class)
+        .hasMessageContaining(file + " starts with a UTF-16LE byte-order mark but is not valid UTF-16LE").hasMessageContaining("Save it as UTF-8");
+  }
+
+  @Test
+  @DisplayName("a folder where a data file should be is named as a folder")
+  void folder() {
+    assertThatThrownBy(() -> TextLines.read(dir)).isInstanceOf(DataException.class).hasMessageContaining(dir + " is a folder");
+  }
 }

@@ -67,7 +67,7 @@ public final class DjlSentenceEncoderProvider implements SentenceEncoderProvider
       tokenizerPath = dir.resolve(MINILM_TOKENIZER);
     } else {
       Optional<Path> path = settings.path("model", true);
-      Optional<Path> tokenizer = settings.path("tokenizer", true);
+      Optional<Path> tokenizer = settings.file("tokenizer");
       if (tokenizer.isEmpty() && !settings.has("tokenizer")) {
         settings.problem("tokenizer", null, "is required with a model of your own: the path of its HuggingFace tokenizer.json");
       }

@@ -53,7 +53,7 @@ public final class TextClassificationTask implements Task {
     this.maskUnlabelled = settings.oneOf("unlabelled-rows", "fail", Set.of("fail", "mask")).equals("mask");
     this.format = new RowFormat(settings);
     for (DataSplit split : DataSplit.values()) {
-      settings.path(split.configName(), true).ifPresent(p -> files.put(split, p));
+      settings.file(split.configName()).ifPresent(p -> files.put(split, p));
     }
     this.labels = readLabelSetting(settings);
     if (labels == null && labelsAreIndices) {
@@ -72,7 +72,7 @@ public final class TextClassificationTask implements Task {
     if (raw instanceof List) {
       return settings.strings("labels");
     }
-    Optional<Path> file = settings.path("labels", true);
+    Optional<Path> file = settings.file("labels");
     if (file.isEmpty() || !java.nio.file.Files.isRegularFile(file.get())) {
       return null;
     }

@@ -119,6 +119,18 @@ class TextClassificationTaskTest {
   }
 
   @Test
+  @DisplayName("`labels` or `train` naming a folder is a config problem, not labels learned from elsewhere")
+  void folderForAFile() throws Exception {
+    Path folder = Files.createDirectories(dir.resolve("labels"));
+    Path train = file("t.txt", "a x\nb y\n");
+    ConfigSection section = ConfigSection.of("test.yaml", dir, Map.of("labels", "labels", "train", train.toString(), "dev", "."));
+    new TextClassificationProvider().create("t", section);
+    assertThat(section.source().problems()).extracting(p -> p.message())
+        .anySatisfy(m -> assertThat(m).startsWith("`labels` was 'labels' but it must name a file, but " + folder + " is a folder"))
+        .anySatisfy(m -> assertThat(m).startsWith("`dev` was '.' but it must name a file, but " + dir + " is a folder"));
+  }
+
+  @Test
   @DisplayName("decodes: argmax for single-label, threshold for multi-label")
   void decodes() throws Exception {
     Path train = file("t.txt", "a x\nb y\n");

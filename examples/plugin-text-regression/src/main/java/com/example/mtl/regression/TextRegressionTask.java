@@ -44,7 +44,7 @@ final class TextRegressionTask implements Task {
     this.standardise = settings.oneOf("scale", "standard", Set.of("standard", "none")).equals("standard");
     this.skipBadRows = settings.oneOf("bad-rows", "fail", Set.of("fail", "skip")).equals("skip");
     for (DataSplit split : DataSplit.values()) {
-      settings.path(split.configName(), true).ifPresent(p -> files.put(split, p));
+      settings.file(split.configName()).ifPresent(p -> files.put(split, p));
     }
     if (settings.has("target-mean") || settings.has("target-std")) {
       mean = settings.number("target-mean", 0, -Double.MAX_VALUE, Double.MAX_VALUE);
