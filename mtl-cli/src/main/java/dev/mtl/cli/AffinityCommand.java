@@ -51,6 +51,9 @@ final class AffinityCommand implements Callable<Integer> {
   @Option(names = "--set", paramLabel = "KEY=VALUE", description = "override a setting (repeatable)")
   List<String> overrides = new ArrayList<>();
 
+  @picocli.CommandLine.Mixin
+  OutputFolder output;
+
   @Override
   public Integer call() throws Exception {
     if (steps < 1 || every < 1 || !(rate > 0)) {
@@ -58,6 +61,7 @@ final class AffinityCommand implements Callable<Integer> {
     }
     RunConfig runConfig = RunConfig.load(config, overrides);
     ResolvedRun run = ResolvedRun.resolve(runConfig, PluginRegistry.load());
+    output.claim(runConfig.outputDirectory());
     PrintWriter err = spec.commandLine().getErr();
     boolean terminal = System.console() != null;
     TaskAffinity.Result result = new TaskAffinity().measure(run, steps, every, rate, (step, total, look) -> {

@@ -55,12 +55,19 @@ final class CvCommand implements Callable<Integer> {
   @Option(names = "--quiet", description = "print only the results")
   boolean quiet;
 
+  @picocli.CommandLine.Mixin
+  OutputFolder output;
+
   @Override
   public Integer call() throws Exception {
     if (folds < 2) {
       throw new ParameterException(spec.commandLine(), "--folds must be at least 2, got " + folds);
     }
     List<CrossValidation.Setting> settings = settings();
+    RunConfig base = RunConfig.load(config, overrides);
+    if (base.root().source().problems().isEmpty()) {
+      output.claim(base.outputDirectory()); // an invalid config fails below with every problem listed
+    }
     PrintWriter err = spec.commandLine().getErr();
     Injector injector = Guice.createInjector(new MtlModule(PluginRegistry.load()));
     PluginRegistry registry = injector.getInstance(PluginRegistry.class);
@@ -73,7 +80,6 @@ final class CvCommand implements Callable<Integer> {
     });
     PrintWriter out = spec.commandLine().getOut();
     print(out, report);
-    RunConfig base = RunConfig.load(config, overrides);
     out.println("report: " + CrossValidation.directory(base).resolve(CrossValidation.REPORT_FILE));
     if (retrain) {
       List<String> finalOverrides = report.bestSetting().overridesAfter(overrides);

@@ -5,6 +5,7 @@ import dev.mtl.core.data.DataException;
 import dev.mtl.core.engine.GracefulStop;
 import dev.mtl.core.engine.StopRequestedException;
 import dev.mtl.core.registry.PluginException;
+import dev.mtl.core.training.TrainingException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -48,8 +49,13 @@ public final class MtlCli implements Runnable {
         err.println("mtl: " + e.getMessage());
         return USAGE;
       }
-      if (e instanceof DataException || e instanceof StopRequestedException) {
+      // Problems with the user's files, data or a stopped run: the message says what and how to fix it.
+      if (e instanceof DataException || e instanceof StopRequestedException || e instanceof TrainingException) {
         err.println("mtl: " + e.getMessage());
+        return FAILURE;
+      }
+      if (e instanceof java.io.IOException io) {
+        err.println("mtl: " + describe(io));
         return FAILURE;
       }
       err.println("mtl: " + e);
@@ -78,6 +84,17 @@ public final class MtlCli implements Runnable {
     } finally {
       thread.setContextClassLoader(previous);
     }
+  }
+
+  /** An I/O failure as a sentence: which file and what went wrong. */
+  static String describe(java.io.IOException e) {
+    if (e instanceof java.nio.file.NoSuchFileException f) {
+      return f.getFile() + " does not exist";
+    }
+    if (e instanceof java.nio.file.AccessDeniedException f) {
+      return f.getFile() + ": permission denied";
+    }
+    return e.getMessage() == null ? e.toString() : e.getMessage();
   }
 
   /** The version from the jar manifest. */

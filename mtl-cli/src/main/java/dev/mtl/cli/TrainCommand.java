@@ -50,6 +50,9 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--quiet", description = "print only the final results")
   boolean quiet;
 
+  @picocli.CommandLine.Mixin
+  OutputFolder output;
+
   @Override
   public Integer call() throws Exception {
     Injector injector = Guice.createInjector(new MtlModule(PluginRegistry.load()));
@@ -75,6 +78,7 @@ final class TrainCommand implements Callable<Integer> {
     }
     RunConfig runConfig = RunConfig.load(config, overrides);
     if (singleTask) {
+      claimIfValid(runConfig);
       Baselines baselines = injector.getInstance(SingleTaskBaselines.class).train(runConfig, registry, (task, steps) -> {
         if (!quiet) {
           spec.commandLine().getErr().println("single-task baseline: " + task + " (" + steps + " steps per epoch, as the multi-task run)");
@@ -87,13 +91,25 @@ final class TrainCommand implements Callable<Integer> {
       return 0;
     }
     if (runConfig.pseudoLabels().isPresent()) {
+      claimIfValid(runConfig);
       return pseudoLabels(registry);
     }
     ResolvedRun run = ResolvedRun.resolve(runConfig, registry);
+    output.claim(runConfig.outputDirectory());
     RunSource.write(runConfig.outputDirectory(), new RunSource(config.toAbsolutePath().normalize(), overrides));
     TrainingReport report = injector.getInstance(MultiTaskTrainer.class).train(run, new Progress(spec.commandLine().getErr(), quiet));
     Tables.printReport(spec.commandLine().getOut(), report);
     return 0;
+  }
+
+  /**
+   * Claims the output folder before runs that resolve the config themselves; an invalid config
+   * claims nothing and fails there with every problem listed.
+   */
+  private void claimIfValid(RunConfig runConfig) throws java.io.IOException {
+    if (runConfig.root().source().problems().isEmpty()) {
+      output.claim(runConfig.outputDirectory());
+    }
   }
 
   /** Rounds of self- or co-training; prints each round's pseudo-labels and metrics. */

@@ -48,6 +48,7 @@ public final class AtomicFiles {
       }
       sync(temp);
       move(temp, file);
+      sync(parent);
     } finally {
       Files.deleteIfExists(temp);
     }
@@ -56,47 +57,112 @@ public final class AtomicFiles {
   /**
    * Fills a fresh temporary directory with {@code writer} and then puts it at {@code target},
    * replacing what was there. Readers see the old directory or the complete new one, never a mix;
-   * if the writer fails, the old directory stays.
+   * if the writer fails, the old directory stays. A process killed at any point leaves the old or
+   * the new directory in place, or one of them beside it, which {@link #recoverDirectory} (called
+   * by every reader of models and checkpoints) puts back. The steps, in order:
+   *
+   * <ol>
+   *   <li>write and sync {@code .<name>.tmp-<n>} (incomplete: never recovered);
+   *   <li>rename it to {@code .<name>.new-<n>}: complete;
+   *   <li>rename the current {@code <name>} to {@code .<name>.old-<n>};
+   *   <li>rename {@code .<name>.new-<n>} to {@code <name>};
+   *   <li>delete {@code .<name>.old-<n>}.
+   * </ol>
    */
   public static void writeDirectory(Path target, DirectoryWriter writer) throws IOException {
     Path absolute = target.toAbsolutePath();
     Path parent = absolute.getParent();
     Files.createDirectories(parent);
-    Path temp = Files.createTempDirectory(parent, "." + absolute.getFileName() + ".tmp-");
-    Path old = parent.resolve("." + absolute.getFileName() + ".old-" + System.nanoTime());
+    recoverDirectory(absolute);
+    deleteLeftovers(absolute);
+    String name = absolute.getFileName().toString();
+    Path temp = Files.createTempDirectory(parent, "." + name + ".tmp-");
+    String suffix = temp.getFileName().toString().substring(("." + name + ".tmp-").length());
+    Path complete = parent.resolve("." + name + ".new-" + suffix);
+    Path old = parent.resolve("." + name + ".old-" + suffix);
     try {
       writer.write(temp);
       try (Stream<Path> files = Files.walk(temp)) {
         for (Path p : (Iterable<Path>) files::iterator) {
-          if (Files.isRegularFile(p)) {
-            sync(p);
-          }
+          sync(p);
         }
       }
+      move(temp, complete);
+      step("complete");
       if (Files.exists(absolute)) {
         move(absolute, old);
+        step("old moved aside");
       }
-      move(temp, absolute);
+      move(complete, absolute);
+      sync(parent);
+      step("new in place");
     } finally {
       deleteRecursively(temp);
-      deleteRecursively(old);
+      deleteRecursively(complete); // only left when a step above failed
     }
+    deleteRecursively(old);
+    step("old deleted");
+  }
+
+  /** Test hook: called after each step of {@link #writeDirectory} with the step's name. */
+  static volatile java.util.function.Consumer<String> stepHook = step -> {};
+
+  private static void step(String name) {
+    stepHook.accept(name);
   }
 
   /**
-   * Puts back the previous version of a directory that {@link #writeDirectory} was replacing when
-   * the process died between its two renames (the target is missing, its old copy is complete).
+   * Puts a directory that {@link #writeDirectory} was replacing back in place when a process died
+   * between its renames: the complete new copy if there is one, else the old one. Returns where
+   * the directory can be read: {@code target}, or, when its folder cannot be written (a read-only
+   * model), the complete copy beside it.
    */
-  public static void recoverDirectory(Path target) throws IOException {
+  public static Path recoverDirectory(Path target) throws IOException {
     Path absolute = target.toAbsolutePath();
     if (Files.exists(absolute) || !Files.isDirectory(absolute.getParent())) {
-      return;
+      return absolute;
     }
-    try (Stream<Path> siblings = Files.list(absolute.getParent())) {
-      java.util.Optional<Path> old = siblings.filter(p -> p.getFileName().toString().startsWith("." + absolute.getFileName() + ".old-"))
-          .max(java.util.Comparator.comparing(p -> p.getFileName().toString()));
-      if (old.isPresent()) {
-        move(old.get(), absolute);
+    java.util.Optional<Path> copy = newest(absolute, ".new-");
+    if (copy.isEmpty()) {
+      copy = newest(absolute, ".old-");
+    }
+    if (copy.isEmpty()) {
+      return absolute;
+    }
+    try {
+      move(copy.get(), absolute);
+      sync(absolute.getParent());
+      return absolute;
+    } catch (IOException e) {
+      return copy.get();
+    }
+  }
+
+  private static java.util.Optional<Path> newest(Path target, String kind) throws IOException {
+    String prefix = "." + target.getFileName() + kind;
+    try (Stream<Path> siblings = Files.list(target.getParent())) {
+      return siblings.filter(p -> p.getFileName().toString().startsWith(prefix) && Files.isDirectory(p))
+          .max(java.util.Comparator.comparing(p -> lastModified(p)));
+    }
+  }
+
+  private static java.nio.file.attribute.FileTime lastModified(Path p) {
+    try {
+      return Files.getLastModifiedTime(p);
+    } catch (IOException e) {
+      return java.nio.file.attribute.FileTime.fromMillis(0);
+    }
+  }
+
+  /** Removes what interrupted writes of {@code target} left beside it (once it is in place). */
+  private static void deleteLeftovers(Path target) throws IOException {
+    String name = target.getFileName().toString();
+    try (Stream<Path> siblings = Files.list(target.getParent())) {
+      for (Path p : siblings.filter(p -> {
+        String n = p.getFileName().toString();
+        return n.startsWith("." + name + ".tmp-") || n.startsWith("." + name + ".new-") || n.startsWith("." + name + ".old-");
+      }).toList()) {
+        deleteRecursively(p);
       }
     }
   }
@@ -105,13 +171,8 @@ public final class AtomicFiles {
   public static void deleteDirectory(Path target) throws IOException {
     Path absolute = target.toAbsolutePath();
     deleteRecursively(absolute);
-    if (!Files.isDirectory(absolute.getParent())) {
-      return;
-    }
-    try (Stream<Path> siblings = Files.list(absolute.getParent())) {
-      for (Path p : siblings.filter(p -> p.getFileName().toString().startsWith("." + absolute.getFileName() + ".")).toList()) {
-        deleteRecursively(p);
-      }
+    if (Files.isDirectory(absolute.getParent())) {
+      deleteLeftovers(absolute);
     }
   }
 
@@ -123,9 +184,15 @@ public final class AtomicFiles {
     }
   }
 
-  private static void sync(Path file) throws IOException {
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+  /** Flushes a file, or a directory's entries, to disk. */
+  private static void sync(Path path) throws IOException {
+    boolean directory = Files.isDirectory(path);
+    try (FileChannel channel = FileChannel.open(path, directory ? StandardOpenOption.READ : StandardOpenOption.WRITE)) {
       channel.force(true);
+    } catch (IOException e) {
+      if (!directory) {
+        throw e; // some file systems cannot sync a directory; the renames are atomic all the same
+      }
     }
   }
 

@@ -89,7 +89,9 @@ public final class MultiTaskModel implements AutoCloseable {
    * Map.of("device", "cpu")} to serve on the CPU a model trained on a GPU. PyTorch's thread count
    * is one per process: the first model an application loads sets it.
    */
-  public static MultiTaskModel load(Path directory, PluginRegistry registry, Map<String, Object> engineSettings) throws IOException {
+  public static MultiTaskModel load(Path modelDirectory, PluginRegistry registry, Map<String, Object> engineSettings) throws IOException {
+    // A save killed between its renames left the complete model beside its place: take it back.
+    Path directory = AtomicFiles.recoverDirectory(modelDirectory);
     ModelManifest manifest = ModelManifest.read(directory);
     List<Task> tasks = new ArrayList<>();
     for (ModelManifest.TaskEntry entry : manifest.tasks()) {
@@ -155,7 +157,7 @@ public final class MultiTaskModel implements AutoCloseable {
   }
 
   private static ConfigSection settings(Path directory, String name, Map<String, Object> values) {
-    return ConfigSection.of(directory.resolve(ModelManifest.FILE_NAME) + " " + name, directory, values == null ? Map.of() : values);
+    return ConfigSection.insideOf(directory.resolve(ModelManifest.FILE_NAME) + " " + name, directory, values == null ? Map.of() : values);
   }
 
   /** Task names, in training order. */

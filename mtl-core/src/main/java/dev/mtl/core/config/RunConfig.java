@@ -56,8 +56,16 @@ public record RunConfig(ConfigSection root, String name, long seed, Path outputD
     return read(ConfigOverrides.apply(YamlConfigReader.read(file), overrides), file.getFileName().toString().replaceFirst("\\.ya?ml$", ""));
   }
 
+  /** A run or task name that is safe as one folder name. */
+  private static final String SAFE_NAME = "[A-Za-z0-9][A-Za-z0-9_.-]*";
+
   public static RunConfig read(ConfigSection root, String defaultName) {
     String name = root.string("name", defaultName);
+    if (root.has("name") && !name.matches(SAFE_NAME)) {
+      // The name is a folder under runs/: '/', '\\' or '..' would put the run elsewhere.
+      root.problem("name", name, "must be letters, digits, '_', '-' or '.', starting with a letter or digit (it names the"
+          + " run's folder under runs/; set `output` to choose any folder)");
+    }
     long seed = root.longValue("seed", 42);
     Path output = root.path("output", false).orElseGet(() -> Path.of("runs", name).toAbsolutePath());
     List<TaskEntry> tasks = readTasks(root);
@@ -98,13 +106,14 @@ public record RunConfig(ConfigSection root, String name, long seed, Path outputD
 
   private static List<TaskEntry> readTasks(ConfigSection root) {
     List<ConfigSection> sections = root.sections("tasks");
-    if (sections.isEmpty() && !root.has("tasks")) {
-      root.problem("tasks", null, "must list at least one task, each with a name, a type and its data");
+    Object given = root.values().get("tasks");
+    if (given == null || given instanceof List<?> list && list.isEmpty()) {
+      root.problem("tasks", given, "must list at least one task, each with a name, a type and its data");
     }
     Set<String> names = new HashSet<>();
     return sections.stream().map(section -> {
       String name = section.requiredString("name");
-      if (!name.isEmpty() && !name.matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) {
+      if (!name.isEmpty() && !name.matches(SAFE_NAME)) {
         section.problem("name", name, "must be letters, digits, '_', '-' or '.', starting with a letter or digit");
       } else if (!name.isEmpty() && !names.add(name)) {
         section.problem("name", name, "must be unique; another task already has this name");

@@ -21,11 +21,18 @@ public interface SentenceEncoder extends AutoCloseable {
   /** One vector per text, in the order of {@code texts}. */
   float[][] encode(List<String> texts);
 
-  /**
-   * Settings that recreate this encoder through its provider when a saved model is loaded, with
-   * file paths absolute.
-   */
+  /** Settings that recreate this encoder through its provider, with file paths absolute. */
   Map<String, Object> settings();
+
+  /**
+   * Copies the files this encoder runs from (its model, its tokenizer) into a trained model's
+   * folder and returns the settings that recreate it from there, with paths relative to that
+   * folder: a saved model carries its encoder, and loading never opens files outside the model
+   * folder (such paths are refused). The default, for encoders without files, is {@link #settings()}.
+   */
+  default Map<String, Object> saveTo(java.nio.file.Path modelDirectory) throws java.io.IOException {
+    return settings();
+  }
 
   @Override
   void close();

@@ -104,6 +104,9 @@ public final class MultiTaskTrainer {
   private TrainingReport run(ResolvedRun run, TrainingListener listener, boolean resume, Map<String, TaskData> train,
       Map<String, TaskData> dev, Map<String, TaskData> test, dev.mtl.core.text.SentenceEncoder pretrained) throws IOException {
     RunConfig config = run.config();
+    if (!resume) {
+      RunDirectory.claim(config.outputDirectory(), false);
+    }
     // A frozen pretrained encoder runs once per distinct text; its vectors stay in the run directory.
     FeatureCache features = pretrained == null ? null : FeatureCache.open(pretrained,
         featureCache != null ? featureCache : config.outputDirectory().resolve(FEATURES_DIR));
@@ -119,7 +122,6 @@ public final class MultiTaskTrainer {
     config.root().source().throwIfInvalid();
 
     Path output = config.outputDirectory();
-    Files.createDirectories(output);
     // The run directory records what ran: the config with every --set override applied.
     AtomicFiles.writeString(output.resolve("config.yaml"), new YAMLMapper().writeValueAsString(config.root().values()));
     Path modelDir = output.resolve("model");
@@ -130,7 +132,7 @@ public final class MultiTaskTrainer {
     if (resume) {
       AtomicFiles.recoverDirectory(checkpoint);
       if (!Files.isRegularFile(checkpoint.resolve(RunState.FILE))) {
-        throw new IllegalStateException("nothing to resume in " + output + ": it has no checkpoint (the run finished, or"
+        throw new TrainingException("nothing to resume in " + output + ": it has no checkpoint (the run finished, or"
             + " stopped before its first checkpoint); train it again without --resume");
       }
       state = RunState.read(checkpoint);
@@ -181,11 +183,11 @@ public final class MultiTaskTrainer {
       ModelSelection selection = settings.selection();
       Baselines baselines = Files.isRegularFile(config.baselines()) ? Baselines.read(config.baselines()) : null;
       if (selection.selectBy().equals("delta-m") && (baselines == null || baselines.dev().isEmpty())) {
-        throw new IllegalStateException("training.select-by: delta-m needs single-task baselines with dev metrics in "
+        throw new TrainingException("training.select-by: delta-m needs single-task baselines with dev metrics in "
             + config.baselines() + "; run `mtl train " + config.name() + " --single-task` first, or select by mean");
       }
       if (!selection.keepsLast() && devSources.isEmpty()) {
-        throw new IllegalStateException("training.select-by: " + selection.selectBy() + " needs dev data; give tasks a `dev` file"
+        throw new TrainingException("training.select-by: " + selection.selectBy() + " needs dev data; give tasks a `dev` file"
             + " or keep select-by: last");
       }
       boolean stopped = false;
@@ -211,7 +213,7 @@ public final class MultiTaskTrainer {
             } catch (NonFiniteException e) {
               if (!settings.skipNonFinite()) {
                 writeLog(log, event("event", "stopped", "epoch", epoch, "step", step, "reason", e.getMessage()));
-                throw new IllegalStateException("training stopped: " + e.getMessage() + ". No model was saved"
+                throw new TrainingException("training stopped: " + e.getMessage() + ". No model was saved"
                     + (Files.isDirectory(checkpoint) ? "; the last good checkpoint is " + checkpoint + " (mtl train --resume " + output + ")" : "")
                     + ". Lower training.learning-rate, set training.clip-norm, or set training.non-finite: skip to skip such steps.", e);
               }
@@ -388,7 +390,36 @@ public final class MultiTaskTrainer {
       Map<String, TaskData> dev, Map<String, TaskData> test) {
     return tasks.stream().map(t -> new TrainingListener.TaskSummary(t.name(), t.type(), t.output().size(),
         size(train.get(t.name())), size(dev.get(t.name())), size(test.get(t.name())),
-        skipped(train.get(t.name())) + skipped(dev.get(t.name())) + skipped(test.get(t.name())))).toList();
+        skipped(train.get(t.name())) + skipped(dev.get(t.name())) + skipped(test.get(t.name())),
+        untrainedLabels(t.output(), train.get(t.name())))).toList();
+  }
+
+  /** A classification task's labels that no training row has (none for other tasks). */
+  static List<String> untrainedLabels(dev.mtl.core.task.OutputSpec output, TaskData train) {
+    boolean single = output.loss() == dev.mtl.core.task.LossKind.SOFTMAX_CROSS_ENTROPY;
+    if (train == null || !single && output.loss() != dev.mtl.core.task.LossKind.SIGMOID_BINARY_CROSS_ENTROPY) {
+      return List.of();
+    }
+    boolean[] seen = new boolean[output.size()];
+    for (float[] target : train.targets()) {
+      if (!TaskData.isLabelled(target)) {
+        continue;
+      }
+      if (single) {
+        seen[(int) target[0]] = true;
+      } else {
+        for (int j = 0; j < seen.length; j++) {
+          seen[j] |= target[j] > 0.5f;
+        }
+      }
+    }
+    List<String> untrained = new ArrayList<>();
+    for (int j = 0; j < seen.length; j++) {
+      if (!seen[j]) {
+        untrained.add(output.names().get(j));
+      }
+    }
+    return untrained;
   }
 
   /** Rows with a label for the task (with partial labels, fewer than the rows read). */
@@ -402,20 +433,18 @@ public final class MultiTaskTrainer {
 
   private static void save(Path modelDir, ResolvedRun run, TextEncoder encoder, Network network) throws IOException {
     RunConfig config = run.config();
-    Map<String, Object> model = new LinkedHashMap<>(config.root().section("model").values());
-    if (run.pretrained() != null) {
-      // The encoder's own account of itself, with absolute paths: the model folder may move.
-      Map<String, Object> pretrained = new LinkedHashMap<>();
-      pretrained.put("type", config.pretrainedEncoder().orElseThrow().type());
-      pretrained.putAll(run.pretrained().settings());
-      model.put(ModelSpec.PRETRAINED_ENCODER, pretrained);
-    }
-    ModelManifest manifest = new ModelManifest(ModelManifest.FORMAT, config.name(),
-        plugin(config.engine()), plugin(config.tokenizer()), model, plugin(config.sharing()),
-        run.tasks().stream().map(t -> new ModelManifest.TaskEntry(t.name(), t.type(), t.resolvedSettings())).toList(),
-        config.root().values(), versions(run));
     AtomicFiles.writeDirectory(modelDir, dir -> {
-      manifest.write(dir);
+      Map<String, Object> model = new LinkedHashMap<>(config.root().section("model").values());
+      if (run.pretrained() != null) {
+        // The encoder's own account of itself, its files copied in: the model folder is self-contained.
+        Map<String, Object> pretrained = new LinkedHashMap<>();
+        pretrained.put("type", config.pretrainedEncoder().orElseThrow().type());
+        pretrained.putAll(run.pretrained().saveTo(dir));
+        model.put(ModelSpec.PRETRAINED_ENCODER, pretrained);
+      }
+      new ModelManifest(ModelManifest.FORMAT, config.name(), plugin(config.engine()), plugin(config.tokenizer()), model,
+          plugin(config.sharing()), run.tasks().stream().map(t -> new ModelManifest.TaskEntry(t.name(), t.type(), t.resolvedSettings())).toList(),
+          config.root().values(), versions(run)).write(dir);
       Files.writeString(dir.resolve("config.yaml"), new YAMLMapper().writeValueAsString(config.root().values()));
       Path tokenizerDir = Files.createDirectories(dir.resolve(MultiTaskModels.TOKENIZER_DIR));
       encoder.save(tokenizerDir);

@@ -16,6 +16,7 @@ import ai.djl.util.PairList;
 import dev.mtl.core.text.SentenceEncoder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -192,6 +193,32 @@ final class DjlSentenceEncoder implements SentenceEncoder {
   @Override
   public Map<String, Object> settings() {
     return files.settings();
+  }
+
+  /** The built-in model is named, not copied; a model of the user's own goes into {@code pretrained-encoder/}. */
+  @Override
+  public Map<String, Object> saveTo(Path modelDirectory) throws IOException {
+    Map<String, Object> out = settings();
+    if (files.builtIn()) {
+      return out;
+    }
+    Path folder = Files.createDirectories(modelDirectory.resolve("pretrained-encoder"));
+    Path model = folder.resolve(files.model().getFileName().toString());
+    try (java.util.stream.Stream<Path> tree = Files.walk(files.model())) {
+      for (Path source : (Iterable<Path>) tree::iterator) {
+        Path target = model.resolve(files.model().relativize(source).toString());
+        if (Files.isDirectory(source)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(source, target);
+        }
+      }
+    }
+    Path tokenizer = folder.resolve("tokenizer-" + files.tokenizer().getFileName());
+    Files.copy(files.tokenizer(), tokenizer);
+    out.put("model", modelDirectory.relativize(model).toString());
+    out.put("tokenizer", modelDirectory.relativize(tokenizer).toString());
+    return out;
   }
 
   @Override
