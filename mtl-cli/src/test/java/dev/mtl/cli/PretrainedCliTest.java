@@ -144,6 +144,34 @@ class PretrainedCliTest {
     }
   }
 
+  @Test
+  @DisplayName("an encoder of the user's own is copied into the model folder: the model predicts after moving, its encoder files gone")
+  void ownEncoderTravelsWithTheModel() throws Exception {
+    // The built-in model's files, extracted by the first run, stand in for a model of the user's own.
+    Path builtIn = Path.of(System.getenv("DJL_CACHE_DIR"), "mtl", "all-minilm-l6-v2-q");
+    Path own = Files.createDirectories(dir.resolve("own-encoder"));
+    Files.copy(builtIn.resolve("all-minilm-l6-v2-q.onnx"), own.resolve("encoder.onnx"));
+    Files.copy(builtIn.resolve("all-minilm-l6-v2-q-tokenizer.json"), own.resolve("tokenizer.json"));
+    Path run = dir.resolve("own-run");
+    EndToEndTest.Result r = EndToEndTest.run("train", config.toString(), "--quiet", "--set", "output=" + run,
+        "--set", "training.epochs=1", "--set", "model.pretrained-encoder.model=" + own.resolve("encoder.onnx"),
+        "--set", "model.pretrained-encoder.tokenizer=" + own.resolve("tokenizer.json"),
+        "--set", "tasks.sst2.train=" + sample("sentence-classic/stsa.binary.train", 60),
+        "--set", "tasks.trec.train=" + sample("sentence-classic/TREC.train.all", 60));
+    assertThat(r.code()).as(r.err()).isZero();
+    JsonNode encoder = JSON.readTree(run.resolve("model/mtl-model.json").toFile()).get("model").get("pretrained-encoder");
+    assertThat(encoder.get("model").asText()).isEqualTo("pretrained-encoder/encoder.onnx");
+    assertThat(encoder.get("tokenizer").asText()).isEqualTo("pretrained-encoder/tokenizer-tokenizer.json");
+    Path moved = dir.resolve("elsewhere/model");
+    Files.createDirectories(moved.getParent());
+    Files.move(run.resolve("model"), moved);
+    Files.delete(own.resolve("encoder.onnx"));
+    Files.delete(own.resolve("tokenizer.json"));
+    try (MultiTaskModel model = MultiTaskModel.load(moved)) {
+      assertThat(model.predict("What is the capital of France ?").get("trec").labels()).hasSize(1);
+    }
+  }
+
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"soft", "shared-private", "hierarchical", "cross-stitch", "mmoe"})
   @DisplayName("every sharing strategy stacks its layers on the pretrained encoder")

@@ -45,16 +45,44 @@ public record ModelManifest(int format, String name, Plugin engine, Plugin token
 
   public static ModelManifest read(Path directory) throws IOException {
     Path file = directory.resolve(FILE_NAME);
+    ModelManifest manifest;
     try {
-      ModelManifest manifest = JSON.readValue(Files.readAllBytes(file), ModelManifest.class);
-      if (manifest.format() != FORMAT) {
-        throw new DataException(file + ": model format " + manifest.format() + " is not supported; this mtl reads format "
-            + FORMAT + ". Retrain the model with this version.");
-      }
-      return manifest;
+      manifest = JSON.readValue(Files.readAllBytes(file), ModelManifest.class);
     } catch (NoSuchFileException e) {
       throw new DataException(directory + " is not an mtl model directory: " + FILE_NAME
           + " is missing. Point at the 'model' folder inside a run's output directory.");
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
+      throw new DataException(file + (at == null ? "" : ":" + at.getLineNr()) + ": is not a valid model manifest ("
+          + dev.mtl.core.config.YamlConfigReader.parserMessage(e) + "). Restore the model directory or retrain the model.");
     }
+    List<String> missing = new java.util.ArrayList<>();
+    if (manifest == null) {
+      missing.add("everything (the file holds null)");
+    } else {
+      if (manifest.engine() == null || manifest.engine().type() == null) {
+        missing.add("engine.type");
+      }
+      if (manifest.tokenizer() == null || manifest.tokenizer().type() == null) {
+        missing.add("tokenizer.type");
+      }
+      if (manifest.tasks() == null || manifest.tasks().isEmpty()) {
+        missing.add("tasks");
+      } else if (manifest.tasks().stream().anyMatch(t -> t == null || t.name() == null || t.type() == null)) {
+        missing.add("a name and a type for every task");
+      }
+      if (manifest.sharing() != null && manifest.sharing().type() == null) {
+        missing.add("sharing.type");
+      }
+    }
+    if (!missing.isEmpty()) {
+      throw new DataException(file + " lacks " + String.join(", ", missing) + "; it is not a complete model manifest."
+          + " Restore the model directory or retrain the model.");
+    }
+    if (manifest.format() != FORMAT) {
+      throw new DataException(file + ": model format " + manifest.format() + " is not supported; this mtl reads format "
+          + FORMAT + ". Retrain the model with this version.");
+    }
+    return manifest;
   }
 }

@@ -52,38 +52,72 @@ public final class ParameterFile {
     }
   }
 
-  /** Reads every tensor, in file order; a truncated or foreign file is an error naming the file. */
+  /** The most dimensions a tensor may have; more means the file is damaged. */
+  private static final int MAX_RANK = 16;
+
+  /**
+   * Reads every tensor, in file order. A truncated, damaged or foreign file is an error naming the
+   * file before anything large is allocated: every shape is checked against the bytes the file has
+   * left. A tensor holding NaN or an infinity is refused too (a diverged or damaged model).
+   */
   public static Map<String, Tensor> read(Path file) throws IOException {
+    long left = Files.size(file);
     try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
-      if (in.readInt() != MAGIC) {
-        throw new IOException(file + " is not an mtl parameter file");
+      if (left < 12 || in.readInt() != MAGIC) {
+        throw new IOException(file + " is not an mtl parameter file; the model directory is damaged. Retrain or restore it.");
       }
       int version = in.readInt();
       if (version != VERSION) {
         throw new IOException(file + " has parameter format " + version + "; this mtl reads format " + VERSION);
       }
       int count = in.readInt();
+      left -= 12;
+      if (count < 0) {
+        throw damaged(file, "a negative tensor count (" + count + ")");
+      }
       Map<String, Tensor> tensors = new LinkedHashMap<>();
       for (int t = 0; t < count; t++) {
         String name = in.readUTF();
-        long[] shape = new long[in.readInt()];
+        int rank = in.readInt();
+        left -= 2 + name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 4;
+        if (rank < 0 || rank > MAX_RANK) {
+          throw damaged(file, "tensor '" + name + "' with " + rank + " dimensions");
+        }
+        long[] shape = new long[rank];
         long size = 1;
         for (int i = 0; i < shape.length; i++) {
           shape[i] = in.readLong();
-          size *= shape[i];
+          if (shape[i] < 0) {
+            throw damaged(file, "tensor '" + name + "' with the negative dimension " + shape[i]);
+          }
+          size = shape[i] == 0 || size == 0 ? 0 : size > Long.MAX_VALUE / 4 / shape[i] ? Long.MAX_VALUE / 4 : size * shape[i];
         }
-        float[] values = new float[Math.toIntExact(size)];
+        left -= 8L * rank;
+        if (size > Integer.MAX_VALUE - 8 || 4 * size > left) {
+          throw damaged(file, "tensor '" + name + "' of shape " + Arrays.toString(shape) + " (" + size + " values, "
+              + 4 * size + " bytes) where " + Math.max(left, 0) + " bytes are left");
+        }
+        float[] values = new float[(int) size];
         for (int i = 0; i < values.length; i++) {
           values[i] = in.readFloat();
+          if (!Float.isFinite(values[i])) {
+            throw new IOException(file + ": tensor '" + name + "' holds " + values[i] + " at index " + i + "; the model is damaged"
+                + " or was saved from a diverged run. Retrain it (lower training.learning-rate or set training.clip-norm), or restore it.");
+          }
         }
+        left -= 4 * size;
         tensors.put(name, new Tensor(shape, values));
       }
       return tensors;
     } catch (java.nio.file.NoSuchFileException e) {
       throw new IOException(file + " is missing: the model directory is incomplete or was written by an older mtl. "
           + "Retrain the model with this version, or restore the directory.", e);
-    } catch (EOFException e) {
-      throw new IOException(file + " is truncated; the model directory is damaged. Retrain or restore it.", e);
+    } catch (EOFException | java.io.UTFDataFormatException e) {
+      throw new IOException(file + " is truncated or damaged; the model directory is damaged. Retrain or restore it.", e);
     }
+  }
+
+  private static IOException damaged(Path file, String what) {
+    return new IOException(file + " is damaged: it declares " + what + ". Retrain the model or restore the directory.");
   }
 }

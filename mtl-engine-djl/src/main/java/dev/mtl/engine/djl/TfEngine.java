@@ -93,7 +93,13 @@ final class TfEngine implements Engine {
 
   @Override
   public Network serve(Path directory, Map<String, Integer> widths, int paddingId, Set<String> multiLabel) throws IOException {
-    return serve(directory.resolve(savedModel), widths, paddingId, logits, multiLabel);
+    Path folder = directory.resolve(savedModel);
+    if (!dev.mtl.core.config.ConfigSource.within(directory, folder)) {
+      throw new IOException(directory.resolve(dev.mtl.core.api.ModelManifest.FILE_NAME) + ": engine.saved-model was '" + savedModel
+          + "' but it must name a folder inside the model folder " + directory.toAbsolutePath() + ": a model's files stay inside its"
+          + " folder, so a model from elsewhere cannot make mtl open other files");
+    }
+    return serve(folder, widths, paddingId, logits, multiLabel);
   }
 
   private Network serve(Path savedModelDir, Map<String, Integer> widths, int paddingId, boolean logits, Set<String> multiLabel)
