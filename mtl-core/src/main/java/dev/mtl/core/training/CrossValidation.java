@@ -130,7 +130,13 @@ public final class CrossValidation {
         List<String> overrides = setting.overridesAfter(baseOverrides);
         overrides.add("output=" + directory.resolve(setting.folder(s)).resolve("fold-" + (fold + 1)).toAbsolutePath());
         ResolvedRun run = ResolvedRun.resolve(RunConfig.load(config, overrides), registry);
-        TrainingReport report = trainer.train(run, foldData, listener.forRun(setting, fold));
+        TrainingReport report;
+        try {
+          report = trainer.train(run, foldData, listener.forRun(setting, fold));
+        } catch (dev.mtl.core.engine.StopRequestedException stop) {
+          throw new dev.mtl.core.engine.StopRequestedException("cross-validation stopped by a signal in fold " + (fold + 1)
+              + " of '" + setting.name() + "'; a cross-validation cannot be resumed: run mtl cv again");
+        }
         results.get(s).add(report.test());
       }
     }

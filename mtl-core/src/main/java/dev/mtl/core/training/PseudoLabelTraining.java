@@ -335,7 +335,13 @@ public final class PseudoLabelTraining {
       runOverrides.add("output=" + directory.toAbsolutePath());
       ResolvedRun run = ResolvedRun.resolve(RunConfig.load(configFile, runOverrides), registry);
       TrainingData data = withPseudoLabels(gold, pools, sets.get(view), settings.weight());
-      TrainingReport report = trainer.train(run, data, listener.forRun(round, view));
+      TrainingReport report;
+      try {
+        report = trainer.train(run, data, listener.forRun(round, view));
+      } catch (dev.mtl.core.engine.StopRequestedException stop) {
+        throw new dev.mtl.core.engine.StopRequestedException("pseudo-label training stopped by a signal in round " + round + " ("
+            + view + " model); rounds cannot be resumed: train again");
+      }
       results.add(new ViewRound(view, directory, picks.getOrDefault(view, Map.of()), report.dev(), report.test()));
     }
     return new Round(round, results);

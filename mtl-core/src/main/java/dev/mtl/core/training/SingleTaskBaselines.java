@@ -57,7 +57,13 @@ public final class SingleTaskBaselines {
       ConfigSection root = ConfigSection.of(config.root().source().name() + " (single task " + task + ")",
           config.root().source().baseDirectory(), values);
       RunConfig single = RunConfig.read(root, config.name() + "-" + task);
-      TrainingReport report = trainer.train(ResolvedRun.resolve(single, registry), listener.forTask(task, steps));
+      TrainingReport report;
+      try {
+        report = trainer.train(ResolvedRun.resolve(single, registry), listener.forTask(task, steps));
+      } catch (dev.mtl.core.engine.StopRequestedException stop) {
+        throw new dev.mtl.core.engine.StopRequestedException("single-task baselines stopped by a signal while training task '" + task
+            + "'; they cannot be resumed: run mtl train --single-task again");
+      }
       if (report.test().containsKey(task)) {
         test.put(task, report.test().get(task));
       }
