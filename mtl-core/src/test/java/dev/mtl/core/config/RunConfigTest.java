@@ -82,10 +82,13 @@ class RunConfigTest {
   }
 
   @Test
-  @DisplayName("requires at least one task")
+  @DisplayName("requires at least one task: none, or an empty list (which once trained nothing and saved a model)")
   void requiresTasks() throws Exception {
     RunConfig config = RunConfig.load(write("seed: 1\n"));
     assertThat(config.root().source().problems()).singleElement()
         .satisfies(p -> assertThat(p.message()).startsWith("`tasks` is missing but it must list at least one task"));
+    RunConfig empty = RunConfig.load(write("tasks: []\n"));
+    assertThat(empty.root().source().problems()).singleElement()
+        .satisfies(p -> assertThat(p.message()).startsWith("`tasks` was '[]' but it must list at least one task"));
   }
 }
