@@ -33,7 +33,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** A model graph on DJL's PyTorch engine: parameters, training step and prediction. */
+/**
+ * A model graph on DJL's PyTorch engine: parameters, training step and prediction.
+ *
+ * <p>Native memory: an array DJL makes from Java data on the CPU (token ids, masks, targets, row
+ * weights, scalars, embedding-row indices) is a view of a Java direct buffer ({@code
+ * torchFromBlob}), valid only while its Java array is open. So every such array belongs to the
+ * step's (or prediction's) scope, which closes after the last native operation that reads it,
+ * backward included; nothing made in a step outlives it except what the network's own manager
+ * owns (parameters, optimizer state, caught-up copies). Never use DJL's number overloads
+ * ({@code x.mul(0.5f)}) in a graph autograd records: see {@link Lowering#scalar}.
+ */
 final class DjlNetwork implements Network {
   private final NDManager manager;
   private final ParameterSet parameters;
