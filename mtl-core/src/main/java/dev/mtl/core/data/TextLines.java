@@ -49,20 +49,14 @@ public final class TextLines {
     if (wide != null) {
       return wideLines(file, bytes, wide);
     }
-    CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
-        .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
     List<Line> lines = new ArrayList<>();
-    int start = bytes.length >= 3 && (bytes[0] & 0xff) == 0xEF && (bytes[1] & 0xff) == 0xBB && (bytes[2] & 0xff) == 0xBF ? 3 : 0;
-    long number = 1;
-    while (start < bytes.length) {
-      int end = start;
-      while (end < bytes.length && bytes[end] != '\n') {
-        end++;
+    Reader reader = new Reader(new java.io.ByteArrayInputStream(bytes));
+    try {
+      for (Line line = reader.next(); line != null; line = reader.next()) {
+        lines.add(line);
       }
-      int stop = end > start && bytes[end - 1] == '\r' ? end - 1 : end;
-      lines.add(decode(bytes, start, stop, number, utf8));
-      start = end + 1;
-      number++;
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e); // reading a byte array does not fail
     }
     return lines;
   }
