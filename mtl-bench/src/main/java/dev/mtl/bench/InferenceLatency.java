@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -71,7 +72,7 @@ public final class InferenceLatency {
         elapsed = System.nanoTime() - start;
       } while (elapsed < 2_000_000_000L);
       double seconds = elapsed / 1e9;
-      System.out.printf(java.util.Locale.ROOT, "{\"p50_ms\": %.4f, \"p90_ms\": %.4f, \"p99_ms\": %.4f, \"batch_texts_per_second\": %.1f}%n",
+      System.out.printf(Locale.ROOT, "{\"p50_ms\": %.4f, \"p90_ms\": %.4f, \"p99_ms\": %.4f, \"batch_texts_per_second\": %.1f}%n",
           percentile(nanos, 50), percentile(nanos, 90), percentile(nanos, 99), batches * BATCH / seconds);
     }
   }

@@ -1,25 +1,26 @@
 package dev.mtl.bench;
 
-import dev.mtl.core.api.MultiTaskModels;
+import dev.mtl.core.assembly.ResolvedRun;
 import dev.mtl.core.config.ConfigSection;
-import dev.mtl.core.config.RunConfig;
 import dev.mtl.core.engine.Engine;
 import dev.mtl.core.engine.Network;
 import dev.mtl.core.engine.SourceBatch;
+import dev.mtl.core.inference.DataSource;
+import dev.mtl.core.inference.LengthBatcher;
 import dev.mtl.core.model.ModelGraph;
 import dev.mtl.core.registry.PluginRegistry;
+import dev.mtl.core.run.RunConfig;
 import dev.mtl.core.spi.LossWeightingProvider;
+import dev.mtl.core.store.MultiTaskModels;
 import dev.mtl.core.task.DataSplit;
 import dev.mtl.core.task.Task;
 import dev.mtl.core.task.TaskData;
 import dev.mtl.core.text.TextEncoder;
-import dev.mtl.core.training.DataSource;
-import dev.mtl.core.training.LengthBatcher;
-import dev.mtl.core.training.ResolvedRun;
 import dev.mtl.core.weighting.GradientNeed;
 import dev.mtl.core.weighting.LossWeighting;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -105,7 +106,7 @@ public final class WeightingStepTime {
       }
       for (int round = 0; round < rounds; round++) {
         List<String> order = new ArrayList<>(methods);
-        java.util.Collections.rotate(order, round);
+        Collections.rotate(order, round);
         for (String method : order) {
           long start = System.nanoTime();
           for (int i = 0; i < steps; i++) {

@@ -1,11 +1,12 @@
 package dev.mtl.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.mtl.core.api.AtomicFiles;
-import dev.mtl.core.config.RunConfig;
+import dev.mtl.core.assembly.ResolvedRun;
+import dev.mtl.core.io.AtomicFiles;
 import dev.mtl.core.registry.PluginRegistry;
-import dev.mtl.core.training.ResolvedRun;
+import dev.mtl.core.run.RunConfig;
 import dev.mtl.core.training.TaskAffinity;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -33,7 +35,7 @@ final class AffinityCommand implements Callable<Integer> {
   static final String FILE = "affinity.json";
 
   @Spec
-  picocli.CommandLine.Model.CommandSpec spec;
+  CommandLine.Model.CommandSpec spec;
 
   @Parameters(index = "0", paramLabel = "CONFIG", description = "the run config (see examples/)")
   Path config;
@@ -57,7 +59,7 @@ final class AffinityCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (steps < 1 || every < 1 || !(rate > 0)) {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--steps and --every must be at least 1 and --rate above 0");
+      throw new CommandLine.ParameterException(spec.commandLine(), "--steps and --every must be at least 1 and --rate above 0");
     }
     RunConfig runConfig = RunConfig.load(config, overrides);
     ResolvedRun run = ResolvedRun.resolve(runConfig, PluginRegistry.load());
@@ -134,8 +136,8 @@ final class AffinityCommand implements Callable<Integer> {
   }
 
   /** The heat maps and groupings of an {@code affinity.json}, as a section of a run's report page. */
-  static String section(com.fasterxml.jackson.databind.JsonNode json) {
-    com.fasterxml.jackson.databind.JsonNode result = json.path("result");
+  static String section(JsonNode json) {
+    JsonNode result = json.path("result");
     List<String> tasks = new ArrayList<>();
     result.path("tasks").forEach(t -> tasks.add(t.asText()));
     StringBuilder out = new StringBuilder("<h2>Task affinity</h2><p>From <code>mtl affinity</code>: ")
@@ -150,7 +152,7 @@ final class AffinityCommand implements Callable<Integer> {
     return out.append("</ul>\n").toString();
   }
 
-  private static double[][] matrix(com.fasterxml.jackson.databind.JsonNode rows) {
+  private static double[][] matrix(JsonNode rows) {
     double[][] m = new double[rows.size()][];
     for (int i = 0; i < m.length; i++) {
       m[i] = new double[rows.get(i).size()];

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -23,7 +24,7 @@ final class CompareCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Spec
-  picocli.CommandLine.Model.CommandSpec spec;
+  CommandLine.Model.CommandSpec spec;
 
   @Parameters(paramLabel = "RUN_DIR", arity = "1..*", description = "run output directories (with metrics.json and model/)")
   List<Path> runs = new ArrayList<>();
@@ -36,7 +37,7 @@ final class CompareCommand implements Callable<Integer> {
     for (Path run : runs) {
       Path metrics = run.resolve("metrics.json");
       if (!Files.isRegularFile(metrics)) {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), run + " has no metrics.json; is it a finished run's output directory?");
+        throw new CommandLine.ParameterException(spec.commandLine(), run + " has no metrics.json; is it a finished run's output directory?");
       }
       JsonNode report = JSON.readTree(metrics.toFile());
       reports.add(report);

@@ -2,21 +2,23 @@ package dev.mtl.cli;
 
 import com.google.inject.Guice;
 import com.google.inject.Injector;
-import dev.mtl.core.config.RunConfig;
+import dev.mtl.core.assembly.ResolvedRun;
 import dev.mtl.core.inject.MtlModule;
 import dev.mtl.core.registry.PluginRegistry;
+import dev.mtl.core.run.RunConfig;
 import dev.mtl.core.task.TaskMetrics;
 import dev.mtl.core.training.CrossValidation;
 import dev.mtl.core.training.MultiTaskTrainer;
-import dev.mtl.core.training.ResolvedRun;
 import dev.mtl.core.training.TrainingReport;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -30,7 +32,7 @@ import picocli.CommandLine.Spec;
     "the config as it is, naming the best setting. Runs and report.json go to <output>/cv/."})
 final class CvCommand implements Callable<Integer> {
   @Spec
-  picocli.CommandLine.Model.CommandSpec spec;
+  CommandLine.Model.CommandSpec spec;
 
   @Parameters(index = "0", paramLabel = "CONFIG", description = "the run config (see examples/)")
   Path config;
@@ -99,7 +101,7 @@ final class CvCommand implements Callable<Integer> {
     List<CrossValidation.Setting> settings = new ArrayList<>();
     settings.add(new CrossValidation.Setting("as configured", List.of()));
     for (String t : tries) {
-      List<String> parts = java.util.Arrays.stream(t.split(";")).map(String::strip).filter(p -> !p.isEmpty()).toList();
+      List<String> parts = Arrays.stream(t.split(";")).map(String::strip).filter(p -> !p.isEmpty()).toList();
       parts.forEach(this::checkOverride);
       settings.add(new CrossValidation.Setting(String.join(",", parts), parts));
     }

@@ -8,9 +8,11 @@ import dev.mtl.core.task.TaskData;
 import dev.mtl.core.task.TaskMetrics;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -23,7 +25,7 @@ import picocli.CommandLine.Spec;
     "With a data file: the one task named by --task, reading the file in that task's format."})
 final class EvalCommand implements Callable<Integer> {
   @Spec
-  picocli.CommandLine.Model.CommandSpec spec;
+  CommandLine.Model.CommandSpec spec;
 
   @Parameters(index = "0", paramLabel = "MODEL", description = "the model directory (a run's model/ folder)")
   Path model;
@@ -43,7 +45,7 @@ final class EvalCommand implements Callable<Integer> {
       Map<String, TaskData> data = new LinkedHashMap<>();
       String name = input.getFileName().toString();
       if (name.endsWith(".yaml") || name.endsWith(".yml")) {
-        DataSplit which = DataSplit.valueOf(split.toUpperCase(java.util.Locale.ROOT));
+        DataSplit which = DataSplit.valueOf(split.toUpperCase(Locale.ROOT));
         ConfigSection root = YamlConfigReader.read(input);
         for (ConfigSection t : root.sections("tasks")) {
           String taskName = t.string("name", "");
@@ -54,12 +56,12 @@ final class EvalCommand implements Callable<Integer> {
         }
         root.source().throwIfInvalid();
         if (data.isEmpty()) {
-          throw new picocli.CommandLine.ParameterException(spec.commandLine(), input + " lists no " + split
+          throw new CommandLine.ParameterException(spec.commandLine(), input + " lists no " + split
               + " file for any of the model's tasks " + m.tasks());
         }
       } else {
         if (task == null) {
-          throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+          throw new CommandLine.ParameterException(spec.commandLine(),
               "--task is required with a data file; the model's tasks are " + m.tasks());
         }
         data.put(task, m.task(task).read(input));

@@ -6,7 +6,10 @@ import dev.mtl.core.engine.GracefulStop;
 import dev.mtl.core.engine.StopRequestedException;
 import dev.mtl.core.registry.PluginException;
 import dev.mtl.core.training.TrainingException;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine;
@@ -54,7 +57,7 @@ public final class MtlCli implements Runnable {
         err.println("mtl: " + e.getMessage());
         return FAILURE;
       }
-      if (e instanceof java.io.IOException io) {
+      if (e instanceof IOException io) {
         err.println("mtl: " + describe(io));
         return FAILURE;
       }
@@ -78,7 +81,7 @@ public final class MtlCli implements Runnable {
     } catch (CommandLine.ParameterException e) {
       err.println("mtl: " + e.getMessage());
       return USAGE;
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       err.println("mtl: cannot read the plugin folders: " + e);
       return FAILURE;
     } finally {
@@ -87,11 +90,11 @@ public final class MtlCli implements Runnable {
   }
 
   /** An I/O failure as a sentence: which file and what went wrong. */
-  static String describe(java.io.IOException e) {
-    if (e instanceof java.nio.file.NoSuchFileException f) {
+  static String describe(IOException e) {
+    if (e instanceof NoSuchFileException f) {
       return f.getFile() + " does not exist";
     }
-    if (e instanceof java.nio.file.AccessDeniedException f) {
+    if (e instanceof AccessDeniedException f) {
       return f.getFile() + ": permission denied";
     }
     return e.getMessage() == null ? e.toString() : e.getMessage();

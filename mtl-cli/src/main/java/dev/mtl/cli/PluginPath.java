@@ -1,5 +1,6 @@
 package dev.mtl.cli;
 
+import java.io.File;
 import java.io.IOException;
 import java.net.MalformedURLException;
 import java.net.URL;
@@ -33,7 +34,7 @@ final class PluginPath {
       }
     }
     if (environment != null && !environment.isBlank()) {
-      for (String entry : environment.split(java.io.File.pathSeparator)) {
+      for (String entry : environment.split(File.pathSeparator)) {
         if (entry.isBlank()) {
           continue;
         }
@@ -45,7 +46,7 @@ final class PluginPath {
         } else {
           throw new CommandLine.ParameterException(new CommandLine(new MtlCli()), ENVIRONMENT + " names '" + entry
               + "', which is neither a .jar file nor a folder. List plugin jars or folders of them, separated by '"
-              + java.io.File.pathSeparator + "'.");
+              + File.pathSeparator + "'.");
         }
       }
     }

@@ -3,6 +3,7 @@ package dev.mtl.cli;
 import dev.mtl.core.registry.PluginInfo;
 import dev.mtl.core.registry.PluginRegistry;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Spec;
 
@@ -10,7 +11,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "plugins", description = "List every plugin found: <kind> <name> <class> <jar>.")
 final class PluginsCommand implements Callable<Integer> {
   @Spec
-  picocli.CommandLine.Model.CommandSpec spec;
+  CommandLine.Model.CommandSpec spec;
 
   @Override
   public Integer call() {

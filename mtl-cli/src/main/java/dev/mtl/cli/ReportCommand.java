@@ -2,12 +2,13 @@ package dev.mtl.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.mtl.core.api.AtomicFiles;
+import dev.mtl.core.io.AtomicFiles;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,6 +27,7 @@ import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -45,7 +47,7 @@ final class ReportCommand implements Callable<Integer> {
   static final String FILE = "report.html";
 
   @Spec
-  picocli.CommandLine.Model.CommandSpec spec;
+  CommandLine.Model.CommandSpec spec;
 
   @Parameters(paramLabel = "RUN_DIR", description = "a run's output directory (with metrics.json and training-log.jsonl)")
   Path run;
@@ -58,7 +60,7 @@ final class ReportCommand implements Callable<Integer> {
     Path metricsFile = run.resolve("metrics.json");
     Path logFile = run.resolve("training-log.jsonl");
     if (!Files.isRegularFile(metricsFile) || !Files.isRegularFile(logFile)) {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+      throw new CommandLine.ParameterException(spec.commandLine(),
           run + " lacks metrics.json or training-log.jsonl; is it a finished run's output directory?");
     }
     JsonNode report = JSON.readTree(metricsFile.toFile());
@@ -94,7 +96,7 @@ final class ReportCommand implements Callable<Integer> {
     int kept = report.has("selectedEpoch") ? report.path("selectedEpoch").asInt() + 1 : epochs.size();
     String modelDirectory = report.path("modelDirectory").asText();
     if (modelDirectory.startsWith("file:")) {
-      modelDirectory = Path.of(java.net.URI.create(modelDirectory)).toString();
+      modelDirectory = Path.of(URI.create(modelDirectory)).toString();
     }
     page.append("<p>").append(epochs.size()).append(" epoch(s), ").append(String.format(Locale.ROOT, "%,d", report.path("parameterCount").asLong()))
         .append(" parameters; model kept from epoch ").append(kept)

@@ -1,11 +1,13 @@
 package dev.mtl.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.mtl.core.api.AtomicFiles;
+import dev.mtl.core.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * How a run was started ({@code run-source.json} in its output directory): the config file and
@@ -21,7 +23,7 @@ record RunSource(Path config, List<String> overrides) {
   static void write(Path runDirectory, RunSource source) throws IOException {
     Files.createDirectories(runDirectory);
     AtomicFiles.writeString(runDirectory.resolve(FILE),
-        JSON.writeValueAsString(java.util.Map.of("config", source.config().toString(), "overrides", source.overrides())));
+        JSON.writeValueAsString(Map.of("config", source.config().toString(), "overrides", source.overrides())));
   }
 
   static RunSource read(Path runDirectory) throws IOException {
@@ -30,7 +32,7 @@ record RunSource(Path config, List<String> overrides) {
       throw new IOException(file + " is missing: " + runDirectory + " is not the output directory of a run started by mtl train");
     }
     var node = JSON.readTree(file.toFile());
-    List<String> overrides = new java.util.ArrayList<>();
+    List<String> overrides = new ArrayList<>();
     node.path("overrides").forEach(o -> overrides.add(o.asText()));
     return new RunSource(Path.of(node.path("config").asText()), overrides);
   }

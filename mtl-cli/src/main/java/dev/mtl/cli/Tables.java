@@ -1,8 +1,8 @@
 package dev.mtl.cli;
 
 import dev.mtl.core.task.TaskMetrics;
-import dev.mtl.core.training.Baselines;
-import dev.mtl.core.training.Evaluator;
+import dev.mtl.core.run.Baselines;
+import dev.mtl.core.inference.Evaluator;
 import dev.mtl.core.training.TrainingReport;
 import java.io.PrintWriter;
 import java.util.LinkedHashSet;

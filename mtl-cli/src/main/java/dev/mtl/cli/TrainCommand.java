@@ -2,23 +2,25 @@ package dev.mtl.cli;
 
 import com.google.inject.Guice;
 import com.google.inject.Injector;
-import dev.mtl.core.config.RunConfig;
+import dev.mtl.core.assembly.ResolvedRun;
 import dev.mtl.core.inject.MtlModule;
 import dev.mtl.core.registry.PluginRegistry;
-import dev.mtl.core.training.Baselines;
+import dev.mtl.core.run.Baselines;
+import dev.mtl.core.run.RunConfig;
 import dev.mtl.core.training.MultiTaskTrainer;
-import dev.mtl.core.training.ResolvedRun;
-import dev.mtl.core.training.SingleTaskBaselines;
 import dev.mtl.core.training.PseudoLabelTraining;
+import dev.mtl.core.training.SingleTaskBaselines;
 import dev.mtl.core.training.TrainingListener;
 import dev.mtl.core.training.TrainingReport;
+import java.io.IOException;
 import java.io.PrintWriter;
-import java.util.Locale;
-import java.util.Map;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -30,7 +32,7 @@ import picocli.CommandLine.Spec;
     "If single-task baselines exist (see --single-task), also report each task's gain and Δm%%."})
 final class TrainCommand implements Callable<Integer> {
   @Spec
-  picocli.CommandLine.Model.CommandSpec spec;
+  CommandLine.Model.CommandSpec spec;
 
   @Parameters(index = "0", arity = "0..1", paramLabel = "CONFIG", description = "the run config (see examples/)")
   Path config;
@@ -59,13 +61,13 @@ final class TrainCommand implements Callable<Integer> {
     PluginRegistry registry = injector.getInstance(PluginRegistry.class);
     if (resume != null) {
       if (config != null || !overrides.isEmpty() || singleTask) {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+        throw new CommandLine.ParameterException(spec.commandLine(),
             "--resume takes the run directory only: the run continues with the config and --set it started with");
       }
       RunSource source = RunSource.read(resume);
       RunConfig runConfig = RunConfig.load(source.config(), source.overrides());
       if (runConfig.pseudoLabels().isPresent()) {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--resume cannot continue pseudo-label rounds; each"
+        throw new CommandLine.ParameterException(spec.commandLine(), "--resume cannot continue pseudo-label rounds; each"
             + " round's run is in " + runConfig.outputDirectory() + "/round-<r>. Train again without --resume");
       }
       ResolvedRun run = ResolvedRun.resolve(runConfig, registry);
@@ -74,7 +76,7 @@ final class TrainCommand implements Callable<Integer> {
       return 0;
     }
     if (config == null) {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Missing required parameter: 'CONFIG' (or --resume RUN_DIR)");
+      throw new CommandLine.ParameterException(spec.commandLine(), "Missing required parameter: 'CONFIG' (or --resume RUN_DIR)");
     }
     RunConfig runConfig = RunConfig.load(config, overrides);
     if (singleTask) {
@@ -106,7 +108,7 @@ final class TrainCommand implements Callable<Integer> {
    * Claims the output folder before runs that resolve the config themselves; an invalid config
    * claims nothing and fails there with every problem listed.
    */
-  private void claimIfValid(RunConfig runConfig) throws java.io.IOException {
+  private void claimIfValid(RunConfig runConfig) throws IOException {
     if (runConfig.root().source().problems().isEmpty()) {
       output.claim(runConfig.outputDirectory());
     }

@@ -2,11 +2,16 @@ package dev.mtl.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mtl.core.registry.PluginRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 class CliErrorsTest {
   @TempDir Path dir;
@@ -14,12 +19,12 @@ class CliErrorsTest {
   @Test
   @DisplayName("every command's help renders as written: picocli formats it without warnings (a bare % in a description)")
   void helpRendersCleanly() throws Exception {
-    java.io.PrintStream original = System.err;
-    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    PrintStream original = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
     // picocli reports unformattable descriptions on System.err, not on the command's writer.
-    System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
     try {
-      for (String command : new picocli.CommandLine(new MtlCli()).getSubcommands().keySet()) {
+      for (String command : new CommandLine(new MtlCli()).getSubcommands().keySet()) {
         EndToEndTest.Result r = EndToEndTest.run("help", command);
         assertThat(r.code()).as(command).isZero();
         assertThat(r.out()).as(command).contains("Usage: mtl " + command);
@@ -27,7 +32,7 @@ class CliErrorsTest {
     } finally {
       System.setErr(original);
     }
-    assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8)).doesNotContain("WARN");
+    assertThat(captured.toString(StandardCharsets.UTF_8)).doesNotContain("WARN");
   }
 
   @Test
@@ -160,7 +165,7 @@ class CliErrorsTest {
   }
 
   private static String location(String module) {
-    return dev.mtl.core.registry.PluginRegistry.load().describe().stream()
+    return PluginRegistry.load().describe().stream()
         .filter(p -> p.location().contains(module)).findFirst().orElseThrow().location();
   }
 }

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -75,7 +76,7 @@ class CrossValidationCliTest {
       setting.get("foldTest").forEach(fold -> accuracies.add(fold.get("sst2").get("values").get("accuracy").asDouble()));
       assertThat(accuracies).hasSize(3);
       double mean = accuracies.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
-      assertThat(setting.get("metrics").get("sst2").get("accuracy").get("mean").asDouble()).isCloseTo(mean, org.assertj.core.data.Offset.offset(1e-9));
+      assertThat(setting.get("metrics").get("sst2").get("accuracy").get("mean").asDouble()).isCloseTo(mean, Offset.offset(1e-9));
       assertThat(setting.get("metrics").get("sst2").get("accuracy").get("std").asDouble()).isPositive();
     }
     String best = report.get("best").asText();

@@ -2,6 +2,7 @@ package dev.mtl.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -66,7 +67,7 @@ class DeterminismUnderLoadTest {
         spinner.join();
       }
     }
-    assertThat(new String(logs.get(0), java.nio.charset.StandardCharsets.UTF_8).lines().filter(l -> l.contains("\"event\":\"step\"")))
+    assertThat(new String(logs.get(0), StandardCharsets.UTF_8).lines().filter(l -> l.contains("\"event\":\"step\"")))
         .hasSize(25);
     assertThat(logs.get(1)).isEqualTo(logs.get(0));
   }

@@ -6,16 +6,29 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mtl.core.api.MultiTaskModel;
+import dev.mtl.core.registry.PluginRegistry;
 import dev.mtl.core.task.TaskData;
 import dev.mtl.core.task.TaskMetrics;
+import dev.mtl.core.task.TaskPrediction;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -55,7 +68,7 @@ class EndToEndTest {
         seen++;
       }
     }
-    return Files.write(target, java.util.Arrays.copyOf(all, end));
+    return Files.write(target, Arrays.copyOf(all, end));
   }
 
   static Result run(String... args) {
@@ -68,11 +81,11 @@ class EndToEndTest {
   record Result(int code, String out, String err) {}
 
   /** The last event named {@code name} in a run's training log. */
-  static com.fasterxml.jackson.databind.JsonNode lastLogEvent(Path run, String name) throws Exception {
-    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-    com.fasterxml.jackson.databind.JsonNode found = null;
-    for (String line : java.nio.file.Files.readAllLines(run.resolve("training-log.jsonl"))) {
-      com.fasterxml.jackson.databind.JsonNode event = json.readTree(line);
+  static JsonNode lastLogEvent(Path run, String name) throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    JsonNode found = null;
+    for (String line : Files.readAllLines(run.resolve("training-log.jsonl"))) {
+      JsonNode event = json.readTree(line);
       if (event.path("event").asText().equals(name)) {
         found = event;
       }
@@ -152,11 +165,11 @@ class EndToEndTest {
     String html = Files.readString(dir.resolve("run/report.html"));
     assertThat(html).contains("<h1>Run e2e</h1>", "<td>sst2</td><td>test</td><td>accuracy</td>", "Training loss per task",
         "Dev primary metric per task", "Task weights", "Gradient conflict");
-    java.util.regex.Matcher images = java.util.regex.Pattern.compile("data:image/png;base64,([A-Za-z0-9+/=]+)").matcher(html);
+    Matcher images = Pattern.compile("data:image/png;base64,([A-Za-z0-9+/=]+)").matcher(html);
     int count = 0;
     while (images.find()) {
-      java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(
-          java.util.Base64.getDecoder().decode(images.group(1))));
+      BufferedImage image = ImageIO.read(new ByteArrayInputStream(
+          Base64.getDecoder().decode(images.group(1))));
       assertThat(image.getWidth()).isEqualTo(1000);
       count++;
     }
@@ -186,12 +199,12 @@ class EndToEndTest {
   @DisplayName("engine settings given at load replace the trained ones: one thread predicts the same; a bad value names the fix")
   void engineSettingsAtLoad() throws Exception {
     assertThat(trainExit).as(trainErr).isZero();
-    dev.mtl.core.registry.PluginRegistry registry = dev.mtl.core.registry.PluginRegistry.load();
+    PluginRegistry registry = PluginRegistry.load();
     List<String> texts = List.of("what a wonderful day", "I am so angry about this", "the film was dull");
     try (MultiTaskModel trained = MultiTaskModel.load(dir.resolve("run/model"));
         MultiTaskModel oneThread = MultiTaskModel.load(dir.resolve("run/model"), registry, Map.of("threads", 1, "device", "cpu"))) {
-      List<Map<String, dev.mtl.core.task.TaskPrediction>> expected = trained.predict(texts);
-      List<Map<String, dev.mtl.core.task.TaskPrediction>> actual = oneThread.predict(texts);
+      List<Map<String, TaskPrediction>> expected = trained.predict(texts);
+      List<Map<String, TaskPrediction>> actual = oneThread.predict(texts);
       for (int i = 0; i < texts.size(); i++) {
         for (String task : trained.tasks()) {
           assertThat(actual.get(i).get(task).labels()).isEqualTo(expected.get(i).get(task).labels());
@@ -221,14 +234,14 @@ class EndToEndTest {
   @DisplayName("mtl predict on standard input: one line out per line in (a bare \\r is no break), Latin-1 decoded as in training, labels always present")
   void predictStdin() throws Exception {
     assertThat(trainExit).as(trainErr).isZero();
-    java.io.ByteArrayOutputStream input = new java.io.ByteArrayOutputStream();
-    input.writeBytes("a fine film\r with a bare carriage return\r\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    ByteArrayOutputStream input = new ByteArrayOutputStream();
+    input.writeBytes("a fine film\r with a bare carriage return\r\n".getBytes(StandardCharsets.UTF_8));
     input.writeBytes(new byte[] {'c', 'a', 'f', (byte) 0xE9, ' ', 'n', 'o', 'i', 'r', '\n'}); // Latin-1
-    input.writeBytes("\nno newline at the end".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    java.io.InputStream stdin = System.in;
+    input.writeBytes("\nno newline at the end".getBytes(StandardCharsets.UTF_8));
+    InputStream stdin = System.in;
     Result r;
     try {
-      System.setIn(new java.io.ByteArrayInputStream(input.toByteArray()));
+      System.setIn(new ByteArrayInputStream(input.toByteArray()));
       r = run("predict", dir.resolve("run/model").toString());
     } finally {
       System.setIn(stdin);
@@ -258,7 +271,7 @@ class EndToEndTest {
     Result onFile = run("eval", dir.resolve("run/model").toString(), dir.resolve("data/sentence-classic/stsa.binary.test").toString(), "--task", "sst2");
     assertThat(onFile.code()).as(onFile.err()).isZero();
     double accuracy = JSON.readTree(dir.resolve("run/metrics.json").toFile()).get("test").get("sst2").get("values").get("accuracy").asDouble();
-    assertThat(onFile.out()).contains(String.format(java.util.Locale.ROOT, "%.4f", accuracy));
+    assertThat(onFile.out()).contains(String.format(Locale.ROOT, "%.4f", accuracy));
     Result noTask = run("eval", dir.resolve("run/model").toString(), dir.resolve("data/sentence-classic/stsa.binary.test").toString());
     assertThat(noTask.code()).isEqualTo(2);
     assertThat(noTask.err()).contains("--task is required", "[group, ekman, sst2]");

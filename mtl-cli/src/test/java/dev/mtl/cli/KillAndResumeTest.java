@@ -2,9 +2,12 @@ package dev.mtl.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.mtl.core.api.AtomicFiles;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.mtl.core.io.AtomicFiles;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,8 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class KillAndResumeTest {
   // Checkpoints keep NaN and infinities as such (e.g. no best score yet).
-  private static final ObjectMapper JSON = com.fasterxml.jackson.databind.json.JsonMapper.builder()
-      .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
+  private static final ObjectMapper JSON = JsonMapper.builder()
+      .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
   @TempDir static Path shared;
   @TempDir Path dir;
   private static Path reference;
@@ -68,7 +71,7 @@ class KillAndResumeTest {
     assertThat(child.isAlive()).as("the child was still training when stopped; its output:\n%s", childLog()).isTrue();
   }
 
-  private String childLog() throws java.io.IOException {
+  private String childLog() throws IOException {
     return Files.exists(dir.resolve("child.log")) ? Files.readString(dir.resolve("child.log")) : "";
   }
 
@@ -138,7 +141,7 @@ class KillAndResumeTest {
   private static int lines(Path file) {
     try {
       return Files.exists(file) ? Files.readAllLines(file).size() : 0;
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       return 0;
     }
   }
@@ -147,7 +150,7 @@ class KillAndResumeTest {
   private static long checkpointStep(Path state) {
     try {
       return JSON.readTree(Files.readString(state)).path("step").asLong();
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       return -1;
     }
   }

@@ -1,13 +1,13 @@
 package dev.mtl.cli;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.assertj.core.api.Assertions.assertThatCode;
-
-import com.tngtech.archunit.lang.ArchRule;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -34,6 +34,12 @@ class LayeringTest {
     assertHolds(noClasses().that().resideInAPackage("dev.mtl.core..")
         .should().dependOnClassesThat().resideInAnyPackage("dev.mtl.sharing..", "dev.mtl.tasks..", "dev.mtl.weighting..", "dev.mtl.sampling..", "dev.mtl.engine..", "dev.mtl.cli..")
         );
+  }
+
+  @Test
+  @DisplayName("mtl-core's packages use each other in one direction only: no cycles")
+  void corePackagesFreeOfCycles() {
+    assertHolds(slices().matching("dev.mtl.core.(*)..").should().beFreeOfCycles());
   }
 
   @Test

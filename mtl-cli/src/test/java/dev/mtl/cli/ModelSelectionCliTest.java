@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,7 +49,7 @@ class ModelSelectionCliTest {
     EndToEndTest.Result eval = EndToEndTest.run("eval", dir.resolve("run/model").toString(), test.toString(), "--task", "sst2");
     assertThat(eval.code()).as(eval.err()).isZero();
     double testAccuracy = report.get("test").get("sst2").get("values").get("accuracy").asDouble();
-    assertThat(eval.out()).contains(String.format(java.util.Locale.ROOT, "%.4f", testAccuracy));
+    assertThat(eval.out()).contains(String.format(Locale.ROOT, "%.4f", testAccuracy));
   }
 
   private static double accuracy(JsonNode epoch) {
@@ -79,7 +82,7 @@ class ModelSelectionCliTest {
     EndToEndTest.Result r = EndToEndTest.run("train", config.toString(), "--quiet");
     assertThat(r.code()).as(r.err()).isZero();
     double best = Double.NEGATIVE_INFINITY;
-    java.util.List<Long> evaluatedSteps = new java.util.ArrayList<>();
+    List<Long> evaluatedSteps = new ArrayList<>();
     for (String line : Files.readAllLines(dir.resolve("steps/training-log.jsonl"))) {
       JsonNode event = JSON.readTree(line);
       if (event.get("event").asText().equals("evaluation")) {

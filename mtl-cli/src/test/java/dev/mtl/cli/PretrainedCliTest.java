@@ -122,7 +122,7 @@ class PretrainedCliTest {
     assertThat(EndToEndTest.lastLogEvent(out.resolve("round-0"), "features").get("encoded").asLong()).isPositive();
     JsonNode round1 = EndToEndTest.lastLogEvent(out.resolve("round-1"), "features");
     assertThat(round1.get("encoded").asLong()).as("the picks were encoded when the round-0 model labelled them").isZero();
-    assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.resolve("pseudo-labels.json").toFile())
+    assertThat(new ObjectMapper().readTree(out.resolve("pseudo-labels.json").toFile())
         .get("rounds").get(1).get("views").get(0).get("pseudoLabels").get("sst2").get("added").asInt()).isPositive();
   }
 

@@ -5,14 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mtl.core.api.MultiTaskModel;
+import dev.mtl.core.data.TextLines;
 import dev.mtl.core.task.TaskPrediction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -45,13 +48,13 @@ class PseudoLabelCliTest {
     Files.write(dir.resolve("sst2-hidden.txt"), hiddenLines, StandardCharsets.ISO_8859_1);
     // The texts the run can label: decoded as the reader decodes them (UTF-8, else Windows-1252 per
     // line), without gold texts, each once.
-    java.util.Set<String> goldTexts = new java.util.HashSet<>();
-    for (dev.mtl.core.data.TextLines.Line line : dev.mtl.core.data.TextLines.read(dir.resolve("sst2-gold.txt"))) {
+    Set<String> goldTexts = new HashSet<>();
+    for (TextLines.Line line : TextLines.read(dir.resolve("sst2-gold.txt"))) {
       goldTexts.add(line.text().substring(2));
     }
     unlabelledTexts = new ArrayList<>();
     unlabelledGold = new ArrayList<>();
-    for (dev.mtl.core.data.TextLines.Line line : dev.mtl.core.data.TextLines.read(dir.resolve("sst2-hidden.txt"))) {
+    for (TextLines.Line line : TextLines.read(dir.resolve("sst2-hidden.txt"))) {
       String text = line.text().substring(2);
       if (goldTexts.contains(text)) {
         alreadyLabelled++;
@@ -90,7 +93,7 @@ class PseudoLabelCliTest {
   }
 
   /** The picks a model should make from the texts not yet taken: confidence >= 0.6, 40 per class, most confident first. */
-  private Map<Integer, String> expectedPicks(Path model, java.util.Set<Integer> taken) throws Exception {
+  private Map<Integer, String> expectedPicks(Path model, Set<Integer> taken) throws Exception {
     Map<Integer, String> out = new HashMap<>();
     Map<String, List<double[]>> byClass = new HashMap<>();
     try (MultiTaskModel m = MultiTaskModel.load(model)) {
@@ -146,7 +149,7 @@ class PseudoLabelCliTest {
     JsonNode rounds = report.get("rounds");
     assertThat(rounds.size()).as(report.get("stopped").asText()).isEqualTo(3);
 
-    java.util.Set<Integer> taken = new java.util.HashSet<>();
+    Set<Integer> taken = new HashSet<>();
     for (int round = 1; round <= 2; round++) {
       Map<Integer, String> expected = expectedPicks(out.resolve("round-" + (round - 1) + "/model"), taken);
       Map<Integer, String> actual = picks(out.resolve("pseudo-labelled/main/round-" + round + "/sst2.tsv"));
@@ -176,9 +179,9 @@ class PseudoLabelCliTest {
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(Files.readString(out.resolve("second-view/round-0/config.yaml"))).contains("encoder: \"cnn\"");
     assertThat(picks(out.resolve("pseudo-labelled/main/round-1/sst2.tsv")))
-        .as("the main model's set is fed by the second view").isEqualTo(expectedPicks(out.resolve("second-view/round-0/model"), java.util.Set.of()));
+        .as("the main model's set is fed by the second view").isEqualTo(expectedPicks(out.resolve("second-view/round-0/model"), Set.of()));
     assertThat(picks(out.resolve("pseudo-labelled/second-view/round-1/sst2.tsv")))
-        .isEqualTo(expectedPicks(out.resolve("round-0/model"), java.util.Set.of()));
+        .isEqualTo(expectedPicks(out.resolve("round-0/model"), Set.of()));
     assertThat(out.resolve("round-1/model")).exists();
     assertThat(out.resolve("second-view/round-1/model")).exists();
   }
@@ -197,7 +200,7 @@ class PseudoLabelCliTest {
     assertThat(sst2.get("added").asInt()).isPositive();
     assertThat(sst2.get("addedAccuracy").isNumber()).as("the hidden labels score the picks").isTrue();
     List<String> gold = new ArrayList<>();
-    for (dev.mtl.core.data.TextLines.Line line : dev.mtl.core.data.TextLines.read(dir.resolve("sst2-gold.txt"))) {
+    for (TextLines.Line line : TextLines.read(dir.resolve("sst2-gold.txt"))) {
       gold.add(line.text().substring(2));
     }
     List<String> picked = Files.readAllLines(out.resolve("pseudo-labelled/main/round-1/sst2.tsv")).stream().skip(1)

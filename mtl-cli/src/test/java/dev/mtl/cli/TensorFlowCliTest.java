@@ -6,10 +6,11 @@ import static org.assertj.core.api.Assertions.within;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mtl.core.api.MultiTaskModel;
+import dev.mtl.core.task.TaskData;
 import dev.mtl.core.task.TaskMetrics;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import dev.mtl.core.task.TaskData;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +23,7 @@ import org.tensorflow.Graph;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
 import org.tensorflow.Signature;
+import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
@@ -40,7 +42,7 @@ class TensorFlowCliTest {
   static final double PARITY_TOLERANCE = 0.05;
 
   @TempDir static Path dir;
-  private final Map<String, EndToEndTest.Result> runs = new java.util.HashMap<>();
+  private final Map<String, EndToEndTest.Result> runs = new HashMap<>();
 
   @BeforeAll
   void train() throws Exception {
@@ -144,7 +146,7 @@ class TensorFlowCliTest {
     float[][] embedding = {{0, 0}, {0, 0}, {1, 0}, {1, 0}, {0, 1}, {0, 1}};
     try (Graph g = new Graph()) {
       Ops tf = Ops.create(g);
-      Placeholder<TInt32> ids = tf.withName("input_ids").placeholder(TInt32.class, Placeholder.shape(org.tensorflow.ndarray.Shape.of(-1, -1)));
+      Placeholder<TInt32> ids = tf.withName("input_ids").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
       var mask = tf.expandDims(tf.dtypes.cast(tf.math.notEqual(ids, tf.constant(0)), TFloat32.class), tf.constant(2));
       var vectors = tf.math.mul(tf.gather(tf.constant(embedding), ids, tf.constant(0)), mask);
       var mean = tf.math.div(tf.reduceSum(vectors, tf.constant(1)), tf.math.maximum(tf.reduceSum(mask, tf.constant(1)), tf.constant(1f)));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mtl.core.training.RunDirectory;
 import java.io.DataOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,7 +80,7 @@ class TrustCliTest {
     assertThat(overwritten.code()).as(overwritten.err()).isZero();
     assertThat(folder.resolve("notes.txt")).hasContent("mine");
     assertThat(folder.resolve("model/mtl-model.json")).exists();
-    assertThat(folder.resolve(dev.mtl.core.training.RunDirectory.MARKER)).exists();
+    assertThat(folder.resolve(RunDirectory.MARKER)).exists();
     EndToEndTest.Result again = EndToEndTest.run("train", config.toString(), "--quiet");
     assertThat(again.code()).as(again.err()).isZero();
   }

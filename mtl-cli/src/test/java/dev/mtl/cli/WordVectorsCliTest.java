@@ -6,9 +6,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.mtl.core.engine.ParameterFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -76,7 +78,7 @@ class WordVectorsCliTest {
       if (id < 0) {
         continue; // not in this sample's texts
       }
-      out.put(word, java.util.Arrays.copyOfRange(table.values(), id * 8, id * 8 + 8));
+      out.put(word, Arrays.copyOfRange(table.values(), id * 8, id * 8 + 8));
     }
     assertThat(out).as("vector words in the vocabulary").hasSizeGreaterThan(6);
     return out;
@@ -124,13 +126,13 @@ class WordVectorsCliTest {
     assertThat(added).isEqualTo(3);
     List<String> training = vocabulary.subList(0, vocabulary.size() - added);
     // File order, skipping words the training texts have and the two the tokenizer cannot yield.
-    List<String> expected = java.util.stream.Stream.concat(WORDS.stream(), java.util.stream.Stream.of("Zyx", "zyxwvut", "e.g.", "qwerty"))
+    List<String> expected = Stream.concat(WORDS.stream(), Stream.of("Zyx", "zyxwvut", "e.g.", "qwerty"))
         .filter(w -> !training.contains(w) && !w.equals("Zyx") && !w.equals("e.g.")).limit(3).toList();
     assertThat(expected).as("this sample leaves at most one of WORDS out, so the skips are exercised").contains("zyxwvut");
     assertThat(vocabulary.subList(training.size(), vocabulary.size())).isEqualTo(expected);
     ParameterFile.Tensor table = ParameterFile.read(run.resolve("model/parameters/parameters.bin")).get("shared.embedding.weight");
     int zyxwvut = vocabulary.indexOf("zyxwvut");
-    assertThat(java.util.Arrays.copyOfRange(table.values(), zyxwvut * 8, zyxwvut * 8 + 8)).containsExactly(1, 2, 3, 4, 5, 6, 7, 8);
+    assertThat(Arrays.copyOfRange(table.values(), zyxwvut * 8, zyxwvut * 8 + 8)).containsExactly(1, 2, 3, 4, 5, 6, 7, 8);
     assertThat(event.get("vocabulary-covered").asDouble()).as("coverage of the training vocabulary, not of the added words")
         .isLessThan(0.02);
   }

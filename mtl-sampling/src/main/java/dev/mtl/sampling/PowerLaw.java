@@ -2,6 +2,8 @@ package dev.mtl.sampling;
 
 import dev.mtl.core.sampling.SamplingStep;
 import dev.mtl.core.sampling.TaskSampler;
+import java.util.Arrays;
+import java.util.function.ToIntFunction;
 
 /** Samplers that train one source per step, drawn with probability proportional to {@code size^exponent}. */
 final class PowerLaw {
@@ -28,7 +30,7 @@ final class PowerLaw {
    * A sampler that trains the one source {@code choose} picks each step; its epoch is, in
    * expectation, one pass over every source.
    */
-  static TaskSampler oneSourcePerStep(java.util.function.ToIntFunction<SamplingStep> choose) {
+  static TaskSampler oneSourcePerStep(ToIntFunction<SamplingStep> choose) {
     return new TaskSampler() {
       @Override
       public int[] sources(SamplingStep step) {
@@ -37,7 +39,7 @@ final class PowerLaw {
 
       @Override
       public int defaultStepsPerEpoch(int[] batchesPerSource) {
-        return java.util.Arrays.stream(batchesPerSource).sum();
+        return Arrays.stream(batchesPerSource).sum();
       }
     };
   }

@@ -15,6 +15,7 @@ import dev.mtl.core.weighting.GradientNeed;
 import dev.mtl.core.weighting.GramianChoice;
 import dev.mtl.core.weighting.LossWeighting;
 import dev.mtl.engine.djl.DjlEngineProvider;
+import dev.mtl.testkit.TestWeightings;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -99,7 +100,7 @@ class SharedPartsTest {
 
   /** Weights 1/‖g_t‖, so every step depends on the Gramian. */
   private static LossWeighting inverseNorms(GradientNeed need) {
-    return dev.mtl.testkit.TestWeightings.needing(need, input -> {
+    return TestWeightings.needing(need, input -> {
       double[][] g = input.gramian().orElseThrow();
       return new double[] {1 / Math.sqrt(g[0][0]), 1 / Math.sqrt(g[1][1])};
     });

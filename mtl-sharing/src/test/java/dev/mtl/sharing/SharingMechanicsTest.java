@@ -22,6 +22,7 @@ import dev.mtl.core.task.OutputSpec;
 import dev.mtl.core.weighting.GradientNeed;
 import dev.mtl.core.weighting.LossWeighting;
 import dev.mtl.engine.djl.DjlEngineProvider;
+import dev.mtl.testkit.TestWeightings;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -41,7 +42,7 @@ class SharingMechanicsTest {
       new SharingStrategy.HeadRequest("a", new OutputSpec(2, LossKind.SOFTMAX_CROSS_ENTROPY, List.of("no", "yes"))),
       new SharingStrategy.HeadRequest("b", new OutputSpec(3, LossKind.SOFTMAX_CROSS_ENTROPY, List.of("x", "y", "z"))));
   private static final ModelSpec MODEL = new ModelSpec(12, EncoderKind.CNN, 6, 0.1, PoolKind.MAX);
-  private static final LossWeighting EQUAL = dev.mtl.testkit.TestWeightings.equal();
+  private static final LossWeighting EQUAL = TestWeightings.equal();
   private static Engine engine;
 
   @BeforeAll

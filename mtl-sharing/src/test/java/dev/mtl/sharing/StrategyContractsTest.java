@@ -4,6 +4,7 @@ import dev.mtl.core.model.EncoderKind;
 import dev.mtl.core.spi.SharingStrategyProvider;
 import dev.mtl.testkit.SharingStrategyContract;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.DisplayName;
@@ -49,12 +50,12 @@ class StrategyContractsTest {
 
     @Override
     protected Map<String, Object> settings() {
-      return Map.of("private", java.util.List.of("embedding", "encoder"), "private-penalty", 0.01);
+      return Map.of("private", List.of("embedding", "encoder"), "private-penalty", 0.01);
     }
 
     @Override
     protected Map<String, Object> invalidSettings() {
-      return Map.of("private", java.util.List.of("heads"));
+      return Map.of("private", List.of("heads"));
     }
   }
 
@@ -68,7 +69,7 @@ class StrategyContractsTest {
 
     @Override
     protected Map<String, Object> settings() {
-      return Map.of("layers", 3, "depth", Map.of("sentiment", 1, "topics", 2), "feed-labels", java.util.List.of("sentiment", "topics"));
+      return Map.of("layers", 3, "depth", Map.of("sentiment", 1, "topics", 2), "feed-labels", List.of("sentiment", "topics"));
     }
 
     @Override

@@ -8,6 +8,7 @@ import dev.mtl.core.weighting.GradientNeed;
 import dev.mtl.core.weighting.LossWeighting;
 import dev.mtl.core.weighting.WeightingInput;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -69,7 +70,7 @@ public abstract class LossWeightingContract extends PluginContract<LossWeighting
   @DisplayName("a fresh instance given the saved state() continues exactly (checkpoint and resume)")
   void stateRoundTrip() {
     LossWeighting original = create();
-    List<WeightingInput> inputs = new java.util.ArrayList<>();
+    List<WeightingInput> inputs = new ArrayList<>();
     for (int step = 0; step < 30; step++) {
       double[] losses = {1.0 / (step + 1), 2.0 + step % 3, 0.5 + step};
       Optional<double[][]> g = original.need() == GradientNeed.LOSSES_ONLY ? Optional.empty() : Optional.of(GRAMIAN);

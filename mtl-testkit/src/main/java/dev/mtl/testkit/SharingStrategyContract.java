@@ -2,21 +2,37 @@ package dev.mtl.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mtl.core.config.ConfigSection;
+import dev.mtl.core.engine.Engine;
+import dev.mtl.core.engine.Network;
+import dev.mtl.core.engine.OptimizerSettings;
+import dev.mtl.core.engine.SourceBatch;
+import dev.mtl.core.engine.StepResult;
+import dev.mtl.core.engine.TokenBatch;
 import dev.mtl.core.model.EncoderKind;
 import dev.mtl.core.model.Head;
+import dev.mtl.core.model.Layer;
 import dev.mtl.core.model.ModelGraph;
 import dev.mtl.core.model.ModelSpec;
 import dev.mtl.core.model.PoolKind;
 import dev.mtl.core.model.SharingStrategy;
+import dev.mtl.core.registry.PluginRegistry;
+import dev.mtl.core.spi.EngineProvider;
 import dev.mtl.core.spi.SharingStrategyProvider;
 import dev.mtl.core.task.LossKind;
 import dev.mtl.core.task.OutputSpec;
+import dev.mtl.core.weighting.GradientNeed;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
 import java.util.Set;
+import org.assertj.core.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -50,7 +66,7 @@ public abstract class SharingStrategyContract extends PluginContract<SharingStra
     if (supportedEncoders().contains(encoder)) {
       assertThat(describe(encoder).heads()).hasSize(HEADS.size());
     } else {
-      org.assertj.core.api.Assertions.assertThatThrownBy(() -> describe(encoder))
+      Assertions.assertThatThrownBy(() -> describe(encoder))
           .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(encoder.configName());
     }
   }
@@ -66,7 +82,7 @@ public abstract class SharingStrategyContract extends PluginContract<SharingStra
   @EnumSource(EncoderKind.class)
   @DisplayName("describes one head per task with that task's outputs")
   void oneHeadPerTask(EncoderKind encoder) {
-    org.junit.jupiter.api.Assumptions.assumeTrue(supportedEncoders().contains(encoder));
+    Assumptions.assumeTrue(supportedEncoders().contains(encoder));
     ModelGraph graph = describe(encoder);
     assertThat(graph.heads()).extracting(Head::task).containsExactly("sentiment", "topics", "score");
     for (int i = 0; i < HEADS.size(); i++) {
@@ -78,14 +94,14 @@ public abstract class SharingStrategyContract extends PluginContract<SharingStra
   @EnumSource(EncoderKind.class)
   @DisplayName("gives the same description for the same input")
   void deterministic(EncoderKind encoder) {
-    org.junit.jupiter.api.Assumptions.assumeTrue(supportedEncoders().contains(encoder));
+    Assumptions.assumeTrue(supportedEncoders().contains(encoder));
     assertThat(describe(encoder)).isEqualTo(describe(encoder));
   }
 
   @org.junit.jupiter.api.Test
   @DisplayName("recreates the same description from its settings after a JSON round trip, as a saved model does")
   void configRoundTrip() throws Exception {
-    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    ObjectMapper json = new ObjectMapper();
     @SuppressWarnings("unchecked")
     Map<String, Object> reread = json.readValue(json.writeValueAsString(settings()), Map.class);
     List<String> tasks = HEADS.stream().map(SharingStrategy.HeadRequest::task).toList();
@@ -114,16 +130,16 @@ public abstract class SharingStrategyContract extends PluginContract<SharingStra
   @org.junit.jupiter.api.Test
   @DisplayName("trains on a tiny batch with finite losses, when an engine is on the test class path")
   void finiteLossesOnTinyBatch() {
-    java.util.Optional<dev.mtl.core.spi.EngineProvider> provider = dev.mtl.core.registry.PluginRegistry.load()
-        .all(dev.mtl.core.spi.EngineProvider.class).values().stream().findFirst();
-    org.junit.jupiter.api.Assumptions.assumeTrue(provider.isPresent(), "no engine on the test class path");
+    Optional<EngineProvider> provider = PluginRegistry.load()
+        .all(EngineProvider.class).values().stream().findFirst();
+    Assumptions.assumeTrue(provider.isPresent(), "no engine on the test class path");
     ModelGraph graph = describe(EncoderKind.CNN);
-    java.util.Random random = new java.util.Random(1);
+    Random random = new Random(1);
     int[][] rows = new int[4][];
     for (int i = 0; i < rows.length; i++) {
       rows[i] = random.ints(2 + i, 1, 30).toArray();
     }
-    java.util.Map<String, float[][]> targets = new java.util.LinkedHashMap<>();
+    Map<String, float[][]> targets = new LinkedHashMap<>();
     for (SharingStrategy.HeadRequest head : HEADS) {
       float[][] t = new float[rows.length][head.output().targetWidth()];
       for (float[] row : t) {
@@ -131,16 +147,16 @@ public abstract class SharingStrategyContract extends PluginContract<SharingStra
       }
       targets.put(head.task(), t);
     }
-    dev.mtl.core.engine.SourceBatch batch = new dev.mtl.core.engine.SourceBatch(new dev.mtl.core.engine.TokenBatch(rows), targets);
-    try (dev.mtl.core.engine.Engine engine = provider.get().create(ConfigSection.empty("engine"));
-        dev.mtl.core.engine.Network network = engine.create(graph, 30, 0, new dev.mtl.core.engine.OptimizerSettings("adam", 0.01), 1)) {
+    SourceBatch batch = new SourceBatch(new TokenBatch(rows), targets);
+    try (Engine engine = provider.get().create(ConfigSection.empty("engine"));
+        Network network = engine.create(graph, 30, 0, new OptimizerSettings("adam", 0.01), 1)) {
       for (int step = 0; step < 2; step++) {
-        dev.mtl.core.engine.StepResult result = network.trainStep(List.of(batch), TestWeightings.equal(), step, 0, dev.mtl.core.weighting.GradientNeed.LOSSES_ONLY);
+        StepResult result = network.trainStep(List.of(batch), TestWeightings.equal(), step, 0, GradientNeed.LOSSES_ONLY);
         assertThat(result.losses()).containsOnlyKeys("sentiment", "topics", "score");
         assertThat(result.losses().values()).allSatisfy(l -> assertThat(l).isFinite());
         assertThat(result.penalty()).isFinite();
       }
-      java.util.Map<String, float[][]> scores = network.predict(new dev.mtl.core.engine.TokenBatch(rows), List.of("sentiment", "topics", "score"));
+      Map<String, float[][]> scores = network.predict(new TokenBatch(rows), List.of("sentiment", "topics", "score"));
       assertThat(scores.get("topics")).hasNumberOfRows(rows.length);
       assertThat(scores.get("topics")[0]).hasSize(3);
     }
@@ -155,9 +171,9 @@ public abstract class SharingStrategyContract extends PluginContract<SharingStra
     ModelGraph graph = strategy.describe(new ModelSpec(16, EncoderKind.CNN, 8, 0.1, pooling), HEADS);
     // Pools over encoded sequences follow the model's pooling; a pool straight over the embedding
     // (e.g. an MMoE gate's input) may choose its own.
-    assertThat(graph.layers()).filteredOn(l -> l instanceof dev.mtl.core.model.Layer.Pool p
-            && !(graph.layer(p.inputId()) instanceof dev.mtl.core.model.Layer.Embedding))
+    assertThat(graph.layers()).filteredOn(l -> l instanceof Layer.Pool p
+            && !(graph.layer(p.inputId()) instanceof Layer.Embedding))
         .isNotEmpty()
-        .allSatisfy(l -> assertThat(((dev.mtl.core.model.Layer.Pool) l).kind()).isEqualTo(pooling));
+        .allSatisfy(l -> assertThat(((Layer.Pool) l).kind()).isEqualTo(pooling));
   }
 }

@@ -5,7 +5,10 @@ import dev.mtl.core.config.ConfigSection;
 import dev.mtl.core.spi.LossWeightingProvider;
 import dev.mtl.core.weighting.LossWeighting;
 import dev.mtl.core.weighting.WeightingInput;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
 
 /**
  * Dynamic weight average (Liu, Johns and Davison, "End-to-End Multi-Task Learning with
@@ -68,17 +71,17 @@ public final class DwaWeighting implements LossWeightingProvider {
       }
 
       @Override
-      public java.util.Map<String, double[]> state() {
-        return java.util.Map.of("epoch", new double[] {epoch}, "sum", sum.clone(),
-            "count", java.util.Arrays.stream(count).asDoubleStream().toArray(), "previous", previous.clone(),
+      public Map<String, double[]> state() {
+        return Map.of("epoch", new double[] {epoch}, "sum", sum.clone(),
+            "count", Arrays.stream(count).asDoubleStream().toArray(), "previous", previous.clone(),
             "before-previous", beforePrevious.clone(), "current", current.clone());
       }
 
       @Override
-      public void restore(java.util.Map<String, double[]> state) {
+      public void restore(Map<String, double[]> state) {
         epoch = (int) state.get("epoch")[0];
         sum = state.get("sum").clone();
-        count = java.util.Arrays.stream(state.get("count")).mapToInt(x -> (int) x).toArray();
+        count = Arrays.stream(state.get("count")).mapToInt(x -> (int) x).toArray();
         previous = state.get("previous").clone();
         beforePrevious = state.get("before-previous").clone();
         current = state.get("current").clone();
@@ -89,14 +92,14 @@ public final class DwaWeighting implements LossWeightingProvider {
   /** Descent weights for tasks with a mean loss in both earlier epochs; weight 1 for the others. */
   static double[] epochWeights(double[] last, double[] beforeLast, double temperature) {
     int n = last.length;
-    int[] known = java.util.stream.IntStream.range(0, n)
+    int[] known = IntStream.range(0, n)
         .filter(k -> Double.isFinite(last[k]) && Double.isFinite(beforeLast[k])).toArray();
     double[] out = Matrices.filled(n, 1);
     if (known.length == 0) {
       return out;
     }
-    double[] descent = descentWeights(java.util.Arrays.stream(known).mapToDouble(k -> last[k]).toArray(),
-        java.util.Arrays.stream(known).mapToDouble(k -> beforeLast[k]).toArray(), temperature);
+    double[] descent = descentWeights(Arrays.stream(known).mapToDouble(k -> last[k]).toArray(),
+        Arrays.stream(known).mapToDouble(k -> beforeLast[k]).toArray(), temperature);
     for (int i = 0; i < known.length; i++) {
       out[known[i]] = descent[i];
     }

@@ -5,7 +5,9 @@ import dev.mtl.core.config.ConfigSection;
 import dev.mtl.core.spi.LossWeightingProvider;
 import dev.mtl.core.weighting.LossWeighting;
 import dev.mtl.core.weighting.WeightingInput;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * GradNorm (Chen et al., "GradNorm: Gradient Normalization for Adaptive Loss Balancing in Deep
@@ -74,8 +76,8 @@ public final class GradNormWeighting implements LossWeightingProvider {
       }
 
       @Override
-      public java.util.Map<String, double[]> state() {
-        java.util.Map<String, double[]> state = new java.util.LinkedHashMap<>();
+      public Map<String, double[]> state() {
+        Map<String, double[]> state = new LinkedHashMap<>();
         state.put("weights", w.clone());
         state.put("initial-loss", initialLoss.clone());
         adam.saveTo(state, "adam.");
@@ -83,7 +85,7 @@ public final class GradNormWeighting implements LossWeightingProvider {
       }
 
       @Override
-      public void restore(java.util.Map<String, double[]> state) {
+      public void restore(Map<String, double[]> state) {
         System.arraycopy(state.get("weights"), 0, w, 0, w.length);
         System.arraycopy(state.get("initial-loss"), 0, initialLoss, 0, initialLoss.length);
         adam.restoreFrom(state, "adam.");

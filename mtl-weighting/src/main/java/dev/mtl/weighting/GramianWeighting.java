@@ -3,6 +3,7 @@ package dev.mtl.weighting;
 import dev.mtl.core.weighting.GradientNeed;
 import dev.mtl.core.weighting.LossWeighting;
 import dev.mtl.core.weighting.WeightingInput;
+import java.util.Arrays;
 
 /**
  * A weighting computed from the Gramian of task gradients, wherever it is measured. A step where
@@ -30,7 +31,7 @@ abstract class GramianWeighting implements LossWeighting {
       throw new IllegalStateException("a " + gramian.length + " x " + gramian.length + " Gramian for " + n + " tasks");
     }
     double[][] g = Matrices.symmetric(gramian);
-    boolean finite = java.util.Arrays.stream(g).flatMapToDouble(java.util.Arrays::stream).allMatch(Double::isFinite);
+    boolean finite = Arrays.stream(g).flatMapToDouble(Arrays::stream).allMatch(Double::isFinite);
     if (!finite || !(Matrices.trace(g) > 0)) {
       return Matrices.filled(n, 1.0 / n);
     }

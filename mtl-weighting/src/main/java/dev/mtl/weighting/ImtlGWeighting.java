@@ -5,6 +5,7 @@ import dev.mtl.core.config.ConfigSection;
 import dev.mtl.core.spi.LossWeightingProvider;
 import dev.mtl.core.weighting.LossWeighting;
 import dev.mtl.core.weighting.WeightingInput;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -52,7 +53,7 @@ public final class ImtlGWeighting implements LossWeightingProvider {
     }
     double[][] a = new double[n][n];
     double[] b = new double[n];
-    java.util.Arrays.fill(a[0], 1);
+    Arrays.fill(a[0], 1);
     b[0] = 1;
     for (int t = 1; t < n; t++) {
       for (int k = 0; k < n; k++) {

@@ -1,6 +1,7 @@
 package dev.mtl.weighting;
 
 import java.util.Arrays;
+import java.util.stream.IntStream;
 
 /**
  * Small dense linear algebra over T x T Gramians (T = number of tasks): products, a linear solver,
@@ -273,7 +274,7 @@ final class Matrices {
   /** The step to the minimum with fixed coordinates held, and the multiplier of Σx = 1 (0 without it). */
   private static Step equalityStep(double[][] q, double[] gradient, boolean[] fixed, boolean sumToOne) {
     int n = gradient.length;
-    int[] free = java.util.stream.IntStream.range(0, n).filter(i -> !fixed[i]).toArray();
+    int[] free = IntStream.range(0, n).filter(i -> !fixed[i]).toArray();
     double[] direction = new double[n];
     if (free.length == 0) {
       return new Step(direction, 0);

@@ -1,5 +1,8 @@
 package dev.mtl.weighting;
 
+import java.util.Arrays;
+import java.util.Map;
+
 /**
  * Adam (Kingma and Ba, 2015) over a few scalars that a weighting learns itself (log-variances,
  * GradNorm's weights), from gradients it computes in closed form. Adam's per-coordinate scaling
@@ -33,13 +36,13 @@ final class ScalarAdam {
   }
 
   /** Moments and step counts, for checkpoints. */
-  void saveTo(java.util.Map<String, double[]> state, String prefix) {
+  void saveTo(Map<String, double[]> state, String prefix) {
     state.put(prefix + "mean", mean.clone());
     state.put(prefix + "variance", variance.clone());
-    state.put(prefix + "steps", java.util.Arrays.stream(steps).asDoubleStream().toArray());
+    state.put(prefix + "steps", Arrays.stream(steps).asDoubleStream().toArray());
   }
 
-  void restoreFrom(java.util.Map<String, double[]> state, String prefix) {
+  void restoreFrom(Map<String, double[]> state, String prefix) {
     System.arraycopy(state.get(prefix + "mean"), 0, mean, 0, mean.length);
     System.arraycopy(state.get(prefix + "variance"), 0, variance, 0, variance.length);
     double[] saved = state.get(prefix + "steps");

@@ -5,6 +5,7 @@ import dev.mtl.core.config.ConfigSection;
 import dev.mtl.core.spi.LossWeightingProvider;
 import dev.mtl.core.weighting.LossWeighting;
 import dev.mtl.core.weighting.WeightingInput;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -51,7 +52,7 @@ public final class UncertaintyWeighting implements LossWeightingProvider {
 
       @Override
       public Map<String, double[]> state() {
-        Map<String, double[]> state = new java.util.LinkedHashMap<>();
+        Map<String, double[]> state = new LinkedHashMap<>();
         state.put("log-variance", logVariance.clone());
         adam.saveTo(state, "adam.");
         return state;

@@ -8,6 +8,7 @@ import dev.mtl.core.weighting.GradientNeed;
 import dev.mtl.core.weighting.LossWeighting;
 import dev.mtl.core.weighting.WeightingInput;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -76,8 +77,8 @@ class GradientWeightingsTest {
       double[][] grads = randomGradients(random, tasks, 3 + trial % 4);
       double[][] g = gramian(grads);
       double[] w = MgdaWeighting.minNormWeights(g);
-      assertThat(java.util.Arrays.stream(w).sum()).isCloseTo(1, within(1e-9));
-      assertThat(java.util.Arrays.stream(w).min().orElseThrow()).isGreaterThanOrEqualTo(-1e-12);
+      assertThat(Arrays.stream(w).sum()).isCloseTo(1, within(1e-9));
+      assertThat(Arrays.stream(w).min().orElseThrow()).isGreaterThanOrEqualTo(-1e-12);
       double best = Matrices.quadratic(g, w);
       for (int sample = 0; sample < 2000; sample++) {
         double[] v = new double[tasks];
@@ -172,7 +173,7 @@ class GradientWeightingsTest {
     for (double[] g : grads) {
       assertThat(Matrices.dot(d, g) / Math.sqrt(Matrices.dot(g, g))).isCloseTo(first, within(1e-9));
     }
-    assertThat(java.util.Arrays.stream(v).sum()).isCloseTo(1, within(1e-12));
+    assertThat(Arrays.stream(v).sum()).isCloseTo(1, within(1e-12));
   }
 
   @Test
@@ -233,7 +234,7 @@ class GradientWeightingsTest {
       double[][] grads = randomGradients(random, 2 + trial % 5, 3);
       double[][] gram = gramian(grads);
       double[] w = UpGradWeighting.averagedProjections(gram);
-      assertThat(java.util.Arrays.stream(w).min().orElseThrow()).isGreaterThanOrEqualTo(-1e-12);
+      assertThat(Arrays.stream(w).min().orElseThrow()).isGreaterThanOrEqualTo(-1e-12);
       double[] d = combine(w, grads);
       for (double[] task : grads) {
         assertThat(Matrices.dot(task, d)).isGreaterThanOrEqualTo(-1e-9);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.mtl.core.config.ConfigSection;
+import dev.mtl.core.spi.LossWeightingProvider;
 import dev.mtl.core.weighting.LossWeighting;
 import dev.mtl.core.weighting.WeightingInput;
 import java.nio.file.Path;
@@ -17,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class LossWeightingsTest {
   private static final List<String> TASKS = List.of("a", "b", "c");
 
-  private static LossWeighting create(dev.mtl.core.spi.LossWeightingProvider provider, Map<String, Object> settings, int tasks) {
+  private static LossWeighting create(LossWeightingProvider provider, Map<String, Object> settings, int tasks) {
     ConfigSection section = ConfigSection.of("run.yaml", Path.of("."), settings);
     LossWeighting weighting = provider.create(section, TASKS.subList(0, tasks));
     assertThat(section.source().problems()).isEmpty();

@@ -1,35 +1,42 @@
 package dev.mtl.core.api;
 
-import dev.mtl.core.config.PluginChoice;
-import dev.mtl.core.config.RunConfig;
-import dev.mtl.core.spi.SentenceEncoderProvider;
-import dev.mtl.core.text.FeatureCache;
-import dev.mtl.core.text.SentenceEncoder;
 import dev.mtl.core.config.ConfigSection;
+import dev.mtl.core.config.PluginChoice;
 import dev.mtl.core.engine.Engine;
 import dev.mtl.core.engine.GracefulStop;
 import dev.mtl.core.engine.Network;
+import dev.mtl.core.inference.DataSource;
+import dev.mtl.core.inference.Evaluator;
+import dev.mtl.core.io.AtomicFiles;
 import dev.mtl.core.model.ModelGraph;
 import dev.mtl.core.model.ModelSpec;
 import dev.mtl.core.model.SharingStrategy;
 import dev.mtl.core.registry.PluginRegistry;
+import dev.mtl.core.run.RunConfig;
 import dev.mtl.core.spi.EngineProvider;
+import dev.mtl.core.spi.SentenceEncoderProvider;
 import dev.mtl.core.spi.SharingStrategyProvider;
 import dev.mtl.core.spi.TaskProvider;
 import dev.mtl.core.spi.TextEncoderProvider;
+import dev.mtl.core.store.ModelManifest;
+import dev.mtl.core.store.MultiTaskModels;
+import dev.mtl.core.task.LossKind;
 import dev.mtl.core.task.Task;
 import dev.mtl.core.task.TaskData;
 import dev.mtl.core.task.TaskMetrics;
 import dev.mtl.core.task.TaskPrediction;
+import dev.mtl.core.text.FeatureCache;
+import dev.mtl.core.text.SentenceEncoder;
 import dev.mtl.core.text.TextEncoder;
-import dev.mtl.core.training.DataSource;
-import dev.mtl.core.training.Evaluator;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A trained multi-task model, loaded from the directory {@code mtl train} writes, that predicts
@@ -135,10 +142,10 @@ public final class MultiTaskModel implements AutoCloseable {
       Network network;
       if (graph == null) {
         Map<String, Integer> widths = new LinkedHashMap<>();
-        java.util.Set<String> multiLabel = new java.util.HashSet<>();
+        Set<String> multiLabel = new HashSet<>();
         for (Task task : tasks) {
           widths.put(task.name(), task.output().size());
-          if (task.output().loss() == dev.mtl.core.task.LossKind.SIGMOID_BINARY_CROSS_ENTROPY) {
+          if (task.output().loss() == LossKind.SIGMOID_BINARY_CROSS_ENTROPY) {
             multiLabel.add(task.name());
           }
         }
@@ -192,7 +199,7 @@ public final class MultiTaskModel implements AutoCloseable {
     try {
       return featureCache.vectors(texts);
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException("cannot write the feature cache: " + e.getMessage(), e);
+      throw new UncheckedIOException("cannot write the feature cache: " + e.getMessage(), e);
     }
   }
 

@@ -1,2 +1,2 @@
-/** The embedding API: load a trained model and predict every task; atomic writes of model directories. */
+/** The embedding API: load a trained model and predict or evaluate every task. */
 package dev.mtl.core.api;

@@ -2,9 +2,12 @@ package dev.mtl.core.config;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Applies {@code key.path=value} overrides (the CLI's {@code --set}) to a config before it is read.
@@ -58,8 +61,8 @@ public final class ConfigOverrides {
   private static String put(Map<String, Object> root, String path, Object value) {
     Object current = root;
     StringBuilder canonical = new StringBuilder();
-    java.util.regex.Matcher step = java.util.regex.Pattern.compile("([^.\\[\\]]+)|\\[(\\d+)]|(\\.)").matcher(path);
-    List<String> parts = new java.util.ArrayList<>(); // keys, and "[i]" for indices
+    Matcher step = Pattern.compile("([^.\\[\\]]+)|\\[(\\d+)]|(\\.)").matcher(path);
+    List<String> parts = new ArrayList<>(); // keys, and "[i]" for indices
     int at = 0;
     while (at < path.length() && step.find(at) && step.start() == at) {
       if (step.group(1) != null) {
@@ -116,7 +119,7 @@ public final class ConfigOverrides {
       }
       return index;
     }
-    List<String> names = new java.util.ArrayList<>();
+    List<String> names = new ArrayList<>();
     for (int j = 0; j < list.size(); j++) {
       Object entry = list.get(j);
       Object name = entry instanceof Map ? ((Map<String, Object>) entry).get("name") : null;
@@ -138,7 +141,7 @@ public final class ConfigOverrides {
         out.put(k, copy((Map<String, Object>) v));
       } else if (v instanceof List<?> list) {
         // Mutable, so overrides can set list entries.
-        out.put(k, new java.util.ArrayList<>(list.stream().map(o -> o instanceof Map ? copy((Map<String, Object>) o) : o).toList()));
+        out.put(k, new ArrayList<>(list.stream().map(o -> o instanceof Map ? copy((Map<String, Object>) o) : o).toList()));
       } else {
         out.put(k, v);
       }

@@ -1,7 +1,10 @@
 package dev.mtl.core.config;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
@@ -64,8 +67,8 @@ public final class ConfigSource {
       return false;
     }
     try {
-      return !java.nio.file.Files.exists(target) || target.toRealPath().startsWith(base.toRealPath());
-    } catch (java.io.IOException e) {
+      return !Files.exists(target) || target.toRealPath().startsWith(base.toRealPath());
+    } catch (IOException e) {
       return false;
     }
   }
@@ -110,7 +113,7 @@ public final class ConfigSource {
   public void throwIfInvalid() {
     if (!problems.isEmpty()) {
       List<ConfigProblem> inFileOrder = new ArrayList<>(problems);
-      inFileOrder.sort(java.util.Comparator.comparingInt(ConfigSource::lineOf));
+      inFileOrder.sort(Comparator.comparingInt(ConfigSource::lineOf));
       throw new InvalidConfigException(name, inFileOrder);
     }
   }

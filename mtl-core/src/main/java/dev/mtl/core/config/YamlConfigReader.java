@@ -109,7 +109,7 @@ public final class YamlConfigReader {
   }
 
   /** A JSON or YAML parser's complaint without its source-location noise ("[Source: REDACTED ...]"). */
-  public static String parserMessage(com.fasterxml.jackson.core.JsonProcessingException e) {
+  public static String parserMessage(JsonProcessingException e) {
     return e.getOriginalMessage().replaceAll("\\[Source: [^;]*; (line: \\d+, column: \\d+)]", "$1");
   }
 }

@@ -8,6 +8,11 @@ import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvParser;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import dev.mtl.core.config.ConfigSection;
+import dev.mtl.core.config.YamlConfigReader;
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -15,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 
 /**
  * How rows of a text data file are laid out, for any task that reads texts with a label or value
@@ -85,7 +91,7 @@ public final class RowFormat {
   public record Parsed(List<RawRow> rows, List<RowProblem> problems) {}
 
   /** Reads and parses a file (see {@link TextLines} for how bytes become lines). */
-  public Parsed parse(java.nio.file.Path file) {
+  public Parsed parse(Path file) {
     List<RawRow> rows = new ArrayList<>();
     List<RowProblem> problems = new ArrayList<>();
     List<TextLines.Line> lines = TextLines.read(file);
@@ -147,7 +153,7 @@ public final class RowFormat {
     try {
       node = JSON.readTree(line.text());
     } catch (JsonProcessingException e) {
-      problems.accept(new RowProblem(file, line.number(), "is not valid JSON (" + dev.mtl.core.config.YamlConfigReader.parserMessage(e) + ")", RowProblem.excerpt(line.text())));
+      problems.accept(new RowProblem(file, line.number(), "is not valid JSON (" + YamlConfigReader.parserMessage(e) + ")", RowProblem.excerpt(line.text())));
       return;
     }
     JsonNode text = node.get(textColumn);
@@ -252,11 +258,11 @@ public final class RowFormat {
     int from = 0; // the line this parse started at
     while (from < lines.size()) {
       int restart = lines.size();
-      java.io.StringReader reader = new java.io.StringReader(all);
+      StringReader reader = new StringReader(all);
       try {
         reader.skip(offsets[from]);
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e); // a StringReader does not fail
+      } catch (IOException e) {
+        throw new UncheckedIOException(e); // a StringReader does not fail
       }
       try (MappingIterator<String[]> it = CSV.readerFor(String[].class).with(CsvSchema.emptySchema()).readValues(reader)) {
         while (true) {
@@ -270,7 +276,7 @@ public final class RowFormat {
             if (!(cells.length == 0 || cells.length == 1 && cells[0].isBlank())) {
               records.add(new Record(lines.get(start).number(), Arrays.asList(cells), text(lines, start, end)));
             }
-          } catch (java.io.IOException | RuntimeException e) {
+          } catch (IOException | RuntimeException e) {
             String reason = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
             problems.accept(new RowProblem(file, lines.get(start).number(), "is not valid CSV (" + reason
                 + "); quote a text that holds commas, quotes or line breaks, doubling the quotes inside", RowProblem.excerpt(lines.get(start).text())));
@@ -278,7 +284,7 @@ public final class RowFormat {
             break;
           }
         }
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         throw new DataException("Cannot parse " + file + " as CSV: " + e.getMessage());
       }
       from = restart;
@@ -301,7 +307,7 @@ public final class RowFormat {
     }
     // Split single-label cells too, so a row with several labels gets a clear message rather than an unknown label.
     List<String> out = new ArrayList<>();
-    for (String part : trimmed.split(java.util.regex.Pattern.quote(labelSeparator), -1)) {
+    for (String part : trimmed.split(Pattern.quote(labelSeparator), -1)) {
       out.add(part.trim());
     }
     return out;

@@ -1,8 +1,13 @@
 package dev.mtl.core.data;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.Charset;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -45,18 +50,18 @@ public final class TextLines {
     } catch (IOException e) {
       throw new DataException("Cannot read data file " + file + ": " + e.getMessage());
     }
-    java.nio.charset.Charset wide = wideEncoding(bytes);
+    Charset wide = wideEncoding(bytes);
     if (wide != null) {
       return wideLines(file, bytes, wide);
     }
     List<Line> lines = new ArrayList<>();
-    Reader reader = new Reader(new java.io.ByteArrayInputStream(bytes));
+    Reader reader = new Reader(new ByteArrayInputStream(bytes));
     try {
       for (Line line = reader.next(); line != null; line = reader.next()) {
         lines.add(line);
       }
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e); // reading a byte array does not fail
+      throw new UncheckedIOException(e); // reading a byte array does not fail
     }
     return lines;
   }
@@ -67,7 +72,7 @@ public final class TextLines {
    * that arrives as it is written, such as standard input.
    */
   public static final class Reader {
-    private final java.io.InputStream in;
+    private final InputStream in;
     private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
         .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
     private final byte[] buffer = new byte[1 << 16];
@@ -75,13 +80,13 @@ public final class TextLines {
     private int limit;
     private long number;
 
-    public Reader(java.io.InputStream in) {
+    public Reader(InputStream in) {
       this.in = in;
     }
 
     /** The next line, or null at the end of the stream. */
     public Line next() throws IOException {
-      java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+      ByteArrayOutputStream line = new ByteArrayOutputStream();
       while (true) {
         if (position == limit && !fill()) {
           return line.size() == 0 ? null : decodeLine(line);
@@ -110,7 +115,7 @@ public final class TextLines {
       return read > 0;
     }
 
-    private Line decodeLine(java.io.ByteArrayOutputStream line) {
+    private Line decodeLine(ByteArrayOutputStream line) {
       byte[] bytes = line.toByteArray();
       int from = number == 0 && bytes.length >= 3 && (bytes[0] & 0xff) == 0xEF && (bytes[1] & 0xff) == 0xBB
           && (bytes[2] & 0xff) == 0xBF ? 3 : 0;
@@ -120,12 +125,12 @@ public final class TextLines {
   }
 
   /** UTF-32 or UTF-16 by their byte-order marks (UTF-32 LE's starts like UTF-16 LE's), or null. */
-  private static java.nio.charset.Charset wideEncoding(byte[] b) {
+  private static Charset wideEncoding(byte[] b) {
     if (b.length >= 4 && (b[0] & 0xff) == 0xFF && (b[1] & 0xff) == 0xFE && b[2] == 0 && b[3] == 0) {
-      return java.nio.charset.Charset.forName("UTF-32LE");
+      return Charset.forName("UTF-32LE");
     }
     if (b.length >= 4 && b[0] == 0 && b[1] == 0 && (b[2] & 0xff) == 0xFE && (b[3] & 0xff) == 0xFF) {
-      return java.nio.charset.Charset.forName("UTF-32BE");
+      return Charset.forName("UTF-32BE");
     }
     if (b.length >= 2 && (b[0] & 0xff) == 0xFF && (b[1] & 0xff) == 0xFE) {
       return StandardCharsets.UTF_16LE;
@@ -137,7 +142,7 @@ public final class TextLines {
   }
 
   /** A whole file in a wide encoding (its byte-order mark dropped), split at {@code \n}. */
-  private static List<Line> wideLines(Path file, byte[] bytes, java.nio.charset.Charset charset) {
+  private static List<Line> wideLines(Path file, byte[] bytes, Charset charset) {
     int mark = charset.name().startsWith("UTF-32") ? 4 : 2;
     String text;
     try {

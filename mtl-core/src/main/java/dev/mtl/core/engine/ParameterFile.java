@@ -6,7 +6,10 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.UTFDataFormatException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -79,7 +82,7 @@ public final class ParameterFile {
       for (int t = 0; t < count; t++) {
         String name = in.readUTF();
         int rank = in.readInt();
-        left -= 2 + name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 4;
+        left -= 2 + name.getBytes(StandardCharsets.UTF_8).length + 4;
         if (rank < 0 || rank > MAX_RANK) {
           throw damaged(file, "tensor '" + name + "' with " + rank + " dimensions");
         }
@@ -109,10 +112,10 @@ public final class ParameterFile {
         tensors.put(name, new Tensor(shape, values));
       }
       return tensors;
-    } catch (java.nio.file.NoSuchFileException e) {
+    } catch (NoSuchFileException e) {
       throw new IOException(file + " is missing: the model directory is incomplete or was written by an older mtl. "
           + "Retrain the model with this version, or restore the directory.", e);
-    } catch (EOFException | java.io.UTFDataFormatException e) {
+    } catch (EOFException | UTFDataFormatException e) {
       throw new IOException(file + " is truncated or damaged; the model directory is damaged. Retrain or restore it.", e);
     }
   }

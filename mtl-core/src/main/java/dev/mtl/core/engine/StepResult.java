@@ -1,6 +1,7 @@
 package dev.mtl.core.engine;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,8 +22,8 @@ public record StepResult(Map<String, Double> losses, Map<String, Double> weights
   }
 
   public StepResult {
-    losses = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(losses));
-    weights = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(weights));
+    losses = Collections.unmodifiableMap(new LinkedHashMap<>(losses));
+    weights = Collections.unmodifiableMap(new LinkedHashMap<>(weights));
   }
 
   /** The loss that was back-propagated: the weighted sum plus penalties. */

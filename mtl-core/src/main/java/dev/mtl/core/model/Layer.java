@@ -1,5 +1,6 @@
 package dev.mtl.core.model;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -98,7 +99,7 @@ public sealed interface Layer permits Layer.Embedding, Layer.Features, Layer.Enc
 
     @Override
     public List<String> inputs() {
-      List<String> all = new java.util.ArrayList<>(expertIds);
+      List<String> all = new ArrayList<>(expertIds);
       all.add(gateInputId);
       return all;
     }

@@ -1,5 +1,6 @@
 package dev.mtl.core.model;
 
+import dev.mtl.core.task.OutputSpec;
 import java.util.List;
 
 /**
@@ -16,5 +17,5 @@ public interface SharingStrategy {
   ModelGraph describe(ModelSpec model, List<HeadRequest> heads);
 
   /** A task's request for a head: its name and outputs. */
-  record HeadRequest(String task, dev.mtl.core.task.OutputSpec output) {}
+  record HeadRequest(String task, OutputSpec output) {}
 }

@@ -1,5 +1,7 @@
 package dev.mtl.core.sampling;
 
+import java.util.Arrays;
+
 /**
  * Chooses which data sources train in each step (tasks over the same texts form one source and
  * train together). A sampler is a function of the step, the run's progress and seed: it keeps no
@@ -14,6 +16,6 @@ public interface TaskSampler {
    * largest (every source every step) unless the sampler draws fewer sources per step.
    */
   default int defaultStepsPerEpoch(int[] batchesPerSource) {
-    return java.util.Arrays.stream(batchesPerSource).max().orElse(0);
+    return Arrays.stream(batchesPerSource).max().orElse(0);
   }
 }

@@ -1,6 +1,9 @@
 package dev.mtl.core.task;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntPredicate;
 
 /**
  * The examples of one split of one task: texts and their targets, in file order.
@@ -49,9 +52,9 @@ public record TaskData(List<String> texts, List<float[]> targets, String source,
    * @param skippedRows what the part reports as skipped when read (the caller decides which part
    *     carries the reader's count)
    */
-  public TaskData rows(java.util.function.IntPredicate keep, String source, int skippedRows) {
-    List<String> keptTexts = new java.util.ArrayList<>();
-    List<float[]> keptTargets = new java.util.ArrayList<>();
+  public TaskData rows(IntPredicate keep, String source, int skippedRows) {
+    List<String> keptTexts = new ArrayList<>();
+    List<float[]> keptTargets = new ArrayList<>();
     float[] keptWeights = rowWeights == null ? null : new float[size()];
     for (int row = 0; row < size(); row++) {
       if (keep.test(row)) {
@@ -63,7 +66,7 @@ public record TaskData(List<String> texts, List<float[]> targets, String source,
       }
     }
     return new TaskData(keptTexts, keptTargets, source, skippedRows,
-        keptWeights == null ? null : java.util.Arrays.copyOf(keptWeights, keptTexts.size()));
+        keptWeights == null ? null : Arrays.copyOf(keptWeights, keptTexts.size()));
   }
 
   /** Rows with a label for this task. */

@@ -1,9 +1,10 @@
 package dev.mtl.core.text;
 
-import dev.mtl.core.api.AtomicFiles;
 import dev.mtl.core.data.DataException;
 import dev.mtl.core.engine.GracefulStop;
 import dev.mtl.core.engine.StopRequestedException;
+import dev.mtl.core.io.AtomicFiles;
+import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
@@ -15,10 +16,12 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A frozen sentence encoder's vectors, kept on disk (one file per encoder id in a run's {@code
@@ -69,7 +72,7 @@ public final class FeatureCache {
    */
   public float[][] vectors(List<String> texts) throws IOException {
     List<String> missing = new ArrayList<>();
-    java.util.Set<String> queued = new java.util.HashSet<>();
+    Set<String> queued = new HashSet<>();
     String[] keys = new String[texts.size()];
     for (int i = 0; i < keys.length; i++) {
       keys[i] = key(texts.get(i));
@@ -125,7 +128,7 @@ public final class FeatureCache {
 
   private void read() throws IOException {
     int width = encoder.width();
-    try (InputStream raw = new java.io.BufferedInputStream(Files.newInputStream(file));
+    try (InputStream raw = new BufferedInputStream(Files.newInputStream(file));
         DataInputStream in = new DataInputStream(raw)) {
       if (in.readInt() != MAGIC || in.readInt() != FORMAT) {
         throw new DataException(file + " is not an mtl feature cache (format " + FORMAT + "); delete it to encode the texts again");

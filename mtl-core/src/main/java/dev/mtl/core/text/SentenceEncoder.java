@@ -1,5 +1,7 @@
 package dev.mtl.core.text;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -30,7 +32,7 @@ public interface SentenceEncoder extends AutoCloseable {
    * folder: a saved model carries its encoder, and loading never opens files outside the model
    * folder (such paths are refused). The default, for encoders without files, is {@link #settings()}.
    */
-  default Map<String, Object> saveTo(java.nio.file.Path modelDirectory) throws java.io.IOException {
+  default Map<String, Object> saveTo(Path modelDirectory) throws IOException {
     return settings();
   }
 

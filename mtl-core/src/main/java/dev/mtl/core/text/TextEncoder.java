@@ -2,6 +2,7 @@ package dev.mtl.core.text;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
 /** Turns a text into token ids for the model's embedding; fitted on training texts, saved with the model. */
 public interface TextEncoder {
@@ -21,8 +22,8 @@ public interface TextEncoder {
    * The token of each id (index = id), for initialising embeddings from word vectors; empty for
    * encoders without a word vocabulary.
    */
-  default java.util.List<String> tokens() {
-    return java.util.List.of();
+  default List<String> tokens() {
+    return List.of();
   }
 
   /**
@@ -40,10 +41,10 @@ public interface TextEncoder {
    *
    * @throws UnsupportedOperationException for encoders without a word vocabulary
    */
-  default TextEncoder withTokens(java.util.List<String> words) {
+  default TextEncoder withTokens(List<String> words) {
     throw new UnsupportedOperationException(getClass().getSimpleName() + " has no word vocabulary to extend");
   }
 
-  /** Writes what {@link dev.mtl.core.spi.TextEncoderProvider#load} needs into {@code directory}. */
+  /** Writes what its provider's {@code load} needs into {@code directory}. */
   void save(Path directory) throws IOException;
 }

@@ -2,9 +2,12 @@ package dev.mtl.core.training;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.mtl.core.api.AtomicFiles;
-import dev.mtl.core.config.RunConfig;
+import dev.mtl.core.assembly.ResolvedRun;
+import dev.mtl.core.engine.StopRequestedException;
+import dev.mtl.core.io.AtomicFiles;
 import dev.mtl.core.registry.PluginRegistry;
+import dev.mtl.core.run.Baselines;
+import dev.mtl.core.run.RunConfig;
 import dev.mtl.core.task.TaskMetrics;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -133,8 +136,8 @@ public final class CrossValidation {
         TrainingReport report;
         try {
           report = trainer.train(run, foldData, listener.forRun(setting, fold));
-        } catch (dev.mtl.core.engine.StopRequestedException stop) {
-          throw new dev.mtl.core.engine.StopRequestedException("cross-validation stopped by a signal in fold " + (fold + 1)
+        } catch (StopRequestedException stop) {
+          throw new StopRequestedException("cross-validation stopped by a signal in fold " + (fold + 1)
               + " of '" + setting.name() + "'; a cross-validation cannot be resumed: run mtl cv again");
         }
         results.get(s).add(report.test());

@@ -3,40 +3,57 @@ package dev.mtl.core.training;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import dev.mtl.core.api.AtomicFiles;
-import dev.mtl.core.api.ModelManifest;
-import dev.mtl.core.api.MultiTaskModels;
+import dev.mtl.core.assembly.GramianPlan;
+import dev.mtl.core.assembly.PreparedModel;
+import dev.mtl.core.assembly.PretrainedWords;
+import dev.mtl.core.assembly.ResolvedRun;
 import dev.mtl.core.config.PluginChoice;
-import dev.mtl.core.config.RunConfig;
 import dev.mtl.core.engine.Engine;
 import dev.mtl.core.engine.GracefulStop;
-import dev.mtl.core.engine.StopRequestedException;
 import dev.mtl.core.engine.Network;
-import dev.mtl.core.engine.SourceBatch;
 import dev.mtl.core.engine.NonFiniteException;
+import dev.mtl.core.engine.SourceBatch;
 import dev.mtl.core.engine.StepResult;
-import dev.mtl.core.sampling.SamplingStep;
+import dev.mtl.core.engine.StopRequestedException;
+import dev.mtl.core.inference.DataSource;
+import dev.mtl.core.inference.Evaluator;
+import dev.mtl.core.inference.LengthBatcher;
+import dev.mtl.core.io.AtomicFiles;
 import dev.mtl.core.model.ModelGraph;
 import dev.mtl.core.model.ModelSpec;
-import dev.mtl.core.text.FeatureCache;
+import dev.mtl.core.run.Baselines;
+import dev.mtl.core.run.ModelSelection;
+import dev.mtl.core.run.RunConfig;
+import dev.mtl.core.run.TrainingSettings;
+import dev.mtl.core.sampling.SamplingStep;
+import dev.mtl.core.store.ModelManifest;
+import dev.mtl.core.store.MultiTaskModels;
+import dev.mtl.core.task.LossKind;
+import dev.mtl.core.task.OutputSpec;
 import dev.mtl.core.task.Task;
 import dev.mtl.core.task.TaskData;
 import dev.mtl.core.task.TaskMetrics;
+import dev.mtl.core.text.FeatureCache;
+import dev.mtl.core.text.SentenceEncoder;
 import dev.mtl.core.text.TextEncoder;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 
 /**
  * The engine-neutral training loop. Reads every task's data, fits the tokenizer on the training
@@ -96,13 +113,13 @@ public final class MultiTaskTrainer {
   private TrainingReport run(ResolvedRun run, TrainingListener listener, boolean resume, TrainingData data) throws IOException {
     // The guard closes last: a SIGTERM lets the engine finish its step and free its memory first.
     try (GracefulStop.Guard guard = GracefulStop.enter();
-        dev.mtl.core.text.SentenceEncoder pretrained = run.pretrained()) {
+        SentenceEncoder pretrained = run.pretrained()) {
       return run(run, listener, resume, data.train(), data.dev(), data.test(), pretrained);
     }
   }
 
   private TrainingReport run(ResolvedRun run, TrainingListener listener, boolean resume, Map<String, TaskData> train,
-      Map<String, TaskData> dev, Map<String, TaskData> test, dev.mtl.core.text.SentenceEncoder pretrained) throws IOException {
+      Map<String, TaskData> dev, Map<String, TaskData> test, SentenceEncoder pretrained) throws IOException {
     RunConfig config = run.config();
     if (!resume) {
       RunDirectory.claim(config.outputDirectory(), false);
@@ -137,7 +154,7 @@ public final class MultiTaskTrainer {
       }
       state = RunState.read(checkpoint);
       // Log lines written after the checkpoint belong to steps that will run again.
-      try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(logFile, java.nio.file.StandardOpenOption.WRITE)) {
+      try (FileChannel channel = FileChannel.open(logFile, StandardOpenOption.WRITE)) {
         channel.truncate(state.logBytes);
       }
       run.weighting().restore(state.weighting);
@@ -149,7 +166,7 @@ public final class MultiTaskTrainer {
             ? engine.resume(graph, encoder.vocabularySize(), encoder.paddingId(), settings.optimizer(), config.seed(), checkpoint)
             : engine.create(graph, encoder.vocabularySize(), encoder.paddingId(), settings.optimizer(), config.seed());
         BufferedWriter log = resume
-            ? Files.newBufferedWriter(logFile, java.nio.file.StandardOpenOption.APPEND)
+            ? Files.newBufferedWriter(logFile, StandardOpenOption.APPEND)
             : Files.newBufferedWriter(logFile)) {
       listener.onStart(summaries(run.tasks(), train, dev, test), encoder.vocabularySize(), network.parameterCount(), engine.device());
       if (words != null) {
@@ -377,15 +394,6 @@ public final class MultiTaskTrainer {
     });
   }
 
-  /** Each distinct training corpus once (tasks over the same texts share one). */
-  static List<String> distinctTrainingTexts(Map<String, TaskData> train) {
-    LinkedHashSet<List<String>> corpora = new LinkedHashSet<>();
-    train.values().forEach(d -> corpora.add(d.texts()));
-    List<String> texts = new ArrayList<>();
-    corpora.forEach(texts::addAll);
-    return texts;
-  }
-
   private static List<TrainingListener.TaskSummary> summaries(List<Task> tasks, Map<String, TaskData> train,
       Map<String, TaskData> dev, Map<String, TaskData> test) {
     return tasks.stream().map(t -> new TrainingListener.TaskSummary(t.name(), t.type(), t.output().size(),
@@ -395,9 +403,9 @@ public final class MultiTaskTrainer {
   }
 
   /** A classification task's labels that no training row has (none for other tasks). */
-  static List<String> untrainedLabels(dev.mtl.core.task.OutputSpec output, TaskData train) {
-    boolean single = output.loss() == dev.mtl.core.task.LossKind.SOFTMAX_CROSS_ENTROPY;
-    if (train == null || !single && output.loss() != dev.mtl.core.task.LossKind.SIGMOID_BINARY_CROSS_ENTROPY) {
+  static List<String> untrainedLabels(OutputSpec output, TaskData train) {
+    boolean single = output.loss() == LossKind.SOFTMAX_CROSS_ENTROPY;
+    if (train == null || !single && output.loss() != LossKind.SIGMOID_BINARY_CROSS_ENTROPY) {
       return List.of();
     }
     boolean[] seen = new boolean[output.size()];
@@ -455,7 +463,7 @@ public final class MultiTaskTrainer {
 
   /** Implementation-Version of each plugin's jar ("unknown" when run from class folders). */
   private static Map<String, String> versions(ResolvedRun run) {
-    Map<String, String> out = new java.util.TreeMap<>();
+    Map<String, String> out = new TreeMap<>();
     run.tasks().forEach(t -> out.put("task/" + t.type(), version(t)));
     out.put("sharing/" + run.config().sharing().type(), version(run.sharing()));
     out.put("weighting/" + run.config().weighting().type(), version(run.weighting()));
@@ -506,7 +514,7 @@ public final class MultiTaskTrainer {
     private final DataSource source;
     private final int batchSize;
     private final Random random;
-    private Iterator<int[]> current = java.util.Collections.emptyIterator();
+    private Iterator<int[]> current = Collections.emptyIterator();
 
     CyclingBatches(DataSource source, int batchSize, Random random) {
       this.source = source;

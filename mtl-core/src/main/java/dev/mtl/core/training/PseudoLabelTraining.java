@@ -2,22 +2,31 @@ package dev.mtl.core.training;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.mtl.core.api.AtomicFiles;
 import dev.mtl.core.api.MultiTaskModel;
-import dev.mtl.core.config.PseudoLabelSettings;
-import dev.mtl.core.config.RunConfig;
+import dev.mtl.core.assembly.ResolvedRun;
+import dev.mtl.core.data.DataException;
 import dev.mtl.core.data.TextLines;
+import dev.mtl.core.engine.StopRequestedException;
+import dev.mtl.core.io.AtomicFiles;
 import dev.mtl.core.registry.PluginRegistry;
+import dev.mtl.core.run.PseudoLabelSettings;
+import dev.mtl.core.run.RunConfig;
+import dev.mtl.core.task.LossKind;
 import dev.mtl.core.task.Task;
 import dev.mtl.core.task.TaskData;
 import dev.mtl.core.task.TaskMetrics;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.Set;
 
 /**
  * Self-training and co-training with pseudo-labels ({@link PseudoLabelSettings}). Round 0 trains
@@ -177,7 +186,7 @@ public final class PseudoLabelTraining {
     for (int i = 0; i < rows.size(); i++) {
       order.add(i);
     }
-    java.util.Collections.shuffle(order, new java.util.Random(seed));
+    Collections.shuffle(order, new Random(seed));
     int hiddenCount = (int) Math.round(share * rows.size());
     boolean[] hidden = new boolean[rows.size()];
     for (int k = 0; k < hiddenCount; k++) {
@@ -204,7 +213,7 @@ public final class PseudoLabelTraining {
       }
     }
     if (texts.isEmpty()) {
-      throw new dev.mtl.core.data.DataException(source.file() + " holds no texts: task '" + task.name()
+      throw new DataException(source.file() + " holds no texts: task '" + task.name()
           + "' names it as unlabeled (one text per line)");
     }
     return new Pool(texts, null, blank);
@@ -212,8 +221,8 @@ public final class PseudoLabelTraining {
 
   /** The pool without the texts the gold training rows have, and with each text once (its first row). */
   private static Pool newTextsOnce(Pool pool, TaskData gold, Map<String, LeftOut> leftOut, String task) {
-    java.util.Set<String> known = new java.util.HashSet<>(gold.texts());
-    java.util.Set<String> seen = new java.util.HashSet<>();
+    Set<String> known = new HashSet<>(gold.texts());
+    Set<String> seen = new HashSet<>();
     List<String> texts = new ArrayList<>();
     List<float[]> targets = pool.gold() == null ? null : new ArrayList<>();
     int labelled = 0;
@@ -244,7 +253,7 @@ public final class PseudoLabelTraining {
       for (Map.Entry<String, Pool> e : pools.entrySet()) {
         String task = e.getKey();
         Pool pool = e.getValue();
-        java.util.Set<Integer> taken = new java.util.HashSet<>(set.indices.get(task));
+        Set<Integer> taken = new HashSet<>(set.indices.get(task));
         List<Integer> open = new ArrayList<>();
         for (int i = 0; i < pool.texts().size(); i++) {
           if (!taken.contains(i)) {
@@ -273,7 +282,7 @@ public final class PseudoLabelTraining {
           correct += pool.gold() != null && matches(pool.gold().get(text), pick.target()) ? 1 : 0;
           added++;
         }
-        java.nio.file.Files.createDirectories(written);
+        Files.createDirectories(written);
         AtomicFiles.writeString(written.resolve(task + ".tsv"), tsv.toString());
         Double addedAccuracy = pool.gold() == null || added == 0 ? null : correct / (double) added;
         Double totalAccuracy = null;
@@ -294,7 +303,7 @@ public final class PseudoLabelTraining {
   private record Picked(int text, float[] target, List<Integer> labels, double confidence) {}
 
   private static List<Picked> picks(Task task, float[][] probabilities, List<Integer> candidates, PseudoLabelSettings settings) {
-    if (task.output().loss() == dev.mtl.core.task.LossKind.SIGMOID_BINARY_CROSS_ENTROPY) {
+    if (task.output().loss() == LossKind.SIGMOID_BINARY_CROSS_ENTROPY) {
       return PseudoLabels.selectMultiLabel(probabilities, candidates, settings.confidence(), settings.maxPerClass()).stream()
           .map(p -> {
             float[] target = new float[task.output().size()];
@@ -338,8 +347,8 @@ public final class PseudoLabelTraining {
       TrainingReport report;
       try {
         report = trainer.train(run, data, listener.forRun(round, view));
-      } catch (dev.mtl.core.engine.StopRequestedException stop) {
-        throw new dev.mtl.core.engine.StopRequestedException("pseudo-label training stopped by a signal in round " + round + " ("
+      } catch (StopRequestedException stop) {
+        throw new StopRequestedException("pseudo-label training stopped by a signal in round " + round + " ("
             + view + " model); rounds cannot be resumed: train again");
       }
       results.add(new ViewRound(view, directory, picks.getOrDefault(view, Map.of()), report.dev(), report.test()));

@@ -1,9 +1,10 @@
 package dev.mtl.core.training;
 
-import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.mtl.core.task.TaskMetrics;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,7 +41,7 @@ final class RunState {
   public int bestEpoch = -1;
   public long bestStep = -1;
   public double bestScore = Double.NEGATIVE_INFINITY;
-  public Map<String, dev.mtl.core.task.TaskMetrics> bestDev;
+  public Map<String, TaskMetrics> bestDev;
   /** Evaluations since the best one, for patience. */
   public int sinceBest;
   public Map<String, double[]> weighting = Map.of();

@@ -1,9 +1,12 @@
 package dev.mtl.core.training;
 
+import dev.mtl.core.assembly.ResolvedRun;
 import dev.mtl.core.config.ConfigOverrides;
 import dev.mtl.core.config.ConfigSection;
-import dev.mtl.core.config.RunConfig;
+import dev.mtl.core.engine.StopRequestedException;
 import dev.mtl.core.registry.PluginRegistry;
+import dev.mtl.core.run.Baselines;
+import dev.mtl.core.run.RunConfig;
 import dev.mtl.core.task.DataSplit;
 import dev.mtl.core.task.Task;
 import dev.mtl.core.task.TaskData;
@@ -60,8 +63,8 @@ public final class SingleTaskBaselines {
       TrainingReport report;
       try {
         report = trainer.train(ResolvedRun.resolve(single, registry), listener.forTask(task, steps));
-      } catch (dev.mtl.core.engine.StopRequestedException stop) {
-        throw new dev.mtl.core.engine.StopRequestedException("single-task baselines stopped by a signal while training task '" + task
+      } catch (StopRequestedException stop) {
+        throw new StopRequestedException("single-task baselines stopped by a signal while training task '" + task
             + "'; they cannot be resumed: run mtl train --single-task again");
       }
       if (report.test().containsKey(task)) {

@@ -1,20 +1,26 @@
 package dev.mtl.core.training;
 
-import dev.mtl.core.config.RunConfig;
+import dev.mtl.core.assembly.PreparedModel;
+import dev.mtl.core.assembly.ResolvedRun;
 import dev.mtl.core.engine.Engine;
 import dev.mtl.core.engine.GracefulStop;
 import dev.mtl.core.engine.Lookahead;
 import dev.mtl.core.engine.Network;
 import dev.mtl.core.engine.SourceBatch;
+import dev.mtl.core.inference.DataSource;
+import dev.mtl.core.run.RunConfig;
+import dev.mtl.core.run.TrainingSettings;
 import dev.mtl.core.text.FeatureCache;
 import dev.mtl.core.text.SentenceEncoder;
 import dev.mtl.core.text.TextEncoder;
 import dev.mtl.core.weighting.GradientNeed;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Consumer;
 
 /**
  * Which tasks help each other: a short training run of the config (its model as the trainer builds
@@ -126,7 +132,7 @@ public final class TaskAffinity {
     }
     Grouping[] best = new Grouping[Math.min(maxGroups, tasks.size()) + 1];
     partitions(tasks.size(), 0, new int[tasks.size()], 0, assignment -> {
-      int groups = java.util.Arrays.stream(assignment).max().orElse(0) + 1;
+      int groups = Arrays.stream(assignment).max().orElse(0) + 1;
       if (groups >= best.length) {
         return;
       }
@@ -169,7 +175,7 @@ public final class TaskAffinity {
   }
 
   /** Every set partition as group numbers in first-appearance order (restricted growth strings). */
-  private static void partitions(int n, int index, int[] assignment, int used, java.util.function.Consumer<int[]> visit) {
+  private static void partitions(int n, int index, int[] assignment, int used, Consumer<int[]> visit) {
     if (index == n) {
       visit.accept(assignment);
       return;

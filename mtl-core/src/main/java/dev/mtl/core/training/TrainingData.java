@@ -3,6 +3,7 @@ package dev.mtl.core.training;
 import dev.mtl.core.task.DataSplit;
 import dev.mtl.core.task.Task;
 import dev.mtl.core.task.TaskData;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,9 +18,9 @@ import java.util.Map;
  */
 public record TrainingData(Map<String, TaskData> train, Map<String, TaskData> dev, Map<String, TaskData> test) {
   public TrainingData {
-    train = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(train));
-    dev = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(dev));
-    test = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(test));
+    train = Collections.unmodifiableMap(new LinkedHashMap<>(train));
+    dev = Collections.unmodifiableMap(new LinkedHashMap<>(dev));
+    test = Collections.unmodifiableMap(new LinkedHashMap<>(test));
   }
 
   /** Reads every task's configured files. */

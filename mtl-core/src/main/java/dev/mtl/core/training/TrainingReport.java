@@ -1,5 +1,9 @@
 package dev.mtl.core.training;
 
+import dev.mtl.core.run.Baselines;
+
+import dev.mtl.core.run.ModelSelection;
+
 import dev.mtl.core.task.TaskMetrics;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,2 +1,5 @@
-/** The engine-neutral training loop: data sources, length-aware batching, evaluation, reports. */
+/**
+ * The training loop and what runs it more than once: single-task baselines, cross-validation,
+ * pseudo-label rounds, task affinity; reports of finished runs.
+ */
 package dev.mtl.core.training;

@@ -1,5 +1,7 @@
 package dev.mtl.core.weighting;
 
+import java.util.Map;
+
 /**
  * Turns per-task losses (and, when asked for, the Gramian of per-task gradients) into task
  * weights. The engine then back-propagates {@code sum_t w_t * L_t} once. Plain Java over small
@@ -19,10 +21,10 @@ public interface LossWeighting {
    * What this weighting has learned or accumulated (learned weights, running averages), saved with
    * checkpoints so a resumed run continues exactly; empty for weightings without state.
    */
-  default java.util.Map<String, double[]> state() {
-    return java.util.Map.of();
+  default Map<String, double[]> state() {
+    return Map.of();
   }
 
   /** Restores what {@link #state()} returned. */
-  default void restore(java.util.Map<String, double[]> state) {}
+  default void restore(Map<String, double[]> state) {}
 }

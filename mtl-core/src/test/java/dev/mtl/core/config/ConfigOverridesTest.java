@@ -1,5 +1,7 @@
 package dev.mtl.core.config;
 
+import dev.mtl.core.run.RunConfig;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -7,8 +7,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,7 +36,7 @@ class RowFormatTest {
 
   private RowFormat.Parsed parse(String format, String content, Map<String, Object> settings) throws Exception {
     Path file = Files.writeString(dir.resolve("data." + format), content, StandardCharsets.UTF_8);
-    Map<String, Object> values = new java.util.HashMap<>(settings);
+    Map<String, Object> values = new HashMap<>(settings);
     values.put("format", format);
     ConfigSection section = ConfigSection.of("test.yaml", dir, values);
     RowFormat rowFormat = new RowFormat(section);
@@ -131,11 +133,11 @@ class RowFormatTest {
   @Test
   @DisplayName("an empty or header-only file says it is empty")
   void emptyFiles() {
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> parse("label-text", "", Map.of()))
+    Assertions.assertThatThrownBy(() -> parse("label-text", "", Map.of()))
         .isInstanceOf(DataException.class).hasMessageContaining("data.label-text is empty: it has no rows.");
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> parse("tsv", "\n  \n", Map.of()))
+    Assertions.assertThatThrownBy(() -> parse("tsv", "\n  \n", Map.of()))
         .isInstanceOf(DataException.class).hasMessageContaining("data.tsv is empty: it has no rows.");
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> parse("csv", "text,label\n", Map.of("header", true, "text-column", "text",
+    Assertions.assertThatThrownBy(() -> parse("csv", "text,label\n", Map.of("header", true, "text-column", "text",
         "label-column", "label"))).isInstanceOf(DataException.class).hasMessageContaining("data.csv is empty: it has a header row but no rows");
   }
 }

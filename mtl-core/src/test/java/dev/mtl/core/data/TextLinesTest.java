@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.nio.charset.Charset;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -64,7 +65,7 @@ class TextLinesTest {
   @org.junit.jupiter.params.provider.ValueSource(strings = {"UTF-16LE", "UTF-16BE", "UTF-32LE", "UTF-32BE"})
   @DisplayName("a file with a UTF-16 or UTF-32 byte-order mark is decoded in that encoding, line numbers and CRLF as in UTF-8")
   void wideEncodings(String encoding) throws Exception {
-    java.nio.charset.Charset charset = java.nio.charset.Charset.forName(encoding);
+    Charset charset = Charset.forName(encoding);
     byte[] body = "\uFEFF1 café, naïve\r\n0 日本語 \uD83D\uDE00\n".getBytes(charset);
     List<TextLines.Line> lines = TextLines.read(Files.write(dir.resolve("wide.txt"), body));
     assertThat(lines).extracting(TextLines.Line::text).containsExactly("1 café, naïve", "0 日本語 \uD83D\uDE00");

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mtl.core.task.LossKind;
 import dev.mtl.core.task.OutputSpec;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -51,10 +53,10 @@ class ModelGraphTest {
         .hasMessageContaining("feeds task 't', whose head reads 'pool', which is not an earlier layer");
     ModelGraph fed = new ModelGraph(List.of(e, pool, new Layer.LabelFeed("f", "e", "t"), new Layer.Pool("top", "f", PoolKind.MAX)),
         List.of(new Head("t", "pool", TWO, 0)));
-    assertThatThrownBy(() -> new ModelGraph(fed.layers(), fed.heads(), List.of(), java.util.Set.of("nope")))
+    assertThatThrownBy(() -> new ModelGraph(fed.layers(), fed.heads(), List.of(), Set.of("nope")))
         .hasMessageContaining("'nope' is frozen but is neither a layer nor a mixing unit");
     assertThat(fed.outputSize("f")).isEqualTo(10);
-    List<Layer> gated = new java.util.ArrayList<>(fed.layers());
+    List<Layer> gated = new ArrayList<>(fed.layers());
     gated.add(new Layer.Gate("g", List.of("pool", "top"), "pool"));
     assertThatThrownBy(() -> new ModelGraph(gated, fed.heads()))
         .hasMessageContaining("layer 'g' combines inputs of different widths [8, 10]");

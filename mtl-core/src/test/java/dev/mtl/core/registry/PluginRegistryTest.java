@@ -10,6 +10,7 @@ import dev.mtl.core.config.ConfigSection;
 import dev.mtl.core.inject.MtlModule;
 import dev.mtl.core.model.SharingStrategy;
 import dev.mtl.core.spi.SharingStrategyProvider;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -20,7 +21,7 @@ class PluginRegistryTest {
       return "hard";
     }
 
-    public SharingStrategy create(ConfigSection settings, java.util.List<String> taskNames) {
+    public SharingStrategy create(ConfigSection settings, List<String> taskNames) {
       return null;
     }
   }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.IntStream;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -75,7 +76,7 @@ class PseudoLabelsTest {
     List<PseudoLabels.MultiLabelPick> picks = PseudoLabels.selectMultiLabel(scores, all, 0.9, 100);
     assertThat(picks).extracting(PseudoLabels.MultiLabelPick::index).containsExactly(4, 0, 1, 5, 6);
     assertThat(picks.get(2).labels()).containsExactly(0, 1);
-    assertThat(picks.get(2).confidence()).isCloseTo(0.93, org.assertj.core.data.Offset.offset(1e-6));
+    assertThat(picks.get(2).confidence()).isCloseTo(0.93, Offset.offset(1e-6));
     // Cap 2: label 0 fills with 4 and 0, so 1 (labels 0 and 1) and 6 are out; 5 (label 2) stays.
     assertThat(PseudoLabels.selectMultiLabel(scores, all, 0.9, 2)).extracting(PseudoLabels.MultiLabelPick::index).containsExactly(4, 0, 5);
   }

@@ -3,6 +3,7 @@ package dev.mtl.core.training;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -25,7 +26,7 @@ class TaskAffinityTest {
     assertThat(best.get(3).score()).isZero();
     // One group: every task averages what the three others give it.
     double all = ((3 - 1 - 2) / 3.0 + (4 - 1 - 1) / 3.0 + (-1 - 1 + 6) / 3.0 + (-1 - 2 + 2) / 3.0) / 4;
-    assertThat(best.get(0).score()).isCloseTo(all, org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(best.get(0).score()).isCloseTo(all, Offset.offset(1e-12));
     // Three groups: keep the pair that gains most (c, d: 6 + 2), the others alone.
     assertThat(best.get(2).groups()).containsExactlyInAnyOrder(List.of("a"), List.of("b"), List.of("c", "d"));
   }

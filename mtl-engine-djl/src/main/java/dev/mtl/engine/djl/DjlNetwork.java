@@ -5,14 +5,16 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
+import dev.mtl.core.engine.Lookahead;
 import dev.mtl.core.engine.Network;
 import dev.mtl.core.engine.NonFiniteException;
 import dev.mtl.core.engine.OptimizerSettings;
-import dev.mtl.core.engine.Lookahead;
 import dev.mtl.core.engine.SourceBatch;
 import dev.mtl.core.engine.StepResult;
 import dev.mtl.core.engine.TokenBatch;
@@ -25,13 +27,18 @@ import dev.mtl.core.weighting.GramianChoice;
 import dev.mtl.core.weighting.LossWeighting;
 import dev.mtl.core.weighting.WeightingInput;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A model graph on DJL's PyTorch engine: parameters, training step and prediction.
@@ -53,7 +60,7 @@ final class DjlNetwork implements Network {
   private final int vocabularySize;
   private final Updater optimizer;
   /** Embedding tables that steps update row by row (empty: every table is updated whole). */
-  private final java.util.Set<String> rowUpdated;
+  private final Set<String> rowUpdated;
   /**
    * Token id → its position among the current step's rows (see StepRows). Kept across steps to
    * spare an allocation per step: a step writes the entries of its own ids and reads no others.
@@ -67,7 +74,7 @@ final class DjlNetwork implements Network {
   /** The graph's shared representation, if any, worked out once (the graph never changes). */
   private final String sharedRepresentation;
   /** Parameter names per purpose ("shared", "all:task", "above:task"), computed once from the graph. */
-  private final Map<String, List<String>> parameterNames = new java.util.HashMap<>();
+  private final Map<String, List<String>> parameterNames = new HashMap<>();
 
   /** A network to train, with parameters from a seeded generator. */
   static DjlNetwork create(NDManager parent, ModelGraph graph, int vocabularySize, int paddingId, OptimizerSettings optimizer, long seed) {
@@ -98,7 +105,7 @@ final class DjlNetwork implements Network {
         network.optimizer.load(directory);
       }
       return network;
-    } catch (java.io.UncheckedIOException e) {
+    } catch (UncheckedIOException e) {
       manager.close();
       throw e.getCause();
     } catch (IOException | RuntimeException e) {
@@ -121,7 +128,7 @@ final class DjlNetwork implements Network {
     this.slot = settings == null ? null : new int[vocabularySize];
     // With weight decay an unread row still has a gradient (decay · θ): only dense updates are exact.
     this.rowUpdated = settings != null && settings.sparseEmbeddings() && settings.weightDecay() == 0
-        ? lowering.rowUpdatableEmbeddings() : java.util.Set.of();
+        ? lowering.rowUpdatableEmbeddings() : Set.of();
     // Their gradient collects on each step's rows (see StepRows), never on the whole table.
     rowUpdated.forEach(name -> parameters.arrays().get(name).setRequiresGradient(false));
     this.learningRate = settings == null ? 0 : settings.learningRate();
@@ -149,7 +156,7 @@ final class DjlNetwork implements Network {
     // Written outside autograd: the table is a leaf that requires gradients.
     JniUtils.setGradMode(false);
     try (NDManager scope = manager.newSubManager()) {
-      table.set(new ai.djl.ndarray.index.NDIndex("{}", scope.create(index)), scope.create(flat, new Shape(ids.length, width)));
+      table.set(new NDIndex("{}", scope.create(index)), scope.create(flat, new Shape(ids.length, width)));
     }
   }
 
@@ -237,7 +244,7 @@ final class DjlNetwork implements Network {
         double squares = total.square().sum().getFloat();
         if (!Double.isFinite(squares)) {
           // Squares of finite float32 values can overflow; tell overflow from NaN/Inf in float64.
-          squares = total.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).square().sum().getDouble();
+          squares = total.toType(DataType.FLOAT64, false).square().sum().getDouble();
         }
         squaredNorm += squares;
       }
@@ -245,7 +252,7 @@ final class DjlNetwork implements Network {
       if (!Double.isFinite(norm)) {
         gradients.keySet().forEach(name -> JniUtils.zeroGrad((PtNDArray) gradientHolder(name, rows)));
         throw new NonFiniteException(step, "the gradients are not finite (norm " + norm + "; losses "
-            + java.util.Arrays.toString(values) + ")");
+            + Arrays.toString(values) + ")");
       }
       // Global norm clipping: one factor for every gradient, so the update keeps its direction.
       float scale = clipNorm > 0 && norm > clipNorm ? (float) (clipNorm / norm) : 1f;
@@ -309,7 +316,7 @@ final class DjlNetwork implements Network {
           NDArray step = gradient.mul(Lowering.scalar(scope, (float) rate));
           if (rows != null && rows.leaves.containsKey(name)) {
             // A row-updated table's gradient covers the batch's rows only.
-            ai.djl.ndarray.index.NDIndex index = new ai.djl.ndarray.index.NDIndex("{}", rows.index);
+            NDIndex index = new NDIndex("{}", rows.index);
             NDArray old = parameter.get(index);
             old.attach(scope);
             saved.put(name, old);
@@ -329,7 +336,7 @@ final class DjlNetwork implements Network {
         for (String name : saved.keySet()) {
           NDArray parameter = parameters.arrays().get(name);
           if (rows != null && rows.leaves.containsKey(name)) {
-            parameter.set(new ai.djl.ndarray.index.NDIndex("{}", rows.index), saved.get(name));
+            parameter.set(new NDIndex("{}", rows.index), saved.get(name));
           } else {
             parameter.subi(parameter).addi(saved.get(name)); // exact: x - x is 0
           }
@@ -351,7 +358,7 @@ final class DjlNetwork implements Network {
       for (Head head : lowering.heads()) {
         float[][] targets = batch.targets().get(head.task());
         // A task none of whose rows in this batch is labelled (partial labels) sits this step out.
-        if (targets != null && java.util.Arrays.stream(targets).anyMatch(TaskData::isLabelled)) {
+        if (targets != null && Arrays.stream(targets).anyMatch(TaskData::isLabelled)) {
           tasks.add(head.task());
           losses.add(loss(scope, head, pass.logits(head), targets, batch.rowWeights().get(head.task())));
         }
@@ -370,7 +377,7 @@ final class DjlNetwork implements Network {
     for (int i = 0; i < weights.length; i++) {
       if (!Double.isFinite(weights[i])) {
         throw new IllegalStateException("weighting " + weighting.getClass().getName() + " gave task '" + input.tasks().get(i)
-            + "' the weight " + weights[i] + " at step " + input.step() + " (losses " + java.util.Arrays.toString(input.losses()) + ")");
+            + "' the weight " + weights[i] + " at step " + input.step() + " (losses " + Arrays.toString(input.losses()) + ")");
       }
     }
     return weights;
@@ -468,8 +475,8 @@ final class DjlNetwork implements Network {
     private final NDArray index;
     private final Map<String, NDArray> leaves = new LinkedHashMap<>();
 
-    StepRows(NDManager scope, List<SourceBatch> batches, java.util.Set<String> tables) {
-      java.util.BitSet seen = new java.util.BitSet(vocabularySize);
+    StepRows(NDManager scope, List<SourceBatch> batches, Set<String> tables) {
+      BitSet seen = new BitSet(vocabularySize);
       seen.set(paddingId);
       for (SourceBatch batch : batches) {
         for (int[] row : batch.tokens().rows()) {
@@ -575,7 +582,7 @@ final class DjlNetwork implements Network {
     long[] ids = new long[rows * time];
     float[] mask = new float[rows * time];
     int[] lengths = new int[rows];
-    java.util.Arrays.fill(ids, paddingId);
+    Arrays.fill(ids, paddingId);
     for (int b = 0; b < rows; b++) {
       int[] row = batch.rows()[b];
       lengths[b] = row.length;
@@ -606,10 +613,10 @@ final class DjlNetwork implements Network {
       System.arraycopy(vectors[b], 0, flat, b * width, width);
     }
     int[] lengths = new int[rows];
-    java.util.Arrays.fill(lengths, 1);
+    Arrays.fill(lengths, 1);
     float[] ones = new float[rows];
-    java.util.Arrays.fill(ones, 1f);
-    NDArray tokens = scope.zeros(new Shape(rows, 1), ai.djl.ndarray.types.DataType.INT64);
+    Arrays.fill(ones, 1f);
+    NDArray tokens = scope.zeros(new Shape(rows, 1), DataType.INT64);
     return lowering.pass(tokens, scope.create(flat, new Shape(rows, 1, width)), null, scope.create(ones, new Shape(rows, 1, 1)),
         lengths, training, detachAt, values);
   }

@@ -9,6 +9,7 @@ import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.NoopTranslator;
 import ai.djl.translate.TranslateException;
@@ -22,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * A transformer sentence encoder run by DJL: an ONNX model in ONNX Runtime, a TorchScript model in
@@ -157,7 +159,7 @@ final class DjlSentenceEncoder implements SentenceEncoder {
 
   /** One text's token states {@code (1, time, width)} to its vector; a {@code (1, width)} output is already pooled. */
   private float[] pool(NDArray states, float[] mask) {
-    float[] values = states.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+    float[] values = states.toType(DataType.FLOAT32, false).toFloatArray();
     Shape shape = states.getShape();
     int width = (int) shape.get(shape.dimension() - 1);
     float[] vector = new float[width];
@@ -204,7 +206,7 @@ final class DjlSentenceEncoder implements SentenceEncoder {
     }
     Path folder = Files.createDirectories(modelDirectory.resolve("pretrained-encoder"));
     Path model = folder.resolve(files.model().getFileName().toString());
-    try (java.util.stream.Stream<Path> tree = Files.walk(files.model())) {
+    try (Stream<Path> tree = Files.walk(files.model())) {
       for (Path source : (Iterable<Path>) tree::iterator) {
         Path target = model.resolve(files.model().relativize(source).toString());
         if (Files.isDirectory(source)) {

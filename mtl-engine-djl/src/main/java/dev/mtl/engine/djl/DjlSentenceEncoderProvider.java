@@ -2,6 +2,7 @@ package dev.mtl.engine.djl;
 
 import com.google.auto.service.AutoService;
 import dev.mtl.core.config.ConfigSection;
+import dev.mtl.core.io.AtomicFiles;
 import dev.mtl.core.spi.SentenceEncoderProvider;
 import dev.mtl.core.text.SentenceEncoder;
 import java.io.IOException;
@@ -14,6 +15,8 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 
@@ -89,7 +92,7 @@ public final class DjlSentenceEncoderProvider implements SentenceEncoderProvider
   }
 
   private static String formatOf(Path path) {
-    String name = path.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+    String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
     if (Files.isDirectory(path)) {
       return "tensorflow";
     }
@@ -123,7 +126,7 @@ public final class DjlSentenceEncoderProvider implements SentenceEncoderProvider
         Files.move(temp, dir, StandardCopyOption.ATOMIC_MOVE);
       } catch (IOException raced) {
         // Another process extracted it first; ours is not needed.
-        dev.mtl.core.api.AtomicFiles.deleteDirectory(temp);
+        AtomicFiles.deleteDirectory(temp);
         if (!Files.isRegularFile(dir.resolve(MINILM_MODEL))) {
           throw raced;
         }
@@ -143,13 +146,13 @@ public final class DjlSentenceEncoderProvider implements SentenceEncoderProvider
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
-    java.util.List<Path> files;
+    List<Path> files;
     if (Files.isDirectory(path)) {
       try (var walk = Files.walk(path)) {
         files = walk.filter(Files::isRegularFile).sorted().toList();
       }
     } else {
-      files = java.util.List.of(path);
+      files = List.of(path);
     }
     byte[] buffer = new byte[1 << 16];
     for (Path file : files) {

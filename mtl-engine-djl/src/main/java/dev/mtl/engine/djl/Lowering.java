@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -83,7 +84,7 @@ final class Lowering {
     Set<String> bases = new HashSet<>();
     graph.layers().forEach(layer -> layer.base().ifPresent(bases::add));
     graph.penalties().forEach(penalty -> bases.addAll(penalty.layerIds()));
-    Set<String> out = new java.util.LinkedHashSet<>();
+    Set<String> out = new LinkedHashSet<>();
     for (Layer layer : graph.layers()) {
       String name = layer.id() + ".weight";
       if (layer instanceof Layer.Embedding && layer.base().isEmpty() && !bases.contains(layer.id())

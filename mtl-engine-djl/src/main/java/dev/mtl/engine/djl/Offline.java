@@ -1,5 +1,7 @@
 package dev.mtl.engine.djl;
 
+import ai.djl.engine.Engine;
+
 /**
  * Keeps DJL off the network: without these switches DJL reports telemetry at start and downloads
  * natives it cannot find. The launcher and the build set them too; this covers applications that
@@ -18,9 +20,9 @@ final class Offline {
   }
 
   /** The named DJL engine, or an error that says which jars bring its natives. */
-  static ai.djl.engine.Engine engine(String name) {
+  static Engine engine(String name) {
     try {
-      return ai.djl.engine.Engine.getEngine(name);
+      return Engine.getEngine(name);
     } catch (RuntimeException | UnsatisfiedLinkError e) {
       throw new IllegalStateException("DJL cannot start its " + name + " engine offline: " + e.getMessage()
           + ". The jars ai.djl.pytorch:pytorch-jni and ai.djl.pytorch:pytorch-native-cpu (classifier linux-x86_64) "

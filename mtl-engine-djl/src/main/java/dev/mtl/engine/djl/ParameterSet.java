@@ -7,8 +7,11 @@ import dev.mtl.core.engine.ParameterFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
@@ -60,7 +63,7 @@ final class ParameterSet {
   /** An embedding table, uniform in [-limit, limit], with the padding row zero. */
   NDArray embedding(String name, double limit, int rows, int width, int paddingRow) {
     float[] values = uniformValues(limit, rows, width);
-    java.util.Arrays.fill(values, paddingRow * width, (paddingRow + 1) * width, 0f);
+    Arrays.fill(values, paddingRow * width, (paddingRow + 1) * width, 0f);
     return add(name, values, rows, width);
   }
 
@@ -70,11 +73,11 @@ final class ParameterSet {
   }
 
   /** Names of the parameters that are trained. */
-  java.util.Set<String> trainableNames() {
+  Set<String> trainableNames() {
     return trainableNames;
   }
 
-  private final java.util.Set<String> trainableNames = new java.util.LinkedHashSet<>();
+  private final Set<String> trainableNames = new LinkedHashSet<>();
 
   /** Names, shapes and starting values, in creation order (recorded when there is no manager). */
   Map<String, ParameterFile.Tensor> initialValues() {
@@ -84,7 +87,7 @@ final class ParameterSet {
   private final Map<String, ParameterFile.Tensor> recorded = new LinkedHashMap<>();
 
   /** Every parameter's name, in creation order. */
-  java.util.Set<String> names() {
+  Set<String> names() {
     return manager == null ? recorded.keySet() : arrays.keySet();
   }
 
@@ -158,9 +161,9 @@ final class ParameterSet {
       throw new UncheckedIOException(new IOException(savedFile + " lacks parameter " + name + " (it holds " + saved.keySet()
           + "). The model directory does not match its manifest; retrain or restore it."));
     }
-    if (!java.util.Arrays.equals(value.shape(), shape)) {
+    if (!Arrays.equals(value.shape(), shape)) {
       throw new UncheckedIOException(new IOException(savedFile + ": parameter " + name + " has shape "
-          + java.util.Arrays.toString(value.shape()) + " but the model needs " + java.util.Arrays.toString(shape)
+          + Arrays.toString(value.shape()) + " but the model needs " + Arrays.toString(shape)
           + ". The model directory does not match its manifest; retrain or restore it."));
     }
     return value.values();

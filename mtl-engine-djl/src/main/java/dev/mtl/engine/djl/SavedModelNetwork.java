@@ -1,9 +1,11 @@
 package dev.mtl.engine.djl;
 
+import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import dev.mtl.core.engine.Network;
@@ -48,7 +50,7 @@ final class SavedModelNetwork implements Network {
     try {
       loaded.load(directory, null, Map.of("SignatureDefKey", signature.key(), "Tags", "serve",
           "ConfigProto", Base64.getEncoder().encodeToString(TfNetwork.sessionConfig(threads).toByteArray())));
-    } catch (ai.djl.MalformedModelException | RuntimeException e) {
+    } catch (MalformedModelException | RuntimeException e) {
       loaded.close();
       throw new IOException("DJL's TensorFlow engine cannot load the SavedModel in " + directory + ": " + e.getMessage(), e);
     }
@@ -62,7 +64,7 @@ final class SavedModelNetwork implements Network {
       int rows = tokens.size();
       NDArray input = scope.create(TfNetwork.paddedIds(tokens, paddingId), new Shape(rows, TfNetwork.paddedLength(tokens)));
       if (signature.intInput()) {
-        input = input.toType(ai.djl.ndarray.types.DataType.INT32, false);
+        input = input.toType(DataType.INT32, false);
       }
       input.setName(signature.input());
       NDList result = model.getBlock().forward(new ParameterStore(scope, false), new NDList(input), false);
@@ -81,7 +83,7 @@ final class SavedModelNetwork implements Network {
           throw new IllegalStateException("the SavedModel's output '" + e.getValue() + "' has shape " + shape + " but task '"
               + e.getKey() + "' needs (" + rows + ", " + width + "): one score per label. Check the manifest's labels for it.");
         }
-        float[] flat = scores.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+        float[] flat = scores.toType(DataType.FLOAT32, false).toFloatArray();
         if (signature.logits()) {
           flat = activate(flat, width, signature.multiLabel().contains(e.getKey()));
         }

@@ -1,5 +1,6 @@
 package dev.mtl.engine.djl;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
@@ -17,7 +18,7 @@ import java.util.Set;
 record SavedModelSignature(String key, String input, boolean intInput, Map<String, String> outputs, boolean logits,
     Set<String> multiLabel) {
   SavedModelSignature {
-    outputs = Map.copyOf(new java.util.LinkedHashMap<>(outputs));
+    outputs = Map.copyOf(new LinkedHashMap<>(outputs));
     multiLabel = Set.copyOf(multiLabel);
   }
 }

@@ -1,10 +1,13 @@
 package dev.mtl.engine.djl;
 
+import dev.mtl.core.config.ConfigSource;
 import dev.mtl.core.engine.Engine;
 import dev.mtl.core.engine.Network;
 import dev.mtl.core.engine.OptimizerSettings;
 import dev.mtl.core.model.ModelGraph;
+import dev.mtl.core.store.ModelManifest;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -71,7 +74,7 @@ final class TfEngine implements Engine {
     try {
       return new TfNetwork(graph, vocabularySize, paddingId, optimizer, seed, threads, null);
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e); // nothing is read from disk here
+      throw new UncheckedIOException(e); // nothing is read from disk here
     }
   }
 
@@ -94,8 +97,8 @@ final class TfEngine implements Engine {
   @Override
   public Network serve(Path directory, Map<String, Integer> widths, int paddingId, Set<String> multiLabel) throws IOException {
     Path folder = directory.resolve(savedModel);
-    if (!dev.mtl.core.config.ConfigSource.within(directory, folder)) {
-      throw new IOException(directory.resolve(dev.mtl.core.api.ModelManifest.FILE_NAME) + ": engine.saved-model was '" + savedModel
+    if (!ConfigSource.within(directory, folder)) {
+      throw new IOException(directory.resolve(ModelManifest.FILE_NAME) + ": engine.saved-model was '" + savedModel
           + "' but it must name a folder inside the model folder " + directory.toAbsolutePath() + ": a model's files stay inside its"
           + " folder, so a model from elsewhere cannot make mtl open other files");
     }

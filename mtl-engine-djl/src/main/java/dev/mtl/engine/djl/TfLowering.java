@@ -14,6 +14,9 @@ import java.util.List;
 import java.util.Map;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Squeeze;
+import org.tensorflow.op.core.Stack;
+import org.tensorflow.op.linalg.MatMul;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
@@ -155,7 +158,7 @@ final class TfLowering {
         Operand<TFloat32> weights = tf.nn.softmax(linear(output(gate.gateInputId()), param(gate, "weight"), param(gate, "bias")));
         List<Operand<TFloat32>> experts = new ArrayList<>();
         gate.expertIds().forEach(id -> experts.add(output(id)));
-        Operand<TFloat32> stacked = tf.stack(experts, org.tensorflow.op.core.Stack.axis(1L));
+        Operand<TFloat32> stacked = tf.stack(experts, Stack.axis(1L));
         return tf.reduceSum(tf.math.mul(stacked, tf.expandDims(weights, tf.constant(2))), tf.constant(1));
       }
       Layer.LabelFeed feed = (Layer.LabelFeed) layer;
@@ -193,13 +196,13 @@ final class TfLowering {
         Operand<TFloat32> y = tf.nn.conv2d(padded, filter, List.of(1L, 1L, 1L, 1L), "VALID");
         maps.add(tf.nn.relu(tf.nn.biasAdd(y, param(e, "conv" + width + ".bias"))));
       }
-      return tf.squeeze(tf.concat(maps, tf.constant(3)), org.tensorflow.op.core.Squeeze.axis(List.of(1L)));
+      return tf.squeeze(tf.concat(maps, tf.constant(3)), Squeeze.axis(List.of(1L)));
     }
   }
 
   /** {@code x · Wᵀ + b} with PyTorch's {@code (out, in)} weight layout. */
   private Operand<TFloat32> linear(Operand<TFloat32> x, Operand<TFloat32> weight, Operand<TFloat32> bias) {
-    return tf.nn.biasAdd(tf.linalg.matMul(x, weight, org.tensorflow.op.linalg.MatMul.transposeB(true)), bias);
+    return tf.nn.biasAdd(tf.linalg.matMul(x, weight, MatMul.transposeB(true)), bias);
   }
 
   private static String headPrefix(Head head) {

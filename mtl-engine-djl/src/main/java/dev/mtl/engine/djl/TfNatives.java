@@ -4,11 +4,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Finds TensorFlow's native libraries for DJL without a download. DJL's own TensorFlow native jars
@@ -37,7 +40,7 @@ final class TfNatives {
       }
       return dir;
     }
-    if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")
+    if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")
         || !System.getProperty("os.arch", "").matches("amd64|x86_64")) {
       throw new IllegalStateException("mtl brings TensorFlow's natives for linux-x86_64 only; this is " + System.getProperty("os.name")
           + " " + System.getProperty("os.arch") + ". Set " + PATH_KEY + " to a folder holding libjnitensorflow.so and "
@@ -84,7 +87,7 @@ final class TfNatives {
         }
         try {
           Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-        } catch (FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException | AtomicMoveNotSupportedException e) {
+        } catch (FileAlreadyExistsException | DirectoryNotEmptyException | AtomicMoveNotSupportedException e) {
           // Another process extracted them first; theirs are as good.
           if (!Files.isRegularFile(dir.resolve(FILES.get(0)))) {
             throw e;
@@ -93,7 +96,7 @@ final class TfNatives {
       } finally {
         if (Files.exists(tmp)) {
           try (var walk = Files.walk(tmp)) {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
           }
         }
       }

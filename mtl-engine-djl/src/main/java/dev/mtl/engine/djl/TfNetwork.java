@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -40,9 +41,12 @@ import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
+import org.tensorflow.op.linalg.MatMul;
+import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TFloat64;
+import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
 
 /**
@@ -136,8 +140,8 @@ final class TfNetwork implements Network {
     }
   }
 
-  static org.tensorflow.proto.ConfigProto sessionConfig(int threads) {
-    org.tensorflow.proto.ConfigProto.Builder config = org.tensorflow.proto.ConfigProto.newBuilder();
+  static ConfigProto sessionConfig(int threads) {
+    ConfigProto.Builder config = ConfigProto.newBuilder();
     if (threads > 0) {
       config.setIntraOpParallelismThreads(threads).setInterOpParallelismThreads(1);
     }
@@ -202,9 +206,9 @@ final class TfNetwork implements Network {
           + ". The directory does not match the model; retrain or restore it.");
     }
     for (var e : expected.entrySet()) {
-      if (!java.util.Arrays.equals(saved.get(e.getKey()).shape(), e.getValue().shape())) {
-        throw new IOException(file + ": parameter " + e.getKey() + " has shape " + java.util.Arrays.toString(saved.get(e.getKey()).shape())
-            + " but the model needs " + java.util.Arrays.toString(e.getValue().shape()) + ". Retrain or restore it.");
+      if (!Arrays.equals(saved.get(e.getKey()).shape(), e.getValue().shape())) {
+        throw new IOException(file + ": parameter " + e.getKey() + " has shape " + Arrays.toString(saved.get(e.getKey()).shape())
+            + " but the model needs " + Arrays.toString(e.getValue().shape()) + ". Retrain or restore it.");
       }
     }
     Map<String, ParameterFile.Tensor> ordered = new LinkedHashMap<>();
@@ -313,7 +317,7 @@ final class TfNetwork implements Network {
     /** The T x T Gramian of the tasks' gradients, on the shared representation or the shared parameters. */
     private Operand<TFloat32> gramian(GradientNeed kind, TfLowering.Pass last) {
       List<Operand<TFloat32>> vectors = new ArrayList<>();
-      Operand<org.tensorflow.types.TInt32> flat = tf.constant(new int[] {-1});
+      Operand<TInt32> flat = tf.constant(new int[] {-1});
       if (kind == GradientNeed.GRAMIAN_ON_REPRESENTATION) {
         Operand<TFloat32> z = last.output(graph.sharedRepresentation().orElseThrow());
         for (Operand<TFloat32> loss : losses) {
@@ -340,7 +344,7 @@ final class TfNetwork implements Network {
         }
       }
       Operand<TFloat32> stacked = tf.stack(vectors);
-      return tf.linalg.matMul(stacked, stacked, org.tensorflow.op.linalg.MatMul.transposeB(true));
+      return tf.linalg.matMul(stacked, stacked, MatMul.transposeB(true));
     }
   }
 
@@ -361,7 +365,7 @@ final class TfNetwork implements Network {
       for (Head head : graph.heads()) {
         float[][] targets = batch.targets().get(head.task());
         // A task none of whose rows in this batch is labelled (partial labels) sits this step out.
-        if (targets != null && java.util.Arrays.stream(targets).anyMatch(TaskData::isLabelled)) {
+        if (targets != null && Arrays.stream(targets).anyMatch(TaskData::isLabelled)) {
           tasks.add(head.task());
         }
       }
@@ -436,7 +440,7 @@ final class TfNetwork implements Network {
         norm = Math.sqrt(((TFloat64) result.get(0)).getDouble());
       }
       if (!Double.isFinite(norm)) {
-        throw new NonFiniteException(step, "the gradients are not finite (norm " + norm + "; losses " + java.util.Arrays.toString(values) + ")");
+        throw new NonFiniteException(step, "the gradients are not finite (norm " + norm + "; losses " + Arrays.toString(values) + ")");
       }
       updates = nextUpdate;
       Map<String, Double> lossByTask = new LinkedHashMap<>();
@@ -480,7 +484,7 @@ final class TfNetwork implements Network {
   static long[] paddedIds(TokenBatch batch, int paddingId) {
     int time = paddedLength(batch);
     long[] ids = new long[batch.size() * time];
-    java.util.Arrays.fill(ids, paddingId);
+    Arrays.fill(ids, paddingId);
     for (int b = 0; b < batch.size(); b++) {
       int[] row = batch.rows()[b];
       for (int t = 0; t < row.length; t++) {

@@ -12,11 +12,15 @@ import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Adam (Kingma and Ba, 2015) or plain SGD over named parameters, with L2 weight decay, through
@@ -37,7 +41,7 @@ final class Updater {
   private final Map<String, NDArray> variance = new LinkedHashMap<>();
   private long updates;
   /** See {@link #catchUp}: the update each row of a row-updated table last got. */
-  private final Map<String, long[]> lastUpdate = new java.util.HashMap<>();
+  private final Map<String, long[]> lastUpdate = new HashMap<>();
   /**
    * Bias-corrected rates of updates {@code ratesStart, ratesStart + 1, ...}, for catching rows up
    * (8 bytes a step, kept for the whole run: a row unread since the start is owed from the start).
@@ -74,7 +78,7 @@ final class Updater {
         ratesStart = updates;
       }
       if (rateCount == correctedRates.length) {
-        correctedRates = java.util.Arrays.copyOf(correctedRates, 2 * rateCount);
+        correctedRates = Arrays.copyOf(correctedRates, 2 * rateCount);
       }
       correctedRates[rateCount++] = corrected;
     }
@@ -119,7 +123,7 @@ final class Updater {
   private long[] lastUpdate(String name, NDArray table) {
     return lastUpdate.computeIfAbsent(name, k -> {
       long[] last = new long[(int) table.getShape().get(0)];
-      java.util.Arrays.fill(last, updates);
+      Arrays.fill(last, updates);
       return last;
     });
   }
@@ -246,7 +250,7 @@ final class Updater {
         out.writeDouble(correctedRates[i]);
       }
       out.writeInt(lastUpdate.size());
-      for (Map.Entry<String, long[]> table : new java.util.TreeMap<>(lastUpdate).entrySet()) {
+      for (Map.Entry<String, long[]> table : new TreeMap<>(lastUpdate).entrySet()) {
         out.writeUTF(table.getKey());
         out.writeInt(table.getValue().length);
         for (long last : table.getValue()) {
@@ -276,7 +280,7 @@ final class Updater {
         }
         lastUpdate.put(name, last);
       }
-    } catch (java.io.EOFException e) {
+    } catch (EOFException e) {
       throw new IOException(file + " is truncated; the checkpoint cannot be resumed", e);
     }
   }
@@ -290,7 +294,7 @@ final class Updater {
       if (name.equals("updates")) {
         updates = ((long) tensor.values()[0] << 24) | (long) tensor.values()[1];
       } else {
-        NDArray array = manager.create(tensor.values(), new ai.djl.ndarray.types.Shape(tensor.shape()));
+        NDArray array = manager.create(tensor.values(), new Shape(tensor.shape()));
         (name.startsWith("mean/") ? mean : variance).put(name.substring(name.indexOf('/') + 1), array);
       }
     });

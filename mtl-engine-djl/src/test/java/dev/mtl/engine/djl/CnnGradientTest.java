@@ -14,8 +14,12 @@ import dev.mtl.core.model.ModelGraph;
 import dev.mtl.core.model.PoolKind;
 import dev.mtl.core.task.LossKind;
 import dev.mtl.core.task.OutputSpec;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -75,7 +79,7 @@ class CnnGradientTest {
   private static void assertClose(String what, float[] actual, double[] expected) {
     assertThat(actual).as(what).hasSize(expected.length);
     for (int i = 0; i < expected.length; i++) {
-      assertThat((double) actual[i]).as("%s[%d]", what, i).isCloseTo(expected[i], org.assertj.core.data.Offset.offset(1e-4 * (1 + Math.abs(expected[i]))));
+      assertThat((double) actual[i]).as("%s[%d]", what, i).isCloseTo(expected[i], Offset.offset(1e-4 * (1 + Math.abs(expected[i]))));
     }
   }
 
@@ -92,8 +96,8 @@ class CnnGradientTest {
     final int[][] rows;
     final double[] output;
     final double[] inputGradient;
-    final java.util.Map<Integer, float[]> weights = new java.util.HashMap<>();
-    final java.util.Map<Integer, double[]> weightGradients = new java.util.HashMap<>();
+    final Map<Integer, float[]> weights = new HashMap<>();
+    final Map<Integer, double[]> weightGradients = new HashMap<>();
     private final int channels;
 
     Reference(float[] x, int batch, int time, int in, int hidden, int[][] rows) {
@@ -109,7 +113,7 @@ class CnnGradientTest {
     }
 
     private int block(int width) {
-      return java.util.Arrays.stream(Lowering.CNN_WIDTHS).boxed().toList().indexOf(width);
+      return Arrays.stream(Lowering.CNN_WIDTHS).boxed().toList().indexOf(width);
     }
 
     private double input(int b, int t, int c) {

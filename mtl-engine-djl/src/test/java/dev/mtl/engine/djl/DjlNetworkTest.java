@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.mtl.core.config.ConfigSection;
 import dev.mtl.core.engine.Engine;
+import dev.mtl.core.engine.Lookahead;
 import dev.mtl.core.engine.Network;
 import dev.mtl.core.engine.OptimizerSettings;
 import dev.mtl.core.engine.SourceBatch;
@@ -19,12 +20,14 @@ import dev.mtl.core.task.LossKind;
 import dev.mtl.core.task.OutputSpec;
 import dev.mtl.core.weighting.GradientNeed;
 import dev.mtl.core.weighting.LossWeighting;
+import dev.mtl.testkit.TestWeightings;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -41,7 +44,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class DjlNetworkTest {
   private static final int VOCAB = 20;
   private static final int PAD = 0;
-  private static final LossWeighting EQUAL = dev.mtl.testkit.TestWeightings.equal();
+  private static final LossWeighting EQUAL = TestWeightings.equal();
   private static Engine engine;
 
   @BeforeAll
@@ -168,7 +171,7 @@ class DjlNetworkTest {
       Random random = new Random(5);
       for (int step = 0; step < 6; step++) {
         List<SourceBatch> batches = List.of(batch(random, 16));
-        dev.mtl.core.engine.Lookahead look = measured.lookahead(batches, 0.5);
+        Lookahead look = measured.lookahead(batches, 0.5);
         assertThat(look.tasks()).containsExactly("has5", "has67", "share8");
         // A step on a task's own gradient lowers its loss.
         for (int t = 0; t < 3; t++) {
@@ -178,7 +181,7 @@ class DjlNetworkTest {
         StepResult b = plain.trainStep(batches, EQUAL, step, 0, GradientNeed.LOSSES_ONLY);
         assertThat(a.losses()).isEqualTo(b.losses());
         assertThat(look.before()).containsExactly(a.losses().values().stream().mapToDouble(Double::doubleValue).toArray(),
-            org.assertj.core.data.Offset.offset(1e-6));
+            Offset.offset(1e-6));
       }
       TokenBatch probe = batch(new Random(9), 8).tokens();
       assertThat(measured.predict(probe, List.of("has5")).get("has5")).isDeepEqualTo(plain.predict(probe, List.of("has5")).get("has5"));

@@ -24,12 +24,15 @@ import dev.mtl.core.task.LossKind;
 import dev.mtl.core.task.OutputSpec;
 import dev.mtl.core.weighting.GradientNeed;
 import dev.mtl.core.weighting.LossWeighting;
+import dev.mtl.testkit.TestWeightings;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -229,11 +232,11 @@ class GramianTest {
   }
 
   /** Runs {@code body} while another thread asks for a full collection every millisecond. */
-  private static <T> T whileCollectingGarbage(java.util.function.Supplier<T> body) {
+  private static <T> T whileCollectingGarbage(Supplier<T> body) {
     Thread collector = new Thread(() -> {
       while (!Thread.currentThread().isInterrupted()) {
         System.gc();
-        java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        LockSupport.parkNanos(1_000_000);
       }
     }, "collector");
     collector.setDaemon(true);
@@ -299,6 +302,6 @@ class GramianTest {
 
   /** Fixed weights that ask for a given Gramian, to drive each path of the engine. */
   private static LossWeighting fixed(GradientNeed need, double... weights) {
-    return dev.mtl.testkit.TestWeightings.needing(need, input -> weights.clone());
+    return TestWeightings.needing(need, input -> weights.clone());
   }
 }

@@ -6,8 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.mtl.core.config.ConfigSection;
 import dev.mtl.core.config.InvalidConfigException;
 import dev.mtl.core.text.SentenceEncoder;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -51,7 +53,7 @@ class SentenceEncoderTest {
     float[][] alone = encoder.encode(List.of(texts.get(1)));
     for (int i = 0; i < texts.size(); i++) {
       assertThat(again[i]).containsExactly(first[i]);
-      assertThat(cosine(first[i], first[i])).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-5));
+      assertThat(cosine(first[i], first[i])).isCloseTo(1.0, Offset.offset(1e-5));
     }
     // A text's vector must not depend on the texts encoded with it.
     assertThat(alone[0]).containsExactly(first[1]);
@@ -78,7 +80,7 @@ class SentenceEncoderTest {
   @Test
   @DisplayName("a model of your own needs its tokenizer, and a missing model file is named")
   void ownModelSettings() {
-    ConfigSection settings = ConfigSection.of("config.yaml model.pretrained-encoder", java.nio.file.Path.of("."),
+    ConfigSection settings = ConfigSection.of("config.yaml model.pretrained-encoder", Path.of("."),
         Map.of("model", "no/such/encoder.onnx"));
     assertThat(new DjlSentenceEncoderProvider().create(settings)).isNull();
     assertThatThrownBy(() -> settings.source().throwIfInvalid()).isInstanceOf(InvalidConfigException.class)

@@ -14,18 +14,22 @@ import dev.mtl.core.model.EncoderKind;
 import dev.mtl.core.model.Head;
 import dev.mtl.core.model.Layer;
 import dev.mtl.core.model.ModelGraph;
-import dev.mtl.core.task.OutputSpec;
 import dev.mtl.core.model.Penalty;
 import dev.mtl.core.model.PoolKind;
 import dev.mtl.core.task.LossKind;
+import dev.mtl.core.task.OutputSpec;
 import dev.mtl.core.weighting.GradientNeed;
+import dev.mtl.testkit.TestWeightings;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -65,7 +69,7 @@ class SparseEmbeddingUpdatesTest {
    */
   private List<Map<String, ParameterFile.Tensor>> train(OptimizerSettings settings, int steps, int readHighEvery, String name)
       throws Exception {
-    List<Map<String, ParameterFile.Tensor>> out = new java.util.ArrayList<>();
+    List<Map<String, ParameterFile.Tensor>> out = new ArrayList<>();
     try (Network network = engine.create(GRAPH, VOCAB, 0, settings, 3)) {
       for (int step = 0; step < steps; step++) {
         SourceBatch batch = DjlNetworkTest.batch(new Random(5 + step), 32);
@@ -75,7 +79,7 @@ class SparseEmbeddingUpdatesTest {
           batch = withoutHighIds(batch);
         }
         network.learningRate(0.01 * (1 + step % 3)); // a schedule: catching up must use each step's own rate
-        network.trainStep(List.of(batch), dev.mtl.testkit.TestWeightings.equal(), step, 0, GradientNeed.LOSSES_ONLY);
+        network.trainStep(List.of(batch), TestWeightings.equal(), step, 0, GradientNeed.LOSSES_ONLY);
         out.add(saved(network, name + "-" + step));
       }
     }
@@ -95,7 +99,7 @@ class SparseEmbeddingUpdatesTest {
       float[] a = actual.get(name).values();
       float[] e = tensor.values();
       for (int i = 0; i < e.length; i++) {
-        assertThat(a[i]).as("%s[%d]", name, i).isCloseTo(e[i], org.assertj.core.api.Assertions.within(tolerance));
+        assertThat(a[i]).as("%s[%d]", name, i).isCloseTo(e[i], Assertions.within(tolerance));
       }
     });
   }
@@ -125,7 +129,7 @@ class SparseEmbeddingUpdatesTest {
         batch = step == 0 || step == 17 ? batch : withoutHighIds(batch);
         for (Network network : List.of(sparse, dense)) {
           network.learningRate(0.005 * (1 + step % 4));
-          network.trainStep(List.of(batch), dev.mtl.testkit.TestWeightings.equal(), step, 0, GradientNeed.LOSSES_ONLY);
+          network.trainStep(List.of(batch), TestWeightings.equal(), step, 0, GradientNeed.LOSSES_ONLY);
         }
       }
       assertClose(saved(sparse, "sparse"), saved(dense, "dense"), 5e-6f);
@@ -138,25 +142,25 @@ class SparseEmbeddingUpdatesTest {
     OptimizerSettings adam = new OptimizerSettings("adam", 0.01).withEmbeddingUpdates("sparse");
     int steps = 12;
     int checkpointAt = 6;
-    List<SourceBatch> batches = new java.util.ArrayList<>();
+    List<SourceBatch> batches = new ArrayList<>();
     for (int step = 0; step < steps; step++) {
       SourceBatch batch = DjlNetworkTest.batch(new Random(70 + step), 32);
       batches.add(step == 0 ? batch : withoutHighIds(batch)); // rows 15..19 are owed from step 1 on
     }
     TokenBatch probe = DjlNetworkTest.batch(new Random(9), 8).tokens();
-    List<Double> straight = new java.util.ArrayList<>();
+    List<Double> straight = new ArrayList<>();
     Map<String, ParameterFile.Tensor> straightEnd;
     try (Network network = engine.create(GRAPH, VOCAB, 0, adam, 3)) {
       for (int step = 0; step < steps; step++) {
-        straight.add(network.trainStep(List.of(batches.get(step)), dev.mtl.testkit.TestWeightings.equal(), step, 0, GradientNeed.LOSSES_ONLY).totalLoss());
+        straight.add(network.trainStep(List.of(batches.get(step)), TestWeightings.equal(), step, 0, GradientNeed.LOSSES_ONLY).totalLoss());
       }
       straightEnd = saved(network, "straight");
     }
-    List<Double> read = new java.util.ArrayList<>();
-    Path checkpoint = java.nio.file.Files.createDirectories(dir.resolve("checkpoint"));
+    List<Double> read = new ArrayList<>();
+    Path checkpoint = Files.createDirectories(dir.resolve("checkpoint"));
     try (Network network = engine.create(GRAPH, VOCAB, 0, adam, 3)) {
       for (int step = 0; step < steps; step++) {
-        read.add(network.trainStep(List.of(batches.get(step)), dev.mtl.testkit.TestWeightings.equal(), step, 0, GradientNeed.LOSSES_ONLY).totalLoss());
+        read.add(network.trainStep(List.of(batches.get(step)), TestWeightings.equal(), step, 0, GradientNeed.LOSSES_ONLY).totalLoss());
         network.predict(probe, List.of("has5"));
         saved(network, "read-" + step);
         if (step == checkpointAt - 1) {
@@ -167,10 +171,10 @@ class SparseEmbeddingUpdatesTest {
       assertThat(saved(network, "read-end")).allSatisfy((name, tensor) -> assertThat(tensor.values()).as(name)
           .containsExactly(straightEnd.get(name).values()));
     }
-    List<Double> resumed = new java.util.ArrayList<>(straight.subList(0, checkpointAt));
+    List<Double> resumed = new ArrayList<>(straight.subList(0, checkpointAt));
     try (Network network = engine.resume(GRAPH, VOCAB, 0, adam, 3, checkpoint)) {
       for (int step = checkpointAt; step < steps; step++) {
-        resumed.add(network.trainStep(List.of(batches.get(step)), dev.mtl.testkit.TestWeightings.equal(), step, 0, GradientNeed.LOSSES_ONLY).totalLoss());
+        resumed.add(network.trainStep(List.of(batches.get(step)), TestWeightings.equal(), step, 0, GradientNeed.LOSSES_ONLY).totalLoss());
       }
       assertThat(resumed).containsExactlyElementsOf(straight);
       assertThat(saved(network, "resumed-end")).allSatisfy((name, tensor) -> assertThat(tensor.values()).as(name)

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import dev.mtl.core.config.ConfigSection;
 import dev.mtl.core.engine.Engine;
 import dev.mtl.core.engine.Network;
+import dev.mtl.core.engine.NonFiniteException;
 import dev.mtl.core.engine.OptimizerSettings;
 import dev.mtl.core.engine.SourceBatch;
 import dev.mtl.core.engine.StepResult;
@@ -25,6 +26,7 @@ import dev.mtl.testkit.TestWeightings;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -131,9 +133,9 @@ class TfNetworkTest {
 
   /** Rows {@code from} to {@code to} of a batch, with the given row weights (null: none). */
   private static SourceBatch rows(SourceBatch batch, int from, int to, float[] weights) {
-    Map<String, float[][]> targets = new java.util.LinkedHashMap<>();
+    Map<String, float[][]> targets = new LinkedHashMap<>();
     batch.targets().forEach((task, t) -> targets.put(task, Arrays.copyOfRange(t, from, to)));
-    Map<String, float[]> rowWeights = new java.util.LinkedHashMap<>();
+    Map<String, float[]> rowWeights = new LinkedHashMap<>();
     if (weights != null) {
       batch.targets().keySet().forEach(task -> rowWeights.put(task, weights));
     }
@@ -266,7 +268,7 @@ class TfNetworkTest {
     try (Network tf = tensorflow.create(graph, 20, 0, ADAM, 1)) {
       float[][] before = tf.predict(probe, List.of("has5")).get("has5");
       assertThatThrownBy(() -> tf.trainStep(batches(0), huge, 0, 0, GradientNeed.LOSSES_ONLY))
-          .isInstanceOf(dev.mtl.core.engine.NonFiniteException.class).hasMessageContaining("not finite");
+          .isInstanceOf(NonFiniteException.class).hasMessageContaining("not finite");
       float[][] after = tf.predict(probe, List.of("has5")).get("has5");
       for (int i = 0; i < before.length; i++) {
         assertThat(after[i]).containsExactly(before[i]);

@@ -11,10 +11,16 @@ import dev.mtl.core.engine.NonFiniteException;
 import dev.mtl.core.engine.OptimizerSettings;
 import dev.mtl.core.engine.ParameterFile;
 import dev.mtl.core.engine.SourceBatch;
+import dev.mtl.core.engine.TokenBatch;
 import dev.mtl.core.model.EncoderKind;
 import dev.mtl.core.model.ModelGraph;
+import dev.mtl.core.task.TaskData;
 import dev.mtl.core.weighting.GradientNeed;
+import dev.mtl.core.weighting.LossWeighting;
+import dev.mtl.testkit.TestWeightings;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +53,7 @@ class TrainingControlsTest {
 
   /** The network's parameters as saving writes them, saved to {@code directory}. */
   static Map<String, ParameterFile.Tensor> savedParameters(Network network, Path directory) throws Exception {
-    java.nio.file.Files.createDirectories(directory);
+    Files.createDirectories(directory);
     network.save(directory);
     return ParameterFile.read(directory.resolve(ParameterSet.FILE));
   }
@@ -57,7 +63,7 @@ class TrainingControlsTest {
     try (Network network = engine.create(GRAPH, 20, 0, settings, 3)) {
       Map<String, ParameterFile.Tensor> before = parameters(network, name + "-before");
       network.learningRate(rate);
-      network.trainStep(List.of(DjlNetworkTest.batch(new Random(2), 16)), dev.mtl.testkit.TestWeightings.equal(), 0, 0,
+      network.trainStep(List.of(DjlNetworkTest.batch(new Random(2), 16)), TestWeightings.equal(), 0, 0,
           GradientNeed.LOSSES_ONLY);
       Map<String, ParameterFile.Tensor> after = parameters(network, name + "-after");
       Map<String, float[]> delta = new HashMap<>();
@@ -129,12 +135,12 @@ class TrainingControlsTest {
       targets.put("share8", broken);
       SourceBatch bad = new SourceBatch(good.tokens(), targets);
       Map<String, ParameterFile.Tensor> before = parameters(network, "before");
-      assertThatThrownBy(() -> network.trainStep(List.of(bad), dev.mtl.testkit.TestWeightings.equal(), 7, 0, GradientNeed.LOSSES_ONLY))
+      assertThatThrownBy(() -> network.trainStep(List.of(bad), TestWeightings.equal(), 7, 0, GradientNeed.LOSSES_ONLY))
           .isInstanceOf(NonFiniteException.class).hasMessage("task 'share8' has the loss NaN at step 7");
       Map<String, ParameterFile.Tensor> after = parameters(network, "after");
       before.forEach((key, tensor) -> assertThat(after.get(key).values()).as(key).containsExactly(tensor.values()));
       // The network trains on after a refused step.
-      assertThat(network.trainStep(List.of(good), dev.mtl.testkit.TestWeightings.equal(), 8, 0, GradientNeed.LOSSES_ONLY).totalLoss())
+      assertThat(network.trainStep(List.of(good), TestWeightings.equal(), 8, 0, GradientNeed.LOSSES_ONLY).totalLoss())
           .isFinite();
     }
   }
@@ -144,10 +150,10 @@ class TrainingControlsTest {
   void partialLabelsMasked() throws Exception {
     SourceBatch full = DjlNetworkTest.batch(new Random(6), 16);
     float[][] has67 = full.targets().get("has67").clone();
-    List<Integer> labelled = new java.util.ArrayList<>();
+    List<Integer> labelled = new ArrayList<>();
     for (int i = 0; i < has67.length; i++) {
       if (i % 3 == 1) {
-        has67[i] = dev.mtl.core.task.TaskData.UNLABELLED;
+        has67[i] = TaskData.UNLABELLED;
       } else {
         labelled.add(i);
       }
@@ -158,12 +164,12 @@ class TrainingControlsTest {
     Map<String, float[][]> onlyLabelled = new HashMap<>();
     full.targets().forEach((task, t) -> onlyLabelled.put(task, labelled.stream().map(i -> t[i]).toArray(float[][]::new)));
     // Only has67's loss counts, so both steps move the parameters by the gradient of that loss alone.
-    dev.mtl.core.weighting.LossWeighting onlyHas67 = dev.mtl.testkit.TestWeightings.needing(GradientNeed.LOSSES_ONLY,
+    LossWeighting onlyHas67 = TestWeightings.needing(GradientNeed.LOSSES_ONLY,
         input -> input.tasks().stream().mapToDouble(t -> t.equals("has67") ? 1 : 0).toArray());
-    List<Map<String, ParameterFile.Tensor>> after = new java.util.ArrayList<>();
-    List<Double> losses = new java.util.ArrayList<>();
+    List<Map<String, ParameterFile.Tensor>> after = new ArrayList<>();
+    List<Double> losses = new ArrayList<>();
     for (SourceBatch batch : List.of(new SourceBatch(full.tokens(), masked),
-        new SourceBatch(new dev.mtl.core.engine.TokenBatch(rows), onlyLabelled))) {
+        new SourceBatch(new TokenBatch(rows), onlyLabelled))) {
       try (Network network = engine.create(GRAPH, 20, 0, new OptimizerSettings("sgd", 0.5), 3)) {
         losses.add(network.trainStep(List.of(batch), onlyHas67, 0, 0, GradientNeed.LOSSES_ONLY).losses().get("has67"));
         after.add(parameters(network, "after" + after.size()));
@@ -183,30 +189,30 @@ class TrainingControlsTest {
   void checkpointResumesExactly() throws Exception {
     ModelGraph withDropout = DjlNetworkTest.graph(EncoderKind.CNN, 0.3);
     OptimizerSettings adam = new OptimizerSettings("adam", 0.01, 1e-4, 1.0, 0, "none", 0);
-    List<SourceBatch> batches = new java.util.ArrayList<>();
+    List<SourceBatch> batches = new ArrayList<>();
     Random random = new Random(8);
     for (int i = 0; i < 8; i++) {
       batches.add(DjlNetworkTest.batch(random, 16));
     }
-    List<Double> straight = new java.util.ArrayList<>();
+    List<Double> straight = new ArrayList<>();
     try (Network network = engine.create(withDropout, 20, 0, adam, 5)) {
       for (int step = 0; step < 8; step++) {
-        straight.add(network.trainStep(List.of(batches.get(step)), dev.mtl.testkit.TestWeightings.equal(), step, 0, GradientNeed.LOSSES_ONLY).totalLoss());
+        straight.add(network.trainStep(List.of(batches.get(step)), TestWeightings.equal(), step, 0, GradientNeed.LOSSES_ONLY).totalLoss());
       }
     }
-    List<Double> resumed = new java.util.ArrayList<>();
-    Path checkpoint = java.nio.file.Files.createDirectories(dir.resolve("checkpoint"));
+    List<Double> resumed = new ArrayList<>();
+    Path checkpoint = Files.createDirectories(dir.resolve("checkpoint"));
     try (Network network = engine.create(withDropout, 20, 0, adam, 5)) {
       for (int step = 0; step < 4; step++) {
-        resumed.add(network.trainStep(List.of(batches.get(step)), dev.mtl.testkit.TestWeightings.equal(), step, 0, GradientNeed.LOSSES_ONLY).totalLoss());
+        resumed.add(network.trainStep(List.of(batches.get(step)), TestWeightings.equal(), step, 0, GradientNeed.LOSSES_ONLY).totalLoss());
       }
       network.saveCheckpoint(checkpoint);
       // Keep training past the checkpoint, as a run killed later would have.
-      network.trainStep(List.of(batches.get(4)), dev.mtl.testkit.TestWeightings.equal(), 4, 0, GradientNeed.LOSSES_ONLY);
+      network.trainStep(List.of(batches.get(4)), TestWeightings.equal(), 4, 0, GradientNeed.LOSSES_ONLY);
     }
     try (Network network = engine.resume(withDropout, 20, 0, adam, 5, checkpoint)) {
       for (int step = 4; step < 8; step++) {
-        resumed.add(network.trainStep(List.of(batches.get(step)), dev.mtl.testkit.TestWeightings.equal(), step, 0, GradientNeed.LOSSES_ONLY).totalLoss());
+        resumed.add(network.trainStep(List.of(batches.get(step)), TestWeightings.equal(), step, 0, GradientNeed.LOSSES_ONLY).totalLoss());
       }
     }
     assertThat(resumed).containsExactlyElementsOf(straight);

@@ -1,8 +1,8 @@
 package dev.mtl.tasks.text;
 
 import dev.mtl.core.config.ConfigSection;
-import dev.mtl.core.data.DataException;
 import dev.mtl.core.data.BadRows;
+import dev.mtl.core.data.DataException;
 import dev.mtl.core.data.RawRow;
 import dev.mtl.core.data.RowFormat;
 import dev.mtl.core.data.RowProblem;
@@ -14,6 +14,7 @@ import dev.mtl.core.task.Task;
 import dev.mtl.core.task.TaskData;
 import dev.mtl.core.task.TaskMetrics;
 import dev.mtl.core.task.TaskPrediction;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -73,7 +74,7 @@ public final class TextClassificationTask implements Task {
       return settings.strings("labels");
     }
     Optional<Path> file = settings.file("labels");
-    if (file.isEmpty() || !java.nio.file.Files.isRegularFile(file.get())) {
+    if (file.isEmpty() || !Files.isRegularFile(file.get())) {
       return null;
     }
     return TextLines.read(file.get()).stream().map(l -> l.text().trim()).filter(s -> !s.isEmpty()).toList();

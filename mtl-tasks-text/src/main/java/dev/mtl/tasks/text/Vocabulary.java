@@ -7,8 +7,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Token to id, learned from training texts: id 0 pads, id 1 stands for unknown tokens, then tokens
@@ -54,7 +56,7 @@ public final class Vocabulary {
   /** This vocabulary with {@code more} appended after its ids, in order; tokens it has already are skipped. */
   public Vocabulary withTokens(List<String> more) {
     List<String> all = new ArrayList<>(tokens);
-    java.util.Set<String> seen = new java.util.HashSet<>(tokens);
+    Set<String> seen = new HashSet<>(tokens);
     for (String token : more) {
       if (seen.add(token)) {
         all.add(token);

@@ -7,6 +7,7 @@ import dev.mtl.core.text.TextEncoder;
 import dev.mtl.core.text.TextEncoderFactory;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -104,7 +105,7 @@ public final class WordEncoderProvider implements TextEncoderProvider {
 
     @Override
     public List<String> tokens() {
-      List<String> tokens = new java.util.ArrayList<>(vocabulary.size());
+      List<String> tokens = new ArrayList<>(vocabulary.size());
       for (int id = 0; id < vocabulary.size(); id++) {
         tokens.add(vocabulary.token(id));
       }

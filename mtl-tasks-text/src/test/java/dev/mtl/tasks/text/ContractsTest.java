@@ -4,6 +4,7 @@ import dev.mtl.core.spi.TaskProvider;
 import dev.mtl.core.spi.TextEncoderProvider;
 import dev.mtl.testkit.TaskProviderContract;
 import dev.mtl.testkit.TextEncoderContract;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
@@ -20,7 +21,7 @@ class ContractsTest {
 
     @Override
     protected Map<String, Object> settings() {
-      return Map.of("train", SharedData.path("sentence-classic/stsa.binary.dev").toString(), "labels", java.util.List.of("negative", "positive"),
+      return Map.of("train", SharedData.path("sentence-classic/stsa.binary.dev").toString(), "labels", List.of("negative", "positive"),
           "label-encoding", "index");
     }
   }

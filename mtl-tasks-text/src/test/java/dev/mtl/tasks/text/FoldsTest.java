@@ -3,10 +3,12 @@ package dev.mtl.tasks.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mtl.core.config.ConfigSection;
+import dev.mtl.core.task.LossKind;
 import dev.mtl.core.task.Task;
 import dev.mtl.core.task.TaskData;
 import dev.mtl.core.training.Folds;
 import dev.mtl.core.training.TrainingData;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,7 +37,7 @@ class FoldsTest {
 
   private static Path head(String relative, int lines, Path to) throws Exception {
     // Latin-1 copies the bytes as they are (the real files have encoding problems the reader handles).
-    var latin1 = java.nio.charset.StandardCharsets.ISO_8859_1;
+    var latin1 = StandardCharsets.ISO_8859_1;
     return Files.write(to, Files.readAllLines(SharedData.path(relative), latin1).subList(0, lines), latin1);
   }
 
@@ -98,7 +101,7 @@ class FoldsTest {
             // Random folds miss by about sqrt(n/k) rows (14 for the commonest label here); these by at most 1 + 5%.
             double expected = n / (double) k;
             assertThat((double) inFold.getOrDefault(label, 0)).as("%s label %d (%d rows), fold %d", task.name(), label, n, fold)
-                .isCloseTo(expected, org.assertj.core.data.Offset.offset(1 + 0.05 * expected));
+                .isCloseTo(expected, Offset.offset(1 + 0.05 * expected));
           }
         });
       }
@@ -120,7 +123,7 @@ class FoldsTest {
 
   private static Map<Integer, Integer> labelCounts(Task task, TaskData data) {
     Map<Integer, Integer> counts = new HashMap<>();
-    boolean multi = task.output().loss() == dev.mtl.core.task.LossKind.SIGMOID_BINARY_CROSS_ENTROPY;
+    boolean multi = task.output().loss() == LossKind.SIGMOID_BINARY_CROSS_ENTROPY;
     for (float[] target : data.targets()) {
       if (multi) {
         for (int i = 0; i < target.length; i++) {

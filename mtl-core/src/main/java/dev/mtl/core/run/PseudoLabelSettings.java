@@ -1,6 +1,8 @@
-package dev.mtl.core.config;
+package dev.mtl.core.run;
 
+import dev.mtl.core.config.ConfigSection;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,7 +58,7 @@ public record PseudoLabelSettings(Method method, int rounds, double confidence, 
 
   public PseudoLabelSettings {
     secondView = List.copyOf(secondView);
-    unlabeled = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(unlabeled));
+    unlabeled = Collections.unmodifiableMap(new LinkedHashMap<>(unlabeled));
   }
 
   /** Reads each task's {@code unlabeled} and the {@code pseudo-labels} section; problems are recorded. */

@@ -1,10 +1,16 @@
-package dev.mtl.core.config;
+package dev.mtl.core.run;
 
+import dev.mtl.core.config.ConfigOverrides;
+import dev.mtl.core.config.ConfigSection;
+import dev.mtl.core.config.ConfigSource;
+import dev.mtl.core.config.PluginChoice;
+import dev.mtl.core.config.YamlConfigReader;
 import dev.mtl.core.model.ModelSpec;
-import dev.mtl.core.training.TrainingSettings;
+import dev.mtl.core.text.WordVectorSettings;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -26,9 +32,9 @@ import java.util.Set;
  */
 public record RunConfig(ConfigSection root, String name, long seed, Path outputDirectory, List<TaskEntry> tasks,
     PluginChoice tokenizer, ModelSpec model, PluginChoice sharing, PluginChoice weighting, PluginChoice sampling,
-    TrainingSettings training, PluginChoice engine, java.util.Optional<PluginChoice> pretrainedEncoder,
-    java.util.Optional<dev.mtl.core.text.WordVectorSettings> wordVectors, Path baselines,
-    java.util.Optional<PseudoLabelSettings> pseudoLabels) {
+    TrainingSettings training, PluginChoice engine, Optional<PluginChoice> pretrainedEncoder,
+    Optional<WordVectorSettings> wordVectors, Path baselines,
+    Optional<PseudoLabelSettings> pseudoLabels) {
 
   /** One task of the run: its name, its plugin type and the settings passed to that plugin. */
   public record TaskEntry(String name, String type, ConfigSection settings) {}
@@ -72,10 +78,10 @@ public record RunConfig(ConfigSection root, String name, long seed, Path outputD
     PluginChoice tokenizer = PluginChoice.read(root, "tokenizer", DEFAULT_TOKENIZER);
     ConfigSection modelSection = root.section("model");
     ModelSpec model = ModelSpec.read(modelSection);
-    java.util.Optional<PluginChoice> pretrained = readPretrainedEncoder(modelSection);
-    java.util.Optional<dev.mtl.core.text.WordVectorSettings> wordVectors = dev.mtl.core.text.WordVectorSettings.read(modelSection);
-    if (pretrained.isPresent() && modelSection.has(dev.mtl.core.text.WordVectorSettings.KEY)) {
-      modelSection.problem(dev.mtl.core.text.WordVectorSettings.KEY, "(given)", "cannot go with pretrained-encoder, which replaces"
+    Optional<PluginChoice> pretrained = readPretrainedEncoder(modelSection);
+    Optional<WordVectorSettings> wordVectors = WordVectorSettings.read(modelSection);
+    if (pretrained.isPresent() && modelSection.has(WordVectorSettings.KEY)) {
+      modelSection.problem(WordVectorSettings.KEY, "(given)", "cannot go with pretrained-encoder, which replaces"
           + " the token embeddings the word vectors would start; choose one");
     }
     PluginChoice sharing = PluginChoice.read(root, "sharing", DEFAULT_SHARING);
@@ -84,24 +90,24 @@ public record RunConfig(ConfigSection root, String name, long seed, Path outputD
     TrainingSettings training = TrainingSettings.read(root.section("training"), tasks.stream().map(TaskEntry::name).toList());
     PluginChoice engine = PluginChoice.read(root, "engine", DEFAULT_ENGINE);
     Path baselines = root.path("baselines", false).orElse(output.resolve(SINGLE_TASK_DIR).resolve(BASELINES_FILE));
-    java.util.Optional<PseudoLabelSettings> pseudoLabels = PseudoLabelSettings.read(root, tasks);
+    Optional<PseudoLabelSettings> pseudoLabels = PseudoLabelSettings.read(root, tasks);
     return new RunConfig(root, name, seed, output, tasks, tokenizer, model, sharing, weighting, sampling, training, engine, pretrained,
         wordVectors, baselines, pseudoLabels);
   }
 
   /** {@code model.pretrained-encoder}; its {@code mode} is the core's to check (only frozen runs today). */
-  private static java.util.Optional<PluginChoice> readPretrainedEncoder(ConfigSection model) {
+  private static Optional<PluginChoice> readPretrainedEncoder(ConfigSection model) {
     if (!model.has(ModelSpec.PRETRAINED_ENCODER)) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     PluginChoice choice = PluginChoice.read(model, ModelSpec.PRETRAINED_ENCODER, DEFAULT_PRETRAINED_ENCODER);
-    String mode = choice.settings().oneOf("mode", "frozen", java.util.Set.of("frozen", "fine-tune"));
+    String mode = choice.settings().oneOf("mode", "frozen", Set.of("frozen", "fine-tune"));
     if (mode.equals("fine-tune")) {
       choice.settings().problem("mode", mode, "cannot fine-tune a pretrained sentence encoder yet: it runs in ONNX Runtime (or"
           + " as a TorchScript/SavedModel through DJL) for inference only, and no mtl engine trains those graphs. Use mode:"
           + " frozen (the vectors are computed once and cached), or word vectors (model.word-vectors) with train: fine-tune");
     }
-    return java.util.Optional.of(choice);
+    return Optional.of(choice);
   }
 
   private static List<TaskEntry> readTasks(ConfigSection root) {

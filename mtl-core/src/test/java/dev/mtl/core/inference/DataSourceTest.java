@@ -1,4 +1,4 @@
-package dev.mtl.core.training;
+package dev.mtl.core.inference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,6 @@
-package dev.mtl.core.training;
+package dev.mtl.core.assembly;
+
+import dev.mtl.core.inference.DataSource;
 
 import dev.mtl.core.data.DataException;
 import dev.mtl.core.engine.Network;
@@ -22,13 +24,13 @@ import java.util.stream.IntStream;
  * @param encoder the run's encoder, its vocabulary extended from the vectors when asked
  * @param added words the vectors added to the training vocabulary
  */
-record PretrainedWords(WordVectorSettings settings, WordVectors vectors, TextEncoder encoder, int added) {
+public record PretrainedWords(WordVectorSettings settings, WordVectors vectors, TextEncoder encoder, int added) {
 
   /**
    * Share of the training vocabulary (without padding, unknown and added words) and of training
    * token occurrences that have a vector.
    */
-  record Coverage(double types, double tokens) {}
+  public record Coverage(double types, double tokens) {}
 
   /**
    * Reads the vectors of the encoder's vocabulary and, up to {@code extend-vocabulary}, of the
@@ -83,7 +85,7 @@ record PretrainedWords(WordVectorSettings settings, WordVectors vectors, TextEnc
     }
   }
 
-  Coverage coverage(List<DataSource> training) {
+  public Coverage coverage(List<DataSource> training) {
     List<String> tokens = encoder.tokens();
     long covered = 0;
     long all = 0;

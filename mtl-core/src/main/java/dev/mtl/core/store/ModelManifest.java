@@ -1,13 +1,17 @@
-package dev.mtl.core.api;
+package dev.mtl.core.store;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.mtl.core.config.YamlConfigReader;
 import dev.mtl.core.data.DataException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -51,12 +55,12 @@ public record ModelManifest(int format, String name, Plugin engine, Plugin token
     } catch (NoSuchFileException e) {
       throw new DataException(directory + " is not an mtl model directory: " + FILE_NAME
           + " is missing. Point at the 'model' folder inside a run's output directory.");
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
+    } catch (JsonProcessingException e) {
+      JsonLocation at = e.getLocation();
       throw new DataException(file + (at == null ? "" : ":" + at.getLineNr()) + ": is not a valid model manifest ("
-          + dev.mtl.core.config.YamlConfigReader.parserMessage(e) + "). Restore the model directory or retrain the model.");
+          + YamlConfigReader.parserMessage(e) + "). Restore the model directory or retrain the model.");
     }
-    List<String> missing = new java.util.ArrayList<>();
+    List<String> missing = new ArrayList<>();
     if (manifest == null) {
       missing.add("everything (the file holds null)");
     } else {

@@ -1,4 +1,4 @@
-package dev.mtl.core.training;
+package dev.mtl.core.inference;
 
 import dev.mtl.core.engine.GracefulStop;
 import dev.mtl.core.engine.Network;
@@ -6,9 +6,11 @@ import dev.mtl.core.engine.TokenBatch;
 import dev.mtl.core.task.Task;
 import dev.mtl.core.task.TaskData;
 import dev.mtl.core.task.TaskMetrics;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 
 /** Scores every example of some sources and lets each task compute its metrics. */
 public final class Evaluator {
@@ -26,14 +28,14 @@ public final class Evaluator {
       for (String task : source.tasks()) {
         // Rows without a label for this task (partial labels) are not part of its metrics.
         float[][] targets = source.targets(task);
-        int[] labelled = java.util.stream.IntStream.range(0, targets.length).filter(i -> TaskData.isLabelled(targets[i])).toArray();
+        int[] labelled = IntStream.range(0, targets.length).filter(i -> TaskData.isLabelled(targets[i])).toArray();
         if (labelled.length == 0) {
           continue;
         }
         float[][] taskScores = scores.get(task);
         out.put(task, byName.get(task).evaluate(
-            java.util.Arrays.stream(labelled).mapToObj(i -> taskScores[i]).toArray(float[][]::new),
-            java.util.Arrays.stream(labelled).mapToObj(i -> targets[i]).toArray(float[][]::new)));
+            Arrays.stream(labelled).mapToObj(i -> taskScores[i]).toArray(float[][]::new),
+            Arrays.stream(labelled).mapToObj(i -> targets[i]).toArray(float[][]::new)));
       }
     }
     Map<String, TaskMetrics> ordered = new LinkedHashMap<>();

@@ -1,4 +1,4 @@
-package dev.mtl.core.api;
+package dev.mtl.core.store;
 
 import dev.mtl.core.model.SharingStrategy;
 import dev.mtl.core.task.Task;

@@ -1,4 +1,4 @@
-package dev.mtl.core.training;
+package dev.mtl.core.run;
 
 import dev.mtl.core.config.ConfigSection;
 import dev.mtl.core.task.TaskMetrics;

@@ -1,7 +1,11 @@
-package dev.mtl.core.training;
+package dev.mtl.core.run;
 
 import dev.mtl.core.config.ConfigSection;
 import dev.mtl.core.engine.OptimizerSettings;
+import dev.mtl.core.sampling.TaskSampler;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
 
 /**
  * The {@code training} part of a run config.
@@ -27,9 +31,9 @@ import dev.mtl.core.engine.OptimizerSettings;
  */
 public record TrainingSettings(int epochs, int batchSize, int stepsPerEpoch, int maxStepsPerEpoch, int logEvery,
     OptimizerSettings optimizer, String gradientConflict, boolean skipNonFinite, ModelSelection selection, int evalEvery, int checkpointEvery) {
-  public static final java.util.Set<String> GRADIENT_CONFLICT = java.util.Set.of("auto", "representation", "parameters", "none");
+  public static final Set<String> GRADIENT_CONFLICT = Set.of("auto", "representation", "parameters", "none");
 
-  public static TrainingSettings read(ConfigSection training, java.util.List<String> tasks) {
+  public static TrainingSettings read(ConfigSection training, List<String> tasks) {
     return new TrainingSettings(
         training.integer("epochs", 3, 1, 100_000),
         training.integer("batch-size", 32, 1, 65_536),
@@ -38,7 +42,7 @@ public record TrainingSettings(int epochs, int batchSize, int stepsPerEpoch, int
         training.integer("log-every", 100, 1, Integer.MAX_VALUE),
         OptimizerSettings.read(training),
         training.oneOf("gradient-conflict", "auto", GRADIENT_CONFLICT),
-        training.oneOf("non-finite", "stop", java.util.Set.of("stop", "skip")).equals("skip"),
+        training.oneOf("non-finite", "stop", Set.of("stop", "skip")).equals("skip"),
         ModelSelection.read(training, tasks),
         training.integer("eval-every", 0, 0, Integer.MAX_VALUE),
         training.integer("checkpoint-every", 0, 0, Integer.MAX_VALUE));
@@ -49,8 +53,8 @@ public record TrainingSettings(int epochs, int batchSize, int stepsPerEpoch, int
    * (one pass over the largest source when every source trains every step), capped by {@code
    * max-steps-per-epoch}.
    */
-  public int stepsPerEpoch(int[] sourceSizes, dev.mtl.core.sampling.TaskSampler sampler) {
-    int[] batches = java.util.Arrays.stream(sourceSizes).map(n -> (n + batchSize - 1) / batchSize).toArray();
+  public int stepsPerEpoch(int[] sourceSizes, TaskSampler sampler) {
+    int[] batches = Arrays.stream(sourceSizes).map(n -> (n + batchSize - 1) / batchSize).toArray();
     int steps = stepsPerEpoch > 0 ? stepsPerEpoch : sampler.defaultStepsPerEpoch(batches);
     return maxStepsPerEpoch > 0 ? Math.min(maxStepsPerEpoch, steps) : steps;
   }

@@ -1,4 +1,4 @@
-package dev.mtl.core.api;
+package dev.mtl.core.io;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,6 +1,8 @@
-package dev.mtl.core.api;
+package dev.mtl.core.io;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -11,6 +13,10 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.util.Comparator;
+import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -29,7 +35,7 @@ public final class AtomicFiles {
   /** Something that writes a file's bytes. */
   @FunctionalInterface
   public interface StreamWriter {
-    void write(java.io.OutputStream out) throws IOException;
+    void write(OutputStream out) throws IOException;
   }
 
   /** Replaces {@code file} with {@code content} (UTF-8) atomically. */
@@ -43,7 +49,7 @@ public final class AtomicFiles {
     Files.createDirectories(parent);
     Path temp = Files.createTempFile(parent, "." + file.getFileName(), ".tmp");
     try {
-      try (java.io.OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(temp))) {
+      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(temp))) {
         writer.write(out);
       }
       sync(temp);
@@ -105,7 +111,7 @@ public final class AtomicFiles {
   }
 
   /** Test hook: called after each step of {@link #writeDirectory} with the step's name. */
-  static volatile java.util.function.Consumer<String> stepHook = step -> {};
+  static volatile Consumer<String> stepHook = step -> {};
 
   private static void step(String name) {
     stepHook.accept(name);
@@ -122,7 +128,7 @@ public final class AtomicFiles {
     if (Files.exists(absolute) || !Files.isDirectory(absolute.getParent())) {
       return absolute;
     }
-    java.util.Optional<Path> copy = newest(absolute, ".new-");
+    Optional<Path> copy = newest(absolute, ".new-");
     if (copy.isEmpty()) {
       copy = newest(absolute, ".old-");
     }
@@ -138,19 +144,19 @@ public final class AtomicFiles {
     }
   }
 
-  private static java.util.Optional<Path> newest(Path target, String kind) throws IOException {
+  private static Optional<Path> newest(Path target, String kind) throws IOException {
     String prefix = "." + target.getFileName() + kind;
     try (Stream<Path> siblings = Files.list(target.getParent())) {
       return siblings.filter(p -> p.getFileName().toString().startsWith(prefix) && Files.isDirectory(p))
-          .max(java.util.Comparator.comparing(p -> lastModified(p)));
+          .max(Comparator.comparing(p -> lastModified(p)));
     }
   }
 
-  private static java.nio.file.attribute.FileTime lastModified(Path p) {
+  private static FileTime lastModified(Path p) {
     try {
       return Files.getLastModifiedTime(p);
     } catch (IOException e) {
-      return java.nio.file.attribute.FileTime.fromMillis(0);
+      return FileTime.fromMillis(0);
     }
   }
 

@@ -1,7 +1,7 @@
-package dev.mtl.core.training;
+package dev.mtl.core.assembly;
 
 import dev.mtl.core.config.ConfigSection;
-import dev.mtl.core.config.RunConfig;
+import dev.mtl.core.run.RunConfig;
 import dev.mtl.core.model.ModelGraph;
 import dev.mtl.core.weighting.GradientNeed;
 import dev.mtl.core.weighting.GramianChoice;
@@ -17,13 +17,13 @@ import java.util.List;
  * @param everyStep what the weighting needs ({@link GradientNeed#LOSSES_ONLY} for none)
  * @param forRecord what is measured at logged steps when {@code everyStep} is losses only
  */
-record GramianPlan(GradientNeed everyStep, GradientNeed forRecord) {
+public record GramianPlan(GradientNeed everyStep, GradientNeed forRecord) {
 
   /**
    * @param sources the tasks of each training batch; before the data is read, one group of all
    *     tasks (the check then covers what the model graph alone decides)
    */
-  static GramianPlan decide(RunConfig config, LossWeighting weighting, ModelGraph graph, List<List<String>> sources) {
+  public static GramianPlan decide(RunConfig config, LossWeighting weighting, ModelGraph graph, List<List<String>> sources) {
     GradientNeed need = weighting.need();
     if (need != GradientNeed.LOSSES_ONLY) {
       GramianChoice.problem(need, graph, sources).ifPresent(problem -> {
@@ -60,7 +60,7 @@ record GramianPlan(GradientNeed everyStep, GradientNeed forRecord) {
   }
 
   /** What to compute at {@code step}: the weighting's need, or the record's at logged steps. */
-  GradientNeed measureAt(long step, int logEvery) {
+  public GradientNeed measureAt(long step, int logEvery) {
     return step % logEvery == 0 ? forRecord : GradientNeed.LOSSES_ONLY;
   }
 }

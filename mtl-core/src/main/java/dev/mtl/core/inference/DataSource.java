@@ -1,4 +1,4 @@
-package dev.mtl.core.training;
+package dev.mtl.core.inference;
 
 import dev.mtl.core.engine.SourceBatch;
 import dev.mtl.core.engine.TokenBatch;

@@ -1,7 +1,9 @@
-package dev.mtl.core.training;
+package dev.mtl.core.assembly;
 
-import dev.mtl.core.api.MultiTaskModels;
-import dev.mtl.core.config.RunConfig;
+import dev.mtl.core.inference.DataSource;
+
+import dev.mtl.core.store.MultiTaskModels;
+import dev.mtl.core.run.RunConfig;
 import dev.mtl.core.engine.Network;
 import dev.mtl.core.model.ModelGraph;
 import dev.mtl.core.model.ModelSpec;
@@ -10,6 +12,8 @@ import dev.mtl.core.text.FeatureCache;
 import dev.mtl.core.text.SentenceEncoder;
 import dev.mtl.core.text.TextEncoder;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 
@@ -21,16 +25,16 @@ import java.util.Map;
  *
  * @param words the run's word vectors, or null
  */
-record PreparedModel(TextEncoder encoder, PretrainedWords words, List<DataSource> trainSources, ModelGraph graph) {
+public record PreparedModel(TextEncoder encoder, PretrainedWords words, List<DataSource> trainSources, ModelGraph graph) {
 
   /**
    * @param pretrained the run's pretrained sentence encoder, or null
    * @param features where its vectors are cached, or null without one
    */
-  static PreparedModel prepare(ResolvedRun run, Map<String, TaskData> train, SentenceEncoder pretrained, FeatureCache features)
+  public static PreparedModel prepare(ResolvedRun run, Map<String, TaskData> train, SentenceEncoder pretrained, FeatureCache features)
       throws IOException {
     RunConfig config = run.config();
-    TextEncoder encoder = run.tokenizer().fit(MultiTaskTrainer.distinctTrainingTexts(train));
+    TextEncoder encoder = run.tokenizer().fit(distinctTrainingTexts(train));
     PretrainedWords words = null;
     if (config.wordVectors().isPresent()) {
       words = PretrainedWords.load(config.wordVectors().get(), encoder, config.model().embeddingSize());
@@ -46,9 +50,17 @@ record PreparedModel(TextEncoder encoder, PretrainedWords words, List<DataSource
   }
 
   /** Starts a new network's token embeddings from the word vectors, if the run has them. */
-  void startFromWordVectors(Network network) {
+  public void startFromWordVectors(Network network) {
     if (words != null) {
       words.apply(network, graph);
     }
   }
-}
+
+  /** Each distinct training corpus once (tasks over the same texts share one). */
+  static List<String> distinctTrainingTexts(Map<String, TaskData> train) {
+    LinkedHashSet<List<String>> corpora = new LinkedHashSet<>();
+    train.values().forEach(d -> corpora.add(d.texts()));
+    List<String> texts = new ArrayList<>();
+    corpora.forEach(texts::addAll);
+    return texts;
+  }}

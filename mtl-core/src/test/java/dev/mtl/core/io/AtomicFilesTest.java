@@ -1,4 +1,4 @@
-package dev.mtl.core.api;
+package dev.mtl.core.io;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,17 +57,17 @@ class AtomicFilesTest {
 
   @org.junit.jupiter.api.Test
   @org.junit.jupiter.api.DisplayName("a process killed between the two renames of a directory write loses nothing: the previous copy is put back")
-  void recoversBetweenRenames(@org.junit.jupiter.api.io.TempDir java.nio.file.Path root) throws Exception {
-    java.nio.file.Path target = root.resolve("checkpoint");
-    AtomicFiles.writeDirectory(target, dir -> java.nio.file.Files.writeString(dir.resolve("state"), "step 40"));
+  void recoversBetweenRenames(@org.junit.jupiter.api.io.TempDir Path root) throws Exception {
+    Path target = root.resolve("checkpoint");
+    AtomicFiles.writeDirectory(target, dir -> Files.writeString(dir.resolve("state"), "step 40"));
     // What the kill leaves: the old copy moved aside, the new one still in its temporary folder.
-    java.nio.file.Files.move(target, root.resolve(".checkpoint.old-123"));
-    java.nio.file.Files.createDirectories(root.resolve(".checkpoint.tmp-9")).resolve("half");
+    Files.move(target, root.resolve(".checkpoint.old-123"));
+    Files.createDirectories(root.resolve(".checkpoint.tmp-9")).resolve("half");
     AtomicFiles.recoverDirectory(target);
-    org.assertj.core.api.Assertions.assertThat(java.nio.file.Files.readString(target.resolve("state"))).isEqualTo("step 40");
+    Assertions.assertThat(Files.readString(target.resolve("state"))).isEqualTo("step 40");
     AtomicFiles.deleteDirectory(target);
-    try (java.util.stream.Stream<java.nio.file.Path> left = java.nio.file.Files.list(root)) {
-      org.assertj.core.api.Assertions.assertThat(left).isEmpty();
+    try (Stream<Path> left = Files.list(root)) {
+      Assertions.assertThat(left).isEmpty();
     }
   }
 }

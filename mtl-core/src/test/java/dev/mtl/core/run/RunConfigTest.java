@@ -1,4 +1,6 @@
-package dev.mtl.core.config;
+package dev.mtl.core.run;
+
+import dev.mtl.core.config.InvalidConfigException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

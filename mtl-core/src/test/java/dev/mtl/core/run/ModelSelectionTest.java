@@ -1,4 +1,4 @@
-package dev.mtl.core.training;
+package dev.mtl.core.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;

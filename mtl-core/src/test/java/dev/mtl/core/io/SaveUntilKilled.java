@@ -1,4 +1,4 @@
-package dev.mtl.core.api;
+package dev.mtl.core.io;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

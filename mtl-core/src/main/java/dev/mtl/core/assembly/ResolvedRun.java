@@ -1,23 +1,29 @@
-package dev.mtl.core.training;
+package dev.mtl.core.assembly;
 
 import dev.mtl.core.config.ConfigSection;
 import dev.mtl.core.config.PluginChoice;
-import dev.mtl.core.config.RunConfig;
 import dev.mtl.core.engine.Engine;
-import dev.mtl.core.text.TextEncoderFactory;
+import dev.mtl.core.model.ModelGraph;
 import dev.mtl.core.model.SharingStrategy;
 import dev.mtl.core.registry.PluginKind;
 import dev.mtl.core.registry.PluginRegistry;
+import dev.mtl.core.run.PseudoLabelSettings;
+import dev.mtl.core.run.RunConfig;
+import dev.mtl.core.sampling.TaskSampler;
 import dev.mtl.core.spi.EngineProvider;
 import dev.mtl.core.spi.LossWeightingProvider;
 import dev.mtl.core.spi.Plugin;
+import dev.mtl.core.spi.SentenceEncoderProvider;
 import dev.mtl.core.spi.SharingStrategyProvider;
 import dev.mtl.core.spi.TaskProvider;
 import dev.mtl.core.spi.TaskSamplerProvider;
-import dev.mtl.core.sampling.TaskSampler;
 import dev.mtl.core.spi.TextEncoderProvider;
+import dev.mtl.core.store.MultiTaskModels;
 import dev.mtl.core.task.DataSplit;
+import dev.mtl.core.task.LossKind;
 import dev.mtl.core.task.Task;
+import dev.mtl.core.text.SentenceEncoder;
+import dev.mtl.core.text.TextEncoderFactory;
 import dev.mtl.core.weighting.LossWeighting;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +36,7 @@ import java.util.function.Function;
  * all collected and thrown together as one {@link dev.mtl.core.config.InvalidConfigException}.
  */
 public record ResolvedRun(RunConfig config, List<Task> tasks, SharingStrategy sharing, LossWeighting weighting,
-    TaskSampler sampler, TextEncoderFactory tokenizer, Engine engine, dev.mtl.core.text.SentenceEncoder pretrained) {
+    TaskSampler sampler, TextEncoderFactory tokenizer, Engine engine, SentenceEncoder pretrained) {
 
   public static ResolvedRun resolve(RunConfig config, PluginRegistry registry) {
     List<Task> tasks = new ArrayList<>();
@@ -53,10 +59,10 @@ public record ResolvedRun(RunConfig config, List<Task> tasks, SharingStrategy sh
     Engine engine = create(registry, EngineProvider.class, config.engine(), p -> p.create(config.engine().settings()));
     checkDescribable(config, tasks, sharing, weighting, engine);
     // Opened last and only for a valid config: it loads the model.
-    dev.mtl.core.text.SentenceEncoder pretrained = null;
+    SentenceEncoder pretrained = null;
     if (config.pretrainedEncoder().isPresent() && config.root().source().problems().isEmpty()) {
       PluginChoice choice = config.pretrainedEncoder().get();
-      pretrained = create(registry, dev.mtl.core.spi.SentenceEncoderProvider.class, choice, p -> p.create(choice.settings()));
+      pretrained = create(registry, SentenceEncoderProvider.class, choice, p -> p.create(choice.settings()));
     }
     config.root().reportUnknownKeys();
     try {
@@ -86,12 +92,12 @@ public record ResolvedRun(RunConfig config, List<Task> tasks, SharingStrategy sh
   }
 
   /** Pseudo-labels are classes: tasks with unlabelled texts must be classifications (single- or multi-label). */
-  private static void checkPseudoLabelTasks(RunConfig config, List<Task> tasks, dev.mtl.core.config.PseudoLabelSettings settings) {
+  private static void checkPseudoLabelTasks(RunConfig config, List<Task> tasks, PseudoLabelSettings settings) {
     for (RunConfig.TaskEntry entry : config.tasks()) {
       tasks.stream().filter(t -> t.name().equals(entry.name()) && settings.unlabeled().containsKey(t.name())).findFirst().ifPresent(t -> {
-        dev.mtl.core.task.LossKind loss = t.output().loss();
-        if (loss != dev.mtl.core.task.LossKind.SOFTMAX_CROSS_ENTROPY && loss != dev.mtl.core.task.LossKind.SIGMOID_BINARY_CROSS_ENTROPY) {
-          entry.settings().problem(dev.mtl.core.config.PseudoLabelSettings.TASK_KEY, "(given)", "pseudo-labels are for classification"
+        LossKind loss = t.output().loss();
+        if (loss != LossKind.SOFTMAX_CROSS_ENTROPY && loss != LossKind.SIGMOID_BINARY_CROSS_ENTROPY) {
+          entry.settings().problem(PseudoLabelSettings.TASK_KEY, "(given)", "pseudo-labels are for classification"
               + " tasks (confident labels per text); task '" + t.name() + "' is " + loss + ". Remove unlabeled from it");
         }
       });
@@ -110,9 +116,9 @@ public record ResolvedRun(RunConfig config, List<Task> tasks, SharingStrategy sh
     if (sharing == null || weighting == null || tasks.size() != config.tasks().size() || !config.root().source().problems().isEmpty()) {
       return;
     }
-    dev.mtl.core.model.ModelGraph graph;
+    ModelGraph graph;
     try {
-      graph = sharing.describe(config.model(), dev.mtl.core.api.MultiTaskModels.headRequests(tasks));
+      graph = sharing.describe(config.model(), MultiTaskModels.headRequests(tasks));
     } catch (IllegalArgumentException e) {
       config.sharing().settings().problem("type", config.sharing().type(), "cannot build this model: " + e.getMessage());
       return;

@@ -1,4 +1,4 @@
-package dev.mtl.core.training;
+package dev.mtl.core.inference;
 
 import java.util.ArrayList;
 import java.util.Arrays;

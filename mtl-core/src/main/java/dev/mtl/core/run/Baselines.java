@@ -1,16 +1,17 @@
-package dev.mtl.core.training;
+package dev.mtl.core.run;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.mtl.core.api.AtomicFiles;
-import dev.mtl.core.config.RunConfig;
+import dev.mtl.core.io.AtomicFiles;
 import dev.mtl.core.task.TaskMetrics;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Single-task baselines: each task's metrics when trained alone with the same model and budget,
@@ -55,7 +56,7 @@ public record Baselines(Map<String, TaskMetrics> test, Map<String, TaskMetrics> 
   /** Compares a run's test (else dev) metrics with these baselines; tasks without one are left out. */
   public Comparison compare(Map<String, TaskMetrics> runTest, Map<String, TaskMetrics> runDev) {
     Map<String, TaskComparison> tasks = new LinkedHashMap<>();
-    java.util.Set<String> names = new java.util.LinkedHashSet<>(runTest.keySet());
+    Set<String> names = new LinkedHashSet<>(runTest.keySet());
     names.addAll(runDev.keySet());
     for (String task : names) {
       boolean onTest = runTest.containsKey(task) && test.containsKey(task);

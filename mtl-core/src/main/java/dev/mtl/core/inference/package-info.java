@@ -1,0 +1,2 @@
+/** Scoring texts in length-sorted batches, for prediction and evaluation alike; data sources of encoded texts. */
+package dev.mtl.core.inference;
