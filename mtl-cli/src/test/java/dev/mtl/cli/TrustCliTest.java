@@ -153,8 +153,8 @@ class TrustCliTest {
     ObjectNode encoder = ((ObjectNode) node.get("model")).putObject("pretrained-encoder");
     encoder.put("type", "djl").put("model", "/etc/passwd").put("tokenizer", "../../../etc/hosts");
     Files.writeString(manifest, node.toString());
-    assertThat(predictError(copy)).contains("`pretrained-encoder.model` was '/etc/passwd' but it must name a file inside the model folder " + copy,
-        "`pretrained-encoder.tokenizer` was '../../../etc/hosts' but it must name a file inside the model folder");
+    assertThat(predictError(copy)).contains("`model.pretrained-encoder.model` was '/etc/passwd' but it must name a file inside the model folder " + copy,
+        "`model.pretrained-encoder.tokenizer` was '../../../etc/hosts' but it must name a file inside the model folder");
 
     node = (ObjectNode) JSON.readTree(model.resolve("mtl-model.json").toFile());
     node.remove("sharing");

@@ -1,23 +1,12 @@
 package dev.mtl.core.api;
 
-import dev.mtl.core.config.ConfigSection;
-import dev.mtl.core.config.PluginChoice;
-import dev.mtl.core.engine.Engine;
+import dev.mtl.core.assembly.ModelAssembly;
 import dev.mtl.core.engine.GracefulStop;
 import dev.mtl.core.engine.Network;
 import dev.mtl.core.inference.DataSource;
 import dev.mtl.core.inference.Evaluator;
 import dev.mtl.core.io.AtomicFiles;
-import dev.mtl.core.model.ModelGraph;
-import dev.mtl.core.model.ModelSpec;
-import dev.mtl.core.model.SharingStrategy;
 import dev.mtl.core.registry.PluginRegistry;
-import dev.mtl.core.run.RunConfig;
-import dev.mtl.core.spi.EngineProvider;
-import dev.mtl.core.spi.SentenceEncoderProvider;
-import dev.mtl.core.spi.SharingStrategyProvider;
-import dev.mtl.core.spi.TaskProvider;
-import dev.mtl.core.spi.TextEncoderProvider;
 import dev.mtl.core.store.ModelManifest;
 import dev.mtl.core.store.MultiTaskModels;
 import dev.mtl.core.task.LossKind;
@@ -60,22 +49,21 @@ import java.util.Set;
  */
 public final class MultiTaskModel implements AutoCloseable {
   private final ModelManifest manifest;
+  private final ModelAssembly assembly;
   private final List<Task> tasks;
   private final TextEncoder encoder;
-  private final Engine engine;
   private final Network network;
   /** The frozen pretrained sentence encoder at the bottom of the model, or null. */
   private final SentenceEncoder pretrained;
   /** Where the pretrained encoder's vectors are looked up and kept, if asked ({@link #cacheFeatures}). */
   private FeatureCache featureCache;
 
-  private MultiTaskModel(ModelManifest manifest, List<Task> tasks, TextEncoder encoder, Engine engine, Network network,
-      SentenceEncoder pretrained) {
+  private MultiTaskModel(ModelManifest manifest, ModelAssembly assembly, TextEncoder encoder, Network network) {
     this.manifest = manifest;
-    this.pretrained = pretrained;
-    this.tasks = List.copyOf(tasks);
+    this.assembly = assembly;
+    this.pretrained = assembly.pretrained();
+    this.tasks = assembly.tasks();
     this.encoder = encoder;
-    this.engine = engine;
     this.network = network;
   }
 
@@ -100,71 +88,33 @@ public final class MultiTaskModel implements AutoCloseable {
     // A save killed between its renames left the complete model beside its place: take it back.
     Path directory = AtomicFiles.recoverDirectory(modelDirectory);
     ModelManifest manifest = ModelManifest.read(directory);
-    List<Task> tasks = new ArrayList<>();
-    for (ModelManifest.TaskEntry entry : manifest.tasks()) {
-      ConfigSection settings = settings(directory, "tasks." + entry.name(), entry.settings());
-      tasks.add(registry.get(TaskProvider.class, entry.type()).create(entry.name(), settings));
-      settings.source().throwIfInvalid();
-    }
-    TextEncoder encoder = registry.get(TextEncoderProvider.class, manifest.tokenizer().type())
-        .create(settings(directory, "tokenizer", manifest.tokenizer().settings())).load(directory.resolve(MultiTaskModels.TOKENIZER_DIR));
-    // A manifest without a sharing strategy describes a model made outside mtl (e.g. a TensorFlow
-    // SavedModel), which its engine serves as it is.
-    ModelGraph graph = null;
-    SentenceEncoder pretrained = null;
-    if (manifest.sharing() != null) {
-      ConfigSection model = settings(directory, "model", manifest.model());
-      ModelSpec spec = ModelSpec.read(model);
-      if (spec.usesPretrainedEncoder()) {
-        PluginChoice choice = PluginChoice.read(model, ModelSpec.PRETRAINED_ENCODER, RunConfig.DEFAULT_PRETRAINED_ENCODER);
-        pretrained = registry.get(SentenceEncoderProvider.class, choice.type()).create(choice.settings());
-        model.source().throwIfInvalid();
-        spec = spec.withPretrainedWidth(pretrained.width());
-      }
-      SharingStrategy sharing = registry.get(SharingStrategyProvider.class, manifest.sharing().type())
-          .create(settings(directory, "sharing", manifest.sharing().settings()), manifest.tasks().stream().map(ModelManifest.TaskEntry::name).toList());
-      graph = sharing.describe(spec, MultiTaskModels.headRequests(tasks));
-    }
-    Map<String, Object> engineValues = new LinkedHashMap<>(manifest.engine().settings() == null ? Map.of() : manifest.engine().settings());
-    engineValues.putAll(engineSettings);
-    ConfigSection engineSection = settings(directory, "engine", engineValues);
-    Engine engine;
+    ModelAssembly.Parts parts = ModelAssembly.Parts.of(manifest, directory, engineSettings);
+    ModelAssembly assembly = ModelAssembly.create(registry, parts);
     try {
-      engine = registry.get(EngineProvider.class, manifest.engine().type()).create(engineSection);
-      engineSection.source().throwIfInvalid();
-    } catch (RuntimeException e) {
-      if (pretrained != null) {
-        pretrained.close();
-      }
-      throw e;
-    }
-    try {
+      parts.engine().settings().source().throwIfInvalid();
+      TextEncoder encoder = assembly.tokenizer().load(directory.resolve(MultiTaskModels.TOKENIZER_DIR));
       Network network;
-      if (graph == null) {
+      if (assembly.graph() == null) {
+        // A manifest without a sharing strategy describes a model made outside mtl (e.g. a
+        // TensorFlow SavedModel), which its engine serves as it is.
         Map<String, Integer> widths = new LinkedHashMap<>();
         Set<String> multiLabel = new HashSet<>();
-        for (Task task : tasks) {
+        for (Task task : assembly.tasks()) {
           widths.put(task.name(), task.output().size());
           if (task.output().loss() == LossKind.SIGMOID_BINARY_CROSS_ENTROPY) {
             multiLabel.add(task.name());
           }
         }
-        network = engine.serve(directory, widths, encoder.paddingId(), multiLabel);
+        network = assembly.engine().serve(directory, widths, encoder.paddingId(), multiLabel);
       } else {
-        network = engine.load(graph, encoder.vocabularySize(), encoder.paddingId(), directory.resolve(MultiTaskModels.PARAMETERS_DIR));
+        network = assembly.engine().load(assembly.graph(), encoder.vocabularySize(), encoder.paddingId(),
+            directory.resolve(MultiTaskModels.PARAMETERS_DIR));
       }
-      return new MultiTaskModel(manifest, tasks, encoder, engine, network, pretrained);
+      return new MultiTaskModel(manifest, assembly, encoder, network);
     } catch (IOException | RuntimeException e) {
-      engine.close();
-      if (pretrained != null) {
-        pretrained.close();
-      }
+      assembly.close();
       throw e;
     }
-  }
-
-  private static ConfigSection settings(Path directory, String name, Map<String, Object> values) {
-    return ConfigSection.insideOf(directory.resolve(ModelManifest.FILE_NAME) + " " + name, directory, values == null ? Map.of() : values);
   }
 
   /** Task names, in training order. */
@@ -248,13 +198,7 @@ public final class MultiTaskModel implements AutoCloseable {
     try {
       network.close();
     } finally {
-      try {
-        engine.close();
-      } finally {
-        if (pretrained != null) {
-          pretrained.close();
-        }
-      }
+      assembly.close();
     }
   }
 }

@@ -2,14 +2,11 @@ package dev.mtl.core.assembly;
 
 import dev.mtl.core.inference.DataSource;
 
-import dev.mtl.core.store.MultiTaskModels;
 import dev.mtl.core.run.RunConfig;
 import dev.mtl.core.engine.Network;
 import dev.mtl.core.model.ModelGraph;
-import dev.mtl.core.model.ModelSpec;
 import dev.mtl.core.task.TaskData;
 import dev.mtl.core.text.FeatureCache;
-import dev.mtl.core.text.SentenceEncoder;
 import dev.mtl.core.text.TextEncoder;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -27,11 +24,8 @@ import java.util.Map;
  */
 public record PreparedModel(TextEncoder encoder, PretrainedWords words, List<DataSource> trainSources, ModelGraph graph) {
 
-  /**
-   * @param pretrained the run's pretrained sentence encoder, or null
-   * @param features where its vectors are cached, or null without one
-   */
-  public static PreparedModel prepare(ResolvedRun run, Map<String, TaskData> train, SentenceEncoder pretrained, FeatureCache features)
+  /** @param features where the run's pretrained encoder's vectors are cached, or null without one */
+  public static PreparedModel prepare(ResolvedRun run, Map<String, TaskData> train, FeatureCache features)
       throws IOException {
     RunConfig config = run.config();
     TextEncoder encoder = run.tokenizer().fit(distinctTrainingTexts(train));
@@ -41,8 +35,7 @@ public record PreparedModel(TextEncoder encoder, PretrainedWords words, List<Dat
       encoder = words.encoder();
     }
     List<DataSource> trainSources = DataSource.group(train, encoder, features);
-    ModelSpec spec = pretrained == null ? config.model() : config.model().withPretrainedWidth(pretrained.width());
-    ModelGraph graph = run.sharing().describe(spec, MultiTaskModels.headRequests(run.tasks()));
+    ModelGraph graph = run.graph();
     if (words != null) {
       graph = words.freezeIfAsked(graph);
     }

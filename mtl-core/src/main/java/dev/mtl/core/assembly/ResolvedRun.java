@@ -1,6 +1,5 @@
 package dev.mtl.core.assembly;
 
-import dev.mtl.core.config.ConfigSection;
 import dev.mtl.core.config.PluginChoice;
 import dev.mtl.core.engine.Engine;
 import dev.mtl.core.model.ModelGraph;
@@ -10,70 +9,71 @@ import dev.mtl.core.registry.PluginRegistry;
 import dev.mtl.core.run.PseudoLabelSettings;
 import dev.mtl.core.run.RunConfig;
 import dev.mtl.core.sampling.TaskSampler;
-import dev.mtl.core.spi.EngineProvider;
 import dev.mtl.core.spi.LossWeightingProvider;
 import dev.mtl.core.spi.Plugin;
-import dev.mtl.core.spi.SentenceEncoderProvider;
-import dev.mtl.core.spi.SharingStrategyProvider;
-import dev.mtl.core.spi.TaskProvider;
 import dev.mtl.core.spi.TaskSamplerProvider;
-import dev.mtl.core.spi.TextEncoderProvider;
-import dev.mtl.core.store.MultiTaskModels;
 import dev.mtl.core.task.DataSplit;
 import dev.mtl.core.task.LossKind;
 import dev.mtl.core.task.Task;
 import dev.mtl.core.text.SentenceEncoder;
 import dev.mtl.core.text.TextEncoderFactory;
 import dev.mtl.core.weighting.LossWeighting;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * A run config with every plugin found and created. Creating it is where a config is validated as
- * a whole: core settings, unknown plugin names, each plugin's own settings and unknown keys are
- * all collected and thrown together as one {@link dev.mtl.core.config.InvalidConfigException}.
+ * A run config with every plugin found and created: the model's parts (see {@link ModelAssembly}),
+ * the loss weighting and the task sampler. Creating it is where a config is validated as a whole:
+ * core settings, unknown plugin names, each plugin's own settings, whether the sharing strategy
+ * can build the model and the weighting get its gradients, and unknown keys are all collected and
+ * thrown together as one {@link dev.mtl.core.config.InvalidConfigException}.
  */
-public record ResolvedRun(RunConfig config, List<Task> tasks, SharingStrategy sharing, LossWeighting weighting,
-    TaskSampler sampler, TextEncoderFactory tokenizer, Engine engine, SentenceEncoder pretrained) {
+public final class ResolvedRun {
+  private final RunConfig config;
+  private final ModelAssembly model;
+  private final LossWeighting weighting;
+  private final TaskSampler sampler;
+
+  private ResolvedRun(RunConfig config, ModelAssembly model, LossWeighting weighting, TaskSampler sampler) {
+    this.config = config;
+    this.model = model;
+    this.weighting = weighting;
+    this.sampler = sampler;
+  }
 
   public static ResolvedRun resolve(RunConfig config, PluginRegistry registry) {
-    List<Task> tasks = new ArrayList<>();
-    for (RunConfig.TaskEntry entry : config.tasks()) {
-      Optional<TaskProvider> provider = find(registry, TaskProvider.class, entry.type(), entry.settings(), "type");
-      provider.ifPresent(p -> {
-        Task task = p.create(entry.name(), entry.settings());
-        if (task.dataFile(DataSplit.TRAIN).isEmpty()) {
-          entry.settings().problem("train", null, "is required: the training data file of task '" + entry.name() + "'");
-        }
-        tasks.add(task);
-      });
-    }
-    config.pseudoLabels().ifPresent(settings -> checkPseudoLabelTasks(config, tasks, settings));
     List<String> names = config.tasks().stream().map(RunConfig.TaskEntry::name).toList();
-    SharingStrategy sharing = create(registry, SharingStrategyProvider.class, config.sharing(), p -> p.create(config.sharing().settings(), names));
-    LossWeighting weighting = create(registry, LossWeightingProvider.class, config.weighting(), p -> p.create(config.weighting().settings(), names));
+    LossWeighting weighting = create(registry, LossWeightingProvider.class, config.weighting(),
+        p -> p.create(config.weighting().settings(), names));
     TaskSampler sampler = create(registry, TaskSamplerProvider.class, config.sampling(), p -> p.create(config.sampling().settings()));
-    TextEncoderFactory tokenizer = create(registry, TextEncoderProvider.class, config.tokenizer(), p -> p.create(config.tokenizer().settings()));
-    Engine engine = create(registry, EngineProvider.class, config.engine(), p -> p.create(config.engine().settings()));
-    checkDescribable(config, tasks, sharing, weighting, engine);
-    // Opened last and only for a valid config: it loads the model.
-    SentenceEncoder pretrained = null;
-    if (config.pretrainedEncoder().isPresent() && config.root().source().problems().isEmpty()) {
-      PluginChoice choice = config.pretrainedEncoder().get();
-      pretrained = create(registry, SentenceEncoderProvider.class, choice, p -> p.create(choice.settings()));
-    }
-    config.root().reportUnknownKeys();
+    // Last: with a problem found so far, it opens no pretrained encoder (which loads a model).
+    ModelAssembly model = ModelAssembly.create(registry, parts(config));
     try {
-      config.root().source().throwIfInvalid();
-    } catch (RuntimeException e) {
-      if (pretrained != null) {
-        pretrained.close();
+      List<Task> tasks = model.tasks();
+      for (RunConfig.TaskEntry entry : config.tasks()) {
+        tasks.stream().filter(t -> t.name().equals(entry.name()) && t.dataFile(DataSplit.TRAIN).isEmpty()).findFirst()
+            .ifPresent(t -> entry.settings().problem("train", null, "is required: the training data file of task '" + t.name() + "'"));
       }
+      config.pseudoLabels().ifPresent(settings -> checkPseudoLabelTasks(config, tasks, settings));
+      if (model.graph() != null && weighting != null) {
+        // Whether tasks read the same texts is known only once the data is read; the trainer checks that part.
+        GramianPlan.decide(config, weighting, model.graph(), List.of(names));
+      }
+      config.root().reportUnknownKeys();
+      config.root().source().throwIfInvalid();
+      return new ResolvedRun(config, model, weighting, sampler);
+    } catch (RuntimeException e) {
+      model.close();
       throw e;
     }
-    return new ResolvedRun(config, List.copyOf(tasks), sharing, weighting, sampler, tokenizer, engine, pretrained);
+  }
+
+  /** The parts of the model a run config describes. */
+  private static ModelAssembly.Parts parts(RunConfig config) {
+    return new ModelAssembly.Parts(
+        config.tasks().stream().map(t -> new ModelAssembly.TaskPart(t.name(), t.type(), t.settings())).toList(),
+        config.tokenizer(), config.sharing(), config.model(), config.pretrainedEncoder(), config.engine());
   }
 
   /** Resolves a config only to check it (every problem thrown at once), releasing what resolving opened. */
@@ -82,13 +82,49 @@ public record ResolvedRun(RunConfig config, List<Task> tasks, SharingStrategy sh
   }
 
   /**
-   * Closes what resolving opened (the pretrained encoder), for a run resolved only for its tasks or
-   * to check it; a run that trains closes it itself.
+   * Closes what resolving opened (the pretrained encoder, the engine), for a run resolved only for
+   * its tasks or to check it; a run that trains closes them itself.
    */
   public void release() {
-    if (pretrained != null) {
-      pretrained.close();
-    }
+    model.close();
+  }
+
+  public RunConfig config() {
+    return config;
+  }
+
+  public List<Task> tasks() {
+    return model.tasks();
+  }
+
+  public SharingStrategy sharing() {
+    return model.sharing();
+  }
+
+  public LossWeighting weighting() {
+    return weighting;
+  }
+
+  public TaskSampler sampler() {
+    return sampler;
+  }
+
+  public TextEncoderFactory tokenizer() {
+    return model.tokenizer();
+  }
+
+  public Engine engine() {
+    return model.engine();
+  }
+
+  /** The frozen pretrained sentence encoder, or null. */
+  public SentenceEncoder pretrained() {
+    return model.pretrained();
+  }
+
+  /** The model graph the sharing strategy described for this run's tasks, described once. */
+  public ModelGraph graph() {
+    return model.graph();
   }
 
   /** Pseudo-labels are classes: tasks with unlabelled texts must be classifications (single- or multi-label). */
@@ -104,42 +140,13 @@ public record ResolvedRun(RunConfig config, List<Task> tasks, SharingStrategy sh
     }
   }
 
-  /**
-   * Asks the strategy to describe the network now, so options that do not fit the model (e.g.
-   * stacking a parameterless encoder) and weightings that need gradients the model cannot give
-   * fail when the config loads rather than when training starts, as do features the engine does
-   * not run. Whether tasks read the same texts
-   * is known only once the data is read; the trainer checks that part.
-   */
-  private static void checkDescribable(RunConfig config, List<Task> tasks, SharingStrategy sharing, LossWeighting weighting,
-      Engine engine) {
-    if (sharing == null || weighting == null || tasks.size() != config.tasks().size() || !config.root().source().problems().isEmpty()) {
-      return;
-    }
-    ModelGraph graph;
-    try {
-      graph = sharing.describe(config.model(), MultiTaskModels.headRequests(tasks));
-    } catch (IllegalArgumentException e) {
-      config.sharing().settings().problem("type", config.sharing().type(), "cannot build this model: " + e.getMessage());
-      return;
-    }
-    GramianPlan.decide(config, weighting, graph, List.of(tasks.stream().map(Task::name).toList()));
-    if (engine != null) {
-      engine.unsupported(graph).ifPresent(problem -> config.engine().settings().problem("type", config.engine().type(), problem));
-    }
-  }
-
   private static <P extends Plugin, R> R create(PluginRegistry registry, Class<P> spi, PluginChoice choice, Function<P, R> factory) {
-    return find(registry, spi, choice.type(), choice.settings(), "type").map(factory).orElse(null);
-  }
-
-  private static <P extends Plugin> Optional<P> find(PluginRegistry registry, Class<P> spi, String type, ConfigSection settings, String key) {
-    Optional<P> plugin = registry.find(spi, type);
-    if (plugin.isEmpty() && !type.isEmpty()) {
-      settings.problem(key, type, "must name a known " + PluginKind.of(spi).displayName() + "; available: "
+    Optional<P> plugin = registry.find(spi, choice.type());
+    if (plugin.isEmpty() && !choice.type().isEmpty()) {
+      choice.settings().problem("type", choice.type(), "must name a known " + PluginKind.of(spi).displayName() + "; available: "
           + registry.names(PluginKind.of(spi)));
-      settings.skipUnknownKeyCheck();
+      choice.settings().skipUnknownKeyCheck();
     }
-    return plugin;
+    return plugin.map(factory).orElse(null);
   }
 }

@@ -127,7 +127,7 @@ public final class MultiTaskTrainer {
     // A frozen pretrained encoder runs once per distinct text; its vectors stay in the run directory.
     FeatureCache features = pretrained == null ? null : FeatureCache.open(pretrained,
         featureCache != null ? featureCache : config.outputDirectory().resolve(FEATURES_DIR));
-    PreparedModel prepared = PreparedModel.prepare(run, train, pretrained, features);
+    PreparedModel prepared = PreparedModel.prepare(run, train, features);
     TextEncoder encoder = prepared.encoder();
     PretrainedWords words = prepared.words();
     ModelGraph graph = prepared.graph();

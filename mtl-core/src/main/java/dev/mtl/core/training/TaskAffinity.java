@@ -65,7 +65,7 @@ public final class TaskAffinity {
     TrainingData data = TrainingData.read(run.tasks());
     try (SentenceEncoder pretrained = run.pretrained()) {
       FeatureCache features = pretrained == null ? null : FeatureCache.inMemory(pretrained);
-      PreparedModel prepared = PreparedModel.prepare(run, data.train(), pretrained, features);
+      PreparedModel prepared = PreparedModel.prepare(run, data.train(), features);
       TextEncoder encoder = prepared.encoder();
       List<DataSource> sources = prepared.trainSources();
       TrainingSettings settings = config.training();
