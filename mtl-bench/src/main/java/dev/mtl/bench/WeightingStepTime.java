@@ -4,7 +4,9 @@ import dev.mtl.core.assembly.ResolvedRun;
 import dev.mtl.core.config.ConfigSection;
 import dev.mtl.core.engine.Engine;
 import dev.mtl.core.engine.Network;
+import dev.mtl.core.engine.NetworkSpec;
 import dev.mtl.core.engine.SourceBatch;
+import dev.mtl.core.engine.TrainStep;
 import dev.mtl.core.inference.DataSource;
 import dev.mtl.core.inference.LengthBatcher;
 import dev.mtl.core.model.ModelGraph;
@@ -94,14 +96,16 @@ public final class WeightingStepTime {
         ConfigSection section = ConfigSection.of("bench", Path.of("."), settings);
         weightings.put(method, registry.get(LossWeightingProvider.class, parts[0]).create(section, tasks));
         section.source().throwIfInvalid();
-        networks.put(method, engine.create(graph, encoder.vocabularySize(), encoder.paddingId(), config.training().optimizer(), config.seed()));
+        networks.put(method, engine.create(new NetworkSpec(graph, encoder.vocabularySize(), encoder.paddingId()),
+            config.training().optimizer(), config.seed()));
         millis.put(method, new ArrayList<>());
       }
       long step = 0;
       for (String method : methods) {
         // Warm-up: native kernels, allocator pools and the JIT.
         for (int i = 0; i < Math.min(10, steps); i++) {
-          networks.get(method).trainStep(stepBatches.get(i), weightings.get(method), i, 0, GradientNeed.LOSSES_ONLY);
+          networks.get(method).trainStep(new TrainStep(stepBatches.get(i), weightings.get(method), i, 0,
+              config.training().optimizer().learningRate(), GradientNeed.LOSSES_ONLY));
         }
       }
       for (int round = 0; round < rounds; round++) {
@@ -110,7 +114,8 @@ public final class WeightingStepTime {
         for (String method : order) {
           long start = System.nanoTime();
           for (int i = 0; i < steps; i++) {
-            networks.get(method).trainStep(stepBatches.get(i), weightings.get(method), step + i, 0, GradientNeed.LOSSES_ONLY);
+            networks.get(method).trainStep(new TrainStep(stepBatches.get(i), weightings.get(method), step + i, 0,
+                config.training().optimizer().learningRate(), GradientNeed.LOSSES_ONLY));
           }
           millis.get(method).add((System.nanoTime() - start) / 1e6 / steps);
         }

@@ -161,7 +161,7 @@ class CliErrorsTest {
         .anySatisfy(l -> assertThat(l).startsWith("weighting equal dev.mtl.weighting.EqualWeighting "))
         .anySatisfy(l -> assertThat(l).startsWith("weighting fixed dev.mtl.weighting.FixedWeighting "))
         .anySatisfy(l -> assertThat(l).startsWith("tokenizer words dev.mtl.tasks.text.WordEncoderProvider "))
-        .anySatisfy(l -> assertThat(l).startsWith("engine djl-pytorch dev.mtl.engine.djl.DjlEngineProvider "));
+        .anySatisfy(l -> assertThat(l).startsWith("engine djl-pytorch dev.mtl.engine.pytorch.PyTorchEngineProvider "));
   }
 
   private static String location(String module) {

@@ -22,10 +22,26 @@ class LayeringTest {
   }
 
   @Test
-  @DisplayName("only mtl-engine-djl imports DJL and TensorFlow")
-  void onlyEngineImportsDjl() {
-    assertHolds(noClasses().that().resideOutsideOfPackage("dev.mtl.engine.djl..")
+  @DisplayName("only the engine modules import DJL and TensorFlow")
+  void onlyEnginesImportDjl() {
+    assertHolds(noClasses().that().resideOutsideOfPackage("dev.mtl.engine..")
         .should().dependOnClassesThat().resideInAnyPackage("ai.djl..", "org.tensorflow.."));
+  }
+
+  @Test
+  @DisplayName("one runtime per module: the PyTorch engine, the TensorFlow engine and the pretrained encoders never use each other")
+  void oneRuntimePerModule() {
+    assertHolds(noClasses().that().resideInAPackage("dev.mtl.engine.pytorch..").should().dependOnClassesThat()
+        .resideInAnyPackage("dev.mtl.engine.tensorflow..", "dev.mtl.engine.pretrained..", "org.tensorflow..", "ai.djl.tensorflow..",
+            "ai.djl.onnxruntime..", "ai.djl.huggingface.."));
+    assertHolds(noClasses().that().resideInAPackage("dev.mtl.engine.tensorflow..").should().dependOnClassesThat()
+        .resideInAnyPackage("dev.mtl.engine.pytorch..", "dev.mtl.engine.pretrained..", "ai.djl.pytorch..", "ai.djl.onnxruntime..",
+            "ai.djl.huggingface.."));
+    assertHolds(noClasses().that().resideInAPackage("dev.mtl.engine.pretrained..").should().dependOnClassesThat()
+        .resideInAnyPackage("dev.mtl.engine.pytorch..", "dev.mtl.engine.tensorflow..", "ai.djl.pytorch..", "ai.djl.tensorflow..",
+            "org.tensorflow.."));
+    assertHolds(noClasses().that().resideInAPackage("dev.mtl.engine.djl..").should().dependOnClassesThat()
+        .resideInAnyPackage("dev.mtl.engine.pytorch..", "dev.mtl.engine.tensorflow..", "dev.mtl.engine.pretrained..", "dev.mtl.core.."));
   }
 
   @Test

@@ -43,7 +43,8 @@ class ExamplesTest {
   static void requireInstalledArtifacts() throws IOException {
     Path repository = Path.of(System.getProperty("mtl.local.repository", System.getProperty("user.home") + "/.m2/repository"));
     boolean fresh = true;
-    for (String module : List.of("mtl-core", "mtl-tasks-text", "mtl-sharing", "mtl-engine-djl", "mtl-testkit")) {
+    for (String module : List.of("mtl-core", "mtl-tasks-text", "mtl-sharing", "mtl-engine-djl-common", "mtl-engine-pytorch",
+        "mtl-testkit")) {
       Path built = ROOT.resolve(module + "/target/" + module + "-" + VERSION + ".jar");
       Path installed = repository.resolve("dev/mtl/" + module + "/" + VERSION + "/" + module + "-" + VERSION + ".jar");
       fresh &= Files.exists(built) && Files.exists(installed) && Arrays.equals(Files.readAllBytes(built), Files.readAllBytes(installed));

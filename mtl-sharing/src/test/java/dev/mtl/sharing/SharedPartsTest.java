@@ -5,16 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.mtl.core.config.ConfigSection;
 import dev.mtl.core.engine.Engine;
 import dev.mtl.core.engine.Network;
+import dev.mtl.core.engine.NetworkSpec;
 import dev.mtl.core.engine.OptimizerSettings;
 import dev.mtl.core.engine.SourceBatch;
 import dev.mtl.core.engine.StepResult;
+import dev.mtl.core.engine.TrainStep;
 import dev.mtl.core.model.ModelGraph;
 import dev.mtl.core.model.ParameterOwner;
 import dev.mtl.core.spi.SharingStrategyProvider;
 import dev.mtl.core.weighting.GradientNeed;
 import dev.mtl.core.weighting.GramianChoice;
 import dev.mtl.core.weighting.LossWeighting;
-import dev.mtl.engine.djl.DjlEngineProvider;
+import dev.mtl.engine.pytorch.PyTorchEngineProvider;
 import dev.mtl.testkit.TestWeightings;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +34,7 @@ class SharedPartsTest {
 
   @BeforeAll
   static void start() {
-    engine = new DjlEngineProvider().create(ConfigSection.empty("engine"));
+    engine = new PyTorchEngineProvider().create(ConfigSection.empty("engine"));
   }
 
   @AfterAll
@@ -84,9 +86,10 @@ class SharedPartsTest {
       ModelGraph graph = graph(provider, settings);
       for (GradientNeed need : List.of(GradientNeed.GRAMIAN_ON_REPRESENTATION, GradientNeed.GRAMIAN_ON_PARAMETERS)) {
         assertThat(GramianChoice.problem(need, graph, List.of(List.of("a", "b")))).as(provider.name() + " " + need).isEmpty();
-        try (Network network = engine.create(graph, 25, 0, new OptimizerSettings("adam", 0.01), 1)) {
+        try (Network network = engine.create(new NetworkSpec(graph, 25, 0), new OptimizerSettings("adam", 0.01), 1)) {
           for (int step = 0; step < batches.size(); step++) {
-            StepResult result = network.trainStep(List.of(batches.get(step)), inverseNorms(need), step, 0, GradientNeed.LOSSES_ONLY);
+            StepResult result = network.trainStep(new TrainStep(List.of(batches.get(step)), inverseNorms(need), step, 0, 0.01,
+                GradientNeed.LOSSES_ONLY));
             double[][] g = result.gramian().orElseThrow();
             assertThat(g[0][0]).as(provider.name() + " " + need).isPositive();
             assertThat(g[1][1]).isPositive();

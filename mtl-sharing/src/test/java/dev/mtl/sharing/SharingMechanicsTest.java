@@ -6,10 +6,12 @@ import static org.assertj.core.api.Assertions.within;
 import dev.mtl.core.config.ConfigSection;
 import dev.mtl.core.engine.Engine;
 import dev.mtl.core.engine.Network;
+import dev.mtl.core.engine.NetworkSpec;
 import dev.mtl.core.engine.OptimizerSettings;
 import dev.mtl.core.engine.SourceBatch;
 import dev.mtl.core.engine.StepResult;
 import dev.mtl.core.engine.TokenBatch;
+import dev.mtl.core.engine.TrainStep;
 import dev.mtl.core.model.EncoderKind;
 import dev.mtl.core.model.Layer;
 import dev.mtl.core.model.ModelGraph;
@@ -21,7 +23,7 @@ import dev.mtl.core.task.LossKind;
 import dev.mtl.core.task.OutputSpec;
 import dev.mtl.core.weighting.GradientNeed;
 import dev.mtl.core.weighting.LossWeighting;
-import dev.mtl.engine.djl.DjlEngineProvider;
+import dev.mtl.engine.pytorch.PyTorchEngineProvider;
 import dev.mtl.testkit.TestWeightings;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,7 +49,7 @@ class SharingMechanicsTest {
 
   @BeforeAll
   static void start() {
-    engine = new DjlEngineProvider().create(ConfigSection.empty("engine"));
+    engine = new PyTorchEngineProvider().create(ConfigSection.empty("engine"));
   }
 
   @AfterAll
@@ -82,11 +84,11 @@ class SharingMechanicsTest {
   record Run(List<StepResult> steps, Map<String, float[][]> scores) {}
 
   static Run train(ModelGraph graph, int steps) {
-    try (Network network = engine.create(graph, 25, 0, new OptimizerSettings("adam", 0.01), 3)) {
+    try (Network network = engine.create(new NetworkSpec(graph, 25, 0), new OptimizerSettings("adam", 0.01), 3)) {
       List<StepResult> results = new ArrayList<>();
       List<SourceBatch> data = batches(11, steps);
       for (int i = 0; i < steps; i++) {
-        results.add(network.trainStep(List.of(data.get(i)), EQUAL, i, 0, GradientNeed.LOSSES_ONLY));
+        results.add(network.trainStep(new TrainStep(List.of(data.get(i)), EQUAL, i, 0, 0.01, GradientNeed.LOSSES_ONLY)));
       }
       return new Run(results, network.predict(data.get(0).tokens(), List.of("a", "b")));
     }

@@ -6,10 +6,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mtl.core.config.ConfigSection;
 import dev.mtl.core.engine.Engine;
 import dev.mtl.core.engine.Network;
+import dev.mtl.core.engine.NetworkSpec;
 import dev.mtl.core.engine.OptimizerSettings;
 import dev.mtl.core.engine.SourceBatch;
 import dev.mtl.core.engine.StepResult;
 import dev.mtl.core.engine.TokenBatch;
+import dev.mtl.core.engine.TrainStep;
 import dev.mtl.core.model.EncoderKind;
 import dev.mtl.core.model.Head;
 import dev.mtl.core.model.Layer;
@@ -149,9 +151,10 @@ public abstract class SharingStrategyContract extends PluginContract<SharingStra
     }
     SourceBatch batch = new SourceBatch(new TokenBatch(rows), targets);
     try (Engine engine = provider.get().create(ConfigSection.empty("engine"));
-        Network network = engine.create(graph, 30, 0, new OptimizerSettings("adam", 0.01), 1)) {
+        Network network = engine.create(new NetworkSpec(graph, 30, 0), new OptimizerSettings("adam", 0.01), 1)) {
       for (int step = 0; step < 2; step++) {
-        StepResult result = network.trainStep(List.of(batch), TestWeightings.equal(), step, 0, GradientNeed.LOSSES_ONLY);
+        StepResult result = network.trainStep(new TrainStep(List.of(batch), TestWeightings.equal(), step, 0, 0.01,
+            GradientNeed.LOSSES_ONLY));
         assertThat(result.losses()).containsOnlyKeys("sentiment", "topics", "score");
         assertThat(result.losses().values()).allSatisfy(l -> assertThat(l).isFinite());
         assertThat(result.penalty()).isFinite();

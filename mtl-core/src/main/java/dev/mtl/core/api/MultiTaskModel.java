@@ -1,8 +1,10 @@
 package dev.mtl.core.api;
 
 import dev.mtl.core.assembly.ModelAssembly;
+import dev.mtl.core.engine.ForeignModel;
 import dev.mtl.core.engine.GracefulStop;
 import dev.mtl.core.engine.Network;
+import dev.mtl.core.engine.NetworkSpec;
 import dev.mtl.core.inference.DataSource;
 import dev.mtl.core.inference.Evaluator;
 import dev.mtl.core.io.AtomicFiles;
@@ -105,9 +107,9 @@ public final class MultiTaskModel implements AutoCloseable {
             multiLabel.add(task.name());
           }
         }
-        network = assembly.engine().serve(directory, widths, encoder.paddingId(), multiLabel);
+        network = assembly.engine().serve(new ForeignModel(directory, widths, encoder.paddingId(), multiLabel));
       } else {
-        network = assembly.engine().load(assembly.graph(), encoder.vocabularySize(), encoder.paddingId(),
+        network = assembly.engine().load(new NetworkSpec(assembly.graph(), encoder.vocabularySize(), encoder.paddingId()),
             directory.resolve(MultiTaskModels.PARAMETERS_DIR));
       }
       return new MultiTaskModel(manifest, assembly, encoder, network);

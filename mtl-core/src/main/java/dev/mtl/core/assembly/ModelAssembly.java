@@ -7,7 +7,6 @@ import dev.mtl.core.engine.Engine;
 import dev.mtl.core.model.ModelGraph;
 import dev.mtl.core.model.ModelSpec;
 import dev.mtl.core.model.SharingStrategy;
-import dev.mtl.core.registry.PluginKind;
 import dev.mtl.core.registry.PluginRegistry;
 import dev.mtl.core.run.RunConfig;
 import dev.mtl.core.spi.EngineProvider;
@@ -26,7 +25,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Function;
 
 /**
  * The plugins a model is made of, created once from their settings, whether those come from a run
@@ -86,10 +84,12 @@ public final class ModelAssembly implements AutoCloseable {
   private final SentenceEncoder pretrained;
   private final Engine engine;
   private final ModelGraph graph;
+  private final Map<String, String> versions;
 
   private ModelAssembly(List<Task> tasks, TextEncoderFactory tokenizer, SharingStrategy sharing, SentenceEncoder pretrained,
-      Engine engine, ModelGraph graph) {
+      Engine engine, ModelGraph graph, Map<String, String> versions) {
     this.tasks = List.copyOf(tasks);
+    this.versions = Map.copyOf(versions);
     this.tokenizer = tokenizer;
     this.sharing = sharing;
     this.pretrained = pretrained;
@@ -99,15 +99,20 @@ public final class ModelAssembly implements AutoCloseable {
 
   /** Creates every plugin of {@code parts} and describes the graph; problems go to the parts' config source. */
   public static ModelAssembly create(PluginRegistry registry, Parts parts) {
+    return create(new Plugins(registry), parts);
+  }
+
+  static ModelAssembly create(Plugins plugins, Parts parts) {
     List<Task> tasks = new ArrayList<>();
     for (TaskPart part : parts.tasks()) {
-      find(registry, TaskProvider.class, part.type(), part.settings()).ifPresent(p -> tasks.add(p.create(part.name(), part.settings())));
+      plugins.find(TaskProvider.class, part.type(), part.settings()).ifPresent(p -> tasks.add(p.create(part.name(), part.settings())));
     }
     List<String> names = parts.tasks().stream().map(TaskPart::name).toList();
-    TextEncoderFactory tokenizer = create(registry, TextEncoderProvider.class, parts.tokenizer(), p -> p.create(parts.tokenizer().settings()));
+    TextEncoderFactory tokenizer = plugins.create(TextEncoderProvider.class, parts.tokenizer(),
+        p -> p.create(parts.tokenizer().settings()));
     SharingStrategy sharing = parts.sharing() == null ? null
-        : create(registry, SharingStrategyProvider.class, parts.sharing(), p -> p.create(parts.sharing().settings(), names));
-    Engine engine = create(registry, EngineProvider.class, parts.engine(), p -> p.create(parts.engine().settings()));
+        : plugins.create(SharingStrategyProvider.class, parts.sharing(), p -> p.create(parts.sharing().settings(), names));
+    Engine engine = plugins.create(EngineProvider.class, parts.engine(), p -> p.create(parts.engine().settings()));
     ConfigSection anySettings = parts.engine().settings();
     SentenceEncoder pretrained = null;
     ModelGraph graph = null;
@@ -116,7 +121,7 @@ public final class ModelAssembly implements AutoCloseable {
       ModelSpec spec = parts.model();
       if (parts.pretrainedEncoder().isPresent()) {
         PluginChoice choice = parts.pretrainedEncoder().get();
-        pretrained = create(registry, SentenceEncoderProvider.class, choice, p -> p.create(choice.settings()));
+        pretrained = plugins.create(SentenceEncoderProvider.class, choice, p -> p.create(choice.settings()));
         if (pretrained != null) {
           spec = spec.withPretrainedWidth(pretrained.width());
         }
@@ -129,7 +134,7 @@ public final class ModelAssembly implements AutoCloseable {
         }
       }
     }
-    return new ModelAssembly(tasks, tokenizer, sharing, pretrained, engine, graph);
+    return new ModelAssembly(tasks, tokenizer, sharing, pretrained, engine, graph, plugins.versions());
   }
 
   private static ModelGraph describe(Parts parts, SharingStrategy sharing, ModelSpec spec, List<Task> tasks) {
@@ -168,6 +173,11 @@ public final class ModelAssembly implements AutoCloseable {
     return graph;
   }
 
+  /** The version of each plugin the model is built from, by {@code kind/name} (e.g. {@code sharing/hard}). */
+  public Map<String, String> versions() {
+    return versions;
+  }
+
   /** Closes what assembling opened: the pretrained encoder and the engine. */
   @Override
   public void close() {
@@ -180,19 +190,5 @@ public final class ModelAssembly implements AutoCloseable {
         engine.close();
       }
     }
-  }
-
-  private static <P extends Plugin, R> R create(PluginRegistry registry, Class<P> spi, PluginChoice choice, Function<P, R> factory) {
-    return find(registry, spi, choice.type(), choice.settings()).map(factory).orElse(null);
-  }
-
-  private static <P extends Plugin> Optional<P> find(PluginRegistry registry, Class<P> spi, String type, ConfigSection settings) {
-    Optional<P> plugin = registry.find(spi, type);
-    if (plugin.isEmpty() && !type.isEmpty()) {
-      settings.problem("type", type, "must name a known " + PluginKind.of(spi).displayName() + "; available: "
-          + registry.names(PluginKind.of(spi)));
-      settings.skipUnknownKeyCheck();
-    }
-    return plugin;
   }
 }

@@ -1,10 +1,10 @@
 package dev.mtl.core.assembly;
 
-import dev.mtl.core.inference.DataSource;
-
-import dev.mtl.core.run.RunConfig;
 import dev.mtl.core.engine.Network;
+import dev.mtl.core.engine.NetworkSpec;
+import dev.mtl.core.inference.DataSource;
 import dev.mtl.core.model.ModelGraph;
+import dev.mtl.core.run.RunConfig;
 import dev.mtl.core.task.TaskData;
 import dev.mtl.core.text.FeatureCache;
 import dev.mtl.core.text.TextEncoder;
@@ -43,6 +43,11 @@ public record PreparedModel(TextEncoder encoder, PretrainedWords words, List<Dat
   }
 
   /** Starts a new network's token embeddings from the word vectors, if the run has them. */
+  /** The network the engine builds for this model: its graph over the encoder's vocabulary. */
+  public NetworkSpec spec() {
+    return new NetworkSpec(graph, encoder.vocabularySize(), encoder.paddingId());
+  }
+
   public void startFromWordVectors(Network network) {
     if (words != null) {
       words.apply(network, graph);

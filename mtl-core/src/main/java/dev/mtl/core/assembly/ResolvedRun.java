@@ -1,16 +1,13 @@
 package dev.mtl.core.assembly;
 
-import dev.mtl.core.config.PluginChoice;
 import dev.mtl.core.engine.Engine;
 import dev.mtl.core.model.ModelGraph;
 import dev.mtl.core.model.SharingStrategy;
-import dev.mtl.core.registry.PluginKind;
 import dev.mtl.core.registry.PluginRegistry;
 import dev.mtl.core.run.PseudoLabelSettings;
 import dev.mtl.core.run.RunConfig;
 import dev.mtl.core.sampling.TaskSampler;
 import dev.mtl.core.spi.LossWeightingProvider;
-import dev.mtl.core.spi.Plugin;
 import dev.mtl.core.spi.TaskSamplerProvider;
 import dev.mtl.core.task.DataSplit;
 import dev.mtl.core.task.LossKind;
@@ -19,8 +16,7 @@ import dev.mtl.core.text.SentenceEncoder;
 import dev.mtl.core.text.TextEncoderFactory;
 import dev.mtl.core.weighting.LossWeighting;
 import java.util.List;
-import java.util.Optional;
-import java.util.function.Function;
+import java.util.Map;
 
 /**
  * A run config with every plugin found and created: the model's parts (see {@link ModelAssembly}),
@@ -34,9 +30,12 @@ public final class ResolvedRun {
   private final ModelAssembly model;
   private final LossWeighting weighting;
   private final TaskSampler sampler;
+  private final Map<String, String> versions;
 
-  private ResolvedRun(RunConfig config, ModelAssembly model, LossWeighting weighting, TaskSampler sampler) {
+  private ResolvedRun(RunConfig config, ModelAssembly model, LossWeighting weighting, TaskSampler sampler,
+      Map<String, String> versions) {
     this.config = config;
+    this.versions = Map.copyOf(versions);
     this.model = model;
     this.weighting = weighting;
     this.sampler = sampler;
@@ -44,11 +43,12 @@ public final class ResolvedRun {
 
   public static ResolvedRun resolve(RunConfig config, PluginRegistry registry) {
     List<String> names = config.tasks().stream().map(RunConfig.TaskEntry::name).toList();
-    LossWeighting weighting = create(registry, LossWeightingProvider.class, config.weighting(),
+    Plugins plugins = new Plugins(registry);
+    LossWeighting weighting = plugins.create(LossWeightingProvider.class, config.weighting(),
         p -> p.create(config.weighting().settings(), names));
-    TaskSampler sampler = create(registry, TaskSamplerProvider.class, config.sampling(), p -> p.create(config.sampling().settings()));
+    TaskSampler sampler = plugins.create(TaskSamplerProvider.class, config.sampling(), p -> p.create(config.sampling().settings()));
     // Last: with a problem found so far, it opens no pretrained encoder (which loads a model).
-    ModelAssembly model = ModelAssembly.create(registry, parts(config));
+    ModelAssembly model = ModelAssembly.create(plugins, parts(config));
     try {
       List<Task> tasks = model.tasks();
       for (RunConfig.TaskEntry entry : config.tasks()) {
@@ -62,7 +62,7 @@ public final class ResolvedRun {
       }
       config.root().reportUnknownKeys();
       config.root().source().throwIfInvalid();
-      return new ResolvedRun(config, model, weighting, sampler);
+      return new ResolvedRun(config, model, weighting, sampler, plugins.versions());
     } catch (RuntimeException e) {
       model.close();
       throw e;
@@ -99,6 +99,11 @@ public final class ResolvedRun {
 
   public SharingStrategy sharing() {
     return model.sharing();
+  }
+
+  /** The version of every plugin the run uses, by {@code kind/name}, saved with its model. */
+  public Map<String, String> versions() {
+    return versions;
   }
 
   public LossWeighting weighting() {
@@ -140,13 +145,4 @@ public final class ResolvedRun {
     }
   }
 
-  private static <P extends Plugin, R> R create(PluginRegistry registry, Class<P> spi, PluginChoice choice, Function<P, R> factory) {
-    Optional<P> plugin = registry.find(spi, choice.type());
-    if (plugin.isEmpty() && !choice.type().isEmpty()) {
-      choice.settings().problem("type", choice.type(), "must name a known " + PluginKind.of(spi).displayName() + "; available: "
-          + registry.names(PluginKind.of(spi)));
-      choice.settings().skipUnknownKeyCheck();
-    }
-    return plugin.map(factory).orElse(null);
-  }
 }

@@ -1,7 +1,5 @@
 package dev.mtl.core.engine;
 
-import dev.mtl.core.weighting.GradientNeed;
-import dev.mtl.core.weighting.LossWeighting;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Collection;
@@ -18,25 +16,21 @@ public interface Network extends AutoCloseable {
    * vectors: row {@code ids[i]} becomes {@code rows[i]}.
    */
   default void setEmbeddingRows(String layerId, int[] ids, float[][] rows) {
-    throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot load word vectors yet; use engine djl-pytorch");
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot load word vectors; pick an engine that can"
+        + " (`mtl plugins` lists the engines)");
   }
 
   /**
-   * One optimizer step: forward every batch, compute each task's loss, ask {@code weighting} for
+   * One optimizer step: forward every batch, compute each task's loss, ask the weighting for
    * weights (computing the Gramian first if it needs one), back-propagate the weighted sum once and
-   * update the parameters.
+   * update the parameters at the step's learning rate.
    *
-   * @param batches one batch per data source; every task appears in exactly one
-   * @param step 0-based optimizer step, passed on to the weighting
-   * @param epoch 0-based epoch, passed on to the weighting
-   * @param measure a Gramian to compute for the record when the weighting needs none ({@link
-   *     GradientNeed#LOSSES_ONLY} for none); it never changes the update
    * @throws NonFiniteException if a task's loss or the gradients are not finite; no parameter
    *     has changed then
    * @throws IllegalArgumentException if the Gramian asked for cannot be computed for this graph
    *     and these batches (see {@link dev.mtl.core.weighting.GramianChoice#problem})
    */
-  StepResult trainStep(List<SourceBatch> batches, LossWeighting weighting, long step, int epoch, GradientNeed measure);
+  StepResult trainStep(TrainStep step);
 
   /**
    * Measures task affinity on these batches without training: each task's loss, then for each task
@@ -45,11 +39,9 @@ public interface Network extends AutoCloseable {
    * and optimizer state are as they were afterwards.
    */
   default Lookahead lookahead(List<SourceBatch> batches, double rate) {
-    throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot measure task affinity yet; use engine djl-pytorch");
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot measure task affinity; pick an engine that"
+        + " can (`mtl plugins` lists the engines)");
   }
-
-  /** Sets the learning rate of the steps that follow (the trainer's schedule calls it every step). */
-  void learningRate(double rate);
 
   /** Scores (after each loss's activation) of the given tasks' heads, one row per text. */
   Map<String, float[][]> predict(TokenBatch tokens, Collection<String> tasks);

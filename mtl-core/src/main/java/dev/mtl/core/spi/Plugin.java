@@ -12,4 +12,20 @@ public interface Plugin {
   default String description() {
     return "";
   }
+
+  /**
+   * The plugin's version, saved in the manifest of every model it helped train. By default the
+   * Implementation-Version of its jar, or "unknown" (e.g. when run from class folders); a plugin
+   * may say it otherwise.
+   */
+  default String version() {
+    return versionOf(getClass());
+  }
+
+  /** The Implementation-Version of the jar that holds {@code type}, or "unknown". */
+  static String versionOf(Class<?> type) {
+    Package p = type.getPackage();
+    String version = p == null ? null : p.getImplementationVersion();
+    return version == null ? "unknown" : version;
+  }
 }

@@ -15,6 +15,7 @@ import dev.mtl.core.engine.NonFiniteException;
 import dev.mtl.core.engine.SourceBatch;
 import dev.mtl.core.engine.StepResult;
 import dev.mtl.core.engine.StopRequestedException;
+import dev.mtl.core.engine.TrainStep;
 import dev.mtl.core.inference.DataSource;
 import dev.mtl.core.inference.Evaluator;
 import dev.mtl.core.inference.LengthBatcher;
@@ -26,6 +27,7 @@ import dev.mtl.core.run.ModelSelection;
 import dev.mtl.core.run.RunConfig;
 import dev.mtl.core.run.TrainingSettings;
 import dev.mtl.core.sampling.SamplingStep;
+import dev.mtl.core.spi.Plugin;
 import dev.mtl.core.store.ModelManifest;
 import dev.mtl.core.store.MultiTaskModels;
 import dev.mtl.core.task.LossKind;
@@ -49,7 +51,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -163,8 +164,8 @@ public final class MultiTaskTrainer {
     }
     try (Engine engine = run.engine();
         Network network = resume
-            ? engine.resume(graph, encoder.vocabularySize(), encoder.paddingId(), settings.optimizer(), config.seed(), checkpoint)
-            : engine.create(graph, encoder.vocabularySize(), encoder.paddingId(), settings.optimizer(), config.seed());
+            ? engine.resume(prepared.spec(), settings.optimizer(), config.seed(), checkpoint)
+            : engine.create(prepared.spec(), settings.optimizer(), config.seed());
         BufferedWriter log = resume
             ? Files.newBufferedWriter(logFile, StandardOpenOption.APPEND)
             : Files.newBufferedWriter(logFile)) {
@@ -223,10 +224,10 @@ public final class MultiTaskTrainer {
               batches.add(trainSources.get(s).batch(batchStreams.get(s).next()));
               state.drawn[s]++;
             }
-            network.learningRate(settings.optimizer().rateAt(step, totalSteps));
             StepResult result = null;
             try {
-              result = network.trainStep(batches, run.weighting(), step, epoch, gramians.measureAt(step, settings.logEvery()));
+              result = network.trainStep(new TrainStep(batches, run.weighting(), step, epoch, settings.optimizer().rateAt(step,
+                  totalSteps), gramians.measureAt(step, settings.logEvery())));
             } catch (NonFiniteException e) {
               if (!settings.skipNonFinite()) {
                 writeLog(log, event("event", "stopped", "epoch", epoch, "step", step, "reason", e.getMessage()));
@@ -306,7 +307,7 @@ public final class MultiTaskTrainer {
           testMetrics = Evaluator.evaluate(network, run.tasks(), testSources);
         } else {
           // Test the kept model, read back from disk as it will be served.
-          try (Network best = engine.load(graph, encoder.vocabularySize(), encoder.paddingId(), modelDir.resolve(MultiTaskModels.PARAMETERS_DIR))) {
+          try (Network best = engine.load(prepared.spec(), modelDir.resolve(MultiTaskModels.PARAMETERS_DIR))) {
             testMetrics = Evaluator.evaluate(best, run.tasks(), testSources);
           }
         }
@@ -461,21 +462,11 @@ public final class MultiTaskTrainer {
     });
   }
 
-  /** Implementation-Version of each plugin's jar ("unknown" when run from class folders). */
+  /** Each plugin's version as it reports it (see {@link dev.mtl.core.spi.Plugin#version()}), and mtl-core's. */
   private static Map<String, String> versions(ResolvedRun run) {
-    Map<String, String> out = new TreeMap<>();
-    run.tasks().forEach(t -> out.put("task/" + t.type(), version(t)));
-    out.put("sharing/" + run.config().sharing().type(), version(run.sharing()));
-    out.put("weighting/" + run.config().weighting().type(), version(run.weighting()));
-    out.put("tokenizer/" + run.config().tokenizer().type(), version(run.tokenizer()));
-    out.put("engine/" + run.config().engine().type(), version(run.engine()));
-    out.put("mtl-core", version(run));
+    Map<String, String> out = new TreeMap<>(run.versions());
+    out.put("mtl-core", Plugin.versionOf(MultiTaskTrainer.class));
     return out;
-  }
-
-  private static String version(Object plugin) {
-    String v = plugin.getClass().getPackage() == null ? null : plugin.getClass().getPackage().getImplementationVersion();
-    return v == null ? "unknown" : v;
   }
 
   private static ModelManifest.Plugin plugin(PluginChoice choice) {

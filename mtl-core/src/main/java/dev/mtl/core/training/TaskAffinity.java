@@ -7,6 +7,7 @@ import dev.mtl.core.engine.GracefulStop;
 import dev.mtl.core.engine.Lookahead;
 import dev.mtl.core.engine.Network;
 import dev.mtl.core.engine.SourceBatch;
+import dev.mtl.core.engine.TrainStep;
 import dev.mtl.core.inference.DataSource;
 import dev.mtl.core.run.RunConfig;
 import dev.mtl.core.run.TrainingSettings;
@@ -77,8 +78,7 @@ public final class TaskAffinity {
       int measurements = 0;
       try (GracefulStop.Guard guard = GracefulStop.enter();
           Engine engine = run.engine();
-          Network network = engine.create(prepared.graph(), encoder.vocabularySize(), encoder.paddingId(), settings.optimizer(),
-              config.seed())) {
+          Network network = engine.create(prepared.spec(), settings.optimizer(), config.seed())) {
         prepared.startFromWordVectors(network);
         List<Iterator<int[]>> streams = new ArrayList<>();
         for (int s = 0; s < sources.size(); s++) {
@@ -90,7 +90,6 @@ public final class TaskAffinity {
           for (int s = 0; s < sources.size(); s++) {
             batches.add(sources.get(s).batch(streams.get(s).next()));
           }
-          network.learningRate(settings.optimizer().rateAt(step, steps));
           if (step % every == 0) {
             Lookahead look = network.lookahead(batches, rate);
             double[][] z = look.affinity();
@@ -109,7 +108,8 @@ public final class TaskAffinity {
             measurements++;
             listener.onMeasured(step, steps, look);
           }
-          network.trainStep(batches, run.weighting(), step, 0, GradientNeed.LOSSES_ONLY);
+          network.trainStep(new TrainStep(batches, run.weighting(), step, 0, settings.optimizer().rateAt(step, steps),
+              GradientNeed.LOSSES_ONLY));
         }
       }
       for (int i = 0; i < n; i++) {

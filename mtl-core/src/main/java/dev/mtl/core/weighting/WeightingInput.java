@@ -1,5 +1,6 @@
 package dev.mtl.core.weighting;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -16,6 +17,9 @@ import java.util.Optional;
 public record WeightingInput(long step, int epoch, List<String> tasks, double[] losses, Optional<double[][]> gramian) {
   public WeightingInput {
     tasks = List.copyOf(tasks);
+    // Copies: a weighting may change what it was given without changing the engine's record of the step.
+    losses = losses.clone();
+    gramian = gramian.map(g -> Arrays.stream(g).map(double[]::clone).toArray(double[][]::new));
     if (losses.length != tasks.size()) {
       throw new IllegalArgumentException(losses.length + " losses for " + tasks.size() + " tasks");
     }

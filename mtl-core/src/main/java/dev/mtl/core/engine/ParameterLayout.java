@@ -1,0 +1,258 @@
+package dev.mtl.core.engine;
+
+import dev.mtl.core.model.EncoderKind;
+import dev.mtl.core.model.Head;
+import dev.mtl.core.model.Layer;
+import dev.mtl.core.model.ModelGraph;
+import dev.mtl.core.model.ParameterOwner;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+/**
+ * Every parameter a {@link ModelGraph} needs, worked out once and engine-neutrally: its name (e.g.
+ * {@code shared.encoder.conv3.weight}), shape, owner, whether it trains, and its starting values
+ * from a seeded Java generator, so that the same seed starts every engine at the same point and a
+ * model saved by one engine loads in another. Engines create their own arrays from it.
+ */
+public final class ParameterLayout {
+  /** The file, in a model or checkpoint folder, that holds the parameters ({@link ParameterFile} format). */
+  public static final String FILE = "parameters.bin";
+  /** The file, in a checkpoint folder, that holds the optimizer's state. */
+  public static final String OPTIMIZER_FILE = "optimizer.bin";
+  /** Window widths of a CNN encoder's convolutions, one weight per width. */
+  public static final List<Integer> CNN_WIDTHS = List.of(3, 4, 5);
+
+  /** How a parameter starts: uniform in [-limit, limit], zero, or given values. */
+  private record Spec(String name, long[] shape, ParameterOwner owner, boolean trainable, double limit, int zeroRow, float[] given) {}
+
+  private final ModelGraph graph;
+  private final Map<String, Spec> specs = new LinkedHashMap<>();
+
+  private ParameterLayout(ModelGraph graph) {
+    this.graph = graph;
+  }
+
+  /** The layout of {@code graph} with an embedding of {@code vocabularySize} rows, {@code paddingId} the padding row. */
+  public static ParameterLayout of(ModelGraph graph, int vocabularySize, int paddingId) {
+    ParameterLayout layout = new ParameterLayout(graph);
+    Set<String> units = new HashSet<>();
+    for (Layer layer : graph.layers()) {
+      if (layer instanceof Layer.Mix mix) {
+        if (units.add(mix.unit())) {
+          layout.addMixingUnit(mix, !graph.frozen().contains(mix.unit()));
+        }
+      } else {
+        layout.addLayer(layer, !graph.frozen().contains(layer.id()), vocabularySize, paddingId);
+      }
+    }
+    for (Head head : graph.heads()) {
+      int in = graph.outputSize(head.input());
+      int out = head.output().size();
+      ParameterOwner owner = ParameterOwner.head(head.task());
+      String prefix = "head." + head.task() + ".";
+      layout.xavier(prefix + "weight", owner, true, in, out, out, in);
+      layout.zeros(prefix + "bias", owner, true, out);
+    }
+    return layout;
+  }
+
+  private void addLayer(Layer layer, boolean trainable, int vocabularySize, int paddingId) {
+    String p = layer.id() + ".";
+    ParameterOwner owner = ParameterOwner.layer(layer.id());
+    // A layer with a base holds only its private part, which starts at zero: θ = θ_base + θ_own.
+    boolean delta = layer.base().isPresent();
+    if (layer instanceof Layer.Embedding e) {
+      if (delta) {
+        zeros(p + "weight", owner, trainable, vocabularySize, e.size());
+      } else {
+        // The padding row starts at zero; its positions are masked, so it never matters.
+        add(new Spec(p + "weight", new long[] {vocabularySize, e.size()}, owner, trainable, 0.25, paddingId, null));
+      }
+    } else if (layer instanceof Layer.Encoder e) {
+      int in = graph.outputSize(e.inputId());
+      int h = e.hiddenSize();
+      if (e.kind() == EncoderKind.CNN) {
+        for (int width : CNN_WIDTHS) {
+          String name = p + "conv" + width + ".weight";
+          if (delta) {
+            zeros(name, owner, trainable, h, in, width);
+          } else {
+            xavier(name, owner, trainable, (long) in * width, (long) h * width, h, in, width);
+          }
+          zeros(p + "conv" + width + ".bias", owner, trainable, h);
+        }
+      } else if (e.kind() == EncoderKind.BILSTM) {
+        double limit = 1 / Math.sqrt(h);
+        for (String direction : new String[] {"forward", "backward"}) {
+          for (String part : new String[] {"w_ih", "w_hh", "b_ih", "b_hh"}) {
+            long[] shape = switch (part) {
+              case "w_ih" -> new long[] {4L * h, in};
+              case "w_hh" -> new long[] {4L * h, h};
+              default -> new long[] {4L * h};
+            };
+            String name = p + direction + "." + part;
+            if (delta) {
+              zeros(name, owner, trainable, shape);
+            } else {
+              add(new Spec(name, shape, owner, trainable, limit, -1, null));
+            }
+          }
+        }
+      }
+    } else if (layer instanceof Layer.Gate g) {
+      int in = graph.outputSize(g.gateInputId());
+      int experts = g.expertIds().size();
+      xavier(p + "weight", owner, trainable, in, experts, experts, in);
+      zeros(p + "bias", owner, trainable, experts);
+    }
+  }
+
+  /** A cross-stitch unit's mixing matrix: {@code selfWeight} on the diagonal, the rest shared evenly. */
+  private void addMixingUnit(Layer.Mix mix, boolean trainable) {
+    int t = mix.inputIds().size();
+    float[] alpha = new float[t * t];
+    float other = t == 1 ? 0f : (float) ((1 - mix.selfWeight()) / (t - 1));
+    for (int i = 0; i < t; i++) {
+      for (int j = 0; j < t; j++) {
+        alpha[i * t + j] = i == j ? (float) mix.selfWeight() : other;
+      }
+    }
+    add(new Spec(mix.unit() + ".alpha", new long[] {t, t}, ParameterOwner.unit(mix.unit()), trainable, 0, -1, alpha));
+  }
+
+  /** Glorot/Xavier uniform for a weight with the given fan-in and fan-out. */
+  private void xavier(String name, ParameterOwner owner, boolean trainable, long fanIn, long fanOut, long... shape) {
+    add(new Spec(name, shape, owner, trainable, Math.sqrt(6.0 / (fanIn + fanOut)), -1, null));
+  }
+
+  private void zeros(String name, ParameterOwner owner, boolean trainable, long... shape) {
+    add(new Spec(name, shape, owner, trainable, 0, -1, new float[Math.toIntExact(size(shape))]));
+  }
+
+  private void add(Spec spec) {
+    if (specs.putIfAbsent(spec.name(), spec) != null) {
+      throw new IllegalStateException("parameter '" + spec.name() + "' created twice");
+    }
+  }
+
+  /** Every parameter's name, in creation order (the order of files and of random draws). */
+  public Set<String> names() {
+    return specs.keySet();
+  }
+
+  public long[] shape(String name) {
+    return specs.get(name).shape().clone();
+  }
+
+  /** Names of the parameters that are trained (not frozen), in creation order. */
+  public Set<String> trainableNames() {
+    Set<String> out = new LinkedHashSet<>();
+    specs.values().stream().filter(Spec::trainable).forEach(s -> out.add(s.name()));
+    return out;
+  }
+
+  /** The trainable parameters' names of {@code owners}, in creation order. */
+  public List<String> trainableNames(Set<ParameterOwner> owners) {
+    return specs.values().stream().filter(s -> s.trainable() && owners.contains(s.owner())).map(Spec::name).toList();
+  }
+
+  /** Number of trainable scalars. */
+  public long trainableCount() {
+    return specs.values().stream().filter(Spec::trainable).mapToLong(s -> size(s.shape())).sum();
+  }
+
+  /**
+   * Trained embedding tables that a step can update row by row: those whose value is their own (no
+   * base), that no other layer uses as a base and that no penalty reads, so their gradient only
+   * ever comes from the lookup of the batch's tokens.
+   */
+  public Set<String> rowUpdatableEmbeddings() {
+    Set<String> bases = new HashSet<>();
+    graph.layers().forEach(layer -> layer.base().ifPresent(bases::add));
+    graph.penalties().forEach(penalty -> bases.addAll(penalty.layerIds()));
+    Set<String> out = new LinkedHashSet<>();
+    for (Layer layer : graph.layers()) {
+      Spec table = specs.get(layer.id() + ".weight");
+      if (layer instanceof Layer.Embedding && layer.base().isEmpty() && !bases.contains(layer.id()) && table.trainable()) {
+        out.add(table.name());
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Starting values of every parameter, in creation order: uniform draws from one generator seeded
+   * with {@code seed} (taken in that order, so the same seed gives the same start on any engine),
+   * zeros, or given values.
+   */
+  public Map<String, ParameterFile.Tensor> initialValues(long seed) {
+    SplittableRandom random = new SplittableRandom(seed);
+    Map<String, ParameterFile.Tensor> out = new LinkedHashMap<>();
+    for (Spec spec : specs.values()) {
+      float[] values = spec.given();
+      if (values == null) {
+        values = new float[Math.toIntExact(size(spec.shape()))];
+        for (int i = 0; i < values.length; i++) {
+          values[i] = (float) ((random.nextDouble() * 2 - 1) * spec.limit());
+        }
+        if (spec.zeroRow() >= 0) {
+          int width = Math.toIntExact(spec.shape()[1]);
+          Arrays.fill(values, spec.zeroRow() * width, (spec.zeroRow() + 1) * width, 0f);
+        }
+      } else {
+        values = values.clone();
+      }
+      out.put(spec.name(), new ParameterFile.Tensor(spec.shape().clone(), values));
+    }
+    return out;
+  }
+
+  /**
+   * The parameters saved in {@code directory}, in creation order, checked against this layout: the
+   * same names, and each of the shape the model needs.
+   *
+   * @throws IOException if the file is missing or damaged, or does not match the model
+   */
+  public Map<String, ParameterFile.Tensor> readSaved(Path directory) throws IOException {
+    Path file = directory.resolve(FILE);
+    Map<String, ParameterFile.Tensor> saved = ParameterFile.read(file);
+    if (!saved.keySet().equals(specs.keySet())) {
+      List<String> missing = new ArrayList<>(specs.keySet());
+      missing.removeAll(saved.keySet());
+      List<String> extra = new ArrayList<>(saved.keySet());
+      extra.removeAll(specs.keySet());
+      String problem = missing.isEmpty()
+          ? " holds parameters " + extra + " that the model does not have"
+          : " lacks parameter " + String.join(", ", missing) + " (it holds " + saved.keySet() + ")";
+      throw new IOException(file + problem + ". The model directory does not match its manifest; retrain or restore it.");
+    }
+    Map<String, ParameterFile.Tensor> ordered = new LinkedHashMap<>();
+    for (Spec spec : specs.values()) {
+      ParameterFile.Tensor value = saved.get(spec.name());
+      if (!Arrays.equals(value.shape(), spec.shape())) {
+        throw new IOException(file + ": parameter " + spec.name() + " has shape " + Arrays.toString(value.shape())
+            + " but the model needs " + Arrays.toString(spec.shape())
+            + ". The model directory does not match its manifest; retrain or restore it.");
+      }
+      ordered.put(spec.name(), value);
+    }
+    return ordered;
+  }
+
+  private static long size(long[] shape) {
+    long n = 1;
+    for (long d : shape) {
+      n *= d;
+    }
+    return n;
+  }
+}

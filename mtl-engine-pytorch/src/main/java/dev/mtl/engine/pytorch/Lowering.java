@@ -1,0 +1,367 @@
+package dev.mtl.engine.pytorch;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.core.Embedding;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.Dropout;
+import dev.mtl.core.engine.ParameterLayout;
+import dev.mtl.core.model.Head;
+import dev.mtl.core.model.Layer;
+import dev.mtl.core.model.ModelGraph;
+import dev.mtl.core.model.ParameterOwner;
+import dev.mtl.core.model.Penalty;
+import dev.mtl.core.model.PoolKind;
+import dev.mtl.core.task.LossKind;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Lowers each kind of {@link Layer}, {@link Head} and {@link Penalty} to PyTorch operations on
+ * named parameters. Sequences are {@code (batch, time, width)} and are zero at padding positions.
+ * Arrays computed in a step belong to that step's memory scope, never to the network's.
+ */
+final class Lowering {
+  /** Added to padding positions before max-pooling so they never win. */
+  private static final float MASKED = -1e4f;
+
+  private final ModelGraph graph;
+  private final ParameterSet parameters;
+  private final Map<String, Layer> layers = new HashMap<>();
+
+  Lowering(ModelGraph graph, ParameterSet parameters) {
+    this.graph = graph;
+    this.parameters = parameters;
+    graph.layers().forEach(layer -> layers.put(layer.id(), layer));
+  }
+
+  /** The trainable parameters' names of {@code owners}, in creation order. */
+  List<String> trainableNames(Set<ParameterOwner> owners) {
+    return parameters.layout().trainableNames(owners);
+  }
+
+  private static String headPrefix(Head head) {
+    return "head." + head.task() + ".";
+  }
+
+  /** The scores a loss's activation makes of logits: probabilities, or the values themselves. */
+  static NDArray activation(LossKind loss, NDArray logits) {
+    return switch (loss) {
+      case SOFTMAX_CROSS_ENTROPY -> logits.softmax(1);
+      case SIGMOID_BINARY_CROSS_ENTROPY -> logits.getNDArrayInternal().sigmoid();
+      case MEAN_SQUARED_ERROR, HUBER -> logits;
+    };
+  }
+
+  /**
+   * The penalties' weighted sum over the current parameter values, or null if the graph has none.
+   * Parameters are paired across the penalty's layers by the part of their names after the layer id.
+   */
+  NDArray penalty(NDManager scope) {
+    NDArray total = null;
+    for (Penalty penalty : graph.penalties()) {
+      Map<String, List<NDArray>> bySuffix = new LinkedHashMap<>();
+      for (String layerId : penalty.layerIds()) {
+        String prefix = layerId + ".";
+        parameters.arrays().forEach((name, array) -> {
+          if (name.startsWith(prefix)) {
+            bySuffix.computeIfAbsent(name.substring(prefix.length()), k -> new ArrayList<>()).add(array);
+          }
+        });
+      }
+      for (List<NDArray> group : bySuffix.values()) {
+        NDArray value = inScope(scope, measure(penalty.kind(), group, scope)).mul(scalar(scope, (float) penalty.lambda()));
+        total = total == null ? value : total.add(value);
+      }
+    }
+    return total;
+  }
+
+  private static NDArray measure(Penalty.Kind kind, List<NDArray> group, NDManager scope) {
+    NDArray sum = scope.zeros(new Shape());
+    switch (kind) {
+      case PAIRWISE_DISTANCE -> {
+        for (int i = 0; i < group.size(); i++) {
+          for (int j = i + 1; j < group.size(); j++) {
+            sum = sum.add(inScope(scope, group.get(i).sub(group.get(j))).square().sum());
+          }
+        }
+      }
+      case DISTANCE_TO_MEAN -> {
+        NDArray mean = inScope(scope, NDArrays.stack(new NDList(group))).mean(new int[] {0});
+        for (NDArray p : group) {
+          sum = sum.add(inScope(scope, p.sub(mean)).square().sum());
+        }
+      }
+      case SQUARED_NORM -> {
+        for (NDArray p : group) {
+          sum = sum.add(inScope(scope, p.square()).sum());
+        }
+      }
+    }
+    return sum;
+  }
+
+  /**
+   * A scalar constant that lives as long as the step's scope. Graphs that autograd records must use
+   * these instead of DJL's {@code array.mul(0.5f)}-style overloads: those wrap the number in an
+   * array backed by a Java buffer and close it as soon as the op returns, but autograd keeps the
+   * scalar for the backward pass (mul, div, maximum, minimum save their operands), so once the
+   * garbage collector frees the buffer, backward reads freed memory and the gradients turn
+   * nondeterministic or NaN (GramianTest#deterministicWhileCollectingGarbage).
+   */
+  static NDArray scalar(NDManager scope, float value) {
+    return scope.create(value);
+  }
+
+  /** Moves an array computed from parameters into the step's scope, so it is freed with the step. */
+  private static NDArray inScope(NDManager scope, NDArray array) {
+    array.attach(scope);
+    return array;
+  }
+
+  /** One forward pass over a batch: layer outputs computed on demand and kept for the heads. */
+  final class Pass {
+    private final NDManager scope;
+    private final NDArray tokens;
+    private final NDArray features;
+    private final EmbeddingRows rows;
+    private final NDArray mask;
+    private final int[] lengths;
+    private final boolean training;
+    private final String detachAt;
+    private final Map<String, NDArray> values;
+    private final Map<String, NDArray> outputs = new HashMap<>();
+    private NDArray trunkOutput;
+
+    /**
+     * @param tokens {@code (batch, time)} int64 ids
+     * @param features {@code (batch, 1, width)} pretrained sentence vectors, or null
+     * @param rows this step's embedding rows, for tables updated row by row, or null
+     * @param mask {@code (batch, time, 1)} float, 1 at real tokens
+     * @param lengths real tokens per row
+     * @param detachAt a layer whose output later layers read as a new gradient leaf (so per-task
+     *     gradients can be taken there, see {@link #representation()}), or null
+     * @param values the parameters' values to read, by name; null: the parameters themselves
+     */
+    Pass(NDArray tokens, NDArray features, EmbeddingRows rows, NDArray mask, int[] lengths, boolean training, String detachAt,
+        Map<String, NDArray> values) {
+      this.scope = tokens.getManager();
+      this.tokens = tokens;
+      this.features = features;
+      this.rows = rows;
+      this.mask = mask;
+      this.lengths = lengths;
+      this.training = training;
+      this.detachAt = detachAt;
+      this.values = values == null ? parameters.arrays() : values;
+    }
+
+    NDArray output(String layerId) {
+      NDArray cached = outputs.get(layerId);
+      if (cached == null) {
+        cached = compute(layers.get(layerId));
+        if (layerId.equals(detachAt)) {
+          trunkOutput = cached;
+          cached = cached.stopGradient();
+          cached.setRequiresGradient(true);
+        }
+        outputs.put(layerId, cached);
+      }
+      return cached;
+    }
+
+    /**
+     * The detached layer's output: {@code leaf} is what later layers read (its gradient collects
+     * what the heads send back), {@code trunk} is the same value still attached to the layers below.
+     */
+    Representation representation() {
+      NDArray leaf = output(detachAt);
+      return new Representation(leaf, trunkOutput);
+    }
+
+    /** A head's logits, {@code (batch, outputs)}. */
+    NDArray logits(Head head) {
+      NDArray x = Dropout.dropout(output(head.input()), (float) head.dropout(), training).singletonOrThrow();
+      Map<String, NDArray> w = values;
+      return Linear.linear(x, w.get(headPrefix(head) + "weight"), w.get(headPrefix(head) + "bias")).singletonOrThrow();
+    }
+
+    /** A parameter of a layer as the forward pass uses it: its own value plus its base's, if any. */
+    private NDArray param(Layer layer, String suffix) {
+      NDArray own = values.get(layer.id() + "." + suffix);
+      if (layer.base().isEmpty()) {
+        return own;
+      }
+      return inScope(scope, own.add(param(layers.get(layer.base().get()), suffix)));
+    }
+
+    private NDArray compute(Layer layer) {
+      if (layer instanceof Layer.Embedding e) {
+        NDArray leaf = rows == null ? null : rows.leaves().get(e.id() + ".weight");
+        NDArray x = leaf == null
+            ? Embedding.embedding(tokens, param(e, "weight"), SparseFormat.DENSE).singletonOrThrow()
+            : Embedding.embedding(rows.tokens(), leaf, SparseFormat.DENSE).singletonOrThrow();
+        x = Dropout.dropout(x, (float) e.dropout(), training).singletonOrThrow();
+        return x.mul(mask);
+      }
+      if (layer instanceof Layer.Features f) {
+        NDArray x = Dropout.dropout(features, (float) f.dropout(), training).singletonOrThrow();
+        return x.mul(mask);
+      }
+      if (layer instanceof Layer.Encoder e) {
+        NDArray x = output(e.inputId());
+        return switch (e.kind()) {
+          case MEAN -> x;
+          case CNN -> cnn(x, e).mul(mask);
+          case BILSTM -> bilstm(x, e).mul(mask);
+        };
+      }
+      if (layer instanceof Layer.Pool pool) {
+        return pool(output(pool.inputId()), pool.kind());
+      }
+      if (layer instanceof Layer.Mix mix) {
+        NDArray alpha = values.get(mix.unit() + ".alpha");
+        NDArray sum = null;
+        for (int j = 0; j < mix.inputIds().size(); j++) {
+          NDArray term = output(mix.inputIds().get(j)).mul(inScope(scope, alpha.get(mix.row(), j)));
+          sum = sum == null ? term : sum.add(term);
+        }
+        return sum;
+      }
+      if (layer instanceof Layer.Gate gate) {
+        NDArray weights = Linear.linear(output(gate.gateInputId()), param(gate, "weight"), param(gate, "bias"))
+            .singletonOrThrow().softmax(1);
+        NDList experts = new NDList();
+        gate.expertIds().forEach(id -> experts.add(output(id)));
+        return NDArrays.stack(experts, 1).mul(weights.expandDims(2)).sum(new int[] {1});
+      }
+      Layer.LabelFeed feed = (Layer.LabelFeed) layer;
+      NDArray x = output(feed.inputId());
+      Head head = graph.head(feed.task());
+      NDArray scores = activation(head.output().loss(), logits(head));
+      Shape shape = x.getShape();
+      NDArray perPosition = scores.expandDims(1).broadcast(new Shape(shape.get(0), shape.get(1), scores.getShape().get(1)));
+      return NDArrays.concat(new NDList(x, perPosition), 2).mul(mask);
+    }
+
+    private NDArray pool(NDArray x, PoolKind kind) {
+      if (kind == PoolKind.MEAN) {
+        NDArray count = mask.sum(new int[] {1}).maximum(scalar(scope, 1f));
+        return x.sum(new int[] {1}).div(count);
+      }
+      NDArray pooled = x.add(mask.sub(scalar(scope, 1f)).mul(scalar(scope, -MASKED))).max(new int[] {1});
+      // A text with no tokens at all pools to zeros rather than the masking constant.
+      return pooled.mul(mask.max(new int[] {1}));
+    }
+
+    /**
+     * Convolutions of widths 3, 4, 5 with 'same' output length (width/2 zeros before, the rest
+     * after), as one matrix product of every position's window with all widths' weights. Not
+     * libtorch's convolution: on AMD EPYC (family 26) CPUs its oneDNN kernels (libtorch 2.7.1,
+     * oneDNN 3.7.1) gave wrong outputs and input gradients, and read memory nothing had written
+     * (NaN at random), whenever a channel count needed padding to the kernel's block, e.g. 100
+     * or 300 channels; matrix products are exact there (CnnGradientTest). Weights keep PyTorch's
+     * {@code (out, in, width)} layout, so saved models are unchanged.
+     */
+    private NDArray cnn(NDArray x, Layer.Encoder e) {
+      Shape shape = x.getShape();
+      long batch = shape.get(0);
+      long time = shape.get(1);
+      long in = shape.get(2);
+      int before = 0;
+      int after = 0;
+      for (int width : ParameterLayout.CNN_WIDTHS) {
+        before = Math.max(before, width / 2);
+        after = Math.max(after, width - 1 - width / 2);
+      }
+      NDArray padded = NDArrays.concat(new NDList(scope.zeros(new Shape(batch, before, in)), x,
+          scope.zeros(new Shape(batch, after, in))), 1);
+      // windows[b, t, j·in + c] = padded[b, t + j, c]: every position's widest window, flattened.
+      int widest = before + after + 1;
+      NDList shifted = new NDList();
+      for (int j = 0; j < widest; j++) {
+        shifted.add(padded.get(":, " + j + ":" + (j + time) + ", :"));
+      }
+      NDArray windows = NDArrays.concat(shifted, 2);
+      // One product for all widths: each width's (out, width·in) weight sits in the columns of
+      // its window inside the widest window, zeros elsewhere.
+      NDList weights = new NDList();
+      NDList biases = new NDList();
+      for (int width : ParameterLayout.CNN_WIDTHS) {
+        NDArray weight = param(e, "conv" + width + ".weight");
+        long out = weight.getShape().get(0);
+        int first = before - width / 2; // this width's window starts that many positions later
+        // (out, in, width) -> (out, width·in), matching the windows' position-major order.
+        NDArray flat = inScope(scope, weight.transpose(0, 2, 1)).reshape(out, width * in);
+        weights.add(NDArrays.concat(new NDList(scope.zeros(new Shape(out, first * in)), flat,
+            scope.zeros(new Shape(out, (widest - first - width) * in))), 1));
+        biases.add(param(e, "conv" + width + ".bias"));
+      }
+      return Linear.linear(windows, NDArrays.concat(weights, 0), inScope(scope, NDArrays.concat(biases, 0)))
+          .singletonOrThrow().getNDArrayInternal().relu();
+    }
+
+    /**
+     * Two LSTMs: one reads each text forwards, the other reads each text's real tokens backwards
+     * (padding stays at the end), so padding never reaches either direction's states.
+     */
+    private NDArray bilstm(NDArray x, Layer.Encoder e) {
+      NDArray forward = lstm(x, e, "forward.");
+      NDArray backward = lstm(x.gather(reverseIndex(x.getShape().get(2)), 1), e, "backward.");
+      return NDArrays.concat(new NDList(forward, backward.gather(reverseIndex(e.hiddenSize()), 1)), 2);
+    }
+
+    private NDArray lstm(NDArray x, Layer.Encoder e, String direction) {
+      long batch = x.getShape().get(0);
+      NDArray zeros = scope.zeros(new Shape(1, batch, e.hiddenSize()));
+      NDList params = new NDList(param(e, direction + "w_ih"), param(e, direction + "w_hh"),
+          param(e, direction + "b_ih"), param(e, direction + "b_hh"));
+      NDList out = x.getNDArrayInternal().lstm(x, new NDList(zeros, zeros), params, true, 1, 0, training, false, true);
+      return out.get(0);
+    }
+
+    /** Index that reverses each row's first {@code length} positions and leaves padding in place. */
+    private NDArray reverseIndex(long width) {
+      int rows = lengths.length;
+      int time = (int) tokens.getShape().get(1);
+      long[] index = new long[rows * time];
+      for (int b = 0; b < rows; b++) {
+        for (int t = 0; t < time; t++) {
+          index[b * time + t] = t < lengths[b] ? lengths[b] - 1 - t : t;
+        }
+      }
+      return scope.create(index, new Shape(rows, time, 1)).repeat(2, width);
+    }
+  }
+
+  record Representation(NDArray leaf, NDArray trunk) {}
+
+  /**
+   * The rows of row-updated embedding tables that one batch reads: {@code leaves} holds, per table,
+   * this step's rows as a gradient leaf, and {@code tokens} the batch's ids renumbered into them.
+   */
+  record EmbeddingRows(NDArray tokens, Map<String, NDArray> leaves) {}
+
+  Pass pass(NDArray tokens, NDArray features, EmbeddingRows rows, NDArray mask, int[] lengths, boolean training, String detachAt,
+      Map<String, NDArray> values) {
+    return new Pass(tokens, features, rows, mask, lengths, training, detachAt, values);
+  }
+
+  /** True when the graph starts from pretrained sentence vectors rather than token ids. */
+  boolean readsFeatures() {
+    return graph.layers().stream().anyMatch(l -> l instanceof Layer.Features);
+  }
+
+  List<Head> heads() {
+    return graph.heads();
+  }
+}

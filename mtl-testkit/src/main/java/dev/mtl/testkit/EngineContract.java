@@ -1,0 +1,247 @@
+package dev.mtl.testkit;
+
+import static dev.mtl.testkit.SyntheticTasks.PAD;
+import static dev.mtl.testkit.SyntheticTasks.TASKS;
+import static dev.mtl.testkit.SyntheticTasks.VOCAB;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.mtl.core.engine.Engine;
+import dev.mtl.core.engine.Network;
+import dev.mtl.core.engine.NetworkSpec;
+import dev.mtl.core.engine.NonFiniteException;
+import dev.mtl.core.engine.OptimizerSettings;
+import dev.mtl.core.engine.SourceBatch;
+import dev.mtl.core.engine.StepResult;
+import dev.mtl.core.engine.TokenBatch;
+import dev.mtl.core.engine.TrainStep;
+import dev.mtl.core.model.EncoderKind;
+import dev.mtl.core.weighting.GradientNeed;
+import dev.mtl.core.weighting.LossWeighting;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * What every {@link Engine} must do, checked on {@link SyntheticTasks}: learn, keep padding out,
+ * repeat a run from its seed, save and resume exactly, leave parameters alone on a non-finite
+ * step, and compute per-task gradients (the Gramian) the same whether tasks share a pass or not.
+ * Extend it in an engine's tests and implement {@link #createEngine()}; encoders the engine
+ * reports {@link Engine#unsupported} are skipped.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+public abstract class EngineContract {
+  private static final OptimizerSettings ADAM = new OptimizerSettings("adam", 0.01);
+  private static final double RATE = 0.01;
+  private Engine engine;
+
+  /** A fresh engine with default settings; the contract closes it. */
+  protected abstract Engine createEngine();
+
+  @BeforeAll
+  void startEngine() {
+    engine = createEngine();
+  }
+
+  @AfterAll
+  void closeEngine() {
+    engine.close();
+  }
+
+  private NetworkSpec spec(EncoderKind encoder, double dropout) {
+    NetworkSpec spec = new NetworkSpec(SyntheticTasks.graph(encoder, dropout), VOCAB, PAD);
+    assumeTrue(engine.unsupported(spec.graph()).isEmpty(), () -> "the engine does not run " + encoder);
+    return spec;
+  }
+
+  private static List<StepResult> train(Network network, long seed, int steps) {
+    Random random = new Random(seed);
+    List<StepResult> results = new ArrayList<>();
+    for (int step = 0; step < steps; step++) {
+      results.add(network.trainStep(new TrainStep(List.of(SyntheticTasks.batch(random, 32)), TestWeightings.equal(), step, 0, RATE,
+          GradientNeed.LOSSES_ONLY)));
+    }
+    return results;
+  }
+
+  private static double meanLoss(List<StepResult> results, String task, int from, int to) {
+    return results.subList(from, to).stream().mapToDouble(r -> r.losses().get(task)).average().orElseThrow();
+  }
+
+  private static void assertClose(Map<String, float[][]> actual, Map<String, float[][]> expected, float tolerance) {
+    assertThat(actual.keySet()).isEqualTo(expected.keySet());
+    expected.forEach((task, rows) -> {
+      for (int i = 0; i < rows.length; i++) {
+        assertThat(actual.get(task)[i]).as("%s row %d", task, i).containsExactly(rows[i], within(tolerance));
+      }
+    });
+  }
+
+  @ParameterizedTest
+  @EnumSource(EncoderKind.class)
+  @DisplayName("every encoder it runs learns all three kinds of task: the losses fall and the rule shows in the scores")
+  void learns(EncoderKind encoder) {
+    try (Network network = engine.create(spec(encoder, 0.1), ADAM, 1)) {
+      List<StepResult> results = train(network, 2, 150);
+      for (String task : List.of("has5", "has67")) {
+        assertThat(meanLoss(results, task, 130, 150)).as(task).isLessThan(0.6 * meanLoss(results, task, 0, 20));
+      }
+      assertThat(meanLoss(results, "share8", 130, 150)).isLessThan(meanLoss(results, "share8", 0, 20));
+      float[][] has5 = network.predict(new TokenBatch(new int[][] {{5, 5, 5}, {1, 2, 3}}), List.of("has5")).get("has5");
+      assertThat(has5[0][1]).isGreaterThan(0.8f);
+      assertThat(has5[1][1]).isLessThan(0.2f);
+    }
+  }
+
+  @Test
+  @DisplayName("the same seed gives the same training, dropout included; another seed does not")
+  void deterministic() {
+    List<StepResult> first;
+    try (Network network = engine.create(spec(EncoderKind.CNN, 0.3), ADAM, 7)) {
+      first = train(network, 3, 20);
+    }
+    try (Network network = engine.create(spec(EncoderKind.CNN, 0.3), ADAM, 7)) {
+      assertThat(train(network, 3, 20)).isEqualTo(first);
+    }
+    try (Network network = engine.create(spec(EncoderKind.CNN, 0.3), ADAM, 8)) {
+      assertThat(train(network, 3, 20)).isNotEqualTo(first);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(EncoderKind.class)
+  @DisplayName("a text scores the same alone and padded in a batch with longer texts; an empty text gets finite scores")
+  void paddingDoesNotLeak(EncoderKind encoder) {
+    try (Network network = engine.create(spec(encoder, 0), ADAM, 1)) {
+      train(network, 4, 5);
+      int[] text = {3, 5, 9};
+      Map<String, float[][]> alone = network.predict(new TokenBatch(new int[][] {text}), TASKS);
+      Map<String, float[][]> padded = network.predict(new TokenBatch(new int[][] {{4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 12}, text, {}}), TASKS);
+      for (String task : TASKS) {
+        assertThat(padded.get(task)[1]).as(task).containsExactly(alone.get(task)[0], within(1e-5f));
+        for (float x : padded.get(task)[2]) {
+          assertThat(x).as(task).isFinite();
+        }
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("what save writes, load predicts the same from; a loaded network does not train")
+  void saveLoad(@TempDir Path dir) throws Exception {
+    NetworkSpec spec = spec(EncoderKind.CNN, 0.2);
+    TokenBatch texts = SyntheticTasks.batch(new Random(9), 16).tokens();
+    Map<String, float[][]> before;
+    try (Network network = engine.create(spec, ADAM, 1)) {
+      train(network, 5, 10);
+      before = network.predict(texts, TASKS);
+      network.save(dir);
+    }
+    try (Network loaded = engine.load(spec, dir)) {
+      assertClose(loaded.predict(texts, TASKS), before, 1e-6f);
+      assertThatThrownBy(() -> loaded.trainStep(new TrainStep(List.of(SyntheticTasks.batch(new Random(1), 4)), TestWeightings.equal(), 0,
+          0, RATE, GradientNeed.LOSSES_ONLY))).isInstanceOf(IllegalStateException.class);
+    }
+  }
+
+  @Test
+  @DisplayName("a checkpoint resumes exactly: the same losses and predictions as the run that never stopped")
+  void resumeIsExact(@TempDir Path dir) throws Exception {
+    NetworkSpec spec = spec(EncoderKind.CNN, 0.3);
+    TokenBatch probe = SyntheticTasks.batch(new Random(9), 8).tokens();
+    List<StepResult> straight = new ArrayList<>();
+    Map<String, float[][]> end;
+    try (Network network = engine.create(spec, ADAM, 11)) {
+      for (int step = 0; step < 6; step++) {
+        straight.add(network.trainStep(step(step)));
+        if (step == 2) {
+          network.saveCheckpoint(dir);
+        }
+      }
+      end = network.predict(probe, TASKS);
+    }
+    try (Network resumed = engine.resume(spec, ADAM, 11, dir)) {
+      for (int step = 3; step < 6; step++) {
+        StepResult result = resumed.trainStep(step(step));
+        for (String task : TASKS) {
+          assertThat(result.losses().get(task)).as("step %d %s", step, task).isCloseTo(straight.get(step).losses().get(task), within(1e-6));
+        }
+      }
+      assertClose(resumed.predict(probe, TASKS), end, 1e-6f);
+    }
+  }
+
+  private static TrainStep step(int step) {
+    return new TrainStep(List.of(SyntheticTasks.batch(new Random(100 + step), 16)), TestWeightings.equal(), step, 0, RATE,
+        GradientNeed.LOSSES_ONLY);
+  }
+
+  @Test
+  @DisplayName("a step whose weighted loss is not finite throws NonFiniteException and changes no parameter")
+  void nonFiniteChangesNothing() {
+    TokenBatch probe = SyntheticTasks.batch(new Random(50), 8).tokens();
+    LossWeighting huge = TestWeightings.needing(GradientNeed.LOSSES_ONLY, input -> new double[] {1e300, 1, 1});
+    try (Network network = engine.create(spec(EncoderKind.MEAN, 0), ADAM, 1)) {
+      Map<String, float[][]> before = network.predict(probe, TASKS);
+      assertThatThrownBy(() -> network.trainStep(new TrainStep(List.of(SyntheticTasks.batch(new Random(1), 16)), huge, 0, 0, RATE,
+          GradientNeed.LOSSES_ONLY))).isInstanceOf(NonFiniteException.class).hasMessageContaining("not finite");
+      assertClose(network.predict(probe, TASKS), before, 0f);
+    }
+  }
+
+  @Test
+  @DisplayName("per-task gradients: the Gramian is the same when each task's rows come in a pass of their own")
+  void gramianOfSeparatePasses() {
+    SourceBatch joint = SyntheticTasks.batch(new Random(3), 16);
+    List<SourceBatch> separate = TASKS.stream()
+        .map(task -> new SourceBatch(joint.tokens(), Map.of(task, joint.targets().get(task)))).toList();
+    double[][] together = gramian(List.of(joint));
+    double[][] apart = gramian(separate);
+    for (int i = 0; i < TASKS.size(); i++) {
+      for (int j = 0; j < TASKS.size(); j++) {
+        assertThat(apart[i][j]).as("G[%d][%d]", i, j).isCloseTo(together[i][j], within(1e-4 * Math.abs(together[i][i]) + 1e-7));
+      }
+    }
+  }
+
+  private double[][] gramian(List<SourceBatch> batches) {
+    try (Network network = engine.create(spec(EncoderKind.CNN, 0), ADAM, 5)) {
+      StepResult result = network.trainStep(new TrainStep(batches, TestWeightings.equal(), 0, 0, RATE, GradientNeed.GRAMIAN_ON_PARAMETERS));
+      assertThat(result.gramian()).as("the Gramian asked for to measure").isPresent();
+      assertThat(List.copyOf(result.losses().keySet())).containsExactlyElementsOf(TASKS);
+      return result.gramian().orElseThrow();
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = GradientNeed.class, names = {"GRAMIAN_ON_REPRESENTATION", "GRAMIAN_ON_PARAMETERS"})
+  @DisplayName("weights a gradient-based weighting gives are applied as the same weights given without a Gramian")
+  void gradientWeightsApplied(GradientNeed need) {
+    TokenBatch probe = SyntheticTasks.batch(new Random(9), 8).tokens();
+    double[] weights = {0.2, 1.5, 3};
+    LossWeighting viaGramian = TestWeightings.needing(need, input -> weights.clone());
+    LossWeighting fixed = TestWeightings.needing(GradientNeed.LOSSES_ONLY, input -> weights.clone());
+    try (Network a = engine.create(spec(EncoderKind.CNN, 0), ADAM, 4); Network b = engine.create(spec(EncoderKind.CNN, 0), ADAM, 4)) {
+      for (int step = 0; step < 3; step++) {
+        List<SourceBatch> batches = List.of(SyntheticTasks.batch(new Random(20 + step), 16));
+        StepResult x = a.trainStep(new TrainStep(batches, viaGramian, step, 0, RATE, GradientNeed.LOSSES_ONLY));
+        StepResult y = b.trainStep(new TrainStep(batches, fixed, step, 0, RATE, GradientNeed.LOSSES_ONLY));
+        assertThat(x.weights()).isEqualTo(y.weights());
+        x.losses().forEach((task, loss) -> assertThat(loss).as(task).isCloseTo(y.losses().get(task), within(1e-5)));
+      }
+      assertClose(a.predict(probe, TASKS), b.predict(probe, TASKS), 1e-5f);
+    }
+  }
+}
