@@ -8,6 +8,8 @@ import dev.mtl.core.io.AtomicFiles;
 import dev.mtl.core.registry.PluginRegistry;
 import dev.mtl.core.run.RunConfig;
 import dev.mtl.core.training.TaskAffinity;
+import jakarta.inject.Inject;
+import jakarta.inject.Provider;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,11 +19,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /** {@code mtl affinity <config>}. */
 @Command(name = "affinity", description = {
@@ -56,17 +58,23 @@ final class AffinityCommand implements Callable<Integer> {
   @picocli.CommandLine.Mixin
   OutputFolder output;
 
+  @Inject
+  Provider<PluginRegistry> registry;
+
+  @Inject
+  TaskAffinity affinity;
+
   @Override
   public Integer call() throws Exception {
     if (steps < 1 || every < 1 || !(rate > 0)) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--steps and --every must be at least 1 and --rate above 0");
     }
     RunConfig runConfig = RunConfig.load(config, overrides);
-    ResolvedRun run = ResolvedRun.resolve(runConfig, PluginRegistry.load());
+    ResolvedRun run = ResolvedRun.resolve(runConfig, registry.get());
     output.claim(runConfig.outputDirectory());
     PrintWriter err = spec.commandLine().getErr();
     boolean terminal = System.console() != null;
-    TaskAffinity.Result result = new TaskAffinity().measure(run, steps, every, rate, (step, total, look) -> {
+    TaskAffinity.Result result = affinity.measure(run, steps, every, rate, (step, total, look) -> {
       String line = String.format(Locale.ROOT, "affinity: measured before step %d of %d", step + 1, total);
       // A terminal gets one updating line; a log gets a line per tenth of the run.
       if (terminal) {

@@ -1,15 +1,14 @@
 package dev.mtl.cli;
 
-import com.google.inject.Guice;
-import com.google.inject.Injector;
 import dev.mtl.core.assembly.ResolvedRun;
-import dev.mtl.core.inject.MtlModule;
 import dev.mtl.core.registry.PluginRegistry;
 import dev.mtl.core.run.RunConfig;
 import dev.mtl.core.task.TaskMetrics;
 import dev.mtl.core.training.CrossValidation;
 import dev.mtl.core.training.MultiTaskTrainer;
 import dev.mtl.core.training.TrainingReport;
+import jakarta.inject.Inject;
+import jakarta.inject.Provider;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,12 +17,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /** {@code mtl cv <config> --folds K}. */
 @Command(name = "cv", description = {
@@ -60,6 +59,15 @@ final class CvCommand implements Callable<Integer> {
   @picocli.CommandLine.Mixin
   OutputFolder output;
 
+  @Inject
+  Provider<PluginRegistry> registry;
+
+  @Inject
+  CrossValidation crossValidation;
+
+  @Inject
+  MultiTaskTrainer trainer;
+
   @Override
   public Integer call() throws Exception {
     if (folds < 2) {
@@ -71,9 +79,8 @@ final class CvCommand implements Callable<Integer> {
       output.claim(base.outputDirectory()); // an invalid config fails below with every problem listed
     }
     PrintWriter err = spec.commandLine().getErr();
-    Injector injector = Guice.createInjector(new MtlModule(PluginRegistry.load()));
-    PluginRegistry registry = injector.getInstance(PluginRegistry.class);
-    CrossValidation.Report report = new CrossValidation().run(config, overrides, settings, folds, registry, (setting, fold) -> {
+    PluginRegistry registry = this.registry.get();
+    CrossValidation.Report report = crossValidation.run(config, overrides, settings, folds, registry, (setting, fold) -> {
       if (!quiet) {
         err.println("cv: " + setting.name() + ", fold " + (fold + 1) + " of " + folds);
         err.flush();
@@ -89,7 +96,7 @@ final class CvCommand implements Callable<Integer> {
       ResolvedRun run = ResolvedRun.resolve(RunConfig.load(config, finalOverrides), registry);
       out.println("retraining '" + report.best() + "' on all training data:");
       out.flush();
-      TrainingReport trained = injector.getInstance(MultiTaskTrainer.class).train(run, new Progress(err, quiet));
+      TrainingReport trained = trainer.train(run, new Progress(err, quiet));
       Tables.printReport(out, trained);
     }
     out.flush();

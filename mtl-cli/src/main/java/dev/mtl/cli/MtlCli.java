@@ -1,5 +1,6 @@
 package dev.mtl.cli;
 
+import com.google.inject.Guice;
 import dev.mtl.core.config.InvalidConfigException;
 import dev.mtl.core.data.DataException;
 import dev.mtl.core.engine.GracefulStop;
@@ -12,8 +13,8 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /**
  * The {@code mtl} command. Third-party plugins are loaded from the jars {@link PluginPath} names.
@@ -44,7 +45,7 @@ public final class MtlCli implements Runnable {
   public static int execute(String[] args, PrintWriter out, PrintWriter err) {
     // Charts (mtl report) render off-screen; no display is needed or used.
     System.setProperty("java.awt.headless", "true");
-    CommandLine cli = new CommandLine(new MtlCli());
+    CommandLine cli = new CommandLine(MtlCli.class, new CliModule.CommandFactory(Guice.createInjector(new CliModule())));
     cli.setOut(out);
     cli.setErr(err);
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {

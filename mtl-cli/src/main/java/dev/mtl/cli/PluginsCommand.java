@@ -2,10 +2,12 @@ package dev.mtl.cli;
 
 import dev.mtl.core.registry.PluginInfo;
 import dev.mtl.core.registry.PluginRegistry;
+import jakarta.inject.Inject;
+import jakarta.inject.Provider;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /** {@code mtl plugins}: one line per plugin found. */
 @Command(name = "plugins", description = "List every plugin found: <kind> <name> <class> <jar>.")
@@ -13,9 +15,12 @@ final class PluginsCommand implements Callable<Integer> {
   @Spec
   CommandLine.Model.CommandSpec spec;
 
+  @Inject
+  Provider<PluginRegistry> registry;
+
   @Override
   public Integer call() {
-    for (PluginInfo p : PluginRegistry.load().describe()) {
+    for (PluginInfo p : registry.get().describe()) {
       spec.commandLine().getOut().println(p.kind().id() + " " + p.name() + " " + p.className() + " " + p.location());
     }
     return 0;

@@ -1,9 +1,6 @@
 package dev.mtl.cli;
 
-import com.google.inject.Guice;
-import com.google.inject.Injector;
 import dev.mtl.core.assembly.ResolvedRun;
-import dev.mtl.core.inject.MtlModule;
 import dev.mtl.core.registry.PluginRegistry;
 import dev.mtl.core.run.Baselines;
 import dev.mtl.core.run.RunConfig;
@@ -12,6 +9,8 @@ import dev.mtl.core.training.PseudoLabelTraining;
 import dev.mtl.core.training.SingleTaskBaselines;
 import dev.mtl.core.training.TrainingListener;
 import dev.mtl.core.training.TrainingReport;
+import jakarta.inject.Inject;
+import jakarta.inject.Provider;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -20,11 +19,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /** {@code mtl train <config>}. */
 @Command(name = "train", description = {
@@ -55,10 +54,21 @@ final class TrainCommand implements Callable<Integer> {
   @picocli.CommandLine.Mixin
   OutputFolder output;
 
+  @Inject
+  Provider<PluginRegistry> registry;
+
+  @Inject
+  MultiTaskTrainer trainer;
+
+  @Inject
+  SingleTaskBaselines baselines;
+
+  @Inject
+  PseudoLabelTraining pseudoLabelTraining;
+
   @Override
   public Integer call() throws Exception {
-    Injector injector = Guice.createInjector(new MtlModule(PluginRegistry.load()));
-    PluginRegistry registry = injector.getInstance(PluginRegistry.class);
+    PluginRegistry registry = this.registry.get();
     if (resume != null) {
       if (config != null || !overrides.isEmpty() || singleTask) {
         throw new CommandLine.ParameterException(spec.commandLine(),
@@ -71,7 +81,7 @@ final class TrainCommand implements Callable<Integer> {
             + " round's run is in " + runConfig.outputDirectory() + "/round-<r>. Train again without --resume");
       }
       ResolvedRun run = ResolvedRun.resolve(runConfig, registry);
-      TrainingReport report = injector.getInstance(MultiTaskTrainer.class).resume(run, new Progress(spec.commandLine().getErr(), quiet));
+      TrainingReport report = trainer.resume(run, new Progress(spec.commandLine().getErr(), quiet));
       Tables.printReport(spec.commandLine().getOut(), report);
       return 0;
     }
@@ -81,14 +91,14 @@ final class TrainCommand implements Callable<Integer> {
     RunConfig runConfig = RunConfig.load(config, overrides);
     if (singleTask) {
       claimIfValid(runConfig);
-      Baselines baselines = injector.getInstance(SingleTaskBaselines.class).train(runConfig, registry, (task, steps) -> {
+      Baselines trained = baselines.train(runConfig, registry, (task, steps) -> {
         if (!quiet) {
           spec.commandLine().getErr().println("single-task baseline: " + task + " (" + steps + " steps per epoch, as the multi-task run)");
         }
         return new Progress(spec.commandLine().getErr(), quiet);
       });
-      Tables.printMetrics(spec.commandLine().getOut(), "baselines (test)", baselines.test());
-      Tables.printMetrics(spec.commandLine().getOut(), "baselines (dev)", baselines.dev());
+      Tables.printMetrics(spec.commandLine().getOut(), "baselines (test)", trained.test());
+      Tables.printMetrics(spec.commandLine().getOut(), "baselines (dev)", trained.dev());
       spec.commandLine().getOut().println("baselines saved to " + SingleTaskBaselines.file(runConfig));
       return 0;
     }
@@ -99,7 +109,7 @@ final class TrainCommand implements Callable<Integer> {
     ResolvedRun run = ResolvedRun.resolve(runConfig, registry);
     output.claim(runConfig.outputDirectory());
     RunSource.write(runConfig.outputDirectory(), new RunSource(config.toAbsolutePath().normalize(), overrides));
-    TrainingReport report = injector.getInstance(MultiTaskTrainer.class).train(run, new Progress(spec.commandLine().getErr(), quiet));
+    TrainingReport report = trainer.train(run, new Progress(spec.commandLine().getErr(), quiet));
     Tables.printReport(spec.commandLine().getOut(), report);
     return 0;
   }
@@ -118,7 +128,7 @@ final class TrainCommand implements Callable<Integer> {
   private int pseudoLabels(PluginRegistry registry) throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    PseudoLabelTraining.Report report = new PseudoLabelTraining().train(config, overrides, registry, new PseudoLabelTraining.Listener() {
+    PseudoLabelTraining.Report report = pseudoLabelTraining.train(config, overrides, registry, new PseudoLabelTraining.Listener() {
       @Override
       public TrainingListener forRun(int round, String view) {
         if (!quiet) {

@@ -11,6 +11,7 @@ import dev.mtl.core.task.TaskData;
 import dev.mtl.core.task.TaskMetrics;
 import dev.mtl.core.task.TaskPrediction;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -40,11 +41,13 @@ public abstract class TaskProviderContract extends PluginContract<TaskProvider> 
     return TaskProvider.class;
   }
 
+  /** A task from {@link #settings()}, fitted on its train file as model assembly fits it before training. */
   protected Task createTask() {
     ConfigSection section = ConfigSection.of("contract", baseDirectory(), settings());
     Task task = plugin().create("contract-task", section);
     section.reportUnknownKeys();
     assertThat(section.source().problems()).as("problems with the sample settings").isEmpty();
+    task.fit(task.dataFile(DataSplit.TRAIN).orElseThrow());
     return task;
   }
 
@@ -102,13 +105,20 @@ public abstract class TaskProviderContract extends PluginContract<TaskProvider> 
   }
 
   @Test
-  @DisplayName("is recreated from its resolved settings alone, with the same outputs")
+  @DisplayName("is recreated from its resolved settings alone, with the same outputs and decoding, without reading data")
   void recreatesFromResolvedSettings() {
     Task task = createTask();
-    ConfigSection resolved = ConfigSection.of("resolved", Path.of("/nonexistent"), task.resolvedSettings());
+    Map<String, Object> settings = new LinkedHashMap<>(task.resolvedSettings());
+    for (DataSplit split : DataSplit.values()) {
+      settings.remove(split.configName()); // a saved model has no data files to read
+    }
+    ConfigSection resolved = ConfigSection.of("resolved", Path.of("/nonexistent"), settings);
     Task again = plugin().create("contract-task", resolved);
     assertThat(resolved.source().problems()).isEmpty();
     assertThat(again.output()).isEqualTo(task.output());
+    float[] scores = new float[task.output().size()];
+    scores[0] = 1f;
+    assertThat(again.decode(scores)).isEqualTo(task.decode(scores));
   }
 
   /** Scores that a perfect model would give for {@code target}. */

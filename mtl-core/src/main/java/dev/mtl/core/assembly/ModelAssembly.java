@@ -16,6 +16,7 @@ import dev.mtl.core.spi.SharingStrategyProvider;
 import dev.mtl.core.spi.TaskProvider;
 import dev.mtl.core.spi.TextEncoderProvider;
 import dev.mtl.core.store.ModelManifest;
+import dev.mtl.core.task.DataSplit;
 import dev.mtl.core.task.Task;
 import dev.mtl.core.text.SentenceEncoder;
 import dev.mtl.core.text.TextEncoderFactory;
@@ -118,6 +119,9 @@ public final class ModelAssembly implements AutoCloseable {
     ModelGraph graph = null;
     boolean complete = tasks.size() == names.size() && tokenizer != null && engine != null && (parts.sharing() == null || sharing != null);
     if (complete && anySettings.source().problems().isEmpty()) {
+      // The one place tasks read data for themselves (e.g. label names a config leaves out); a saved
+      // model's tasks have everything in their settings and no train file.
+      tasks.forEach(task -> task.dataFile(DataSplit.TRAIN).ifPresent(task::fit));
       ModelSpec spec = parts.model();
       if (parts.pretrainedEncoder().isPresent()) {
         PluginChoice choice = parts.pretrainedEncoder().get();

@@ -16,7 +16,7 @@ import java.util.TreeMap;
 
 /**
  * Every plugin on the class path, by kind and name, found once through {@link ServiceLoader}. The
- * only place that scans: everything else asks the registry (or gets its maps through Guice).
+ * only place that scans: everything else asks the registry (mtl-cli injects one into its commands).
  */
 public final class PluginRegistry {
   private final Map<PluginKind, Map<String, Plugin>> plugins = new EnumMap<>(PluginKind.class);

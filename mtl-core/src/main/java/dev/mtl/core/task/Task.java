@@ -1,7 +1,7 @@
 package dev.mtl.core.task;
 
-import java.util.Map;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -17,7 +17,18 @@ public interface Task {
   /** The type name of the provider that made it, e.g. {@code text-classification}. */
   String type();
 
-  /** The head's outputs and loss. */
+  /**
+   * Learns from the training file what the config left open (e.g. the label names, a target's
+   * scale), before any split is read or a model is built: the one place a task reads data for
+   * itself. Model assembly calls it once per run on the task's train file; what it learns is part
+   * of {@link #resolvedSettings()}, so a saved model never needs the data again. A task whose
+   * settings say everything does nothing (the default).
+   *
+   * @throws dev.mtl.core.data.DataException if the file cannot be read
+   */
+  default void fit(Path trainFile) {}
+
+  /** The head's outputs and loss; known once the settings or {@link #fit} gave what it needs. */
   OutputSpec output();
 
   /** The data file configured for a split, if any. Training needs {@link DataSplit#TRAIN}. */

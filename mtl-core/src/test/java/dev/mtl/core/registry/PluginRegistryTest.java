@@ -3,15 +3,10 @@ package dev.mtl.core.registry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.google.inject.Guice;
-import com.google.inject.Key;
-import com.google.inject.TypeLiteral;
 import dev.mtl.core.config.ConfigSection;
-import dev.mtl.core.inject.MtlModule;
 import dev.mtl.core.model.SharingStrategy;
 import dev.mtl.core.spi.SharingStrategyProvider;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -77,11 +72,4 @@ class PluginRegistryTest {
     });
   }
 
-  @Test
-  @DisplayName("Guice gets every plugin by name through a MapBinder")
-  void guiceMapBinder() {
-    Map<String, SharingStrategyProvider> map = Guice.createInjector(new MtlModule(PluginRegistry.of(new Hard(), new Soft())))
-        .getInstance(Key.get(new TypeLiteral<Map<String, SharingStrategyProvider>>() {}));
-    assertThat(map).containsOnlyKeys("hard", "soft");
-  }
 }

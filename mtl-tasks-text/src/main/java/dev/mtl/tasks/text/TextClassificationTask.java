@@ -2,7 +2,6 @@ package dev.mtl.tasks.text;
 
 import dev.mtl.core.config.ConfigSection;
 import dev.mtl.core.data.BadRows;
-import dev.mtl.core.data.DataException;
 import dev.mtl.core.data.RawRow;
 import dev.mtl.core.data.RowFormat;
 import dev.mtl.core.data.RowProblem;
@@ -59,6 +58,9 @@ public final class TextClassificationTask implements Task {
     this.labels = readLabelSetting(settings);
     if (labels == null && labelsAreIndices) {
       settings.problem("labels", null, "is required with `label-encoding: index`: list the label names, or name a file with one per line");
+    } else if (labels == null && !files.containsKey(DataSplit.TRAIN)) {
+      settings.problem("labels", null, "is required when the task has no `train` file to learn them from: list the label names,"
+          + " or name a file with one per line");
     }
     if (labels != null) {
       setLabels(labels, settings);
@@ -112,21 +114,31 @@ public final class TextClassificationTask implements Task {
     return new OutputSpec(labels().size(), multiLabel ? LossKind.SIGMOID_BINARY_CROSS_ENTROPY : LossKind.SOFTMAX_CROSS_ENTROPY, labels());
   }
 
-  /** The label names, from the config or else discovered in the training file (numbers sorted numerically). */
+  /**
+   * Without {@code labels} in the config, learns them from the training file: every label it
+   * holds, numbers sorted numerically, other names alphabetically. With them, reads nothing.
+   */
+  @Override
+  public void fit(Path trainFile) {
+    if (labels != null) {
+      return;
+    }
+    Set<String> seen = new LinkedHashSet<>();
+    format.parse(trainFile).rows().forEach(r -> seen.addAll(r.labels()));
+    List<String> sorted = new ArrayList<>(seen);
+    boolean numeric = sorted.stream().allMatch(s -> s.matches("-?\\d+"));
+    sorted.sort(numeric ? Comparator.comparingLong(Long::parseLong) : Comparator.naturalOrder());
+    ConfigSection none = ConfigSection.empty("labels of " + trainFile);
+    setLabels(sorted, none);
+    none.source().throwIfInvalid();
+  }
+
+  /** The label names, from the config or learned by {@link #fit}. */
   public List<String> labels() {
     if (labels == null) {
-      Path train = files.get(DataSplit.TRAIN);
-      if (train == null) {
-        throw new DataException("Task '" + name + "' has neither `labels` nor a `train` file to learn them from.");
-      }
-      Set<String> seen = new LinkedHashSet<>();
-      format.parse(train).rows().forEach(r -> seen.addAll(r.labels()));
-      List<String> sorted = new ArrayList<>(seen);
-      boolean numeric = sorted.stream().allMatch(s -> s.matches("-?\\d+"));
-      sorted.sort(numeric ? Comparator.comparingLong(Long::parseLong) : Comparator.naturalOrder());
-      ConfigSection none = ConfigSection.empty("labels of " + train);
-      setLabels(sorted, none);
-      none.source().throwIfInvalid();
+      throw new IllegalStateException("task '" + name + "' has not learned its labels yet: list them in `labels`, or fit it on its "
+          + (files.containsKey(DataSplit.TRAIN) ? "train file " + files.get(DataSplit.TRAIN) : "training data (it has no `train` file)")
+          + " first");
     }
     return labels;
   }

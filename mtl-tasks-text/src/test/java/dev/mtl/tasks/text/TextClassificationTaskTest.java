@@ -30,6 +30,13 @@ class TextClassificationTaskTest {
     return task;
   }
 
+  /** A task fitted on its train file, as model assembly fits it. */
+  private Task fitted(Map<String, Object> settings) {
+    Task task = task(settings);
+    task.fit(task.dataFile(DataSplit.TRAIN).orElseThrow());
+    return task;
+  }
+
   private Path file(String name, String content) throws Exception {
     return Files.writeString(dir.resolve(name), content);
   }
@@ -56,6 +63,9 @@ class TextClassificationTaskTest {
   @DisplayName("label-text without `labels` learns sorted labels from the training file; Latin-1 rows survive")
   void learnsLabels() {
     Task task = task(Map.of("train", SharedData.path("sentence-classic/TREC.train.all").toString()));
+    assertThatThrownBy(task::output).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("task 't' has not learned its labels yet: list them in `labels`, or fit it on its train file");
+    task.fit(task.dataFile(DataSplit.TRAIN).orElseThrow());
     assertThat(task.output().names()).containsExactly("0", "1", "2", "3", "4", "5");
     TaskData data = task.read(task.dataFile(DataSplit.TRAIN).orElseThrow());
     assertThat(data.size()).isEqualTo(5452);
@@ -66,7 +76,7 @@ class TextClassificationTaskTest {
   @DisplayName("CSV with a header, quotes and a quoted newline; JSONL with array labels")
   void csvAndJsonl() throws Exception {
     Path csv = file("d.csv", "id,review,stars\n1,\"Good, \"\"really\"\" good\",pos\n2,\"two\nlines\",neg\n");
-    Task t = task(Map.of("format", "csv", "header", true, "text-column", "review", "label-column", "stars", "train", csv.toString()));
+    Task t = fitted(Map.of("format", "csv", "header", true, "text-column", "review", "label-column", "stars", "train", csv.toString()));
     TaskData data = t.read(csv);
     assertThat(data.texts()).containsExactly("Good, \"really\" good", "two\nlines");
     assertThat(t.output().names()).containsExactly("neg", "pos");
@@ -134,10 +144,10 @@ class TextClassificationTaskTest {
   @DisplayName("decodes: argmax for single-label, threshold for multi-label")
   void decodes() throws Exception {
     Path train = file("t.txt", "a x\nb y\n");
-    TaskPrediction single = task(Map.of("train", train.toString())).decode(new float[] {0.3f, 0.7f});
+    TaskPrediction single = fitted(Map.of("train", train.toString())).decode(new float[] {0.3f, 0.7f});
     assertThat(single.labels()).containsExactly("b");
     assertThat(single.scores()).containsEntry("a", (double) 0.3f);
-    TaskPrediction multi = task(Map.of("train", train.toString(), "multi-label", true, "threshold", 0.25)).decode(new float[] {0.3f, 0.2f});
+    TaskPrediction multi = fitted(Map.of("train", train.toString(), "multi-label", true, "threshold", 0.25)).decode(new float[] {0.3f, 0.2f});
     assertThat(multi.labels()).containsExactly("a");
   }
 

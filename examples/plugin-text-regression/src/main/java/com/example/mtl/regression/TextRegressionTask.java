@@ -2,7 +2,6 @@ package com.example.mtl.regression;
 
 import dev.mtl.core.config.ConfigSection;
 import dev.mtl.core.data.BadRows;
-import dev.mtl.core.data.DataException;
 import dev.mtl.core.data.RawRow;
 import dev.mtl.core.data.RowFormat;
 import dev.mtl.core.data.RowProblem;
@@ -49,6 +48,9 @@ final class TextRegressionTask implements Task {
     if (settings.has("target-mean") || settings.has("target-std")) {
       mean = settings.number("target-mean", 0, -Double.MAX_VALUE, Double.MAX_VALUE);
       std = settings.number("target-std", 1, Double.MIN_NORMAL, Double.MAX_VALUE);
+    } else if (standardise && !files.containsKey(DataSplit.TRAIN)) {
+      settings.problem("target-mean", null, "is required, with `target-std`, when the task has no `train` file to learn its"
+          + " target scale from (or set `scale: none`)");
     }
   }
 
@@ -118,36 +120,42 @@ final class TextRegressionTask implements Task {
     return new Values(texts, values, BadRows.handle(name, file.toString(), problems, skipBadRows));
   }
 
-  /** Mean and standard deviation of the training values, computed once (or given when serving). */
-  private double mean() {
-    if (mean == null) {
-      fitScale();
+  /**
+   * Learns the target scale from the training values, unless the settings give it ({@code
+   * target-mean} and {@code target-std}, as a saved model's do) or {@code scale: none}.
+   */
+  @Override
+  public void fit(Path trainFile) {
+    if (mean != null) {
+      return;
     }
-    return mean;
-  }
-
-  private double std() {
-    if (std == null) {
-      fitScale();
-    }
-    return std;
-  }
-
-  private void fitScale() {
     if (!standardise) {
       mean = 0.0;
       std = 1.0;
       return;
     }
-    Path train = files.get(DataSplit.TRAIN);
-    if (train == null) {
-      throw new DataException("Task '" + name + "' needs a `train` file to learn its target scale, or `target-mean` and `target-std`.");
-    }
-    List<Double> values = values(train).values();
+    List<Double> values = values(trainFile).values();
     double m = values.stream().mapToDouble(Double::doubleValue).average().orElse(0);
     double variance = values.stream().mapToDouble(v -> (v - m) * (v - m)).average().orElse(1);
     mean = m;
     std = variance > 0 ? Math.sqrt(variance) : 1.0;
+  }
+
+  /** The training mean, from the settings or {@link #fit}. */
+  private double mean() {
+    if (mean == null) {
+      if (!standardise) {
+        return 0.0;
+      }
+      throw new IllegalStateException("task '" + name + "' has not learned its target scale: fit it on its training data, or give"
+          + " `target-mean` and `target-std`");
+    }
+    return mean;
+  }
+
+  private double std() {
+    mean(); // fails the same way when the scale is unknown
+    return std == null ? 1.0 : std;
   }
 
   @Override

@@ -34,6 +34,9 @@ class TextRegressionTaskTest {
     Path train = Files.writeString(dir.resolve("train.txt"), "1 a\n3 b\n5 c\n");
     Task task = task(Map.of("train", train.toString()));
     assertThat(task.output().loss()).isEqualTo(LossKind.MEAN_SQUARED_ERROR);
+    assertThatThrownBy(() -> task.read(train)).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("has not learned its target scale");
+    task.fit(train);
     TaskData data = task.read(train);
     double std = Math.sqrt(8 / 3.0);
     assertThat(data.targets().get(0)[0]).isCloseTo((float) (-2 / std), within(1e-6f));
@@ -47,10 +50,24 @@ class TextRegressionTaskTest {
   void evaluatesInOriginalUnits() throws Exception {
     Path train = Files.writeString(dir.resolve("train.txt"), "0 a\n4 b\n");
     Task task = task(Map.of("train", train.toString()));
+    task.fit(train);
     // mean 2, std 2: standardised 0 and 1 are values 2 and 4
     TaskMetrics m = task.evaluate(new float[][] {{0f}, {1f}}, new float[][] {{-1f}, {1f}});
     assertThat(m.values().get("mae")).isCloseTo(1.0, within(1e-9));
     assertThat(m.higherIsBetter("rmse")).isFalse();
+  }
+
+  @Test
+  @DisplayName("without a train file, the scale must be given")
+  void scaleWithoutTrainFile() {
+    ConfigSection section = ConfigSection.of("test.yaml", dir, Map.of());
+    new TextRegressionProvider().create("score", section);
+    assertThat(section.source().problems()).extracting(p -> p.message())
+        .anySatisfy(m -> assertThat(m).contains("`target-mean`").contains("is required, with `target-std`"));
+    ConfigSection given = ConfigSection.of("test.yaml", dir, Map.of("target-mean", 3.0, "target-std", 2.0));
+    Task task = new TextRegressionProvider().create("score", given);
+    assertThat(given.source().problems()).isEmpty();
+    assertThat(task.decode(new float[] {1f}).value()).isCloseTo(5.0, within(1e-6));
   }
 
   @Test

@@ -1,2 +1,0 @@
-/** Guice bindings for applications composing mtl. */
-package dev.mtl.core.inject;
