@@ -9,8 +9,8 @@ import dev.mtl.core.inference.DataSource;
 import dev.mtl.core.inference.Evaluator;
 import dev.mtl.core.io.AtomicFiles;
 import dev.mtl.core.registry.PluginRegistry;
+import dev.mtl.core.store.ModelFolder;
 import dev.mtl.core.store.ModelManifest;
-import dev.mtl.core.store.MultiTaskModels;
 import dev.mtl.core.task.LossKind;
 import dev.mtl.core.task.Task;
 import dev.mtl.core.task.TaskData;
@@ -94,7 +94,7 @@ public final class MultiTaskModel implements AutoCloseable {
     ModelAssembly assembly = ModelAssembly.create(registry, parts);
     try {
       parts.engine().settings().source().throwIfInvalid();
-      TextEncoder encoder = assembly.tokenizer().load(directory.resolve(MultiTaskModels.TOKENIZER_DIR));
+      TextEncoder encoder = assembly.tokenizer().load(directory.resolve(ModelFolder.TOKENIZER_DIR));
       Network network;
       if (assembly.graph() == null) {
         // A manifest without a sharing strategy describes a model made outside mtl (e.g. a
@@ -110,7 +110,7 @@ public final class MultiTaskModel implements AutoCloseable {
         network = assembly.engine().serve(new ForeignModel(directory, widths, encoder.paddingId(), multiLabel));
       } else {
         network = assembly.engine().load(new NetworkSpec(assembly.graph(), encoder.vocabularySize(), encoder.paddingId()),
-            directory.resolve(MultiTaskModels.PARAMETERS_DIR));
+            directory.resolve(ModelFolder.PARAMETERS_DIR));
       }
       return new MultiTaskModel(manifest, assembly, encoder, network);
     } catch (IOException | RuntimeException e) {

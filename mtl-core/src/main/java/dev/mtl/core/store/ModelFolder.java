@@ -1,17 +1,65 @@
 package dev.mtl.core.store;
 
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.mtl.core.engine.Network;
+import dev.mtl.core.io.AtomicFiles;
+import dev.mtl.core.model.ModelSpec;
 import dev.mtl.core.model.SharingStrategy;
 import dev.mtl.core.task.Task;
+import dev.mtl.core.text.SentenceEncoder;
+import dev.mtl.core.text.TextEncoder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
-/** Layout of a model directory, shared by the trainer that writes it and the loader. */
-public final class MultiTaskModels {
+/**
+ * A model folder: {@code mtl-model.json} (the manifest), {@code config.yaml} (the config as run),
+ * {@code tokenizer/} (the text encoder's files), {@code parameters/} (the engine's) and, with a
+ * frozen pretrained encoder, that encoder's files. Written by the trainer, read by {@code
+ * MultiTaskModel.load}.
+ */
+public final class ModelFolder {
   /** Sub-folder with the text encoder's files (e.g. the vocabulary). */
   public static final String TOKENIZER_DIR = "tokenizer";
   /** Sub-folder with the engine's parameter files. */
   public static final String PARAMETERS_DIR = "parameters";
 
-  private MultiTaskModels() {}
+  private ModelFolder() {}
+
+  /**
+   * Writes a trained model into {@code modelDir} atomically: a crash mid-write leaves the previous
+   * model (or none) in place. A frozen pretrained encoder copies its files in and its account of
+   * itself joins the manifest's model section, so the folder is self-contained.
+   *
+   * @param manifest the model's manifest, its model section without the pretrained encoder
+   * @param config the config as run, every override applied
+   * @param pretrained the frozen pretrained encoder and its plugin type, or null without one
+   */
+  public static void write(Path modelDir, ModelManifest manifest, Map<String, Object> config, Pretrained pretrained,
+      TextEncoder encoder, Network network) throws IOException {
+    AtomicFiles.writeDirectory(modelDir, dir -> {
+      ModelManifest complete = manifest;
+      if (pretrained != null) {
+        Map<String, Object> described = new LinkedHashMap<>();
+        described.put("type", pretrained.type());
+        described.putAll(pretrained.encoder().saveTo(dir));
+        Map<String, Object> model = new LinkedHashMap<>(manifest.model());
+        model.put(ModelSpec.PRETRAINED_ENCODER, described);
+        complete = new ModelManifest(manifest.format(), manifest.name(), manifest.engine(), manifest.tokenizer(), model,
+            manifest.sharing(), manifest.tasks(), manifest.run(), manifest.versions());
+      }
+      complete.write(dir);
+      Files.writeString(dir.resolve("config.yaml"), new YAMLMapper().writeValueAsString(config));
+      encoder.save(Files.createDirectories(dir.resolve(TOKENIZER_DIR)));
+      network.save(Files.createDirectories(dir.resolve(PARAMETERS_DIR)));
+    });
+  }
+
+  /** A frozen pretrained sentence encoder and the plugin type that made it. */
+  public record Pretrained(String type, SentenceEncoder encoder) {}
 
   public static List<SharingStrategy.HeadRequest> headRequests(List<Task> tasks) {
     return tasks.stream().map(t -> new SharingStrategy.HeadRequest(t.name(), t.output())).toList();

@@ -20,16 +20,14 @@ import dev.mtl.core.inference.DataSource;
 import dev.mtl.core.inference.Evaluator;
 import dev.mtl.core.inference.LengthBatcher;
 import dev.mtl.core.io.AtomicFiles;
-import dev.mtl.core.model.ModelGraph;
-import dev.mtl.core.model.ModelSpec;
 import dev.mtl.core.run.Baselines;
 import dev.mtl.core.run.ModelSelection;
 import dev.mtl.core.run.RunConfig;
 import dev.mtl.core.run.TrainingSettings;
 import dev.mtl.core.sampling.SamplingStep;
 import dev.mtl.core.spi.Plugin;
+import dev.mtl.core.store.ModelFolder;
 import dev.mtl.core.store.ModelManifest;
-import dev.mtl.core.store.MultiTaskModels;
 import dev.mtl.core.task.LossKind;
 import dev.mtl.core.task.OutputSpec;
 import dev.mtl.core.task.Task;
@@ -38,15 +36,12 @@ import dev.mtl.core.task.TaskMetrics;
 import dev.mtl.core.text.FeatureCache;
 import dev.mtl.core.text.SentenceEncoder;
 import dev.mtl.core.text.TextEncoder;
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
@@ -130,22 +125,17 @@ public final class MultiTaskTrainer {
         featureCache != null ? featureCache : config.outputDirectory().resolve(FEATURES_DIR));
     PreparedModel prepared = PreparedModel.prepare(run, train, features);
     TextEncoder encoder = prepared.encoder();
-    PretrainedWords words = prepared.words();
-    ModelGraph graph = prepared.graph();
-    List<DataSource> trainSources = prepared.trainSources();
     List<DataSource> devSources = DataSource.group(dev, encoder, features);
     List<DataSource> testSources = DataSource.group(test, encoder, features);
-    GramianPlan gramians = GramianPlan.decide(config, run.weighting(), graph,
-        trainSources.stream().map(source -> List.copyOf(source.tasks())).toList());
+    GramianPlan gramians = GramianPlan.decide(config, run.weighting(), prepared.graph(),
+        prepared.trainSources().stream().map(source -> List.copyOf(source.tasks())).toList());
     config.root().source().throwIfInvalid();
 
     Path output = config.outputDirectory();
     // The run directory records what ran: the config with every --set override applied.
     AtomicFiles.writeString(output.resolve("config.yaml"), new YAMLMapper().writeValueAsString(config.root().values()));
-    Path modelDir = output.resolve("model");
-    TrainingSettings settings = config.training();
     Path checkpoint = output.resolve(CHECKPOINT_DIR);
-    Path logFile = output.resolve("training-log.jsonl");
+    Path logFile = output.resolve(TrainingLog.FILE);
     RunState state;
     if (resume) {
       AtomicFiles.recoverDirectory(checkpoint);
@@ -154,37 +144,89 @@ public final class MultiTaskTrainer {
             + " stopped before its first checkpoint); train it again without --resume");
       }
       state = RunState.read(checkpoint);
-      // Log lines written after the checkpoint belong to steps that will run again.
-      try (FileChannel channel = FileChannel.open(logFile, StandardOpenOption.WRITE)) {
-        channel.truncate(state.logBytes);
-      }
       run.weighting().restore(state.weighting);
     } else {
-      state = RunState.fresh(trainSources.size());
+      state = RunState.fresh(prepared.trainSources().size());
     }
+    TrainingSettings settings = config.training();
     try (Engine engine = run.engine();
         Network network = resume
             ? engine.resume(prepared.spec(), settings.optimizer(), config.seed(), checkpoint)
             : engine.create(prepared.spec(), settings.optimizer(), config.seed());
-        BufferedWriter log = resume
-            ? Files.newBufferedWriter(logFile, StandardOpenOption.APPEND)
-            : Files.newBufferedWriter(logFile)) {
+        TrainingLog log = resume ? TrainingLog.resume(logFile, state.logBytes) : TrainingLog.create(logFile)) {
       listener.onStart(summaries(run.tasks(), train, dev, test), encoder.vocabularySize(), network.parameterCount(), engine.device());
-      if (words != null) {
-        if (!resume) {
-          prepared.startFromWordVectors(network); // a resumed network has them, as trained so far, from its checkpoint
-        }
-        PretrainedWords.Coverage coverage = words.coverage(trainSources);
-        writeLog(log, event("event", "word-vectors", "file", words.vectors().file().toString(), "dimension", words.vectors().dimension(),
-            "frozen", words.settings().frozen(), "vocabulary-covered", coverage.types(), "vocabulary-added", words.added(),
-            "training-tokens-covered", coverage.tokens()));
-      }
-      if (features != null) {
-        writeLog(log, event("event", "features", "encoder", pretrained.id(), "width", pretrained.width(), "distinct-texts", features.size(),
-            "encoded", features.encodedTexts(), "from-cache", features.cachedTexts()));
-      }
+      logInputs(log, prepared, features, pretrained, resume, network);
+      Session session = new Session(run, prepared, network, log, state, listener, gramians, devSources, checkpoint);
+      session.trainAll();
+      return session.finish(engine, testSources);
+    }
+  }
 
-      List<Iterator<int[]>> batchStreams = new ArrayList<>();
+  /** Word vectors and pretrained features the run starts from, in the log. */
+  private static void logInputs(TrainingLog log, PreparedModel prepared, FeatureCache features, SentenceEncoder pretrained,
+      boolean resume, Network network) throws IOException {
+    PretrainedWords words = prepared.words();
+    if (words != null) {
+      if (!resume) {
+        prepared.startFromWordVectors(network); // a resumed network has them, as trained so far, from its checkpoint
+      }
+      PretrainedWords.Coverage coverage = words.coverage(prepared.trainSources());
+      log.write("event", "word-vectors", "file", words.vectors().file().toString(), "dimension", words.vectors().dimension(),
+          "frozen", words.settings().frozen(), "vocabulary-covered", coverage.types(), "vocabulary-added", words.added(),
+          "training-tokens-covered", coverage.tokens());
+    }
+    if (features != null) {
+      log.write("event", "features", "encoder", pretrained.id(), "width", pretrained.width(), "distinct-texts", features.size(),
+          "encoded", features.encodedTexts(), "from-cache", features.cachedTexts());
+    }
+  }
+
+  static final String CHECKPOINT_DIR = "checkpoint";
+  /** Where a frozen pretrained encoder's vectors are cached, inside the run directory. */
+  public static final String FEATURES_DIR = "features";
+
+  /**
+   * One run's loop: epochs of steps, evaluations, model selection and checkpoints, over the state
+   * a checkpoint holds; what it writes goes through the {@link TrainingLog}, the checkpoint and
+   * {@link ModelFolder}.
+   */
+  private static final class Session {
+    private final ResolvedRun run;
+    private final RunConfig config;
+    private final TrainingSettings settings;
+    private final PreparedModel prepared;
+    private final Network network;
+    private final TrainingLog log;
+    private final RunState state;
+    private final TrainingListener listener;
+    private final GramianPlan gramians;
+    private final List<DataSource> trainSources;
+    private final List<DataSource> devSources;
+    private final Path checkpoint;
+    private final Path modelDir;
+    private final List<Iterator<int[]>> batchStreams = new ArrayList<>();
+    private final int[] sourceSizes;
+    private final List<List<String>> sourceTasks;
+    private final int stepsPerEpoch;
+    private final long totalSteps;
+    private final ModelSelection selection;
+    private final Baselines baselines;
+
+    Session(ResolvedRun run, PreparedModel prepared, Network network, TrainingLog log, RunState state, TrainingListener listener,
+        GramianPlan gramians, List<DataSource> devSources, Path checkpoint) throws IOException {
+      this.run = run;
+      this.config = run.config();
+      this.settings = config.training();
+      this.prepared = prepared;
+      this.network = network;
+      this.log = log;
+      this.state = state;
+      this.listener = listener;
+      this.gramians = gramians;
+      this.trainSources = prepared.trainSources();
+      this.devSources = devSources;
+      this.checkpoint = checkpoint;
+      this.modelDir = config.outputDirectory().resolve("model");
       for (int s = 0; s < trainSources.size(); s++) {
         Iterator<int[]> stream = new CyclingBatches(trainSources.get(s), settings.batchSize(), new Random(config.seed() * 31 + s));
         // Batches are drawn from a seeded generator: replaying the draws puts a resumed stream where it was.
@@ -193,13 +235,12 @@ public final class MultiTaskTrainer {
         }
         batchStreams.add(stream);
       }
-      int[] sourceSizes = trainSources.stream().mapToInt(DataSource::size).toArray();
-      List<List<String>> sourceTasks = trainSources.stream().map(source -> List.copyOf(source.tasks())).toList();
-      int stepsPerEpoch = settings.stepsPerEpoch(sourceSizes, run.sampler());
-      long totalSteps = (long) stepsPerEpoch * settings.epochs();
-
-      ModelSelection selection = settings.selection();
-      Baselines baselines = Files.isRegularFile(config.baselines()) ? Baselines.read(config.baselines()) : null;
+      this.sourceSizes = trainSources.stream().mapToInt(DataSource::size).toArray();
+      this.sourceTasks = trainSources.stream().map(source -> List.copyOf(source.tasks())).toList();
+      this.stepsPerEpoch = settings.stepsPerEpoch(sourceSizes, run.sampler());
+      this.totalSteps = (long) stepsPerEpoch * settings.epochs();
+      this.selection = settings.selection();
+      this.baselines = Files.isRegularFile(config.baselines()) ? Baselines.read(config.baselines()) : null;
       if (selection.selectBy().equals("delta-m") && (baselines == null || baselines.dev().isEmpty())) {
         throw new TrainingException("training.select-by: delta-m needs single-task baselines with dev metrics in "
             + config.baselines() + "; run `mtl train " + config.name() + " --single-task` first, or select by mean");
@@ -208,95 +249,145 @@ public final class MultiTaskTrainer {
         throw new TrainingException("training.select-by: " + selection.selectBy() + " needs dev data; give tasks a `dev` file"
             + " or keep select-by: last");
       }
-      boolean stopped = false;
+    }
+
+    /** Every epoch from where the state stands, until the last or until patience runs out. */
+    void trainAll() throws IOException {
       try {
+        boolean stopped = false;
         for (int epoch = state.epoch; epoch < settings.epochs() && !stopped; epoch++) {
           if (epoch != state.epoch) {
             state.startEpoch(epoch);
           }
-          listener.onEpochStart(epoch, settings.epochs(), stepsPerEpoch);
-          long start = System.nanoTime();
-          for (int i = state.stepInEpoch; i < stepsPerEpoch; i++) {
-            GracefulStop.throwIfRequested(); // a step boundary: what the checkpoint below can hold
-            long step = state.step;
-            List<SourceBatch> batches = new ArrayList<>(trainSources.size());
-            for (int s : run.sampler().sources(new SamplingStep(step, totalSteps, sourceTasks, sourceSizes, config.seed()))) {
-              batches.add(trainSources.get(s).batch(batchStreams.get(s).next()));
-              state.drawn[s]++;
-            }
-            StepResult result = null;
-            try {
-              result = network.trainStep(new TrainStep(batches, run.weighting(), step, epoch, settings.optimizer().rateAt(step,
-                  totalSteps), gramians.measureAt(step, settings.logEvery())));
-            } catch (NonFiniteException e) {
-              if (!settings.skipNonFinite()) {
-                writeLog(log, event("event", "stopped", "epoch", epoch, "step", step, "reason", e.getMessage()));
-                throw new TrainingException("training stopped: " + e.getMessage() + ". No model was saved"
-                    + (Files.isDirectory(checkpoint) ? "; the last good checkpoint is " + checkpoint + " (mtl train --resume " + output + ")" : "")
-                    + ". Lower training.learning-rate, set training.clip-norm, or set training.non-finite: skip to skip such steps.", e);
-              }
-              state.skipped++;
-              writeLog(log, event("event", "skipped", "epoch", epoch, "step", step, "reason", e.getMessage()));
-            }
-            if (result != null) {
-              record(state, result, log, epoch, step, i == stepsPerEpoch - 1 || step % settings.logEvery() == 0);
-            }
-            listener.onStep(epoch, step, i, stepsPerEpoch, result != null ? result : new StepResult(Map.of(), Map.of(), 0));
-            state.step++;
-            state.stepInEpoch = i + 1;
-            if (settings.evalEvery() > 0 && state.step % settings.evalEvery() == 0 && i < stepsPerEpoch - 1) {
-              Map<String, TaskMetrics> devNow = Evaluator.evaluate(network, run.tasks(), devSources);
-              writeLog(log, event("event", "evaluation", "epoch", epoch, "step", state.step, "split", "dev", "metrics", devNow));
-              if (!selection.keepsLast() && select(selection, devNow, baselines, state, epoch, modelDir, run, encoder, network, log)) {
-                stopped = true;
-                break;
-              }
-            }
-            if (settings.checkpointEvery() > 0 && state.step % settings.checkpointEvery() == 0 && i < stepsPerEpoch - 1) {
-              state.epochSeconds += (System.nanoTime() - start) / 1e9;
-              start = System.nanoTime();
-              writeCheckpoint(checkpoint, state, network, run, log, logFile);
-            }
-          }
-          double seconds = state.epochSeconds + (System.nanoTime() - start) / 1e9;
-          Map<String, Double> meanLoss = new LinkedHashMap<>();
-          Map<String, Double> meanWeight = new LinkedHashMap<>();
-          Map<String, Double> meanCosine = new LinkedHashMap<>();
-          // A sampler may train a task in only some steps: means are over the steps that trained it.
-          state.lossSums.forEach((task, sum) -> meanLoss.put(task, sum / state.trainedSteps.get(task)));
-          state.weightSums.forEach((task, sum) -> meanWeight.put(task, sum / state.trainedSteps.get(task)));
-          state.cosineSums.forEach((pair, sumAndCount) -> meanCosine.put(pair, sumAndCount[1] > 0 ? sumAndCount[0] / sumAndCount[1] : Double.NaN));
-          Map<String, TaskMetrics> devMetrics = Evaluator.evaluate(network, run.tasks(), devSources);
-          writeLog(log, event("event", "evaluation", "epoch", epoch, "split", "dev", "metrics", devMetrics, "train_loss", meanLoss,
-              "mean_weight", meanWeight, "mean_gradient_cosine", meanCosine));
-          TrainingListener.EpochSummary summary = new TrainingListener.EpochSummary(epoch, stepsPerEpoch, meanLoss, meanWeight,
-              meanCosine, devMetrics, seconds, state.skipped);
-          state.epochs.add(summary);
-          listener.onEpochEnd(summary);
-          if (!stopped && !selection.keepsLast()) {
-            stopped = select(selection, devMetrics, baselines, state, epoch, modelDir, run, encoder, network, log);
-          }
-          if (!stopped && epoch + 1 < settings.epochs()) {
-            state.startEpoch(epoch + 1);
-            writeCheckpoint(checkpoint, state, network, run, log, logFile);
-          }
+          stopped = trainEpoch(epoch);
         }
       } catch (StopRequestedException stop) {
         // Raised only between steps or inside an evaluation, where the state is a step boundary.
-        writeCheckpoint(checkpoint, state, network, run, log, logFile);
+        writeCheckpoint();
         // After the checkpoint: a resumed run drops this line and its log reads as if never stopped.
-        writeLog(log, event("event", "interrupted", "epoch", state.epoch, "step", state.step));
+        log.interrupted(state.epoch, state.step);
+        Path output = config.outputDirectory();
         throw new StopRequestedException("training stopped by a signal after step " + state.step + " of " + totalSteps
             + "; its checkpoint is in " + checkpoint + ". Continue with: mtl train --resume " + output);
       }
+    }
+
+    /** One epoch's steps, then its evaluation; true when model selection stops the run early. */
+    private boolean trainEpoch(int epoch) throws IOException {
+      listener.onEpochStart(epoch, settings.epochs(), stepsPerEpoch);
+      long start = System.nanoTime();
+      boolean stopped = false;
+      for (int i = state.stepInEpoch; i < stepsPerEpoch && !stopped; i++) {
+        GracefulStop.throwIfRequested(); // a step boundary: what the checkpoint below can hold
+        step(epoch, i);
+        boolean last = i == stepsPerEpoch - 1;
+        if (!last && settings.evalEvery() > 0 && state.step % settings.evalEvery() == 0) {
+          Map<String, TaskMetrics> dev = Evaluator.evaluate(network, run.tasks(), devSources);
+          log.evaluation(epoch, state.step, dev);
+          stopped = !selection.keepsLast() && select(dev, epoch);
+        }
+        if (!stopped && !last && settings.checkpointEvery() > 0 && state.step % settings.checkpointEvery() == 0) {
+          state.epochSeconds += (System.nanoTime() - start) / 1e9;
+          start = System.nanoTime();
+          writeCheckpoint();
+        }
+      }
+      // An epoch that patience ended early is summarised too, over the steps it ran.
+      TrainingListener.EpochSummary summary = state.epochSummary(stepsPerEpoch, Evaluator.evaluate(network, run.tasks(), devSources),
+          state.epochSeconds + (System.nanoTime() - start) / 1e9);
+      log.epochEnd(summary);
+      state.epochs.add(summary);
+      listener.onEpochEnd(summary);
+      if (!stopped && !selection.keepsLast()) {
+        stopped = select(summary.dev(), epoch);
+      }
+      if (!stopped && epoch + 1 < settings.epochs()) {
+        state.startEpoch(epoch + 1);
+        writeCheckpoint();
+      }
+      return stopped;
+    }
+
+    /** One optimizer step on a batch from each source the sampler picks. */
+    private void step(int epoch, int stepInEpoch) throws IOException {
+      long step = state.step;
+      List<SourceBatch> batches = new ArrayList<>(trainSources.size());
+      for (int s : run.sampler().sources(new SamplingStep(step, totalSteps, sourceTasks, sourceSizes, config.seed()))) {
+        batches.add(trainSources.get(s).batch(batchStreams.get(s).next()));
+        state.drawn[s]++;
+      }
+      StepResult result = null;
+      try {
+        result = network.trainStep(new TrainStep(batches, run.weighting(), step, epoch, settings.optimizer().rateAt(step, totalSteps),
+            gramians.measureAt(step, settings.logEvery())));
+      } catch (NonFiniteException e) {
+        if (!settings.skipNonFinite()) {
+          log.stopped(epoch, step, e.getMessage());
+          throw new TrainingException("training stopped: " + e.getMessage() + ". No model was saved"
+              + (Files.isDirectory(checkpoint) ? "; the last good checkpoint is " + checkpoint + " (mtl train --resume "
+                  + config.outputDirectory() + ")" : "")
+              + ". Lower training.learning-rate, set training.clip-norm, or set training.non-finite: skip to skip such steps.", e);
+        }
+        state.skipped++;
+        log.skipped(epoch, step, e.getMessage());
+      }
+      if (result != null) {
+        state.add(result);
+        if (stepInEpoch == stepsPerEpoch - 1 || step % settings.logEvery() == 0) {
+          log.step(epoch, step, result);
+        }
+      }
+      listener.onStep(epoch, step, stepInEpoch, stepsPerEpoch, result != null ? result : new StepResult(Map.of(), Map.of(), 0));
+      state.step++;
+      state.stepInEpoch = stepInEpoch + 1;
+    }
+
+    /** Keeps the model when this evaluation is the best so far; true when patience has run out. */
+    private boolean select(Map<String, TaskMetrics> dev, int epoch) throws IOException {
+      double score = selection.score(dev, baselines);
+      if (score > state.bestScore) {
+        // Written atomically: a crash mid-write leaves the previous best model in place.
+        save();
+        state.bestScore = score;
+        state.bestEpoch = epoch;
+        state.bestStep = state.step;
+        state.bestDev = dev;
+        state.sinceBest = 0;
+        return false;
+      }
+      state.sinceBest++;
+      if (selection.patience() > 0 && state.sinceBest >= selection.patience()) {
+        log.earlyStop(epoch, state.step, state.bestEpoch, state.bestStep, selection.selectBy());
+        return true;
+      }
+      return false;
+    }
+
+    /** Network, optimizer, weighting and loop state, written atomically: a crash mid-write keeps the previous one. */
+    private void writeCheckpoint() throws IOException {
+      state.logBytes = log.bytes();
+      state.weighting = run.weighting().state();
+      AtomicFiles.writeDirectory(checkpoint, dir -> {
+        network.saveCheckpoint(dir);
+        state.write(dir);
+      });
+    }
+
+    private void save() throws IOException {
+      ModelFolder.Pretrained pretrained = run.pretrained() == null ? null
+          : new ModelFolder.Pretrained(config.pretrainedEncoder().orElseThrow().type(), run.pretrained());
+      ModelFolder.write(modelDir, manifest(run), config.root().values(), pretrained, prepared.encoder(), network);
+    }
+
+    /** Saves the kept model, tests it and writes the report; a finished run needs no checkpoint. */
+    TrainingReport finish(Engine engine, List<DataSource> testSources) throws IOException {
       List<TrainingListener.EpochSummary> epochs = state.epochs;
       int bestEpoch = state.bestEpoch;
-
       Map<String, TaskMetrics> devMetrics;
       Map<String, TaskMetrics> testMetrics;
       boolean keepLast = selection.keepsLast() || bestEpoch < 0;
       if (keepLast) {
-        save(modelDir, run, encoder, network);
+        save();
         bestEpoch = epochs.size() - 1;
         devMetrics = epochs.get(bestEpoch).dev();
       } else {
@@ -307,7 +398,7 @@ public final class MultiTaskTrainer {
           testMetrics = Evaluator.evaluate(network, run.tasks(), testSources);
         } else {
           // Test the kept model, read back from disk as it will be served.
-          try (Network best = engine.load(prepared.spec(), modelDir.resolve(MultiTaskModels.PARAMETERS_DIR))) {
+          try (Network best = engine.load(prepared.spec(), modelDir.resolve(ModelFolder.PARAMETERS_DIR))) {
             testMetrics = Evaluator.evaluate(best, run.tasks(), testSources);
           }
         }
@@ -318,81 +409,12 @@ public final class MultiTaskTrainer {
       Baselines.Comparison comparison = baselines == null ? null : baselines.compare(testMetrics, devMetrics);
       TrainingReport report = new TrainingReport(config.name(), modelDir, epochs, devMetrics, testMetrics,
           network.parameterCount(), peakHeapBytes(), comparison, bestEpoch);
-      AtomicFiles.writeString(output.resolve("metrics.json"),
+      AtomicFiles.writeString(config.outputDirectory().resolve("metrics.json"),
           JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
-      // A finished run needs no checkpoint; its model and metrics are complete.
       AtomicFiles.deleteDirectory(checkpoint);
       listener.onFinished(report);
       return report;
     }
-  }
-
-  static final String CHECKPOINT_DIR = "checkpoint";
-  /** Where a frozen pretrained encoder's vectors are cached, inside the run directory. */
-  public static final String FEATURES_DIR = "features";
-
-  /** Keeps the model when this evaluation is the best so far; true when patience has run out. */
-  private static boolean select(ModelSelection selection, Map<String, TaskMetrics> dev, Baselines baselines, RunState state,
-      int epoch, Path modelDir, ResolvedRun run, TextEncoder encoder, Network network, BufferedWriter log) throws IOException {
-    double score = selection.score(dev, baselines);
-    if (score > state.bestScore) {
-      // Written atomically: a crash mid-write leaves the previous best model in place.
-      save(modelDir, run, encoder, network);
-      state.bestScore = score;
-      state.bestEpoch = epoch;
-      state.bestStep = state.step;
-      state.bestDev = dev;
-      state.sinceBest = 0;
-      return false;
-    }
-    state.sinceBest++;
-    if (selection.patience() > 0 && state.sinceBest >= selection.patience()) {
-      writeLog(log, event("event", "early-stop", "epoch", epoch, "step", state.step, "best_epoch", state.bestEpoch,
-          "best_step", state.bestStep, "select_by", selection.selectBy()));
-      return true;
-    }
-    return false;
-  }
-
-  /** Adds a step's results to the epoch's sums and, on logged steps, to the log. */
-  private static void record(RunState state, StepResult result, BufferedWriter log, int epoch, long step, boolean logIt)
-      throws IOException {
-    result.losses().forEach((task, loss) -> state.lossSums.merge(task, loss, Double::sum));
-    result.losses().keySet().forEach(task -> state.trainedSteps.merge(task, 1, Integer::sum));
-    result.weights().forEach((task, weight) -> state.weightSums.merge(task, weight, Double::sum));
-    Map<String, Double> cosines = result.cosines();
-    cosines.forEach((pair, cosine) -> {
-      double[] sumAndCount = state.cosineSums.computeIfAbsent(pair, k -> new double[2]);
-      if (Double.isFinite(cosine)) {
-        sumAndCount[0] += cosine;
-        sumAndCount[1]++;
-      }
-    });
-    if (logIt) {
-      Map<String, Object> event = new LinkedHashMap<>();
-      event.put("event", "step");
-      event.put("epoch", epoch);
-      event.put("step", step);
-      event.put("losses", result.losses());
-      event.put("weights", result.weights());
-      event.put("penalty", result.penalty());
-      if (!cosines.isEmpty()) {
-        event.put("gradient_cosine", cosines);
-      }
-      writeLog(log, event);
-    }
-  }
-
-  /** Network, optimizer, weighting and loop state, written atomically: a crash mid-write keeps the previous one. */
-  private static void writeCheckpoint(Path checkpoint, RunState state, Network network, ResolvedRun run, BufferedWriter log,
-      Path logFile) throws IOException {
-    log.flush();
-    state.logBytes = Files.size(logFile);
-    state.weighting = run.weighting().state();
-    AtomicFiles.writeDirectory(checkpoint, dir -> {
-      network.saveCheckpoint(dir);
-      state.write(dir);
-    });
   }
 
   private static List<TrainingListener.TaskSummary> summaries(List<Task> tasks, Map<String, TaskData> train,
@@ -440,26 +462,13 @@ public final class MultiTaskTrainer {
     return data == null ? 0 : data.skippedRows();
   }
 
-  private static void save(Path modelDir, ResolvedRun run, TextEncoder encoder, Network network) throws IOException {
+  /** The manifest of the model a run trains; its model section gets the pretrained encoder when the folder is written. */
+  private static ModelManifest manifest(ResolvedRun run) {
     RunConfig config = run.config();
-    AtomicFiles.writeDirectory(modelDir, dir -> {
-      Map<String, Object> model = new LinkedHashMap<>(config.root().section("model").values());
-      if (run.pretrained() != null) {
-        // The encoder's own account of itself, its files copied in: the model folder is self-contained.
-        Map<String, Object> pretrained = new LinkedHashMap<>();
-        pretrained.put("type", config.pretrainedEncoder().orElseThrow().type());
-        pretrained.putAll(run.pretrained().saveTo(dir));
-        model.put(ModelSpec.PRETRAINED_ENCODER, pretrained);
-      }
-      new ModelManifest(ModelManifest.FORMAT, config.name(), plugin(config.engine()), plugin(config.tokenizer()), model,
-          plugin(config.sharing()), run.tasks().stream().map(t -> new ModelManifest.TaskEntry(t.name(), t.type(), t.resolvedSettings())).toList(),
-          config.root().values(), versions(run)).write(dir);
-      Files.writeString(dir.resolve("config.yaml"), new YAMLMapper().writeValueAsString(config.root().values()));
-      Path tokenizerDir = Files.createDirectories(dir.resolve(MultiTaskModels.TOKENIZER_DIR));
-      encoder.save(tokenizerDir);
-      Path parameterDir = Files.createDirectories(dir.resolve(MultiTaskModels.PARAMETERS_DIR));
-      network.save(parameterDir);
-    });
+    return new ModelManifest(ModelManifest.FORMAT, config.name(), plugin(config.engine()), plugin(config.tokenizer()),
+        new LinkedHashMap<>(config.root().section("model").values()), plugin(config.sharing()),
+        run.tasks().stream().map(t -> new ModelManifest.TaskEntry(t.name(), t.type(), t.resolvedSettings())).toList(),
+        config.root().values(), versions(run));
   }
 
   /** Each plugin's version as it reports it (see {@link dev.mtl.core.spi.Plugin#version()}), and mtl-core's. */
@@ -476,20 +485,6 @@ public final class MultiTaskTrainer {
   }
 
   /** A log event with its fields in the order given (Map.of's order changes from JVM to JVM). */
-  private static Map<String, Object> event(Object... keysAndValues) {
-    Map<String, Object> event = new LinkedHashMap<>();
-    for (int i = 0; i < keysAndValues.length; i += 2) {
-      event.put((String) keysAndValues[i], keysAndValues[i + 1]);
-    }
-    return event;
-  }
-
-  private static void writeLog(BufferedWriter log, Map<String, Object> event) throws IOException {
-    log.write(JSON.writeValueAsString(event));
-    log.newLine();
-    log.flush();
-  }
-
   private static long peakHeapBytes() {
     long total = 0;
     for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.mtl.core.engine.StepResult;
 import dev.mtl.core.task.TaskMetrics;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -64,6 +65,34 @@ final class RunState {
     cosineSums = new LinkedHashMap<>();
     skipped = 0;
     epochSeconds = 0;
+  }
+
+  /** Adds a step's losses, weights and gradient cosines to the epoch's sums. */
+  void add(StepResult result) {
+    result.losses().forEach((task, loss) -> lossSums.merge(task, loss, Double::sum));
+    result.losses().keySet().forEach(task -> trainedSteps.merge(task, 1, Integer::sum));
+    result.weights().forEach((task, weight) -> weightSums.merge(task, weight, Double::sum));
+    result.cosines().forEach((pair, cosine) -> {
+      double[] sumAndCount = cosineSums.computeIfAbsent(pair, k -> new double[2]);
+      if (Double.isFinite(cosine)) {
+        sumAndCount[0] += cosine;
+        sumAndCount[1]++;
+      }
+    });
+  }
+
+  /**
+   * The epoch under way so far: means over the steps that trained each task (a sampler may train a
+   * task in only some steps), with its dev metrics and training seconds.
+   */
+  TrainingListener.EpochSummary epochSummary(int steps, Map<String, TaskMetrics> dev, double seconds) {
+    Map<String, Double> meanLoss = new LinkedHashMap<>();
+    Map<String, Double> meanWeight = new LinkedHashMap<>();
+    Map<String, Double> meanCosine = new LinkedHashMap<>();
+    lossSums.forEach((task, sum) -> meanLoss.put(task, sum / trainedSteps.get(task)));
+    weightSums.forEach((task, sum) -> meanWeight.put(task, sum / trainedSteps.get(task)));
+    cosineSums.forEach((pair, sumAndCount) -> meanCosine.put(pair, sumAndCount[1] > 0 ? sumAndCount[0] / sumAndCount[1] : Double.NaN));
+    return new TrainingListener.EpochSummary(epoch, steps, meanLoss, meanWeight, meanCosine, dev, seconds, skipped);
   }
 
   void write(Path directory) throws IOException {
