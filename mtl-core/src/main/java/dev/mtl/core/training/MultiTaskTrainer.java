@@ -11,28 +11,17 @@ import dev.mtl.core.config.PluginChoice;
 import dev.mtl.core.engine.Engine;
 import dev.mtl.core.engine.GracefulStop;
 import dev.mtl.core.engine.Network;
-import dev.mtl.core.engine.NonFiniteException;
-import dev.mtl.core.engine.SourceBatch;
-import dev.mtl.core.engine.StepResult;
-import dev.mtl.core.engine.StopRequestedException;
-import dev.mtl.core.engine.TrainStep;
 import dev.mtl.core.inference.DataSource;
-import dev.mtl.core.inference.Evaluator;
 import dev.mtl.core.inference.LengthBatcher;
 import dev.mtl.core.io.AtomicFiles;
-import dev.mtl.core.run.Baselines;
-import dev.mtl.core.run.ModelSelection;
 import dev.mtl.core.run.RunConfig;
 import dev.mtl.core.run.TrainingSettings;
-import dev.mtl.core.sampling.SamplingStep;
 import dev.mtl.core.spi.Plugin;
-import dev.mtl.core.store.ModelFolder;
 import dev.mtl.core.store.ModelManifest;
 import dev.mtl.core.task.LossKind;
 import dev.mtl.core.task.OutputSpec;
 import dev.mtl.core.task.Task;
 import dev.mtl.core.task.TaskData;
-import dev.mtl.core.task.TaskMetrics;
 import dev.mtl.core.text.FeatureCache;
 import dev.mtl.core.text.SentenceEncoder;
 import dev.mtl.core.text.TextEncoder;
@@ -156,7 +145,7 @@ public final class MultiTaskTrainer {
         TrainingLog log = resume ? TrainingLog.resume(logFile, state.logBytes) : TrainingLog.create(logFile)) {
       listener.onStart(summaries(run.tasks(), train, dev, test), encoder.vocabularySize(), network.parameterCount(), engine.device());
       logInputs(log, prepared, features, pretrained, resume, network);
-      Session session = new Session(run, prepared, network, log, state, listener, gramians, devSources, checkpoint);
+      TrainingSession session = new TrainingSession(run, prepared, network, log, state, listener, gramians, devSources, checkpoint);
       session.trainAll();
       return session.finish(engine, testSources);
     }
@@ -184,238 +173,6 @@ public final class MultiTaskTrainer {
   static final String CHECKPOINT_DIR = "checkpoint";
   /** Where a frozen pretrained encoder's vectors are cached, inside the run directory. */
   public static final String FEATURES_DIR = "features";
-
-  /**
-   * One run's loop: epochs of steps, evaluations, model selection and checkpoints, over the state
-   * a checkpoint holds; what it writes goes through the {@link TrainingLog}, the checkpoint and
-   * {@link ModelFolder}.
-   */
-  private static final class Session {
-    private final ResolvedRun run;
-    private final RunConfig config;
-    private final TrainingSettings settings;
-    private final PreparedModel prepared;
-    private final Network network;
-    private final TrainingLog log;
-    private final RunState state;
-    private final TrainingListener listener;
-    private final GramianPlan gramians;
-    private final List<DataSource> trainSources;
-    private final List<DataSource> devSources;
-    private final Path checkpoint;
-    private final Path modelDir;
-    private final List<Iterator<int[]>> batchStreams = new ArrayList<>();
-    private final int[] sourceSizes;
-    private final List<List<String>> sourceTasks;
-    private final int stepsPerEpoch;
-    private final long totalSteps;
-    private final ModelSelection selection;
-    private final Baselines baselines;
-
-    Session(ResolvedRun run, PreparedModel prepared, Network network, TrainingLog log, RunState state, TrainingListener listener,
-        GramianPlan gramians, List<DataSource> devSources, Path checkpoint) throws IOException {
-      this.run = run;
-      this.config = run.config();
-      this.settings = config.training();
-      this.prepared = prepared;
-      this.network = network;
-      this.log = log;
-      this.state = state;
-      this.listener = listener;
-      this.gramians = gramians;
-      this.trainSources = prepared.trainSources();
-      this.devSources = devSources;
-      this.checkpoint = checkpoint;
-      this.modelDir = config.outputDirectory().resolve("model");
-      for (int s = 0; s < trainSources.size(); s++) {
-        Iterator<int[]> stream = new CyclingBatches(trainSources.get(s), settings.batchSize(), new Random(config.seed() * 31 + s));
-        // Batches are drawn from a seeded generator: replaying the draws puts a resumed stream where it was.
-        for (long d = 0; d < state.drawn[s]; d++) {
-          stream.next();
-        }
-        batchStreams.add(stream);
-      }
-      this.sourceSizes = trainSources.stream().mapToInt(DataSource::size).toArray();
-      this.sourceTasks = trainSources.stream().map(source -> List.copyOf(source.tasks())).toList();
-      this.stepsPerEpoch = settings.stepsPerEpoch(sourceSizes, run.sampler());
-      this.totalSteps = (long) stepsPerEpoch * settings.epochs();
-      this.selection = settings.selection();
-      this.baselines = Files.isRegularFile(config.baselines()) ? Baselines.read(config.baselines()) : null;
-      if (selection.selectBy().equals("delta-m") && (baselines == null || baselines.dev().isEmpty())) {
-        throw new TrainingException("training.select-by: delta-m needs single-task baselines with dev metrics in "
-            + config.baselines() + "; run `mtl train " + config.name() + " --single-task` first, or select by mean");
-      }
-      if (!selection.keepsLast() && devSources.isEmpty()) {
-        throw new TrainingException("training.select-by: " + selection.selectBy() + " needs dev data; give tasks a `dev` file"
-            + " or keep select-by: last");
-      }
-    }
-
-    /** Every epoch from where the state stands, until the last or until patience runs out. */
-    void trainAll() throws IOException {
-      try {
-        boolean stopped = false;
-        for (int epoch = state.epoch; epoch < settings.epochs() && !stopped; epoch++) {
-          if (epoch != state.epoch) {
-            state.startEpoch(epoch);
-          }
-          stopped = trainEpoch(epoch);
-        }
-      } catch (StopRequestedException stop) {
-        // Raised only between steps or inside an evaluation, where the state is a step boundary.
-        writeCheckpoint();
-        // After the checkpoint: a resumed run drops this line and its log reads as if never stopped.
-        log.interrupted(state.epoch, state.step);
-        Path output = config.outputDirectory();
-        throw new StopRequestedException("training stopped by a signal after step " + state.step + " of " + totalSteps
-            + "; its checkpoint is in " + checkpoint + ". Continue with: mtl train --resume " + output);
-      }
-    }
-
-    /** One epoch's steps, then its evaluation; true when model selection stops the run early. */
-    private boolean trainEpoch(int epoch) throws IOException {
-      listener.onEpochStart(epoch, settings.epochs(), stepsPerEpoch);
-      long start = System.nanoTime();
-      boolean stopped = false;
-      for (int i = state.stepInEpoch; i < stepsPerEpoch && !stopped; i++) {
-        GracefulStop.throwIfRequested(); // a step boundary: what the checkpoint below can hold
-        step(epoch, i);
-        boolean last = i == stepsPerEpoch - 1;
-        if (!last && settings.evalEvery() > 0 && state.step % settings.evalEvery() == 0) {
-          Map<String, TaskMetrics> dev = Evaluator.evaluate(network, run.tasks(), devSources);
-          log.evaluation(epoch, state.step, dev);
-          stopped = !selection.keepsLast() && select(dev, epoch);
-        }
-        if (!stopped && !last && settings.checkpointEvery() > 0 && state.step % settings.checkpointEvery() == 0) {
-          state.epochSeconds += (System.nanoTime() - start) / 1e9;
-          start = System.nanoTime();
-          writeCheckpoint();
-        }
-      }
-      // An epoch that patience ended early is summarised too, over the steps it ran.
-      TrainingListener.EpochSummary summary = state.epochSummary(stepsPerEpoch, Evaluator.evaluate(network, run.tasks(), devSources),
-          state.epochSeconds + (System.nanoTime() - start) / 1e9);
-      log.epochEnd(summary);
-      state.epochs.add(summary);
-      listener.onEpochEnd(summary);
-      if (!stopped && !selection.keepsLast()) {
-        stopped = select(summary.dev(), epoch);
-      }
-      if (!stopped && epoch + 1 < settings.epochs()) {
-        state.startEpoch(epoch + 1);
-        writeCheckpoint();
-      }
-      return stopped;
-    }
-
-    /** One optimizer step on a batch from each source the sampler picks. */
-    private void step(int epoch, int stepInEpoch) throws IOException {
-      long step = state.step;
-      List<SourceBatch> batches = new ArrayList<>(trainSources.size());
-      for (int s : run.sampler().sources(new SamplingStep(step, totalSteps, sourceTasks, sourceSizes, config.seed()))) {
-        batches.add(trainSources.get(s).batch(batchStreams.get(s).next()));
-        state.drawn[s]++;
-      }
-      StepResult result = null;
-      try {
-        result = network.trainStep(new TrainStep(batches, run.weighting(), step, epoch, settings.optimizer().rateAt(step, totalSteps),
-            gramians.measureAt(step, settings.logEvery())));
-      } catch (NonFiniteException e) {
-        if (!settings.skipNonFinite()) {
-          log.stopped(epoch, step, e.getMessage());
-          throw new TrainingException("training stopped: " + e.getMessage() + ". No model was saved"
-              + (Files.isDirectory(checkpoint) ? "; the last good checkpoint is " + checkpoint + " (mtl train --resume "
-                  + config.outputDirectory() + ")" : "")
-              + ". Lower training.learning-rate, set training.clip-norm, or set training.non-finite: skip to skip such steps.", e);
-        }
-        state.skipped++;
-        log.skipped(epoch, step, e.getMessage());
-      }
-      if (result != null) {
-        state.add(result);
-        if (stepInEpoch == stepsPerEpoch - 1 || step % settings.logEvery() == 0) {
-          log.step(epoch, step, result);
-        }
-      }
-      listener.onStep(epoch, step, stepInEpoch, stepsPerEpoch, result != null ? result : new StepResult(Map.of(), Map.of(), 0));
-      state.step++;
-      state.stepInEpoch = stepInEpoch + 1;
-    }
-
-    /** Keeps the model when this evaluation is the best so far; true when patience has run out. */
-    private boolean select(Map<String, TaskMetrics> dev, int epoch) throws IOException {
-      double score = selection.score(dev, baselines);
-      if (score > state.bestScore) {
-        // Written atomically: a crash mid-write leaves the previous best model in place.
-        save();
-        state.bestScore = score;
-        state.bestEpoch = epoch;
-        state.bestStep = state.step;
-        state.bestDev = dev;
-        state.sinceBest = 0;
-        return false;
-      }
-      state.sinceBest++;
-      if (selection.patience() > 0 && state.sinceBest >= selection.patience()) {
-        log.earlyStop(epoch, state.step, state.bestEpoch, state.bestStep, selection.selectBy());
-        return true;
-      }
-      return false;
-    }
-
-    /** Network, optimizer, weighting and loop state, written atomically: a crash mid-write keeps the previous one. */
-    private void writeCheckpoint() throws IOException {
-      state.logBytes = log.bytes();
-      state.weighting = run.weighting().state();
-      AtomicFiles.writeDirectory(checkpoint, dir -> {
-        network.saveCheckpoint(dir);
-        state.write(dir);
-      });
-    }
-
-    private void save() throws IOException {
-      ModelFolder.Pretrained pretrained = run.pretrained() == null ? null
-          : new ModelFolder.Pretrained(config.pretrainedEncoder().orElseThrow().type(), run.pretrained());
-      ModelFolder.write(modelDir, manifest(run), config.root().values(), pretrained, prepared.encoder(), network);
-    }
-
-    /** Saves the kept model, tests it and writes the report; a finished run needs no checkpoint. */
-    TrainingReport finish(Engine engine, List<DataSource> testSources) throws IOException {
-      List<TrainingListener.EpochSummary> epochs = state.epochs;
-      int bestEpoch = state.bestEpoch;
-      Map<String, TaskMetrics> devMetrics;
-      Map<String, TaskMetrics> testMetrics;
-      boolean keepLast = selection.keepsLast() || bestEpoch < 0;
-      if (keepLast) {
-        save();
-        bestEpoch = epochs.size() - 1;
-        devMetrics = epochs.get(bestEpoch).dev();
-      } else {
-        devMetrics = state.bestDev;
-      }
-      try {
-        if (keepLast) {
-          testMetrics = Evaluator.evaluate(network, run.tasks(), testSources);
-        } else {
-          // Test the kept model, read back from disk as it will be served.
-          try (Network best = engine.load(prepared.spec(), modelDir.resolve(ModelFolder.PARAMETERS_DIR))) {
-            testMetrics = Evaluator.evaluate(best, run.tasks(), testSources);
-          }
-        }
-      } catch (StopRequestedException stop) {
-        throw new StopRequestedException("stopped by a signal during the final test evaluation; the trained model is saved in "
-            + modelDir + " (mtl eval " + modelDir + " <config> --split test gives its test metrics)");
-      }
-      Baselines.Comparison comparison = baselines == null ? null : baselines.compare(testMetrics, devMetrics);
-      TrainingReport report = new TrainingReport(config.name(), modelDir, epochs, devMetrics, testMetrics,
-          network.parameterCount(), peakHeapBytes(), comparison, bestEpoch);
-      AtomicFiles.writeString(config.outputDirectory().resolve("metrics.json"),
-          JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
-      AtomicFiles.deleteDirectory(checkpoint);
-      listener.onFinished(report);
-      return report;
-    }
-  }
 
   private static List<TrainingListener.TaskSummary> summaries(List<Task> tasks, Map<String, TaskData> train,
       Map<String, TaskData> dev, Map<String, TaskData> test) {
@@ -463,7 +220,7 @@ public final class MultiTaskTrainer {
   }
 
   /** The manifest of the model a run trains; its model section gets the pretrained encoder when the folder is written. */
-  private static ModelManifest manifest(ResolvedRun run) {
+  static ModelManifest manifest(ResolvedRun run) {
     RunConfig config = run.config();
     return new ModelManifest(ModelManifest.FORMAT, config.name(), plugin(config.engine()), plugin(config.tokenizer()),
         new LinkedHashMap<>(config.root().section("model").values()), plugin(config.sharing()),
@@ -485,7 +242,7 @@ public final class MultiTaskTrainer {
   }
 
   /** A log event with its fields in the order given (Map.of's order changes from JVM to JVM). */
-  private static long peakHeapBytes() {
+  static long peakHeapBytes() {
     long total = 0;
     for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
       if (pool.getType() == MemoryType.HEAP && pool.getPeakUsage() != null) {
