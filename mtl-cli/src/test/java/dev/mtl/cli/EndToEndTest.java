@@ -10,6 +10,7 @@ import dev.mtl.core.registry.PluginRegistry;
 import dev.mtl.core.task.TaskData;
 import dev.mtl.core.task.TaskMetrics;
 import dev.mtl.core.task.TaskPrediction;
+import dev.mtl.engine.pytorch.PyTorchEngineProvider;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -137,6 +138,18 @@ class EndToEndTest {
     assertThat(report.get("test").fieldNames()).toIterable().containsExactly("group", "ekman", "sst2");
     assertThat(Files.readString(dir.resolve("run/config.yaml"))).contains("learning-rate: 0.005", "name: \"sst2\"");
     assertThat(Files.readAllLines(dir.resolve("run/training-log.jsonl"))).anySatisfy(l -> assertThat(l).contains("\"event\":\"evaluation\""));
+  }
+
+  @Test
+  @DisplayName("the saved model records each plugin's version as the plugin reports it, and mtl-core's")
+  void recordsPluginVersions() throws Exception {
+    assertThat(trainExit).as(trainErr).isZero();
+    JsonNode versions = JSON.readTree(dir.resolve("run/model/mtl-model.json").toFile()).get("versions");
+    assertThat(versions.fieldNames()).toIterable().contains("task/text-classification", "sharing/hard", "weighting/equal",
+        "sampling/all", "tokenizer/words", "engine/djl-pytorch", "mtl-core");
+    // The plugins come from the build's jars, whose manifests carry the project version.
+    assertThat(versions.get("engine/djl-pytorch").asText()).isEqualTo(PyTorchEngineProvider.class.getPackage().getImplementationVersion())
+        .isNotBlank();
   }
 
   @Test
