@@ -2,8 +2,6 @@ package dev.mtl.sharing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.mtl.core.config.ConfigSection;
-import dev.mtl.core.engine.Engine;
 import dev.mtl.core.engine.Network;
 import dev.mtl.core.engine.NetworkSpec;
 import dev.mtl.core.engine.OptimizerSettings;
@@ -17,30 +15,21 @@ import dev.mtl.core.weighting.GradientNeed;
 import dev.mtl.core.weighting.GramianChoice;
 import dev.mtl.core.weighting.LossWeighting;
 import dev.mtl.engine.pytorch.PyTorchEngineProvider;
+import dev.mtl.testkit.TestEngine;
 import dev.mtl.testkit.TestWeightings;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What each built-in strategy shares, as the graph derives it, and that gradient-based weighting
  * trains on every strategy that shares something, at both levels where the graph allows them.
  */
 class SharedPartsTest {
-  private static Engine engine;
-
-  @BeforeAll
-  static void start() {
-    engine = new PyTorchEngineProvider().create(ConfigSection.empty("engine"));
-  }
-
-  @AfterAll
-  static void stop() {
-    engine.close();
-  }
+  @RegisterExtension
+  static final TestEngine engine = new TestEngine(new PyTorchEngineProvider());
 
   private static ModelGraph graph(SharingStrategyProvider provider, Map<String, Object> settings) {
     return SharingMechanicsTest.describe(provider, settings);

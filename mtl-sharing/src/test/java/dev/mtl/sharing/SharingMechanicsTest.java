@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.mtl.core.config.ConfigSection;
-import dev.mtl.core.engine.Engine;
 import dev.mtl.core.engine.Network;
 import dev.mtl.core.engine.NetworkSpec;
 import dev.mtl.core.engine.OptimizerSettings;
@@ -24,6 +23,7 @@ import dev.mtl.core.task.OutputSpec;
 import dev.mtl.core.weighting.GradientNeed;
 import dev.mtl.core.weighting.LossWeighting;
 import dev.mtl.engine.pytorch.PyTorchEngineProvider;
+import dev.mtl.testkit.TestEngine;
 import dev.mtl.testkit.TestWeightings;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,10 +33,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The mechanics that make each strategy what it claims to be, run on the DJL engine. */
 class SharingMechanicsTest {
@@ -45,17 +44,9 @@ class SharingMechanicsTest {
       new SharingStrategy.HeadRequest("b", new OutputSpec(3, LossKind.SOFTMAX_CROSS_ENTROPY, List.of("x", "y", "z"))));
   private static final ModelSpec MODEL = new ModelSpec(12, EncoderKind.CNN, 6, 0.1, PoolKind.MAX);
   private static final LossWeighting EQUAL = TestWeightings.equal();
-  private static Engine engine;
 
-  @BeforeAll
-  static void start() {
-    engine = new PyTorchEngineProvider().create(ConfigSection.empty("engine"));
-  }
-
-  @AfterAll
-  static void stop() {
-    engine.close();
-  }
+  @RegisterExtension
+  static final TestEngine engine = new TestEngine(new PyTorchEngineProvider());
 
   static ModelGraph describe(SharingStrategyProvider provider, Map<String, Object> settings) {
     ConfigSection section = ConfigSection.of("test", Path.of("."), settings);

@@ -3,7 +3,6 @@ package dev.mtl.engine.parity;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.mtl.core.config.ConfigSection;
 import dev.mtl.core.engine.Engine;
 import dev.mtl.core.engine.Network;
 import dev.mtl.core.engine.NetworkSpec;
@@ -26,6 +25,7 @@ import dev.mtl.core.weighting.LossWeighting;
 import dev.mtl.engine.pytorch.PyTorchEngineProvider;
 import dev.mtl.engine.tensorflow.TfEngineProvider;
 import dev.mtl.testkit.SyntheticTasks;
+import dev.mtl.testkit.TestEngine;
 import dev.mtl.testkit.TestWeightings;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,10 +37,9 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -54,20 +53,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class EngineParityTest {
   private static final OptimizerSettings ADAM = new OptimizerSettings("adam", 0.01);
-  private static Engine tensorflow;
-  private static Engine pytorch;
+  @RegisterExtension
+  static final TestEngine tensorflow = new TestEngine(new TfEngineProvider());
 
-  @BeforeAll
-  static void start() {
-    tensorflow = new TfEngineProvider().create(ConfigSection.empty("engine"));
-    pytorch = new PyTorchEngineProvider().create(ConfigSection.empty("engine"));
-  }
-
-  @AfterAll
-  static void stop() {
-    tensorflow.close();
-    pytorch.close();
-  }
+  @RegisterExtension
+  static final TestEngine pytorch = new TestEngine(new PyTorchEngineProvider());
 
   private static Head head(String task, String input, int size, LossKind loss) {
     List<String> labels = new ArrayList<>();

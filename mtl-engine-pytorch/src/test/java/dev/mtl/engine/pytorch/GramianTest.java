@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
-import dev.mtl.core.config.ConfigSection;
 import dev.mtl.core.engine.Engine;
 import dev.mtl.core.engine.Network;
 import dev.mtl.core.engine.NetworkSpec;
@@ -25,6 +24,7 @@ import dev.mtl.core.model.PoolKind;
 import dev.mtl.core.weighting.GradientNeed;
 import dev.mtl.core.weighting.LossWeighting;
 import dev.mtl.testkit.SyntheticTasks;
+import dev.mtl.testkit.TestEngine;
 import dev.mtl.testkit.TestWeightings;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,10 +34,9 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -51,17 +50,9 @@ class GramianTest {
   private static final int VOCAB = 20;
   private static final int PAD = 0;
   private static final long SEED = 7;
-  private static Engine engine;
 
-  @BeforeAll
-  static void start() {
-    engine = new PyTorchEngineProvider().create(ConfigSection.empty("engine"));
-  }
-
-  @AfterAll
-  static void stop() {
-    engine.close();
-  }
+  @RegisterExtension
+  static final TestEngine engine = new TestEngine(new PyTorchEngineProvider());
 
   /** Hard sharing without dropout, so separate passes see exactly the same network function. */
   private static ModelGraph hard() {

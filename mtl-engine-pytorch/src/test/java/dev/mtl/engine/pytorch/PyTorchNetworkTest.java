@@ -3,8 +3,6 @@ package dev.mtl.engine.pytorch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.mtl.core.config.ConfigSection;
-import dev.mtl.core.engine.Engine;
 import dev.mtl.core.engine.Lookahead;
 import dev.mtl.core.engine.Network;
 import dev.mtl.core.engine.NetworkSpec;
@@ -18,6 +16,7 @@ import dev.mtl.core.model.ModelGraph;
 import dev.mtl.core.weighting.GradientNeed;
 import dev.mtl.core.weighting.LossWeighting;
 import dev.mtl.testkit.SyntheticTasks;
+import dev.mtl.testkit.TestEngine;
 import dev.mtl.testkit.TestWeightings;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,10 +24,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.assertj.core.data.Offset;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 
@@ -41,17 +39,9 @@ class PyTorchNetworkTest {
   private static final int VOCAB = 20;
   private static final int PAD = 0;
   private static final LossWeighting EQUAL = TestWeightings.equal();
-  private static Engine engine;
 
-  @BeforeAll
-  static void start() {
-    engine = new PyTorchEngineProvider().create(ConfigSection.empty("engine"));
-  }
-
-  @AfterAll
-  static void stop() {
-    engine.close();
-  }
+  @RegisterExtension
+  static final TestEngine engine = new TestEngine(new PyTorchEngineProvider());
 
   private static List<StepResult> train(Network network, long seed, int steps) {
     Random random = new Random(seed);

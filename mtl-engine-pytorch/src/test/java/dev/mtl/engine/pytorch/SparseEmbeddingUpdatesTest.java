@@ -2,8 +2,6 @@ package dev.mtl.engine.pytorch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.mtl.core.config.ConfigSection;
-import dev.mtl.core.engine.Engine;
 import dev.mtl.core.engine.Network;
 import dev.mtl.core.engine.NetworkSpec;
 import dev.mtl.core.engine.OptimizerSettings;
@@ -15,6 +13,7 @@ import dev.mtl.core.model.EncoderKind;
 import dev.mtl.core.model.ModelGraph;
 import dev.mtl.core.weighting.GradientNeed;
 import dev.mtl.testkit.SyntheticTasks;
+import dev.mtl.testkit.TestEngine;
 import dev.mtl.testkit.TestWeightings;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,10 +23,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.assertj.core.api.Assertions;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code embedding-updates: sparse}: a step updates only the rows it reads, and the parameters end up as dense updates leave them. */
@@ -37,18 +35,10 @@ class SparseEmbeddingUpdatesTest {
   private static final int WIDTH = 16;
   /** Token ids the second step never reads. */
   private static final int FIRST_UNSEEN = 15;
-  private static Engine engine;
+
+  @RegisterExtension
+  static final TestEngine engine = new TestEngine(new PyTorchEngineProvider());
   @TempDir Path dir;
-
-  @BeforeAll
-  static void start() {
-    engine = new PyTorchEngineProvider().create(ConfigSection.empty("engine"));
-  }
-
-  @AfterAll
-  static void stop() {
-    engine.close();
-  }
 
   /** A batch in which ids 15..19 became 1 (the labels do not depend on them). */
   private static SourceBatch withoutHighIds(SourceBatch batch) {

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.mtl.core.config.ConfigSection;
-import dev.mtl.core.engine.Engine;
 import dev.mtl.core.engine.Network;
 import dev.mtl.core.engine.NetworkSpec;
 import dev.mtl.core.engine.NonFiniteException;
@@ -21,6 +19,7 @@ import dev.mtl.core.task.TaskData;
 import dev.mtl.core.weighting.GradientNeed;
 import dev.mtl.core.weighting.LossWeighting;
 import dev.mtl.testkit.SyntheticTasks;
+import dev.mtl.testkit.TestEngine;
 import dev.mtl.testkit.TestWeightings;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,27 +28,18 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Learning rate, L2 weight decay, gradient clipping and the non-finite guard, seen in the parameters. */
 class TrainingControlsTest {
   private static final ModelGraph GRAPH = SyntheticTasks.graph(EncoderKind.CNN, 0);
-  private static Engine engine;
+
+  @RegisterExtension
+  static final TestEngine engine = new TestEngine(new PyTorchEngineProvider());
   @TempDir Path dir;
-
-  @BeforeAll
-  static void start() {
-    engine = new PyTorchEngineProvider().create(ConfigSection.empty("engine"));
-  }
-
-  @AfterAll
-  static void stop() {
-    engine.close();
-  }
 
   private Map<String, ParameterFile.Tensor> parameters(Network network, String name) throws Exception {
     return savedParameters(network, dir.resolve(name));
