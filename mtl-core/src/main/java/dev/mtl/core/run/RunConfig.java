@@ -9,7 +9,9 @@ import dev.mtl.core.model.ModelSpec;
 import dev.mtl.core.text.WordVectorSettings;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -37,7 +39,19 @@ public record RunConfig(ConfigSection root, String name, long seed, Path outputD
     Optional<PseudoLabelSettings> pseudoLabels) {
 
   /** One task of the run: its name, its plugin type and the settings passed to that plugin. */
-  public record TaskEntry(String name, String type, ConfigSection settings) {}
+  /**
+   * One task of the run.
+   *
+   * @param holdout dev and test rows carved from the train file ({@code holdout}), or null
+   */
+  public record TaskEntry(String name, String type, ConfigSection settings, Holdout holdout) {}
+
+  /** The tasks that carve dev and test rows from their train file, by task name. */
+  public Map<String, Holdout> holdouts() {
+    Map<String, Holdout> out = new LinkedHashMap<>();
+    tasks().stream().filter(t -> t.holdout() != null).forEach(t -> out.put(t.name(), t.holdout()));
+    return out;
+  }
 
   public static final String DEFAULT_TOKENIZER = "words";
   public static final String DEFAULT_SHARING = "hard";
@@ -125,7 +139,7 @@ public record RunConfig(ConfigSection root, String name, long seed, Path outputD
         section.problem("name", name, "must be unique; another task already has this name");
       }
       String type = section.requiredString("type");
-      return new TaskEntry(name, type, section);
+      return new TaskEntry(name, type, section, Holdout.read(section).orElse(null));
     }).toList();
   }
 }

@@ -108,7 +108,7 @@ public final class CrossValidation {
     RunConfig first = RunConfig.load(config, baseOverrides);
     ResolvedRun reader = ResolvedRun.resolve(first, registry);
     reader.release(); // resolved for its tasks only
-    TrainingData data = TrainingData.read(reader.tasks());
+    TrainingData data = TrainingData.read(reader.tasks(), first.holdouts());
     // Every setting's config is checked now, so a bad --try or --grid fails before hours of training.
     for (Setting setting : settings) {
       ResolvedRun.check(RunConfig.load(config, setting.overridesAfter(baseOverrides)), registry);

@@ -76,7 +76,7 @@ public final class MultiTaskTrainer {
 
   /** Trains the run on its config's data files and returns its report. */
   public TrainingReport train(ResolvedRun run, TrainingListener listener) throws IOException {
-    return train(run, TrainingData.read(run.tasks()), listener);
+    return train(run, TrainingData.read(run.tasks(), run.config().holdouts()), listener);
   }
 
   /**
@@ -92,7 +92,7 @@ public final class MultiTaskTrainer {
    * {@code training.checkpoint-every} steps), ending as the uninterrupted run would have.
    */
   public TrainingReport resume(ResolvedRun run, TrainingListener listener) throws IOException {
-    return run(run, listener, true, TrainingData.read(run.tasks()));
+    return run(run, listener, true, TrainingData.read(run.tasks(), run.config().holdouts()));
   }
 
   private TrainingReport run(ResolvedRun run, TrainingListener listener, boolean resume, TrainingData data) throws IOException {

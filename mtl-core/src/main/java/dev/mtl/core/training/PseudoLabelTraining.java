@@ -109,7 +109,7 @@ public final class PseudoLabelTraining {
     PseudoLabelSettings settings = base.pseudoLabels().orElseThrow(() -> new IllegalArgumentException(
         configFile + " has no pseudo-labels section"));
     reader.release(); // resolved for its tasks only
-    TrainingData files = TrainingData.read(reader.tasks());
+    TrainingData files = TrainingData.read(reader.tasks(), base.holdouts());
     Map<String, Task> tasks = new LinkedHashMap<>();
     reader.tasks().forEach(t -> tasks.put(t.name(), t));
     Map<String, Pool> pools = new LinkedHashMap<>();

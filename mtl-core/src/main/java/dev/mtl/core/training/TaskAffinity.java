@@ -63,7 +63,7 @@ public final class TaskAffinity {
       throw new IllegalArgumentException("steps and every must be at least 1, got " + steps + " and " + every);
     }
     RunConfig config = run.config();
-    TrainingData data = TrainingData.read(run.tasks());
+    TrainingData data = TrainingData.read(run.tasks(), run.config().holdouts());
     try (SentenceEncoder pretrained = run.pretrained()) {
       FeatureCache features = pretrained == null ? null : FeatureCache.inMemory(pretrained);
       PreparedModel prepared = PreparedModel.prepare(run, data.train(), features);

@@ -1,16 +1,18 @@
 package dev.mtl.core.training;
 
+import dev.mtl.core.run.Holdout;
 import dev.mtl.core.task.DataSplit;
 import dev.mtl.core.task.Task;
 import dev.mtl.core.task.TaskData;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
  * What a run trains and evaluates on, per task name: usually the config's files ({@link #read}),
- * or splits made in memory (cross-validation folds).
+ * with holdout splits carved from train files, or splits made in memory (cross-validation folds).
  *
  * @param train every task's training rows
  * @param dev tasks with a dev split: model selection and early stopping
@@ -23,9 +25,34 @@ public record TrainingData(Map<String, TaskData> train, Map<String, TaskData> de
     test = Collections.unmodifiableMap(new LinkedHashMap<>(test));
   }
 
-  /** Reads every task's configured files. */
-  public static TrainingData read(List<Task> tasks) {
-    return new TrainingData(read(tasks, DataSplit.TRAIN), read(tasks, DataSplit.DEV), read(tasks, DataSplit.TEST));
+  /**
+   * Reads every task's configured files; a task with a {@link Holdout} gets its dev and test rows
+   * from its train file instead (the rest stay for training).
+   */
+  public static TrainingData read(List<Task> tasks, Map<String, Holdout> holdouts) {
+    Map<String, TaskData> train = read(tasks, DataSplit.TRAIN);
+    Map<String, TaskData> dev = read(tasks, DataSplit.DEV);
+    Map<String, TaskData> test = read(tasks, DataSplit.TEST);
+    holdouts.forEach((task, holdout) -> {
+      TaskData all = train.get(task);
+      if (all == null) {
+        return;
+      }
+      train.put(task, part(all, holdout, Holdout.Split.TRAIN, all.skippedRows()));
+      if (holdout.dev() > 0) {
+        dev.put(task, part(all, holdout, Holdout.Split.DEV, 0));
+      }
+      if (holdout.test() > 0) {
+        test.put(task, part(all, holdout, Holdout.Split.TEST, 0));
+      }
+    });
+    return new TrainingData(train, dev, test);
+  }
+
+  private static TaskData part(TaskData all, Holdout holdout, Holdout.Split split, int skippedRows) {
+    String source = split == Holdout.Split.TRAIN ? all.source()
+        : all.source() + " (holdout " + split.name().toLowerCase(Locale.ROOT) + ")";
+    return all.rows(row -> holdout.splitOf(all.texts().get(row)) == split, source, skippedRows);
   }
 
   private static Map<String, TaskData> read(List<Task> tasks, DataSplit split) {

@@ -60,7 +60,7 @@ class FoldsTest {
         task("emotion", with(tsv, "labels", SharedData.path("goemotions/original/labels.txt").toString(), "train", original.toString())),
         task("trec", Map.of("labels", List.of("DESC", "ENTY", "ABBR", "HUM", "LOC", "NUM"), "label-encoding", "index", "train", trec.toString())),
         task("sst2", Map.of("labels", List.of("negative", "positive"), "label-encoding", "index", "train", sst2.toString())));
-    TrainingData data = TrainingData.read(tasks);
+    TrainingData data = TrainingData.read(tasks, Map.of());
     int k = 5;
     Folds folds = Folds.stratified(tasks, data.train(), k, 7);
 
