@@ -4,7 +4,9 @@
 # Each dataset first trains its single-task baselines (same model, same steps per epoch), then one
 # run per strategy; `mtl compare` tabulates test metrics, Δm%, training time and parameters.
 #
-# Usage: bench/sharing.sh [goemotions-epochs] [sentence-classic-epochs]    (defaults: 1 and 2)
+# Usage: [SEEDS="42 43 44"] bench/sharing.sh [goemotions-epochs] [sentence-classic-epochs]    (defaults: 1 and 2)
+# With several seeds every run repeats per seed (baselines too) and a table gives Δm% as mean ± std
+# over the seeds (bench/sharing_seeds.py); the `mtl compare` table is the first seed's.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -13,24 +15,35 @@ sc_epochs="${2:-2}"
 out="$root/runs/bench-sharing"
 doc="$root/docs/sharing.md"
 strategies=(hard soft shared-private hierarchical cross-stitch mmoe)
+read -r -a seeds <<< "${SEEDS:-42}"
 
 # dataset name, config, epochs, then extra --set arguments for the hierarchical run
 run_dataset() {
   local name=$1 config=$2 epochs=$3
   shift 3
-  local base="$out/$name"
-  echo "== $name: single-task baselines" >&2
-  bin/mtl train "$config" --single-task --quiet --set "output=$base" --set "training.epochs=$epochs" > /dev/null
-  local dirs=()
-  for s in "${strategies[@]}"; do
-    echo "== $name: $s" >&2
-    local sets=(--set "name=$s" --set "sharing.type=$s" --set "output=$base/$s" --set "training.epochs=$epochs"
-      --set "baselines=$base/single-task/baselines.json")
-    if [ "$s" = hierarchical ]; then sets+=("$@"); fi
-    bin/mtl train "$config" "${sets[@]}" --quiet > /dev/null
-    dirs+=("$base/$s")
+  local first=""
+  for seed in "${seeds[@]}"; do
+    local base="$out/$name/seed-$seed"
+    echo "== $name, seed $seed: single-task baselines" >&2
+    bin/mtl train "$config" --single-task --quiet --overwrite --set "output=$base" --set "training.epochs=$epochs" --set "seed=$seed" > /dev/null
+    local dirs=()
+    for s in "${strategies[@]}"; do
+      echo "== $name, seed $seed: $s" >&2
+      local sets=(--set "name=$s" --set "sharing.type=$s" --set "output=$base/$s" --set "training.epochs=$epochs" --set "seed=$seed"
+        --set "baselines=$base/single-task/baselines.json")
+      if [ "$s" = hierarchical ]; then sets+=("$@"); fi
+      bin/mtl train "$config" "${sets[@]}" --quiet --overwrite > /dev/null
+      dirs+=("$base/$s")
+    done
+    if [ -z "$first" ]; then
+      first=$(bin/mtl compare "${dirs[@]}" | sed "s#| $base/#| #")
+    fi
   done
-  bin/mtl compare "${dirs[@]}" | sed "s#| $base/#| #"
+  echo "$first"
+  if [ "${#seeds[@]}" -gt 1 ]; then
+    echo
+    python3 "$root/bench/sharing_seeds.py" "$out/$name" "${strategies[@]}"
+  fi
 }
 
 start=$(date +%s)
@@ -43,10 +56,10 @@ minutes=$(( ($(date +%s) - start) / 60 ))
 {
   echo "# Sharing strategies measured against single-task baselines"
   echo
-  echo "Made by \`bench/sharing.sh $ge_epochs $sc_epochs\` in $minutes minutes on $(nproc) cores"
+  echo "Made by \`SEEDS=\"${seeds[*]}\" bench/sharing.sh $ge_epochs $sc_epochs\` in $minutes minutes on $(nproc) cores"
   echo "($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(java -version 2>&1 | head -1)), CPU only."
   echo "Every run uses its example config's model (CNN encoder, embedding 128, Adam, batch 32 per task,"
-  echo "seed 42) with only \`sharing\` changed; the single-task baselines use the same model with one task"
+  echo "seeds ${seeds[*]}) with only \`sharing\` changed; the single-task baselines use the same model with one task"
   echo "and as many steps per epoch as the multi-task run. Δm% is the mean over tasks of the mean"
   echo "sign-adjusted relative change of every test metric against its baseline (Maninis et al. 2019);"
   echo "positive means sharing helped. Training time is the sum of epoch times (evaluation excluded)."
@@ -59,7 +72,7 @@ minutes=$(( ($(date +%s) - start) / 60 ))
   echo
   echo "## SST-2 + SUBJ + TREC: three datasets; $sc_epochs epoch(s)"
   echo
-  echo "SUBJ has no split, so it trains but has no metric or baseline; Δm% covers SST-2 and TREC."
+  echo "SUBJ ships one file: \`holdout\` keeps 10% of its rows for dev and 10% for test (the same rows in every run)."
   echo "Hierarchical: TREC at layer 1, SUBJ at 2, SST-2 at 3."
   echo
   echo "$sc_table"

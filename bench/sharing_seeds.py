@@ -1,0 +1,59 @@
+"""Δm% of each sharing strategy against its own seed's single-task baselines, as mean ± std over
+seeds, and each task's primary test metric, from the runs bench/sharing.sh leaves:
+<dataset>/seed-<s>/<strategy>/metrics.json (their "baselines" hold the comparison).
+
+Usage: python3 bench/sharing_seeds.py runs/bench-sharing/<dataset> <strategy>...
+"""
+import json
+import pathlib
+import statistics
+import sys
+
+
+def mean_std(values):
+    if not values:
+        return "-"
+    std = statistics.stdev(values) if len(values) > 1 else 0.0
+    return f"{statistics.mean(values):+.2f} ± {std:.2f}"
+
+
+def main():
+    dataset = pathlib.Path(sys.argv[1])
+    strategies = sys.argv[2:]
+    seeds = sorted(p for p in dataset.glob("seed-*") if p.is_dir())
+    tasks = []
+    rows = []
+    for strategy in strategies:
+        delta_m = []
+        primary = {}
+        for seed in seeds:
+            metrics = dataset / seed.name / strategy / "metrics.json"
+            if not metrics.is_file():
+                continue
+            report = json.loads(metrics.read_text())
+            comparison = report.get("baselines")
+            if comparison:
+                delta_m.append(comparison["deltaM"])  # already in percent
+            for task, m in report["test"].items():
+                if task not in tasks:
+                    tasks.append(task)
+                primary.setdefault(task, []).append(m["values"][m["primary"]])
+        rows.append((strategy, len(delta_m), delta_m, primary))
+    print(f"Over {len(seeds)} seeds ({', '.join(s.name[5:] for s in seeds)}): Δm% and each task's primary test metric, mean ± std.")
+    print()
+    print("| strategy | runs | Δm% | " + " | ".join(tasks) + " |")
+    print("|---|---|---|" + "---|" * len(tasks))
+    for strategy, runs, delta_m, primary in rows:
+        cells = []
+        for task in tasks:
+            values = primary.get(task, [])
+            if values:
+                std = statistics.stdev(values) if len(values) > 1 else 0.0
+                cells.append(f"{statistics.mean(values):.4f} ± {std:.4f}")
+            else:
+                cells.append("-")
+        print(f"| {strategy} | {runs} | {mean_std(delta_m)} | " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
