@@ -4,7 +4,9 @@
 # Each dataset first trains its single-task baselines (same model, same steps per epoch), then one
 # run per strategy; `mtl compare` tabulates test metrics, Δm%, training time and parameters.
 #
-# Usage: [SEEDS="42 43 44"] bench/sharing.sh [goemotions-epochs] [sentence-classic-epochs]    (defaults: 1 and 2)
+# Usage: [SEEDS="42 43 44"] [PATIENCE=2] bench/sharing.sh [goemotions-epochs] [sentence-classic-epochs]    (defaults: 1 and 2)
+# PATIENCE=N keeps each run's best dev evaluation (select-by: mean; the single-task baselines select
+# on their one task) and stops after N evaluations without a better one, so a long budget converges.
 # With several seeds every run repeats per seed (baselines too) and a table gives Δm% as mean ± std
 # over the seeds (bench/sharing_seeds.py); the `mtl compare` table is the first seed's.
 set -euo pipefail
@@ -16,6 +18,10 @@ out="$root/runs/bench-sharing"
 doc="$root/docs/sharing.md"
 strategies=(hard soft shared-private hierarchical cross-stitch mmoe)
 read -r -a seeds <<< "${SEEDS:-42}"
+selection=()
+if [ -n "${PATIENCE:-}" ]; then
+  selection=(--set "training.select-by=mean" --set "training.patience=$PATIENCE")
+fi
 
 # dataset name, config, epochs, then extra --set arguments for the hierarchical run
 run_dataset() {
@@ -25,12 +31,12 @@ run_dataset() {
   for seed in "${seeds[@]}"; do
     local base="$out/$name/seed-$seed"
     echo "== $name, seed $seed: single-task baselines" >&2
-    bin/mtl train "$config" --single-task --quiet --overwrite --set "output=$base" --set "training.epochs=$epochs" --set "seed=$seed" > /dev/null
+    bin/mtl train "$config" --single-task --quiet --overwrite --set "output=$base" --set "training.epochs=$epochs" --set "seed=$seed" "${selection[@]}" > /dev/null
     local dirs=()
     for s in "${strategies[@]}"; do
       echo "== $name, seed $seed: $s" >&2
       local sets=(--set "name=$s" --set "sharing.type=$s" --set "output=$base/$s" --set "training.epochs=$epochs" --set "seed=$seed"
-        --set "baselines=$base/single-task/baselines.json")
+        --set "baselines=$base/single-task/baselines.json" "${selection[@]}")
       if [ "$s" = hierarchical ]; then sets+=("$@"); fi
       bin/mtl train "$config" "${sets[@]}" --quiet --overwrite > /dev/null
       dirs+=("$base/$s")
@@ -56,7 +62,7 @@ minutes=$(( ($(date +%s) - start) / 60 ))
 {
   echo "# Sharing strategies measured against single-task baselines"
   echo
-  echo "Made by \`SEEDS=\"${seeds[*]}\" bench/sharing.sh $ge_epochs $sc_epochs\` in $minutes minutes on $(nproc) cores"
+  echo "Made by \`SEEDS=\"${seeds[*]}\"${PATIENCE:+ PATIENCE=$PATIENCE} bench/sharing.sh $ge_epochs $sc_epochs\` in $minutes minutes on $(nproc) cores"
   echo "($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(java -version 2>&1 | head -1)), CPU only."
   echo "Every run uses its example config's model (CNN encoder, embedding 128, Adam, batch 32 per task,"
   echo "seeds ${seeds[*]}) with only \`sharing\` changed; the single-task baselines use the same model with one task"
