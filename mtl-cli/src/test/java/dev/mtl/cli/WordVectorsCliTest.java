@@ -1,9 +1,11 @@
 package dev.mtl.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mtl.core.engine.ParameterFile;
+import dev.mtl.core.engine.ParameterLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -96,6 +98,30 @@ class WordVectorsCliTest {
     double tokens = event.get("training-tokens-covered").asDouble();
     assertThat(types).isGreaterThan(0).isLessThan(0.02);   // 10 words of a vocabulary of thousands
     assertThat(tokens).isGreaterThan(types);              // but frequent ones: "the", "film", ...
+  }
+
+  @Test
+  @DisplayName("scale: match starts the rows at the vectors scaled to the random start's root-mean-square value")
+  void matchedScale() throws Exception {
+    Path run = dir.resolve("matched");
+    EndToEndTest.Result r = EndToEndTest.run("train", config.toString(), "--set", "output=" + run, "--set", "model.word-vectors.scale=match");
+    assertThat(r.code()).as(r.err()).isZero();
+    Map<String, float[]> rows = rows(run);
+    double sum = 0;
+    int count = 0;
+    for (String word : rows.keySet()) {
+      for (float v : vectors.get(word)) {
+        sum += (double) v * v;
+        count++;
+      }
+    }
+    double factor = ParameterLayout.EMBEDDING_RMS / Math.sqrt(sum / count);
+    assertThat(EndToEndTest.lastLogEvent(run, "word-vectors").get("scale").asDouble()).isCloseTo(factor, within(1e-9));
+    rows.forEach((word, row) -> {
+      for (int j = 0; j < row.length; j++) {
+        assertThat(row[j]).as("%s[%d]", word, j).isCloseTo((float) (vectors.get(word)[j] * factor), within(1e-6f));
+      }
+    });
   }
 
   @Test

@@ -1,9 +1,9 @@
 package dev.mtl.core.assembly;
 
-import dev.mtl.core.inference.DataSource;
-
 import dev.mtl.core.data.DataException;
 import dev.mtl.core.engine.Network;
+import dev.mtl.core.engine.ParameterLayout;
+import dev.mtl.core.inference.DataSource;
 import dev.mtl.core.model.Layer;
 import dev.mtl.core.model.ModelGraph;
 import dev.mtl.core.text.TextEncoder;
@@ -75,11 +75,43 @@ public record PretrainedWords(WordVectorSettings settings, WordVectors vectors, 
     return graph.layers().stream().filter(l -> l instanceof Layer.Embedding && l.base().isEmpty()).map(Layer::id).toList();
   }
 
-  /** Writes the vectors into the rows of the words that have one; the others keep their random start. */
+  /**
+   * What the vectors are multiplied by before they start the embedding: 1 as they are; with {@code
+   * scale: match}, the factor that gives the vocabulary's vectors the root-mean-square value of the
+   * embedding's random start, so words with and without a vector start on one scale (GloVe's values
+   * are about four times larger).
+   */
+  public double scale() {
+    if (!settings.matchScale()) {
+      return 1;
+    }
+    double sum = 0;
+    long count = 0;
+    for (String token : encoder.tokens()) {
+      float[] vector = vectors.vectors().get(token);
+      if (vector != null) {
+        for (float v : vector) {
+          sum += (double) v * v;
+        }
+        count += vector.length;
+      }
+    }
+    double rms = count == 0 ? 0 : Math.sqrt(sum / count);
+    return rms == 0 ? 1 : ParameterLayout.EMBEDDING_RMS / rms;
+  }
+
+  /** Writes the vectors (times {@link #scale()}) into the rows of the words that have one; the others keep their random start. */
   void apply(Network network, ModelGraph graph) {
     List<String> tokens = encoder.tokens();
     int[] ids = IntStream.range(0, tokens.size()).filter(id -> vectors.vectors().containsKey(tokens.get(id))).toArray();
-    float[][] rows = Arrays.stream(ids).mapToObj(id -> vectors.vectors().get(tokens.get(id))).toArray(float[][]::new);
+    float factor = (float) scale();
+    float[][] rows = Arrays.stream(ids).mapToObj(id -> {
+      float[] row = vectors.vectors().get(tokens.get(id)).clone();
+      for (int j = 0; j < row.length; j++) {
+        row[j] *= factor;
+      }
+      return row;
+    }).toArray(float[][]::new);
     for (String table : tables(graph)) {
       network.setEmbeddingRows(table, ids, rows);
     }

@@ -28,6 +28,10 @@ public final class ParameterLayout {
   public static final String FILE = "parameters.bin";
   /** The file, in a checkpoint folder, that holds the optimizer's state. */
   public static final String OPTIMIZER_FILE = "optimizer.bin";
+  /** A token embedding starts uniform in [-EMBEDDING_LIMIT, EMBEDDING_LIMIT]. */
+  public static final double EMBEDDING_LIMIT = 0.25;
+  /** Root-mean-square value of a token embedding's random start. */
+  public static final double EMBEDDING_RMS = EMBEDDING_LIMIT / Math.sqrt(3);
   /** Window widths of a CNN encoder's convolutions, one weight per width. */
   public static final List<Integer> CNN_WIDTHS = List.of(3, 4, 5);
 
@@ -75,7 +79,7 @@ public final class ParameterLayout {
         zeros(p + "weight", owner, trainable, vocabularySize, e.size());
       } else {
         // The padding row starts at zero; its positions are masked, so it never matters.
-        add(new Spec(p + "weight", new long[] {vocabularySize, e.size()}, owner, trainable, 0.25, paddingId, null));
+        add(new Spec(p + "weight", new long[] {vocabularySize, e.size()}, owner, trainable, EMBEDDING_LIMIT, paddingId, null));
       }
     } else if (layer instanceof Layer.Encoder e) {
       int in = graph.outputSize(e.inputId());

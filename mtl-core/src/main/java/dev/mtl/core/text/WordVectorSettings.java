@@ -14,8 +14,11 @@ import java.util.Set;
  * @param extendVocabulary up to this many words that have a vector but did not make the training
  *     vocabulary join it, in file order, so dev, test and served texts can use them ({@code
  *     extend-vocabulary}, 0 by default)
+ * @param matchScale true to scale the vectors so their root-mean-square value is that of the
+ *     embedding's random start ({@code scale: match}); false to use them as they are ({@code
+ *     scale: none}, the default)
  */
-public record WordVectorSettings(Path file, boolean frozen, int extendVocabulary) {
+public record WordVectorSettings(Path file, boolean frozen, int extendVocabulary, boolean matchScale) {
   public static final String KEY = "word-vectors";
 
   /** Reads {@code model.word-vectors}, if given; problems are recorded on the section. */
@@ -30,6 +33,7 @@ public record WordVectorSettings(Path file, boolean frozen, int extendVocabulary
     }
     String train = section.oneOf("train", "fine-tune", Set.of("fine-tune", "frozen"));
     int extend = section.integer("extend-vocabulary", 0, 0, 10_000_000);
-    return file.map(f -> new WordVectorSettings(f, train.equals("frozen"), extend));
+    boolean match = section.oneOf("scale", "none", Set.of("none", "match")).equals("match");
+    return file.map(f -> new WordVectorSettings(f, train.equals("frozen"), extend, match));
   }
 }

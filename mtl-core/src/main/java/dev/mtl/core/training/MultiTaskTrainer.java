@@ -161,7 +161,7 @@ public final class MultiTaskTrainer {
       }
       PretrainedWords.Coverage coverage = words.coverage(prepared.trainSources());
       log.write("event", "word-vectors", "file", words.vectors().file().toString(), "dimension", words.vectors().dimension(),
-          "frozen", words.settings().frozen(), "vocabulary-covered", coverage.types(), "vocabulary-added", words.added(),
+          "frozen", words.settings().frozen(), "scale", words.scale(), "vocabulary-covered", coverage.types(), "vocabulary-added", words.added(),
           "training-tokens-covered", coverage.tokens());
     }
     if (features != null) {
