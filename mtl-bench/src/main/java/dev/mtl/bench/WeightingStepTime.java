@@ -13,7 +13,6 @@ import dev.mtl.core.model.ModelGraph;
 import dev.mtl.core.registry.PluginRegistry;
 import dev.mtl.core.run.RunConfig;
 import dev.mtl.core.spi.LossWeightingProvider;
-import dev.mtl.core.store.ModelFolder;
 import dev.mtl.core.task.DataSplit;
 import dev.mtl.core.task.Task;
 import dev.mtl.core.task.TaskData;
@@ -66,7 +65,7 @@ public final class WeightingStepTime {
     corpora.forEach(texts::addAll);
     TextEncoder encoder = run.tokenizer().fit(texts);
     List<DataSource> sources = DataSource.group(train, encoder);
-    ModelGraph graph = run.sharing().describe(config.model(), ModelFolder.headRequests(run.tasks()));
+    ModelGraph graph = run.graph();
     int batchSize = config.training().batchSize();
     List<List<SourceBatch>> stepBatches = new ArrayList<>();
     List<List<int[]>> orders = new ArrayList<>();

@@ -4,15 +4,12 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.mtl.core.engine.Network;
 import dev.mtl.core.io.AtomicFiles;
 import dev.mtl.core.model.ModelSpec;
-import dev.mtl.core.model.SharingStrategy;
-import dev.mtl.core.task.Task;
 import dev.mtl.core.text.SentenceEncoder;
 import dev.mtl.core.text.TextEncoder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -61,7 +58,4 @@ public final class ModelFolder {
   /** A frozen pretrained sentence encoder and the plugin type that made it. */
   public record Pretrained(String type, SentenceEncoder encoder) {}
 
-  public static List<SharingStrategy.HeadRequest> headRequests(List<Task> tasks) {
-    return tasks.stream().map(t -> new SharingStrategy.HeadRequest(t.name(), t.output())).toList();
-  }
 }

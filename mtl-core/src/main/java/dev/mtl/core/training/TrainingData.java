@@ -38,21 +38,23 @@ public record TrainingData(Map<String, TaskData> train, Map<String, TaskData> de
       if (all == null) {
         return;
       }
-      train.put(task, part(all, holdout, Holdout.Split.TRAIN, all.skippedRows()));
+      Holdout.Split[] splits = all.texts().stream().map(holdout::splitOf).toArray(Holdout.Split[]::new);
+      train.put(task, part(all, splits, Holdout.Split.TRAIN, all.skippedRows()));
       if (holdout.dev() > 0) {
-        dev.put(task, part(all, holdout, Holdout.Split.DEV, 0));
+        dev.put(task, part(all, splits, Holdout.Split.DEV, 0));
       }
       if (holdout.test() > 0) {
-        test.put(task, part(all, holdout, Holdout.Split.TEST, 0));
+        test.put(task, part(all, splits, Holdout.Split.TEST, 0));
       }
     });
     return new TrainingData(train, dev, test);
   }
 
-  private static TaskData part(TaskData all, Holdout holdout, Holdout.Split split, int skippedRows) {
+  /** The rows of {@code all} whose split (one per row, in order) is {@code split}. */
+  private static TaskData part(TaskData all, Holdout.Split[] splits, Holdout.Split split, int skippedRows) {
     String source = split == Holdout.Split.TRAIN ? all.source()
         : all.source() + " (holdout " + split.name().toLowerCase(Locale.ROOT) + ")";
-    return all.rows(row -> holdout.splitOf(all.texts().get(row)) == split, source, skippedRows);
+    return all.rows(row -> splits[row] == split, source, skippedRows);
   }
 
   private static Map<String, TaskData> read(List<Task> tasks, DataSplit split) {
