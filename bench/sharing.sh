@@ -4,11 +4,16 @@
 # Each dataset first trains its single-task baselines (same model, same steps per epoch), then one
 # run per strategy; `mtl compare` tabulates test metrics, Δm%, training time and parameters.
 #
-# Usage: [SEEDS="42 43 44"] [PATIENCE=2] bench/sharing.sh [goemotions-epochs] [sentence-classic-epochs]    (defaults: 1 and 2)
+# Usage: [SEEDS="42 43 44"] [PATIENCE=2] [VECTORS=glove.txt.gz] [STRATEGIES="hard asp"] [DATASETS=sentence-classic] \
+#          bench/sharing.sh [goemotions-epochs] [sentence-classic-epochs]    (defaults: 1 and 2)
 # PATIENCE=N keeps each run's best dev evaluation (select-by: mean; the single-task baselines select
 # on their one task) and stops after N evaluations without a better one, so a long budget converges.
 # With several seeds every run repeats per seed (baselines too) and a table gives Δm% as mean ± std
 # over the seeds (bench/sharing_seeds.py); the `mtl compare` table is the first seed's.
+# VECTORS=file starts every run's embedding (baselines too) from those 100-d word vectors, fine-tuned
+# and scaled to the random start's size (bench/word-vectors.sh fetches GloVe 6B 100-d); runs go to
+# runs/bench-sharing-vectors. STRATEGIES and DATASETS pick a subset; docs/sharing.md is rewritten only
+# when both datasets and every strategy ran, otherwise the tables go to stdout.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -16,11 +21,18 @@ ge_epochs="${1:-1}"
 sc_epochs="${2:-2}"
 out="$root/runs/bench-sharing"
 doc="$root/docs/sharing.md"
-strategies=(hard soft shared-private hierarchical cross-stitch mmoe)
+all_strategies="hard soft shared-private hierarchical cross-stitch mmoe asp"
+read -r -a strategies <<< "${STRATEGIES:-$all_strategies}"
+read -r -a datasets <<< "${DATASETS:-goemotions sentence-classic}"
 read -r -a seeds <<< "${SEEDS:-42}"
 selection=()
 if [ -n "${PATIENCE:-}" ]; then
   selection=(--set "training.select-by=mean" --set "training.patience=$PATIENCE")
+fi
+if [ -n "${VECTORS:-}" ]; then
+  out="$root/runs/bench-sharing-vectors"
+  selection+=(--set "model.embedding-size=100" --set "model.word-vectors.file=$VECTORS"
+    --set "model.word-vectors.train=fine-tune" --set "model.word-vectors.scale=match")
 fi
 
 # dataset name, config, epochs, then extra --set arguments for the hierarchical run
@@ -53,11 +65,22 @@ run_dataset() {
 }
 
 start=$(date +%s)
-ge_table=$(run_dataset goemotions examples/goemotions.yaml "$ge_epochs" \
-  --set "sharing.depth={sentiment: 1, ekman: 2, emotion: 3}" --set "sharing.feed-labels=[sentiment, ekman]")
-sc_table=$(run_dataset sentence-classic examples/sentence-classic.yaml "$sc_epochs" \
-  --set "sharing.depth={trec: 1, subj: 2, sst2: 3}")
+ge_table=""
+sc_table=""
+if [[ " ${datasets[*]} " == *" goemotions "* ]]; then
+  ge_table=$(run_dataset goemotions examples/goemotions.yaml "$ge_epochs" \
+    --set "sharing.depth={sentiment: 1, ekman: 2, emotion: 3}" --set "sharing.feed-labels=[sentiment, ekman]")
+fi
+if [[ " ${datasets[*]} " == *" sentence-classic "* ]]; then
+  sc_table=$(run_dataset sentence-classic examples/sentence-classic.yaml "$sc_epochs" \
+    --set "sharing.depth={trec: 1, subj: 2, sst2: 3}")
+fi
 minutes=$(( ($(date +%s) - start) / 60 ))
+if [ -z "$ge_table" ] || [ -z "$sc_table" ] || [ "${strategies[*]}" != "$all_strategies" ] || [ -n "${VECTORS:-}" ]; then
+  printf '%s\n\n%s\n' "$ge_table" "$sc_table"
+  echo "($minutes minutes; a subset or word vectors: docs/sharing.md left as it is)" >&2
+  exit 0
+fi
 
 {
   echo "# Sharing strategies measured against single-task baselines"

@@ -57,7 +57,7 @@ class CliErrorsTest {
         "`tasks[1].format` was 'tvs' but it must be one of [csv, jsonl, label-text, tsv] (" + config + ":7)",
         "`tasks[1].train` was 'missing.txt' but it must name an existing file",
         "`model.encoder` was 'transformer' but it must be one of [bilstm, cnn, mean] (" + config + ":10)",
-        "`sharing.type` was 'hrad' but it must name a known sharing strategy; available: [cross-stitch, hard, hierarchical, mmoe, shared-private, soft]");
+        "`sharing.type` was 'hrad' but it must name a known sharing strategy; available: [asp, cross-stitch, hard, hierarchical, mmoe, shared-private, soft]");
   }
 
   @Test
@@ -157,7 +157,8 @@ class CliErrorsTest {
         "sharing shared-private dev.mtl.sharing.SharedPrivateSharing " + location("mtl-sharing"),
         "sharing hierarchical dev.mtl.sharing.HierarchicalSharing " + location("mtl-sharing"),
         "sharing cross-stitch dev.mtl.sharing.CrossStitchSharing " + location("mtl-sharing"),
-        "sharing mmoe dev.mtl.sharing.MmoeSharing " + location("mtl-sharing"))
+        "sharing mmoe dev.mtl.sharing.MmoeSharing " + location("mtl-sharing"),
+        "sharing asp dev.mtl.sharing.AdversarialSharedPrivateSharing " + location("mtl-sharing"))
         .anySatisfy(l -> assertThat(l).startsWith("weighting equal dev.mtl.weighting.EqualWeighting "))
         .anySatisfy(l -> assertThat(l).startsWith("weighting fixed dev.mtl.weighting.FixedWeighting "))
         .anySatisfy(l -> assertThat(l).startsWith("tokenizer words dev.mtl.tasks.text.WordEncoderProvider "))

@@ -173,7 +173,7 @@ class PretrainedCliTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"soft", "shared-private", "hierarchical", "cross-stitch", "mmoe"})
+  @ValueSource(strings = {"soft", "shared-private", "hierarchical", "cross-stitch", "mmoe", "asp"})
   @DisplayName("every sharing strategy stacks its layers on the pretrained encoder")
   void everySharingStrategy(String sharing) {
     EndToEndTest.Result r = EndToEndTest.run("train", config.toString(), "--set", "output=" + dir.resolve(sharing),

@@ -7,6 +7,8 @@ import dev.mtl.core.config.ConfigSection;
 import dev.mtl.core.engine.Network;
 import dev.mtl.core.engine.NetworkSpec;
 import dev.mtl.core.engine.OptimizerSettings;
+import dev.mtl.core.engine.ParameterFile;
+import dev.mtl.core.engine.ParameterLayout;
 import dev.mtl.core.engine.SourceBatch;
 import dev.mtl.core.engine.StepResult;
 import dev.mtl.core.engine.TokenBatch;
@@ -25,6 +27,7 @@ import dev.mtl.core.weighting.LossWeighting;
 import dev.mtl.engine.pytorch.PyTorchEngineProvider;
 import dev.mtl.testkit.TestEngine;
 import dev.mtl.testkit.TestWeightings;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -36,6 +39,7 @@ import java.util.Set;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The mechanics that make each strategy what it claims to be, run on the DJL engine. */
 class SharingMechanicsTest {
@@ -143,6 +147,77 @@ class SharingMechanicsTest {
       assertThat(gate).isInstanceOf(Layer.Gate.class);
       assertThat(((Layer.Gate) gate).expertIds()).containsExactly("expert1.pool", "expert2.pool", "expert3.pool");
     }
+  }
+
+  /** Each task's rows as a data source of its own, as separate datasets arrive. */
+  static List<SourceBatch> singleTaskSources(long seed) {
+    SourceBatch both = batches(seed, 1).get(0);
+    return List.of(new SourceBatch(both.tokens(), Map.of("a", both.targets().get("a"))),
+        new SourceBatch(new TokenBatch(Arrays.copyOfRange(both.tokens().rows(), 8, 16)),
+            Map.of("b", Arrays.copyOfRange(both.targets().get("b"), 8, 16))));
+  }
+
+  @Test
+  @DisplayName("asp: the task discriminator counts batches from one task's source only, and the orthogonality penalty falls")
+  void aspAuxiliaryLosses() {
+    ModelGraph adversarial = describe(new AdversarialSharedPrivateSharing(), Map.of("adversarial-weight", 1, "orthogonality-weight", 0));
+    try (Network network = engine.create(new NetworkSpec(adversarial, 25, 0), new OptimizerSettings("adam", 0.01), 3)) {
+      // One corpus labelled for both tasks: no source to tell, no adversarial loss.
+      assertThat(network.trainStep(new TrainStep(batches(1, 1), EQUAL, 0, 0, 0.01, GradientNeed.LOSSES_ONLY)).penalty()).isZero();
+      // Two sources: a fresh discriminator is near chance, -ln(1/2) per row.
+      assertThat(network.trainStep(new TrainStep(singleTaskSources(2), EQUAL, 1, 0, 0.01, GradientNeed.LOSSES_ONLY)).penalty())
+          .isCloseTo(Math.log(2), within(0.3));
+    }
+    ModelGraph orthogonal = describe(new AdversarialSharedPrivateSharing(), Map.of("adversarial-weight", 0, "orthogonality-weight", 1));
+    assertThat(orthogonal.layers()).noneMatch(l -> l instanceof Layer.GradientReversal);
+    Run run = train(orthogonal, 40);
+    assertThat(run.steps().get(0).penalty()).isPositive();
+    // Not to zero: with fewer rows than features the two row spaces cannot be fully orthogonal.
+    assertThat(run.steps().get(39).penalty()).isLessThan(0.7 * run.steps().get(0).penalty());
+  }
+
+  @Test
+  @DisplayName("asp: the gradient reversal sends the discriminator's gradient to the shared encoder negated, and to the discriminator as is")
+  void aspGradientReversal(@TempDir Path dir) throws Exception {
+    ModelGraph graph = describe(new AdversarialSharedPrivateSharing(), Map.of("adversarial-weight", 1, "orthogonality-weight", 0));
+    String reversal = AdversarialSharedPrivateSharing.REVERSAL;
+    List<Layer> unscaled = new ArrayList<>();
+    List<Layer> direct = new ArrayList<>();
+    for (Layer layer : graph.layers()) {
+      boolean isReversal = layer.id().equals(reversal);
+      unscaled.add(isReversal ? new Layer.GradientReversal(reversal, AdversarialSharedPrivateSharing.SHARED_POOL, 0) : layer);
+      // A plain copy in its place: the discriminator's own gradient, not reversed.
+      direct.add(isReversal ? new Layer.Concat(reversal, List.of(AdversarialSharedPrivateSharing.SHARED_POOL)) : layer);
+    }
+    Map<String, ParameterFile.Tensor> reversed = afterOneStep(graph, dir.resolve("reversed"));
+    Map<String, ParameterFile.Tensor> blocked = afterOneStep(withLayers(graph, unscaled), dir.resolve("blocked"));
+    Map<String, ParameterFile.Tensor> plain = afterOneStep(withLayers(graph, direct), dir.resolve("plain"));
+    // Plain SGD: update = -rate · (task gradient + adversarial gradient · sign), so reversed + plain = 2 · blocked.
+    float[] r = reversed.get("shared.encoder.conv3.weight").values();
+    float[] b = blocked.get("shared.encoder.conv3.weight").values();
+    float[] p = plain.get("shared.encoder.conv3.weight").values();
+    double moved = 0;
+    for (int i = 0; i < r.length; i++) {
+      assertThat(r[i] + p[i]).as("weight %d", i).isCloseTo(2 * b[i], within(1e-6f));
+      moved += Math.abs(r[i] - b[i]);
+    }
+    assertThat(moved).as("the adversarial gradient reaches the shared encoder").isGreaterThan(1e-4);
+    assertThat(reversed.get("discriminator.weight").values()).containsExactly(plain.get("discriminator.weight").values(), within(1e-7f));
+    assertThat(reversed.get("private.a.encoder.conv3.weight").values())
+        .containsExactly(blocked.get("private.a.encoder.conv3.weight").values(), within(1e-7f));
+  }
+
+  private static ModelGraph withLayers(ModelGraph graph, List<Layer> layers) {
+    return new ModelGraph(layers, graph.heads(), graph.penalties(), graph.frozen(), graph.auxiliaryLosses());
+  }
+
+  private static Map<String, ParameterFile.Tensor> afterOneStep(ModelGraph graph, Path dir) throws Exception {
+    try (Network network = engine.create(new NetworkSpec(graph, 25, 0), new OptimizerSettings("sgd", 0.1), 3)) {
+      network.trainStep(new TrainStep(singleTaskSources(5), EQUAL, 0, 0, 0.1, GradientNeed.LOSSES_ONLY));
+      Files.createDirectories(dir);
+      network.save(dir);
+    }
+    return ParameterFile.read(dir.resolve(ParameterLayout.FILE));
   }
 
   private static Set<String> ancestors(ModelGraph graph, String id) {

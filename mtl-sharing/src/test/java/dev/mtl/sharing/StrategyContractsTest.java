@@ -115,4 +115,23 @@ class StrategyContractsTest {
       return Map.of("experts", 1);
     }
   }
+
+  @Nested
+  @DisplayName("asp")
+  class Asp extends SharingStrategyContract {
+    @Override
+    protected SharingStrategyProvider plugin() {
+      return new AdversarialSharedPrivateSharing();
+    }
+
+    @Override
+    protected Map<String, Object> settings() {
+      return Map.of("adversarial-weight", 0.1, "orthogonality-weight", 0.02);
+    }
+
+    @Override
+    protected Map<String, Object> invalidSettings() {
+      return Map.of("adversarial-weight", -1);
+    }
+  }
 }

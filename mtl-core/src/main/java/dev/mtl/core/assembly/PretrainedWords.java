@@ -68,7 +68,7 @@ public record PretrainedWords(WordVectorSettings settings, WordVectors vectors, 
     }
     Set<String> frozen = new HashSet<>(graph.frozen());
     frozen.addAll(tables(graph));
-    return new ModelGraph(graph.layers(), graph.heads(), graph.penalties(), frozen);
+    return graph.withFrozen(frozen);
   }
 
   private static List<String> tables(ModelGraph graph) {

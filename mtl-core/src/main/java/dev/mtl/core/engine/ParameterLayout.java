@@ -1,5 +1,6 @@
 package dev.mtl.core.engine;
 
+import dev.mtl.core.model.AuxiliaryLoss;
 import dev.mtl.core.model.EncoderKind;
 import dev.mtl.core.model.Head;
 import dev.mtl.core.model.Layer;
@@ -65,6 +66,15 @@ public final class ParameterLayout {
       String prefix = "head." + head.task() + ".";
       layout.xavier(prefix + "weight", owner, true, in, out, out, in);
       layout.zeros(prefix + "bias", owner, true, out);
+    }
+    for (AuxiliaryLoss loss : graph.auxiliaryLosses()) {
+      if (loss instanceof AuxiliaryLoss.TaskDiscriminator d) {
+        int in = graph.outputSize(d.inputId());
+        int out = graph.heads().size();
+        ParameterOwner owner = ParameterOwner.auxiliary(d.id());
+        layout.xavier(d.id() + ".weight", owner, true, in, out, out, in);
+        layout.zeros(d.id() + ".bias", owner, true, out);
+      }
     }
     return layout;
   }

@@ -12,7 +12,8 @@ import java.util.Optional;
  *
  * @param losses each task's loss before weighting
  * @param weights each task's weight
- * @param penalty the parameter penalties' contribution to the loss (soft sharing), 0 if none
+ * @param penalty what the loss adds beyond the tasks' weighted sum: parameter penalties (soft sharing) and
+ *     auxiliary losses (the task discriminator and orthogonality of {@code asp}); 0 if none
  * @param gramian inner products of the tasks' gradients, rows in the order of {@code losses}, when
  *     the step computed them (for the weighting, or to measure gradient conflict)
  */

@@ -13,7 +13,8 @@ import java.util.Optional;
  * <p>Sequence layers output {@code (batch, time, width)} and are zero at padding; vector layers
  * output {@code (batch, width)}.
  */
-public sealed interface Layer permits Layer.Embedding, Layer.Features, Layer.Encoder, Layer.Pool, Layer.Mix, Layer.Gate, Layer.LabelFeed {
+public sealed interface Layer permits Layer.Embedding, Layer.Features, Layer.Encoder, Layer.Pool, Layer.Mix, Layer.Gate, Layer.LabelFeed,
+    Layer.Concat, Layer.GradientReversal {
   String id();
 
   /** The layers this one reads; empty for the embedding, which reads token ids. */
@@ -111,6 +112,39 @@ public sealed interface Layer permits Layer.Embedding, Layer.Features, Layer.Enc
    * layer declared before this one.
    */
   record LabelFeed(String id, String inputId, String task) implements Layer {
+    @Override
+    public List<String> inputs() {
+      return List.of(inputId);
+    }
+  }
+
+  /** Vectors side by side: the output is as wide as the inputs together. */
+  record Concat(String id, List<String> inputIds) implements Layer {
+    public Concat {
+      inputIds = List.copyOf(inputIds);
+      if (inputIds.isEmpty()) {
+        throw new IllegalArgumentException("concat '" + id + "' needs at least one input");
+      }
+    }
+
+    @Override
+    public List<String> inputs() {
+      return inputIds;
+    }
+  }
+
+  /**
+   * The identity going forward; going back, the gradient times {@code -scale} (Ganin and Lempitsky
+   * 2015). A classifier reading it learns to tell something from its input while the layers below
+   * learn to hide it. Works on sequences or vectors.
+   */
+  record GradientReversal(String id, String inputId, double scale) implements Layer {
+    public GradientReversal {
+      if (scale < 0 || !Double.isFinite(scale)) {
+        throw new IllegalArgumentException("gradient reversal '" + id + "' needs a finite scale of at least 0, got " + scale);
+      }
+    }
+
     @Override
     public List<String> inputs() {
       return List.of(inputId);

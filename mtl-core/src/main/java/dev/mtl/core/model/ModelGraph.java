@@ -23,11 +23,17 @@ import java.util.Set;
  * @param heads one per task; each reads a vector layer
  * @param penalties regularisers added to the training loss
  * @param frozen ids of layers (or cross-stitch units) whose own parameters are not trained
+ * @param auxiliaryLosses losses on layer outputs added to the training loss (adversarial shared-private)
  */
-public record ModelGraph(List<Layer> layers, List<Head> heads, List<Penalty> penalties, Set<String> frozen) {
+public record ModelGraph(List<Layer> layers, List<Head> heads, List<Penalty> penalties, Set<String> frozen,
+    List<AuxiliaryLoss> auxiliaryLosses) {
 
   public ModelGraph(List<Layer> layers, List<Head> heads) {
     this(layers, heads, List.of(), Set.of());
+  }
+
+  public ModelGraph(List<Layer> layers, List<Head> heads, List<Penalty> penalties, Set<String> frozen) {
+    this(layers, heads, penalties, frozen, List.of());
   }
 
   public ModelGraph {
@@ -35,6 +41,7 @@ public record ModelGraph(List<Layer> layers, List<Head> heads, List<Penalty> pen
     heads = List.copyOf(heads);
     penalties = List.copyOf(penalties);
     frozen = Set.copyOf(frozen);
+    auxiliaryLosses = List.copyOf(auxiliaryLosses);
     Map<String, Layer> seen = new LinkedHashMap<>();
     Map<String, Integer> headPosition = new HashMap<>();
     for (Head head : heads) {
@@ -74,6 +81,7 @@ public record ModelGraph(List<Layer> layers, List<Head> heads, List<Penalty> pen
         }
       }
     }
+    checkAuxiliaryLosses(auxiliaryLosses, seen, sequence, heads);
     Set<String> units = new HashSet<>();
     layers.stream().filter(l -> l instanceof Layer.Mix).forEach(l -> units.add(((Layer.Mix) l).unit()));
     for (String id : frozen) {
@@ -85,6 +93,37 @@ public record ModelGraph(List<Layer> layers, List<Head> heads, List<Penalty> pen
     for (Layer layer : layers) {
       width(layer, seen, heads);
     }
+  }
+
+  private static void checkAuxiliaryLosses(List<AuxiliaryLoss> losses, Map<String, Layer> seen, Map<String, Boolean> sequence,
+      List<Head> heads) {
+    Set<String> ids = new HashSet<>();
+    for (AuxiliaryLoss loss : losses) {
+      for (String input : loss.inputs()) {
+        if (!seen.containsKey(input) || sequence.get(input)) {
+          throw new IllegalArgumentException("an auxiliary loss reads '" + input + "', which must be a vector layer");
+        }
+      }
+      if (loss instanceof AuxiliaryLoss.TaskDiscriminator d) {
+        if (seen.containsKey(d.id()) || !ids.add(d.id())) {
+          throw new IllegalArgumentException("the task discriminator '" + d.id() + "' needs an id no layer or other discriminator has");
+        }
+        if (heads.size() < 2) {
+          throw new IllegalArgumentException("the task discriminator '" + d.id() + "' needs at least two tasks to tell apart");
+        }
+      } else if (loss instanceof AuxiliaryLoss.Orthogonality o) {
+        for (AuxiliaryLoss.Pair pair : o.pairs()) {
+          if (heads.stream().noneMatch(h -> h.task().equals(pair.task()))) {
+            throw new IllegalArgumentException("an orthogonality pair names task '" + pair.task() + "', which has no head");
+          }
+        }
+      }
+    }
+  }
+
+  /** The same graph with {@code frozen} as the layers whose own parameters are not trained. */
+  public ModelGraph withFrozen(Set<String> frozen) {
+    return new ModelGraph(layers, heads, penalties, frozen, auxiliaryLosses);
   }
 
   private static boolean checkKinds(Layer layer, Map<String, Boolean> sequence, Map<String, Layer> seen, List<Head> heads) {
@@ -106,10 +145,13 @@ public record ModelGraph(List<Layer> layers, List<Head> heads, List<Penalty> pen
       }
       return !(layer instanceof Layer.Pool);
     }
-    if (layer instanceof Layer.Gate gate) {
-      for (String input : gate.inputs()) {
+    if (layer instanceof Layer.GradientReversal reversal) {
+      return sequence.get(reversal.inputId());
+    }
+    if (layer instanceof Layer.Gate || layer instanceof Layer.Concat) {
+      for (String input : layer.inputs()) {
         if (sequence.get(input)) {
-          throw new IllegalArgumentException("gate '" + layer.id() + "' needs vectors but '" + input + "' is a sequence");
+          throw new IllegalArgumentException("layer '" + layer.id() + "' needs vectors but '" + input + "' is a sequence");
         }
       }
       return false;
@@ -172,11 +214,14 @@ public record ModelGraph(List<Layer> layers, List<Head> heads, List<Penalty> pen
   /** True for layers that output a sequence, false for vectors. */
   public boolean isSequence(String id) {
     Layer layer = layer(id);
-    if (layer instanceof Layer.Pool || layer instanceof Layer.Gate) {
+    if (layer instanceof Layer.Pool || layer instanceof Layer.Gate || layer instanceof Layer.Concat) {
       return false;
     }
     if (layer instanceof Layer.Mix mix) {
       return isSequence(mix.inputIds().get(0));
+    }
+    if (layer instanceof Layer.GradientReversal reversal) {
+      return isSequence(reversal.inputId());
     }
     return true;
   }
@@ -200,6 +245,12 @@ public record ModelGraph(List<Layer> layers, List<Head> heads, List<Penalty> pen
     }
     if (layer instanceof Layer.Pool p) {
       return width(byId.get(p.inputId()), byId, heads);
+    }
+    if (layer instanceof Layer.GradientReversal r) {
+      return width(byId.get(r.inputId()), byId, heads);
+    }
+    if (layer instanceof Layer.Concat c) {
+      return c.inputIds().stream().mapToInt(id -> width(byId.get(id), byId, heads)).sum();
     }
     if (layer instanceof Layer.LabelFeed f) {
       Head head = heads.stream().filter(h -> h.task().equals(f.task())).findFirst().orElseThrow();

@@ -61,4 +61,32 @@ class ModelGraphTest {
     assertThatThrownBy(() -> new ModelGraph(gated, fed.heads()))
         .hasMessageContaining("layer 'g' combines inputs of different widths [8, 10]");
   }
+
+  @Test
+  @DisplayName("concatenation, gradient reversal and auxiliary losses: widths, and what they may read")
+  void adversarialParts() {
+    List<Layer> layers = List.of(new Layer.Embedding("e", 8, 0), new Layer.Pool("s", "e", PoolKind.MEAN),
+        new Layer.Encoder("c", "e", EncoderKind.CNN, 2), new Layer.Pool("p", "c", PoolKind.MAX),
+        new Layer.Concat("both", List.of("s", "p")), new Layer.GradientReversal("r", "s", 1));
+    List<Head> heads = List.of(new Head("t", "both", TWO, 0), new Head("u", "p", TWO, 0));
+    List<AuxiliaryLoss> auxiliary = List.of(new AuxiliaryLoss.TaskDiscriminator("d", "r", 0.05),
+        new AuxiliaryLoss.Orthogonality(0.01, List.of(new AuxiliaryLoss.Pair("t", "s", "p"))));
+    ModelGraph graph = new ModelGraph(layers, heads, List.of(), Set.of(), auxiliary);
+    assertThat(graph.outputSize("both")).isEqualTo(14);
+    assertThat(graph.isSequence("both")).isFalse();
+    assertThat(graph.outputSize("r")).isEqualTo(8);
+    // The discriminator's path is no task's: the tasks' own parameters do not include it.
+    assertThat(graph.parametersOf("t")).doesNotContain(ParameterOwner.auxiliary("d"));
+    assertThatThrownBy(() -> new ModelGraph(layers, heads, List.of(), Set.of(),
+        List.of(new AuxiliaryLoss.TaskDiscriminator("d", "e", 0.05)))).hasMessageContaining("reads 'e', which must be a vector layer");
+    assertThatThrownBy(() -> new ModelGraph(layers, heads.subList(0, 1), List.of(), Set.of(), auxiliary.subList(0, 1)))
+        .hasMessageContaining("needs at least two tasks to tell apart");
+    assertThatThrownBy(() -> new ModelGraph(layers, heads, List.of(), Set.of(),
+        List.of(new AuxiliaryLoss.Orthogonality(0.01, List.of(new AuxiliaryLoss.Pair("v", "s", "p"))))))
+        .hasMessageContaining("names task 'v', which has no head");
+    assertThatThrownBy(() -> new ModelGraph(List.of(new Layer.Embedding("e", 8, 0), new Layer.Concat("x", List.of("e"))), List.of()))
+        .hasMessageContaining("layer 'x' needs vectors but 'e' is a sequence");
+    assertThatThrownBy(() -> new Layer.GradientReversal("r", "s", -1)).hasMessageContaining("finite scale of at least 0");
+    assertThat(graph.withFrozen(Set.of("c")).auxiliaryLosses()).isEqualTo(auxiliary);
+  }
 }

@@ -12,6 +12,7 @@ import dev.mtl.core.engine.SourceBatch;
 import dev.mtl.core.engine.StepResult;
 import dev.mtl.core.engine.TokenBatch;
 import dev.mtl.core.engine.TrainStep;
+import dev.mtl.core.model.AuxiliaryLoss;
 import dev.mtl.core.model.EncoderKind;
 import dev.mtl.core.model.Head;
 import dev.mtl.core.model.Layer;
@@ -98,6 +99,91 @@ class EngineParityTest {
     return Stream.of(Arguments.of("hard, cnn", hardCnn), Arguments.of("hard, mean", hardMean),
         Arguments.of("soft (penalty, shared+private)", soft),
         Arguments.of("cross-stitch, mmoe gate, label feed", mixed));
+  }
+
+  /** Adversarial shared-private: shared and private encoders, a discriminator through gradient reversal, orthogonality. */
+  static ModelGraph asp() {
+    List<Layer> layers = new ArrayList<>(List.of(new Layer.Embedding("emb", 8, 0),
+        new Layer.Encoder("shared", "emb", EncoderKind.CNN, 4), new Layer.Pool("shared.pool", "shared", PoolKind.MAX)));
+    List<Head> heads = new ArrayList<>();
+    List<AuxiliaryLoss.Pair> pairs = new ArrayList<>();
+    int[] sizes = {2, 2, 1};
+    LossKind[] losses = {LossKind.SOFTMAX_CROSS_ENTROPY, LossKind.SIGMOID_BINARY_CROSS_ENTROPY, LossKind.HUBER};
+    for (int t = 0; t < 3; t++) {
+      String task = SyntheticTasks.TASKS.get(t);
+      layers.add(new Layer.Encoder(task + ".enc", "emb", EncoderKind.CNN, 4));
+      layers.add(new Layer.Pool(task + ".pool", task + ".enc", PoolKind.MAX));
+      layers.add(new Layer.Concat(task + ".features", List.of("shared.pool", task + ".pool")));
+      heads.add(head(task, task + ".features", sizes[t], losses[t]));
+      pairs.add(new AuxiliaryLoss.Pair(task, "shared.pool", task + ".pool"));
+    }
+    layers.add(new Layer.GradientReversal("reversal", "shared.pool", 1));
+    return new ModelGraph(layers, heads, List.of(), Set.of(), List.of(new AuxiliaryLoss.TaskDiscriminator("discriminator", "reversal", 0.5),
+        new AuxiliaryLoss.Orthogonality(0.1, pairs)));
+  }
+
+  /** A batch split into one data source per task (each labelled for its task only), as separate datasets arrive. */
+  private static List<SourceBatch> sourcePerTask(long seed) {
+    SourceBatch all = SyntheticTasks.batch(new Random(seed), 18);
+    List<SourceBatch> out = new ArrayList<>();
+    for (int t = 0; t < 3; t++) {
+      String task = SyntheticTasks.TASKS.get(t);
+      out.add(new SourceBatch(new TokenBatch(Arrays.copyOfRange(all.tokens().rows(), 6 * t, 6 * t + 6)),
+          Map.of(task, Arrays.copyOfRange(all.targets().get(task), 6 * t, 6 * t + 6))));
+    }
+    return out;
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("aspSteps")
+  @DisplayName("adversarial shared-private: losses, auxiliary losses and predictions match PyTorch's, through the Gramian path too")
+  void aspMatchesPyTorch(GradientNeed need) {
+    ModelGraph graph = asp();
+    // The Gramian path gives the weights 1 too, so all three runs compute the same steps.
+    LossWeighting weighting = need == GradientNeed.LOSSES_ONLY ? TestWeightings.equal()
+        : TestWeightings.needing(need, input -> {
+          double[] ones = new double[input.tasks().size()];
+          Arrays.fill(ones, 1);
+          return ones;
+        });
+    List<StepResult> reference = new ArrayList<>();
+    Map<String, float[][]> referenceScores;
+    TokenBatch probe = batches(99).get(0).tokens();
+    try (Network pt = pytorch.create(new NetworkSpec(graph, 20, 0), ADAM, 7)) {
+      for (int step = 0; step < 10; step++) {
+        reference.add(pt.trainStep(new TrainStep(aspData(need, step), TestWeightings.equal(), step, 0, 0.01, GradientNeed.LOSSES_ONLY)));
+      }
+      referenceScores = pt.predict(probe, SyntheticTasks.TASKS);
+    }
+    for (Engine engine : List.of(pytorch, tensorflow)) {
+      try (Network n = engine.create(new NetworkSpec(graph, 20, 0), ADAM, 7)) {
+        for (int step = 0; step < 10; step++) {
+          StepResult a = n.trainStep(new TrainStep(aspData(need, step), weighting, step, 0, 0.01, GradientNeed.LOSSES_ONLY));
+          StepResult b = reference.get(step);
+          for (String task : b.losses().keySet()) {
+            assertThat(a.losses().get(task)).as("%s step %d task %s", engine.name(), step, task).isCloseTo(b.losses().get(task),
+                within(2e-4));
+          }
+          assertThat(a.penalty()).as("%s step %d auxiliary losses", engine.name(), step).isCloseTo(b.penalty(), within(2e-4));
+          assertThat(b.penalty()).isPositive();
+        }
+        Map<String, float[][]> scores = n.predict(probe, SyntheticTasks.TASKS);
+        for (String task : SyntheticTasks.TASKS) {
+          for (int i = 0; i < scores.get(task).length; i++) {
+            assertThat(scores.get(task)[i]).containsExactly(referenceScores.get(task)[i], within(1e-3f));
+          }
+        }
+      }
+    }
+  }
+
+  static Stream<GradientNeed> aspSteps() {
+    return Stream.of(GradientNeed.LOSSES_ONLY, GradientNeed.GRAMIAN_ON_PARAMETERS, GradientNeed.GRAMIAN_ON_REPRESENTATION);
+  }
+
+  /** A source per task (the discriminator's case); one source for all tasks where the Gramian is taken on its representation. */
+  private static List<SourceBatch> aspData(GradientNeed need, int step) {
+    return need == GradientNeed.GRAMIAN_ON_REPRESENTATION ? batches(step) : sourcePerTask(step);
   }
 
   private static List<SourceBatch> batches(long seed) {

@@ -10,6 +10,7 @@ import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import dev.mtl.core.engine.ParameterLayout;
+import dev.mtl.core.model.AuxiliaryLoss;
 import dev.mtl.core.model.Head;
 import dev.mtl.core.model.Layer;
 import dev.mtl.core.model.ModelGraph;
@@ -25,7 +26,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Lowers each kind of {@link Layer}, {@link Head} and {@link Penalty} to PyTorch operations on
+ * Lowers each kind of {@link Layer}, {@link Head}, {@link Penalty} and {@link AuxiliaryLoss} to PyTorch operations on
  * named parameters. Sequences are {@code (batch, time, width)} and are zero at padding positions.
  * Arrays computed in a step belong to that step's memory scope, never to the network's.
  */
@@ -237,6 +238,20 @@ final class Lowering {
         }
         return sum;
       }
+      if (layer instanceof Layer.Concat concat) {
+        if (concat.inputIds().size() == 1) {
+          return output(concat.inputIds().get(0)); // DJL's concat of one array is a copy autograd does not follow
+        }
+        NDList parts = new NDList();
+        concat.inputIds().forEach(id -> parts.add(output(id)));
+        return NDArrays.concat(parts, 1);
+      }
+      if (layer instanceof Layer.GradientReversal reversal) {
+        // sg + (x - sg)·(-scale): exactly x going forward, -scale times the gradient going back.
+        NDArray x = output(reversal.inputId());
+        NDArray held = x.stopGradient();
+        return held.add(x.sub(held).mul(scalar(scope, (float) -reversal.scale())));
+      }
       if (layer instanceof Layer.Gate gate) {
         NDArray weights = Linear.linear(output(gate.gateInputId()), param(gate, "weight"), param(gate, "bias"))
             .singletonOrThrow().softmax(1);
@@ -251,6 +266,43 @@ final class Lowering {
       Shape shape = x.getShape();
       NDArray perPosition = scores.expandDims(1).broadcast(new Shape(shape.get(0), shape.get(1), scores.getShape().get(1)));
       return NDArrays.concat(new NDList(x, perPosition), 2).mul(mask);
+    }
+
+    /**
+     * The auxiliary losses' weighted sum on this pass's batch, or null when none applies to it.
+     *
+     * @param tasks the tasks labelled in this batch
+     */
+    NDArray auxiliaryLoss(List<String> tasks) {
+      NDArray total = null;
+      for (AuxiliaryLoss loss : graph.auxiliaryLosses()) {
+        NDArray value = null;
+        if (loss instanceof AuxiliaryLoss.TaskDiscriminator d && tasks.size() == 1) {
+          int source = graph.heads().indexOf(graph.head(tasks.get(0)));
+          NDArray logits = Linear.linear(output(d.inputId()), values.get(d.id() + ".weight"), values.get(d.id() + ".bias"))
+              .singletonOrThrow();
+          value = logits.logSoftmax(1).get(":, " + source).mean().neg();
+        } else if (loss instanceof AuxiliaryLoss.Orthogonality o) {
+          for (AuxiliaryLoss.Pair pair : o.pairs()) {
+            if (tasks.contains(pair.task())) {
+              NDArray product = unitRows(output(pair.privateId())).transpose().matMul(unitRows(output(pair.sharedId())));
+              NDArray term = product.square().sum();
+              value = value == null ? term : value.add(term);
+            }
+          }
+        }
+        if (value != null) {
+          value = value.mul(scalar(scope, (float) loss.weight()));
+          total = total == null ? value : total.add(value);
+        }
+      }
+      return total;
+    }
+
+    /** Rows centred over the batch, then scaled to unit length (1e-6 under the root keeps a zero row finite). */
+    private NDArray unitRows(NDArray x) {
+      NDArray centred = x.sub(x.mean(new int[] {0}, true));
+      return centred.div(centred.square().sum(new int[] {1}, true).add(scalar(scope, 1e-6f)).sqrt());
     }
 
     private NDArray pool(NDArray x, PoolKind kind) {

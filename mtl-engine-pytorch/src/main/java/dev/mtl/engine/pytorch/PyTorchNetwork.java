@@ -195,9 +195,10 @@ final class PyTorchNetwork implements Network {
         }
       }
       NDArray penalty = lowering.penalty(scope);
-      double penaltyValue = penalty == null ? 0 : penalty.getFloat();
+      NDArray auxiliary = forward.auxiliary();
+      double penaltyValue = (penalty == null ? 0 : penalty.getFloat()) + (auxiliary == null ? 0 : auxiliary.getFloat());
       if (!Double.isFinite(penaltyValue)) {
-        throw new NonFiniteException(request.step(), "the parameter penalty is " + penaltyValue);
+        throw new NonFiniteException(request.step(), "the parameter penalty and auxiliary losses are " + penaltyValue);
       }
       double[] weights;
       double[][] gramian = null;
@@ -205,7 +206,7 @@ final class PyTorchNetwork implements Network {
       if (gramianKind == GradientNeed.LOSSES_ONLY) {
         weights = LossInputs.checkedWeights(request.weighting(), new WeightingInput(request.step(), request.epoch(), tasks, values,
             Optional.empty()));
-        NDArray total = penalty;
+        NDArray total = penalty == null ? auxiliary : auxiliary == null ? penalty : penalty.add(auxiliary);
         for (int i = 0; i < losses.size(); i++) {
           NDArray term = losses.get(i).mul(Lowering.scalar(scope, (float) weights[i]));
           total = total == null ? term : total.add(term);
@@ -213,14 +214,25 @@ final class PyTorchNetwork implements Network {
         collector.backward(total);
       } else {
         PerTaskGradients perTask = perTaskGradients(scope, tasks, losses, gramianKind, detachAt == null ? null : lastPass.representation(),
-            rows);
+            rows, auxiliary != null);
         gramian = perTask.gramian();
         weights = LossInputs.checkedWeights(request.weighting(), new WeightingInput(request.step(), request.epoch(), tasks, values,
             Optional.of(gramian)));
+        NDArray auxiliaryAtRepresentation = null;
+        if (auxiliary != null) {
+          // Unweighted, into the parameters' gradients (and the representation's, passed on below).
+          JniUtils.backward((PtNDArray) auxiliary, (PtNDArray) scope.ones(auxiliary.getShape()), detachAt != null, false);
+          if (detachAt != null) {
+            auxiliaryAtRepresentation = takeGradient(scope, lastPass.representation().leaf());
+          }
+        }
         if (detachAt != null) {
           // The trunk below the representation gets the weighted sum of the tasks' gradients there.
           Lowering.Representation representation = lastPass.representation();
           NDArray combined = weightedSum(perTask.atRepresentation(), weights);
+          if (auxiliaryAtRepresentation != null) {
+            combined = combined.add(auxiliaryAtRepresentation);
+          }
           // Nothing to do when nothing below is trained (frozen word vectors or pretrained features
           // under parameterless layers): the trunk then has no autograd history, and asking DJL
           // for it crashes the JVM.
@@ -295,7 +307,7 @@ final class PyTorchNetwork implements Network {
       PerTaskGradients perTask;
       try (GradientCollector collector = Engine.getEngine(PyTorchEngine.ENGINE).newGradientCollector()) {
         current = taskLosses(scope, batches, rows, false, null);
-        perTask = perTaskGradients(scope, current.tasks(), current.losses(), GradientNeed.GRAMIAN_ON_PARAMETERS, null, rows);
+        perTask = perTaskGradients(scope, current.tasks(), current.losses(), GradientNeed.GRAMIAN_ON_PARAMETERS, null, rows, false);
       }
       List<String> tasks = current.tasks();
       int n = tasks.size();
@@ -346,25 +358,40 @@ final class PyTorchNetwork implements Network {
     }
   }
 
-  /** Each task's loss on a step's batches, in batch and head order, and the last batch's pass. */
-  private record TaskLosses(List<String> tasks, List<NDArray> losses, Lowering.Pass lastPass) {}
+  /**
+   * Each task's loss on a step's batches, in batch and head order, the auxiliary losses' weighted sum
+   * averaged over the batches (null if the graph has none that applies), and the last batch's pass.
+   */
+  private record TaskLosses(List<String> tasks, List<NDArray> losses, NDArray auxiliary, Lowering.Pass lastPass) {}
 
   private TaskLosses taskLosses(NDManager scope, List<SourceBatch> batches, StepRows rows, boolean training, String detachAt) {
     List<String> tasks = new ArrayList<>();
     List<NDArray> losses = new ArrayList<>();
+    NDArray auxiliary = null;
     Lowering.Pass pass = null;
     for (SourceBatch batch : batches) {
       pass = forward(lowering, paddingId, scope, batch.tokens(), rows, training, detachAt, null);
+      List<String> batchTasks = new ArrayList<>();
       for (Head head : lowering.heads()) {
         float[][] targets = batch.targets().get(head.task());
         // A task none of whose rows in this batch is labelled (partial labels) sits this step out.
         if (targets != null && Arrays.stream(targets).anyMatch(TaskData::isLabelled)) {
-          tasks.add(head.task());
+          batchTasks.add(head.task());
           losses.add(loss(scope, head, pass.logits(head), targets, batch.rowWeights().get(head.task())));
         }
       }
+      tasks.addAll(batchTasks);
+      if (training && !graph.auxiliaryLosses().isEmpty()) {
+        NDArray term = pass.auxiliaryLoss(batchTasks);
+        if (term != null) {
+          auxiliary = auxiliary == null ? term : auxiliary.add(term);
+        }
+      }
     }
-    return new TaskLosses(tasks, losses, pass);
+    if (auxiliary != null) {
+      auxiliary = auxiliary.div(Lowering.scalar(scope, batches.size()));
+    }
+    return new TaskLosses(tasks, losses, auxiliary, pass);
   }
 
   private static NDArray weightedSum(List<NDArray> arrays, double[] weights) {
@@ -382,7 +409,7 @@ final class PyTorchNetwork implements Network {
    * plus each task's gradients on the parameters its pass reached, kept to be weighted later.
    */
   private PerTaskGradients perTaskGradients(NDManager scope, List<String> tasks, List<NDArray> losses, GradientNeed kind,
-      Lowering.Representation representation, StepRows rows) {
+      Lowering.Representation representation, StepRows rows, boolean keepGraph) {
     List<String> shared = kind == GradientNeed.GRAMIAN_ON_PARAMETERS
         ? parameterNames.computeIfAbsent("shared", k -> lowering.trainableNames(graph.sharedParameters())) : List.of();
     List<NDArray> atRepresentation = new ArrayList<>();
@@ -391,7 +418,7 @@ final class PyTorchNetwork implements Network {
     for (int t = 0; t < tasks.size(); t++) {
       NDArray loss = losses.get(t);
       boolean last = t == tasks.size() - 1;
-      JniUtils.backward((PtNDArray) loss, (PtNDArray) scope.ones(loss.getShape()), !last, false);
+      JniUtils.backward((PtNDArray) loss, (PtNDArray) scope.ones(loss.getShape()), keepGraph || !last, false);
       Map<String, NDArray> own = new LinkedHashMap<>();
       String task = tasks.get(t);
       List<String> reached = representation == null

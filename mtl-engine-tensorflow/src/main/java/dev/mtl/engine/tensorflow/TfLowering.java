@@ -1,6 +1,7 @@
 package dev.mtl.engine.tensorflow;
 
 import dev.mtl.core.engine.ParameterLayout;
+import dev.mtl.core.model.AuxiliaryLoss;
 import dev.mtl.core.model.EncoderKind;
 import dev.mtl.core.model.Head;
 import dev.mtl.core.model.Layer;
@@ -15,15 +16,17 @@ import java.util.List;
 import java.util.Map;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.ReduceSum;
 import org.tensorflow.op.core.Squeeze;
 import org.tensorflow.op.core.Stack;
 import org.tensorflow.op.linalg.MatMul;
+import org.tensorflow.op.math.Mean;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
 
 /**
- * Lowers each kind of {@link Layer}, {@link Head} and {@link Penalty} to TensorFlow graph
+ * Lowers each kind of {@link Layer}, {@link Head}, {@link Penalty} and {@link AuxiliaryLoss} to TensorFlow graph
  * operations, the same computation as the PyTorch lowering ({@code dev.mtl.engine.djl.Lowering}) on
  * parameters of the same names and shapes. Sequences are {@code (batch, time, width)} and zero at
  * padding. The graph is built once per kind of step; sessions run it many times.
@@ -154,6 +157,17 @@ final class TfLowering {
         }
         return sum;
       }
+      if (layer instanceof Layer.Concat concat) {
+        List<Operand<TFloat32>> parts = new ArrayList<>();
+        concat.inputIds().forEach(id -> parts.add(output(id)));
+        return tf.concat(parts, tf.constant(1));
+      }
+      if (layer instanceof Layer.GradientReversal reversal) {
+        // sg + (x - sg)·(-scale): exactly x going forward, -scale times the gradient going back.
+        Operand<TFloat32> x = output(reversal.inputId());
+        Operand<TFloat32> held = tf.stopGradient(x);
+        return tf.math.add(held, tf.math.mul(tf.math.sub(x, held), tf.constant((float) -reversal.scale())));
+      }
       if (layer instanceof Layer.Gate gate) {
         Operand<TFloat32> weights = tf.nn.softmax(linear(output(gate.gateInputId()), param(gate, "weight"), param(gate, "bias")));
         List<Operand<TFloat32>> experts = new ArrayList<>();
@@ -167,6 +181,45 @@ final class TfLowering {
       // (batch, labels) -> (batch, time, labels): every position gets the text's label distribution.
       Operand<TFloat32> perPosition = tf.math.mul(tf.expandDims(scores, tf.constant(1)), mask);
       return tf.math.mul(tf.concat(List.of(x, perPosition), tf.constant(2)), mask);
+    }
+
+    /**
+     * The auxiliary losses' weighted sum on this pass's batch, or null when none applies to it (the
+     * PyTorch lowering's {@code auxiliaryLoss}).
+     *
+     * @param tasks the tasks labelled in this batch
+     */
+    Operand<TFloat32> auxiliaryLoss(List<String> tasks) {
+      Operand<TFloat32> total = null;
+      for (AuxiliaryLoss loss : graph.auxiliaryLosses()) {
+        Operand<TFloat32> value = null;
+        if (loss instanceof AuxiliaryLoss.TaskDiscriminator d && tasks.size() == 1) {
+          int source = graph.heads().indexOf(graph.head(tasks.get(0)));
+          Operand<TFloat32> logits = linear(output(d.inputId()), parameters.get(d.id() + ".weight"), parameters.get(d.id() + ".bias"));
+          Operand<TFloat32> own = tf.gather(tf.nn.logSoftmax(logits), tf.constant(source), tf.constant(1));
+          value = tf.math.neg(tf.math.mean(own, tf.constant(0)));
+        } else if (loss instanceof AuxiliaryLoss.Orthogonality o) {
+          for (AuxiliaryLoss.Pair pair : o.pairs()) {
+            if (tasks.contains(pair.task())) {
+              Operand<TFloat32> product = tf.linalg.matMul(unitRows(output(pair.privateId())), unitRows(output(pair.sharedId())),
+                  MatMul.transposeA(true));
+              value = value == null ? squaredNorm(product) : tf.math.add(value, squaredNorm(product));
+            }
+          }
+        }
+        if (value != null) {
+          value = tf.math.mul(value, tf.constant((float) loss.weight()));
+          total = total == null ? value : tf.math.add(total, value);
+        }
+      }
+      return total;
+    }
+
+    /** Rows centred over the batch, then scaled to unit length (1e-6 under the root keeps a zero row finite). */
+    private Operand<TFloat32> unitRows(Operand<TFloat32> x) {
+      Operand<TFloat32> centred = tf.math.sub(x, tf.math.mean(x, tf.constant(0), Mean.keepDims(true)));
+      Operand<TFloat32> squares = tf.reduceSum(tf.math.square(centred), tf.constant(1), ReduceSum.keepDims(true));
+      return tf.math.div(centred, tf.math.sqrt(tf.math.add(squares, tf.constant(1e-6f))));
     }
 
     private Operand<TFloat32> pool(Operand<TFloat32> x, PoolKind kind) {

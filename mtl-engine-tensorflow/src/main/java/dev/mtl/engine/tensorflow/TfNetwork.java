@@ -11,6 +11,7 @@ import dev.mtl.core.engine.SourceBatch;
 import dev.mtl.core.engine.StepResult;
 import dev.mtl.core.engine.TokenBatch;
 import dev.mtl.core.engine.TrainStep;
+import dev.mtl.core.model.AuxiliaryLoss;
 import dev.mtl.core.model.Head;
 import dev.mtl.core.model.ModelGraph;
 import dev.mtl.core.model.ParameterOwner;
@@ -215,6 +216,7 @@ final class TfNetwork implements Network {
 
     StepProgram(List<List<String>> tasksBySource, GradientNeed gramianKind) {
       TfLowering.Pass last = null;
+      Operand<TFloat32> auxiliary = null;
       for (List<String> sourceTasks : tasksBySource) {
         Placeholder<TInt64> ids = tf.placeholder(TInt64.class, Placeholder.shape(Shape.of(-1, -1)));
         tokens.add(ids);
@@ -229,8 +231,17 @@ final class TfNetwork implements Network {
           labelled.add(mask);
           losses.add(lowering.loss(head, last.logits(head), y, mask));
         }
+        Operand<TFloat32> term = last.auxiliaryLoss(sourceTasks);
+        if (term != null) {
+          auxiliary = auxiliary == null ? term : tf.math.add(auxiliary, term);
+        }
       }
       Operand<TFloat32> penaltyValue = lowering.penalty();
+      if (auxiliary != null) {
+        // Averaged over the step's batches, added to the penalties: neither is weighted by the weighting.
+        auxiliary = tf.math.div(auxiliary, tf.constant((float) tasksBySource.size()));
+        penaltyValue = penaltyValue == null ? auxiliary : tf.math.add(penaltyValue, auxiliary);
+      }
       this.penalty = penaltyValue == null ? tf.constant(0f) : penaltyValue;
       this.gramian = gramianKind == GradientNeed.LOSSES_ONLY ? null : gramian(gramianKind, last);
       Operand<TFloat32> total = penalty;
@@ -241,6 +252,11 @@ final class TfNetwork implements Network {
       Set<ParameterOwner> owners = new LinkedHashSet<>();
       tasks.forEach(task -> owners.addAll(graph.parametersOf(task)));
       graph.penalties().forEach(p -> p.layerIds().forEach(id -> owners.add(ParameterOwner.layer(id))));
+      // A task discriminator learns only from batches labelled for one task.
+      if (tasksBySource.stream().anyMatch(sourceTasks -> sourceTasks.size() == 1)) {
+        graph.auxiliaryLosses().stream().filter(l -> l instanceof AuxiliaryLoss.TaskDiscriminator)
+            .forEach(l -> owners.add(ParameterOwner.auxiliary(((AuxiliaryLoss.TaskDiscriminator) l).id())));
+      }
       List<String> reached = layout.trainableNames(owners);
       List<Operand<?>> reachedVariables = reached.stream().<Operand<?>>map(variables::get).toList();
       Map<String, Operand<TFloat32>> gradients = new LinkedHashMap<>();
