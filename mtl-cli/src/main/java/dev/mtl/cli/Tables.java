@@ -21,6 +21,19 @@ final class Tables {
       printComparison(out, report.baselines());
     }
     int last = report.epochs().size() - 1;
+    if (!report.taskEpochs().isEmpty() || !report.fineTuneEpochs().isEmpty()) {
+      out.println("model saved to " + report.modelDirectory() + ", a state per task:");
+      for (String task : report.test().keySet()) {
+        Integer epoch = report.taskEpochs().get(task);
+        Integer tuned = report.fineTuneEpochs().get(task);
+        String from = epoch != null ? "its best dev epoch, " + (epoch + 1) + " of " + (last + 1)
+            : "epoch " + (report.selectedEpoch() + 1) + " of " + (last + 1);
+        out.println(String.format(Locale.ROOT, "  %-14s from %s%s", task, from,
+            tuned == null ? "" : tuned == 0 ? "; fine-tuning did not improve dev" : ", then " + tuned + " epoch(s) of fine-tuning"));
+      }
+      out.flush();
+      return;
+    }
     out.println("model saved to " + report.modelDirectory()
         + (report.selectedEpoch() == last ? "" : " (the best, from epoch " + (report.selectedEpoch() + 1) + " of " + (last + 1) + ")"));
     out.flush();

@@ -52,6 +52,125 @@ class ModelSelectionCliTest {
     assertThat(eval.out()).contains(String.format(Locale.ROOT, "%.4f", testAccuracy));
   }
 
+  /** SST-2 and TREC from separate files, 400 training rows each, at a rate that overfits them at different epochs. */
+  private Path twoTasks(String name, String training) throws Exception {
+    Path sstTrain = EndToEndTest.firstLines("sentence-classic/stsa.binary.train", 400, dir.resolve("sst-train.txt"));
+    Path sstDev = EndToEndTest.firstLines("sentence-classic/stsa.binary.dev", 150, dir.resolve("sst-dev.txt"));
+    Path sstTest = EndToEndTest.firstLines("sentence-classic/stsa.binary.test", 150, dir.resolve("sst-test.txt"));
+    Path trec = EndToEndTest.firstLines("sentence-classic/TREC.train.all", 400, dir.resolve("trec-train.txt"));
+    Path trecTest = EndToEndTest.firstLines("sentence-classic/TREC.test.all", 150, dir.resolve("trec-test.txt"));
+    return Files.writeString(dir.resolve(name + ".yaml"), "output: " + name + "\nseed: 3\ntasks:\n"
+        + "  - {name: sst2, type: text-classification, format: label-text, labels: [negative, positive], label-encoding: index,"
+        + " train: " + sstTrain + ", dev: " + sstDev + ", test: " + sstTest + "}\n"
+        + "  - {name: trec, type: text-classification, format: label-text, labels: [DESC, ENTY, ABBR, HUM, LOC, NUM],"
+        + " label-encoding: index, train: " + trec + ", test: " + trecTest + ", holdout: {dev: 0.25}}\n"
+        + "tokenizer: {type: words, min-frequency: 1}\n"
+        + "model: {embedding-size: 32, encoder: cnn, hidden-size: 16, dropout: 0.1}\n"
+        + "training: " + training + "\n");
+  }
+
+  @Test
+  @DisplayName("select-by: per-task keeps each task's state from its own best dev epoch and serves every task from one folder")
+  void perTask() throws Exception {
+    Path config = twoTasks("per-task", "{epochs: 6, batch-size: 16, learning-rate: 0.02, select-by: per-task}");
+    EndToEndTest.Result r = EndToEndTest.run("train", config.toString(), "--quiet");
+    assertThat(r.code()).as(r.err()).isZero();
+    JsonNode report = JSON.readTree(dir.resolve("per-task/metrics.json").toFile());
+    JsonNode epochs = report.get("epochs");
+    for (String task : List.of("sst2", "trec")) {
+      int best = 0;
+      for (int e = 0; e < epochs.size(); e++) {
+        if (accuracy(epochs.get(e), task) > accuracy(epochs.get(best), task)) {
+          best = e;
+        }
+      }
+      assertThat(report.get("taskEpochs").get(task).asInt()).as(task).isEqualTo(best);
+      assertThat(report.get("dev").get(task).get("values").get("accuracy").asDouble()).isEqualTo(accuracy(epochs.get(best), task));
+      assertThat(dir.resolve("per-task/model/parameters/tasks").resolve(task)).isDirectory();
+    }
+    // The two tasks peak at different epochs here, so their states really differ.
+    assertThat(report.get("taskEpochs").get("sst2").asInt()).isNotEqualTo(report.get("taskEpochs").get("trec").asInt());
+    assertThat(dir.resolve("per-task/task-states")).doesNotExist();
+    assertServedAsReported(report, "per-task");
+  }
+
+  @Test
+  @DisplayName("training.fine-tune: each task fine-tunes alone from the multi-task model and keeps its best dev state, the start included")
+  void fineTune() throws Exception {
+    Path config = twoTasks("tuned", "{epochs: 2, batch-size: 16, learning-rate: 0.02, select-by: mean,"
+        + " fine-tune: {epochs: 3, learning-rate: 0.005, patience: 0}}");
+    EndToEndTest.Result r = EndToEndTest.run("train", config.toString(), "--quiet");
+    assertThat(r.code()).as(r.err()).isZero();
+    JsonNode report = JSON.readTree(dir.resolve("tuned/metrics.json").toFile());
+    List<JsonNode> events = new ArrayList<>();
+    for (String line : Files.readAllLines(dir.resolve("tuned/training-log.jsonl"))) {
+      JsonNode event = JSON.readTree(line);
+      if (event.get("event").asText().equals("fine-tune")) {
+        events.add(event);
+      }
+    }
+    for (String task : List.of("sst2", "trec")) {
+      List<JsonNode> own = events.stream().filter(e -> e.get("task").asText().equals(task)).toList();
+      assertThat(own).extracting(e -> e.get("epoch").asInt()).containsExactly(0, 1, 2, 3);
+      // Epoch 0 is the multi-task model: the kept (mean-selected) model's dev accuracy.
+      assertThat(accuracy(own.get(0), task)).isEqualTo(accuracy(report.get("epochs").get(report.get("selectedEpoch").asInt()), task));
+      int best = 0;
+      for (int e = 1; e < own.size(); e++) {
+        if (accuracy(own.get(e), task) > accuracy(own.get(best), task)) {
+          best = e;
+        }
+      }
+      assertThat(report.get("fineTuneEpochs").get(task).asInt()).as(task).isEqualTo(best);
+      assertThat(report.get("dev").get(task).get("values").get("accuracy").asDouble()).isEqualTo(accuracy(own.get(best), task));
+      // Only the task's own loss trains in its fine-tuning.
+      assertThat(own.get(1).get("train_loss").asDouble()).isPositive();
+    }
+    assertServedAsReported(report, "tuned");
+    EndToEndTest.Result predicted = EndToEndTest.run("predict", dir.resolve("tuned/model").toString(), "what is the capital of france ?");
+    assertThat(predicted.code()).as(predicted.err()).isZero();
+    assertThat(predicted.out()).contains("\"sst2\"").contains("\"trec\"");
+  }
+
+  @Test
+  @DisplayName("per-task states and fine-tuning work on the TensorFlow engine too, each task served from its own SavedModel")
+  void tensorFlow() throws Exception {
+    Path config = twoTasks("tf", "{epochs: 2, batch-size: 16, learning-rate: 0.02, select-by: per-task, fine-tune: {epochs: 1}}\n"
+        + "engine: {type: tensorflow}");
+    EndToEndTest.Result r = EndToEndTest.run("train", config.toString(), "--quiet");
+    assertThat(r.code()).as(r.err()).isZero();
+    JsonNode report = JSON.readTree(dir.resolve("tf/metrics.json").toFile());
+    assertThat(report.get("fineTuneEpochs").size()).isEqualTo(2);
+    assertThat(dir.resolve("tf/model/parameters/tasks/trec/saved_model")).isDirectory();
+    assertServedAsReported(report, "tf");
+  }
+
+  @Test
+  @DisplayName("fine-tune refuses tasks without dev data before training, naming them and the fix")
+  void fineTuneNeedsDev() throws Exception {
+    Path train = EndToEndTest.firstLines("sentence-classic/stsa.binary.train", 40, dir.resolve("t.txt"));
+    Path config = Files.writeString(dir.resolve("nodev.yaml"), "output: nodev\ntasks:\n  - {name: sst2, type: text-classification, train: "
+        + train + "}\ntraining: {epochs: 1, fine-tune: {epochs: 1}}\n");
+    EndToEndTest.Result r = EndToEndTest.run("train", config.toString(), "--quiet");
+    assertThat(r.code()).isNotZero();
+    assertThat(r.err()).contains("training.fine-tune keeps each task's best dev state, but [sst2] have no dev data").contains("holdout");
+  }
+
+  /** The saved folder, evaluated again as a user would, gives the test metrics the run reported. */
+  private void assertServedAsReported(JsonNode report, String run) throws Exception {
+    for (String task : List.of("sst2", "trec")) {
+      String test = dir.resolve(task.equals("sst2") ? "sst-test.txt" : "trec-test.txt").toString();
+      EndToEndTest.Result eval = EndToEndTest.run("eval", dir.resolve(run + "/model").toString(), test, "--task", task);
+      assertThat(eval.code()).as(eval.err()).isZero();
+      double reported = report.get("test").get(task).get("values").get("accuracy").asDouble();
+      assertThat(eval.out()).as(task).contains(String.format(Locale.ROOT, "%.4f", reported));
+    }
+  }
+
+  private static double accuracy(JsonNode epoch, String task) {
+    JsonNode metrics = epoch.has("dev") ? epoch.get("dev") : epoch.get("metrics");
+    return metrics.get(task).get("values").get("accuracy").asDouble();
+  }
+
   private static double accuracy(JsonNode epoch) {
     return epoch.get("dev").get("sst2").get("values").get("accuracy").asDouble();
   }
@@ -64,7 +183,7 @@ class ModelSelectionCliTest {
         + "training: {select-by: accuracy, patience: 2}\n");
     EndToEndTest.Result r = EndToEndTest.run("train", config.toString());
     assertThat(r.code()).isEqualTo(2);
-    assertThat(r.err()).contains("`training.select-by` was 'accuracy' but it must be last, mean, delta-m or a task of this run [sst2]");
+    assertThat(r.err()).contains("`training.select-by` was 'accuracy' but it must be last, mean, delta-m, per-task or a task of this run [sst2]");
     Path lastOnly = Files.writeString(dir.resolve("last.yaml"), Files.readString(config).replace("select-by: accuracy, ", ""));
     assertThat(EndToEndTest.run("train", lastOnly.toString()).err()).contains("`training.patience` was '2' but it needs a criterion");
   }

@@ -171,4 +171,13 @@ class WordVectorsCliTest {
     assertThat(r.code()).isNotZero();
     assertThat(r.err()).contains("vectors.txt").contains("8 values").contains("model.embedding-size: 8");
   }
+
+  @Test
+  @DisplayName("a missing vectors file is a config error that names the path and how to fetch the examples' vectors")
+  void missingFile() {
+    EndToEndTest.Result r = EndToEndTest.run("train", config.toString(), "--set", "output=" + dir.resolve("missing"),
+        "--set", "model.word-vectors.file=nowhere/glove.txt.gz");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("model.word-vectors.file").contains("nowhere/glove.txt.gz").contains("bench/word-vectors.sh");
+  }
 }

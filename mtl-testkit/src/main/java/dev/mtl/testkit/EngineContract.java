@@ -157,6 +157,29 @@ public abstract class EngineContract {
   }
 
   @Test
+  @DisplayName("startFrom trains on from saved parameters: it predicts what was saved, and its first loss is the saved network's next")
+  void startFromSaved(@TempDir Path dir) throws Exception {
+    NetworkSpec spec = spec(EncoderKind.CNN, 0);
+    TokenBatch texts = SyntheticTasks.batch(new Random(9), 16).tokens();
+    Map<String, float[][]> saved;
+    StepResult next;
+    try (Network network = engine.create(spec, ADAM, 1)) {
+      train(network, 5, 10);
+      saved = network.predict(texts, TASKS);
+      network.save(dir);
+      next = network.trainStep(step(5));
+    }
+    try (Network tuned = engine.startFrom(spec, ADAM, 1, dir)) {
+      assertClose(tuned.predict(texts, TASKS), saved, 1e-6f);
+      StepResult first = tuned.trainStep(step(5));
+      for (String task : TASKS) {
+        assertThat(first.losses().get(task)).isCloseTo(next.losses().get(task), within(1e-5));
+      }
+      assertThat(tuned.predict(texts, TASKS).get(TASKS.get(0))[0]).isNotEqualTo(saved.get(TASKS.get(0))[0]);
+    }
+  }
+
+  @Test
   @DisplayName("a checkpoint resumes exactly: the same losses and predictions as the run that never stopped")
   void resumeIsExact(@TempDir Path dir) throws Exception {
     NetworkSpec spec = spec(EncoderKind.CNN, 0.3);

@@ -65,6 +65,11 @@ public final class TestEngine implements Engine, BeforeAllCallback, AfterAllCall
   }
 
   @Override
+  public Network startFrom(NetworkSpec spec, OptimizerSettings optimizer, long seed, Path directory) throws IOException {
+    return engine().startFrom(spec, optimizer, seed, directory);
+  }
+
+  @Override
   public Network resume(NetworkSpec spec, OptimizerSettings optimizer, long seed, Path checkpoint) throws IOException {
     return engine().resume(spec, optimizer, seed, checkpoint);
   }

@@ -109,8 +109,8 @@ public final class MultiTaskModel implements AutoCloseable {
         }
         network = assembly.engine().serve(new ForeignModel(directory, widths, encoder.paddingId(), multiLabel));
       } else {
-        network = assembly.engine().load(new NetworkSpec(assembly.graph(), encoder.vocabularySize(), encoder.paddingId()),
-            directory.resolve(ModelFolder.PARAMETERS_DIR));
+        network = ModelFolder.loadNetwork(assembly.engine(), new NetworkSpec(assembly.graph(), encoder.vocabularySize(),
+            encoder.paddingId()), directory);
       }
       return new MultiTaskModel(manifest, assembly, encoder, network);
     } catch (IOException | RuntimeException e) {

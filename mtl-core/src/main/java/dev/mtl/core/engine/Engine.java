@@ -24,6 +24,15 @@ public interface Engine extends AutoCloseable {
   /** Loads parameters that {@link Network#save} wrote into {@code directory}, for prediction. */
   Network load(NetworkSpec spec, Path directory) throws IOException;
 
+  /**
+   * A network to train further from the parameters {@link Network#save} wrote into {@code
+   * directory}, with a fresh optimizer state (per-task fine-tuning of a trained model).
+   */
+  default Network startFrom(NetworkSpec spec, OptimizerSettings optimizer, long seed, Path directory) throws IOException {
+    throw new UnsupportedOperationException("engine '" + name() + "' cannot go on training a saved model (training.fine-tune);"
+        + " pick an engine that can (mtl plugins lists the engines)");
+  }
+
   /** A network to go on training from a checkpoint written by {@link Network#saveCheckpoint}. */
   Network resume(NetworkSpec spec, OptimizerSettings optimizer, long seed, Path checkpoint) throws IOException;
 

@@ -93,6 +93,15 @@ public final class DataSource {
     return targets.get(task);
   }
 
+  /** The same texts with {@code task}'s targets only (training or evaluating one task of a shared corpus). */
+  public DataSource only(String task) {
+    if (!targets.containsKey(task)) {
+      throw new IllegalArgumentException("task '" + task + "' has no targets in this source; its tasks are " + tasks());
+    }
+    Map<String, float[]> weights = rowWeights.containsKey(task) ? Map.of(task, rowWeights.get(task)) : Map.of();
+    return new DataSource(texts, tokens, features, Map.of(task, targets.get(task)), weights);
+  }
+
   /** The examples at {@code indices} as one batch, with every task's targets. */
   public SourceBatch batch(int[] indices) {
     Map<String, float[][]> batchTargets = new LinkedHashMap<>();

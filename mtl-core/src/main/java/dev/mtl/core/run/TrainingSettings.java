@@ -5,6 +5,7 @@ import dev.mtl.core.engine.OptimizerSettings;
 import dev.mtl.core.sampling.TaskSampler;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -28,24 +29,28 @@ import java.util.Set;
  *     selection and patience count every evaluation
  * @param checkpointEvery write a checkpoint every this many steps, besides the one after each
  *     epoch (0: after epochs only); {@code mtl train --resume} continues from the latest
+ * @param fineTuning per-task fine-tuning after multi-task training, if configured
  */
 public record TrainingSettings(int epochs, int batchSize, int stepsPerEpoch, int maxStepsPerEpoch, int logEvery,
-    OptimizerSettings optimizer, String gradientConflict, boolean skipNonFinite, ModelSelection selection, int evalEvery, int checkpointEvery) {
+    OptimizerSettings optimizer, String gradientConflict, boolean skipNonFinite, ModelSelection selection, int evalEvery, int checkpointEvery,
+    Optional<FineTuning> fineTuning) {
   public static final Set<String> GRADIENT_CONFLICT = Set.of("auto", "representation", "parameters", "none");
 
   public static TrainingSettings read(ConfigSection training, List<String> tasks) {
+    OptimizerSettings optimizer = OptimizerSettings.read(training);
     return new TrainingSettings(
         training.integer("epochs", 3, 1, 100_000),
         training.integer("batch-size", 32, 1, 65_536),
         training.integer("steps-per-epoch", 0, 0, Integer.MAX_VALUE),
         training.integer("max-steps-per-epoch", 0, 0, Integer.MAX_VALUE),
         training.integer("log-every", 100, 1, Integer.MAX_VALUE),
-        OptimizerSettings.read(training),
+        optimizer,
         training.oneOf("gradient-conflict", "auto", GRADIENT_CONFLICT),
         training.oneOf("non-finite", "stop", Set.of("stop", "skip")).equals("skip"),
         ModelSelection.read(training, tasks),
         training.integer("eval-every", 0, 0, Integer.MAX_VALUE),
-        training.integer("checkpoint-every", 0, 0, Integer.MAX_VALUE));
+        training.integer("checkpoint-every", 0, 0, Integer.MAX_VALUE),
+        FineTuning.read(training, optimizer.learningRate()));
   }
 
   /**

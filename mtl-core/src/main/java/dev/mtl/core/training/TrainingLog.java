@@ -85,6 +85,11 @@ final class TrainingLog implements Closeable {
         selectBy));
   }
 
+  /** An epoch of one task's fine-tuning (epoch 0: its starting point), and whether its state was kept. */
+  void fineTuneEpoch(String task, int epoch, Double meanLoss, Map<String, TaskMetrics> dev, boolean kept) throws IOException {
+    write(event("event", "fine-tune", "task", task, "epoch", epoch, "train_loss", meanLoss, "split", "dev", "metrics", dev, "kept", kept));
+  }
+
   void interrupted(int epoch, long step) throws IOException {
     write(event("event", "interrupted", "epoch", epoch, "step", step));
   }

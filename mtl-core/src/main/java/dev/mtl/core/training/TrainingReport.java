@@ -1,9 +1,7 @@
 package dev.mtl.core.training;
 
 import dev.mtl.core.run.Baselines;
-
 import dev.mtl.core.run.ModelSelection;
-
 import dev.mtl.core.task.TaskMetrics;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,8 +18,13 @@ import java.util.Map;
  * @param parameterCount trainable scalars
  * @param peakHeapBytes the JVM heap's peak use (the engine's native memory is not included)
  * @param baselines the comparison with stored single-task baselines, or null when there are none
- * @param selectedEpoch the 0-based epoch whose model was kept (see {@link ModelSelection})
+ * @param selectedEpoch the 0-based epoch whose model was kept (see {@link ModelSelection}); with
+ *     per-task states, the last epoch (whose model serves tasks without a state of their own)
+ * @param taskEpochs per task with a state of its own ({@code select-by: per-task}): the 0-based
+ *     epoch it was kept from; empty otherwise
+ * @param fineTuneEpochs per task, with {@code training.fine-tune}: the epochs of fine-tuning in the
+ *     state it kept (0: the multi-task state was best on dev); empty otherwise
  */
 public record TrainingReport(String run, Path modelDirectory, List<TrainingListener.EpochSummary> epochs,
     Map<String, TaskMetrics> dev, Map<String, TaskMetrics> test, long parameterCount, long peakHeapBytes,
-    Baselines.Comparison baselines, int selectedEpoch) {}
+    Baselines.Comparison baselines, int selectedEpoch, Map<String, Integer> taskEpochs, Map<String, Integer> fineTuneEpochs) {}

@@ -16,17 +16,20 @@ import dev.mtl.core.inference.DataSource;
 import dev.mtl.core.inference.Evaluator;
 import dev.mtl.core.io.AtomicFiles;
 import dev.mtl.core.run.Baselines;
+import dev.mtl.core.run.FineTuning;
 import dev.mtl.core.run.ModelSelection;
 import dev.mtl.core.run.RunConfig;
 import dev.mtl.core.run.TrainingSettings;
 import dev.mtl.core.sampling.SamplingStep;
 import dev.mtl.core.store.ModelFolder;
+import dev.mtl.core.task.Task;
 import dev.mtl.core.task.TaskMetrics;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -37,6 +40,8 @@ import java.util.Random;
  * {@link ModelFolder}.
  */
 final class TrainingSession {
+  /** Folder of a run's output where tasks' own states wait until the run finishes. */
+  static final String TASK_STATES = "task-states";
   private final ResolvedRun run;
   private final RunConfig config;
   private final TrainingSettings settings;
@@ -90,6 +95,14 @@ final class TrainingSession {
     if (selection.selectBy().equals("delta-m") && (baselines == null || baselines.dev().isEmpty())) {
       throw new TrainingException("training.select-by: delta-m needs single-task baselines with dev metrics in "
           + config.baselines() + "; run `mtl train " + config.name() + " --single-task` first, or select by mean");
+    }
+    if (settings.fineTuning().isPresent()) {
+      List<String> withoutDev = run.tasks().stream().map(Task::name)
+          .filter(task -> devSources.stream().noneMatch(source -> source.tasks().contains(task))).toList();
+      if (!withoutDev.isEmpty()) {
+        throw new TrainingException("training.fine-tune keeps each task's best dev state, but " + withoutDev + " have no dev data;"
+            + " give them a dev file or a holdout (tasks[].holdout: {dev: 0.1}), or drop fine-tune");
+      }
     }
     if (!selection.keepsLast() && devSources.isEmpty()) {
       throw new TrainingException("training.select-by: " + selection.selectBy() + " needs dev data; give tasks a `dev` file"
@@ -190,6 +203,9 @@ final class TrainingSession {
 
   /** Keeps the model when this evaluation is the best so far; true when patience has run out. */
   private boolean select(Map<String, TaskMetrics> dev, int epoch) throws IOException {
+    if (selection.perTask()) {
+      return selectPerTask(dev, epoch);
+    }
     double score = selection.score(dev, baselines);
     if (score > state.bestScore) {
       // Written atomically: a crash mid-write leaves the previous best model in place.
@@ -209,6 +225,74 @@ final class TrainingSession {
     return false;
   }
 
+  /**
+   * Per-task selection: every task whose primary dev metric is its best so far keeps the model as it
+   * is now (written atomically into its state folder); true when no task got better for as many
+   * evaluations as patience allows.
+   */
+  private boolean selectPerTask(Map<String, TaskMetrics> dev, int epoch) throws IOException {
+    boolean improved = false;
+    for (Map.Entry<String, TaskMetrics> entry : dev.entrySet()) {
+      String task = entry.getKey();
+      double score = ModelSelection.primary(entry.getValue());
+      if (score > state.taskBestScore.getOrDefault(task, Double.NEGATIVE_INFINITY)) {
+        AtomicFiles.writeDirectory(taskStateDir(task), network::save);
+        state.taskBestScore.put(task, score);
+        state.taskBestEpoch.put(task, epoch);
+        state.taskBestDev.put(task, entry.getValue());
+        improved = true;
+      }
+    }
+    if (improved) {
+      state.bestEpoch = epoch;
+      state.bestStep = state.step;
+      state.sinceBest = 0;
+      return false;
+    }
+    state.sinceBest++;
+    if (selection.patience() > 0 && state.sinceBest >= selection.patience()) {
+      log.earlyStop(epoch, state.step, state.bestEpoch, state.bestStep, selection.selectBy());
+      return true;
+    }
+    return false;
+  }
+
+  /** Where a task's own state waits, outside the model folder, until the run finishes. */
+  private Path taskStateDir(String task) {
+    return config.outputDirectory().resolve(TASK_STATES).resolve(task);
+  }
+
+  /**
+   * Fine-tunes every task with dev data from its kept state (its own, or the kept model's), each
+   * keeping its best dev state in its state folder; records each task's dev metrics and epochs.
+   */
+  private void fineTune(Engine engine, Map<String, Path> taskStates, Map<String, TaskMetrics> devMetrics,
+      Map<String, Integer> fineTuneEpochs) throws IOException {
+    FineTuning fineTuning = settings.fineTuning().orElseThrow();
+    Path keptModel = modelDir.resolve(ModelFolder.PARAMETERS_DIR);
+    for (Task task : run.tasks()) {
+      String name = task.name();
+      DataSource train = trainSources.stream().filter(s -> s.tasks().contains(name)).findFirst().orElseThrow().only(name);
+      DataSource dev = devSources.stream().filter(s -> s.tasks().contains(name)).findFirst().map(s -> s.only(name)).orElse(null);
+      if (dev == null) {
+        throw new TrainingException("training.fine-tune: task '" + name + "' has no dev data to choose its state by;"
+            + " give it a dev file or a holdout, or drop fine-tune");
+      }
+      Path start = taskStates.getOrDefault(name, keptModel);
+      // Beside the start, never over it: a run resumed after a stop here fine-tunes from the same start.
+      Path tuned = config.outputDirectory().resolve(TASK_STATES).resolve(name + ".fine-tuned");
+      TaskFineTuning.Result result = TaskFineTuning.run(engine, prepared.spec(), settings.optimizer(), fineTuning, config.seed(),
+          settings.batchSize(), task, train, dev, start, tuned, log);
+      taskStates.put(name, tuned);
+      devMetrics.put(name, result.dev());
+      fineTuneEpochs.put(name, result.epoch());
+    }
+  }
+
+  private ModelFolder.Pretrained pretrained() {
+    return run.pretrained() == null ? null : new ModelFolder.Pretrained(config.pretrainedEncoder().orElseThrow().type(), run.pretrained());
+  }
+
   /** Network, optimizer, weighting and loop state, written atomically: a crash mid-write keeps the previous one. */
   private void writeCheckpoint() throws IOException {
     state.logBytes = log.bytes();
@@ -220,31 +304,64 @@ final class TrainingSession {
   }
 
   private void save() throws IOException {
-    ModelFolder.Pretrained pretrained = run.pretrained() == null ? null
-        : new ModelFolder.Pretrained(config.pretrainedEncoder().orElseThrow().type(), run.pretrained());
-    ModelFolder.write(modelDir, MultiTaskTrainer.manifest(run), config.root().values(), pretrained, prepared.encoder(), network);
+    save(Map.of());
   }
 
-  /** Saves the kept model, tests it and writes the report; a finished run needs no checkpoint. */
+  /** Writes the model folder: the network's parameters for every task, and the given tasks' own states. */
+  private void save(Map<String, Path> taskStates) throws IOException {
+    ModelFolder.write(modelDir, MultiTaskTrainer.manifest(run), config.root().values(), pretrained(), prepared.encoder(), network,
+        taskStates);
+  }
+
+  /**
+   * Saves the kept model (after per-task fine-tuning, if configured), tests it and writes the
+   * report; a finished run needs no checkpoint.
+   */
   TrainingReport finish(Engine engine, List<DataSource> testSources) throws IOException {
     List<TrainingListener.EpochSummary> epochs = state.epochs;
     int bestEpoch = state.bestEpoch;
     Map<String, TaskMetrics> devMetrics;
     Map<String, TaskMetrics> testMetrics;
-    boolean keepLast = selection.keepsLast() || bestEpoch < 0;
+    // Per-task states: the last model serves tasks that have none (no dev data to select on).
+    boolean perTask = selection.perTask();
+    boolean keepLast = selection.keepsLast() || perTask || bestEpoch < 0;
+    Map<String, Path> taskStates = new LinkedHashMap<>();
+    Map<String, Integer> taskEpochs = new LinkedHashMap<>();
     if (keepLast) {
       save();
       bestEpoch = epochs.size() - 1;
-      devMetrics = epochs.get(bestEpoch).dev();
+      devMetrics = new LinkedHashMap<>(epochs.get(bestEpoch).dev());
     } else {
-      devMetrics = state.bestDev;
+      devMetrics = new LinkedHashMap<>(state.bestDev);
+    }
+    if (perTask) {
+      for (String task : state.taskBestEpoch.keySet()) {
+        taskStates.put(task, taskStateDir(task));
+        taskEpochs.put(task, state.taskBestEpoch.get(task));
+        devMetrics.put(task, state.taskBestDev.get(task));
+      }
+    }
+    Map<String, Integer> fineTuneEpochs = new LinkedHashMap<>();
+    if (settings.fineTuning().isPresent()) {
+      fineTune(engine, taskStates, devMetrics, fineTuneEpochs);
+    }
+    if (!taskStates.isEmpty()) {
+      if (!keepLast) {
+        // The selected model is already in the folder; the network holds the last one.
+        try (Network kept = engine.load(prepared.spec(), modelDir.resolve(ModelFolder.PARAMETERS_DIR))) {
+          ModelFolder.write(modelDir, MultiTaskTrainer.manifest(run), config.root().values(), pretrained(), prepared.encoder(), kept,
+              taskStates);
+        }
+      } else {
+        save(taskStates);
+      }
     }
     try {
-      if (keepLast) {
+      if (keepLast && taskStates.isEmpty()) {
         testMetrics = Evaluator.evaluate(network, run.tasks(), testSources);
       } else {
         // Test the kept model, read back from disk as it will be served.
-        try (Network best = engine.load(prepared.spec(), modelDir.resolve(ModelFolder.PARAMETERS_DIR))) {
+        try (Network best = ModelFolder.loadNetwork(engine, prepared.spec(), modelDir)) {
           testMetrics = Evaluator.evaluate(best, run.tasks(), testSources);
         }
       }
@@ -252,9 +369,10 @@ final class TrainingSession {
       throw new StopRequestedException("stopped by a signal during the final test evaluation; the trained model is saved in "
           + modelDir + " (mtl eval " + modelDir + " <config> --split test gives its test metrics)");
     }
+    AtomicFiles.deleteDirectory(config.outputDirectory().resolve(TASK_STATES));
     Baselines.Comparison comparison = baselines == null ? null : baselines.compare(testMetrics, devMetrics);
     TrainingReport report = new TrainingReport(config.name(), modelDir, epochs, devMetrics, testMetrics,
-        network.parameterCount(), MultiTaskTrainer.peakHeapBytes(), comparison, bestEpoch);
+        network.parameterCount(), MultiTaskTrainer.peakHeapBytes(), comparison, bestEpoch, taskEpochs, fineTuneEpochs);
     AtomicFiles.writeString(config.outputDirectory().resolve("metrics.json"),
         MultiTaskTrainer.JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
     AtomicFiles.deleteDirectory(checkpoint);

@@ -82,6 +82,11 @@ final class PyTorchEngine implements Engine {
   }
 
   @Override
+  public Network startFrom(NetworkSpec spec, OptimizerSettings optimizer, long seed, Path directory) throws IOException {
+    return PyTorchNetwork.startFrom(manager(), spec, optimizer, seed, directory);
+  }
+
+  @Override
   public Network resume(NetworkSpec spec, OptimizerSettings optimizer, long seed, Path checkpoint) throws IOException {
     return PyTorchNetwork.resume(manager(), spec, optimizer, seed, checkpoint);
   }

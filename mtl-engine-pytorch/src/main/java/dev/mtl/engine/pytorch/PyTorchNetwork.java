@@ -88,23 +88,29 @@ final class PyTorchNetwork implements Network {
   /** A network to go on training, with parameters and optimizer state read from a checkpoint. */
   static PyTorchNetwork resume(NDManager parent, NetworkSpec spec, OptimizerSettings optimizer, long seed, Path checkpoint)
       throws IOException {
-    return read(parent, spec, optimizer, seed, checkpoint);
+    return read(parent, spec, optimizer, seed, checkpoint, true);
+  }
+
+  /** A network to train further from saved parameters, with a fresh optimizer. */
+  static PyTorchNetwork startFrom(NDManager parent, NetworkSpec spec, OptimizerSettings optimizer, long seed, Path directory)
+      throws IOException {
+    return read(parent, spec, optimizer, seed, directory, false);
   }
 
   /** A network for prediction, with parameters read from {@code directory}. */
   static PyTorchNetwork load(NDManager parent, NetworkSpec spec, Path directory) throws IOException {
-    return read(parent, spec, null, 0, directory);
+    return read(parent, spec, null, 0, directory, false);
   }
 
   /** Parameters (and, to train, the optimizer's state) from {@code directory}; nothing is left open on failure. */
-  private static PyTorchNetwork read(NDManager parent, NetworkSpec spec, OptimizerSettings optimizer, long seed, Path directory)
-      throws IOException {
+  private static PyTorchNetwork read(NDManager parent, NetworkSpec spec, OptimizerSettings optimizer, long seed, Path directory,
+      boolean optimizerState) throws IOException {
     ParameterLayout layout = ParameterLayout.of(spec.graph(), spec.vocabularySize(), spec.paddingId());
     Map<String, ParameterFile.Tensor> saved = layout.readSaved(directory);
     NDManager manager = parent.newSubManager();
     try {
       PyTorchNetwork network = new PyTorchNetwork(manager, new ParameterSet(manager, layout, saved), spec, optimizer, seed);
-      if (optimizer != null) {
+      if (optimizerState) {
         network.optimizer.load(directory);
       }
       return network;

@@ -76,7 +76,7 @@ final class TfEngine implements Engine {
     check(spec.graph());
     start();
     try {
-      return new TfNetwork(spec, optimizer, seed, threads, null);
+      return new TfNetwork(spec, optimizer, seed, threads, null, false);
     } catch (IOException e) {
       throw new UncheckedIOException(e); // nothing is read from disk here
     }
@@ -86,7 +86,14 @@ final class TfEngine implements Engine {
   public Network resume(NetworkSpec spec, OptimizerSettings optimizer, long seed, Path checkpoint) throws IOException {
     check(spec.graph());
     start();
-    return new TfNetwork(spec, optimizer, seed, threads, checkpoint);
+    return new TfNetwork(spec, optimizer, seed, threads, checkpoint, true);
+  }
+
+  @Override
+  public Network startFrom(NetworkSpec spec, OptimizerSettings optimizer, long seed, Path directory) throws IOException {
+    check(spec.graph());
+    start();
+    return new TfNetwork(spec, optimizer, seed, threads, directory, false);
   }
 
   /** A model mtl trained on TensorFlow: its SavedModel, served by DJL's TensorFlow engine. */

@@ -92,8 +92,10 @@ final class TfNetwork implements Network {
   /**
    * @param settings how to train, or null for a network that only predicts
    * @param saved parameters (and optimizer state) to start from, or null for fresh ones
+   * @param optimizerState whether {@code saved} holds optimizer state to go on with (a checkpoint)
    */
-  TfNetwork(NetworkSpec spec, OptimizerSettings settings, long seed, int threads, Path saved) throws IOException {
+  TfNetwork(NetworkSpec spec, OptimizerSettings settings, long seed, int threads, Path saved, boolean optimizerState)
+      throws IOException {
     this.graph = spec.graph();
     this.paddingId = spec.paddingId();
     this.settings = settings;
@@ -127,7 +129,7 @@ final class TfNetwork implements Network {
         assign.put(mean.get(name), zeros);
         assign.put(variance.get(name), zeros);
       }
-      if (saved != null && settings != null) {
+      if (saved != null && settings != null && optimizerState) {
         readOptimizer(saved, assign);
       }
       settable.assign(session, assign);
