@@ -39,6 +39,14 @@ def main():
                     tasks.append(task)
                 primary.setdefault(task, []).append(m["values"][m["primary"]])
         rows.append((strategy, len(delta_m), delta_m, primary))
+    baseline = {}
+    for seed in seeds:
+        stored = seed / "single-task" / "baselines.json"
+        if stored.is_file():
+            for task, m in json.loads(stored.read_text())["test"].items():
+                baseline.setdefault(task, []).append(m["values"][m["primary"]])
+    if baseline:
+        rows.insert(0, ("single-task", len(next(iter(baseline.values()))), [], baseline))
     print(f"Over {len(seeds)} seeds ({', '.join(s.name[5:] for s in seeds)}): Δm% and each task's primary test metric, mean ± std.")
     print()
     print("| strategy | runs | Δm% | " + " | ".join(tasks) + " |")

@@ -201,48 +201,12 @@ final class TrainingSession {
     state.stepInEpoch = stepInEpoch + 1;
   }
 
-  /** Keeps the model when this evaluation is the best so far; true when patience has run out. */
-  private boolean select(Map<String, TaskMetrics> dev, int epoch) throws IOException {
-    if (selection.perTask()) {
-      return selectPerTask(dev, epoch);
-    }
-    double score = selection.score(dev, baselines);
-    if (score > state.bestScore) {
-      // Written atomically: a crash mid-write leaves the previous best model in place.
-      save();
-      state.bestScore = score;
-      state.bestEpoch = epoch;
-      state.bestStep = state.step;
-      state.bestDev = dev;
-      state.sinceBest = 0;
-      return false;
-    }
-    state.sinceBest++;
-    if (selection.patience() > 0 && state.sinceBest >= selection.patience()) {
-      log.earlyStop(epoch, state.step, state.bestEpoch, state.bestStep, selection.selectBy());
-      return true;
-    }
-    return false;
-  }
-
   /**
-   * Per-task selection: every task whose primary dev metric is its best so far keeps the model as it
-   * is now (written atomically into its state folder); true when no task got better for as many
-   * evaluations as patience allows.
+   * Keeps the model when this evaluation is the best so far (with {@code per-task}: each task whose
+   * own dev metric is its best so far keeps it); true when patience has run out.
    */
-  private boolean selectPerTask(Map<String, TaskMetrics> dev, int epoch) throws IOException {
-    boolean improved = false;
-    for (Map.Entry<String, TaskMetrics> entry : dev.entrySet()) {
-      String task = entry.getKey();
-      double score = ModelSelection.primary(entry.getValue());
-      if (score > state.taskBestScore.getOrDefault(task, Double.NEGATIVE_INFINITY)) {
-        AtomicFiles.writeDirectory(taskStateDir(task), network::save);
-        state.taskBestScore.put(task, score);
-        state.taskBestEpoch.put(task, epoch);
-        state.taskBestDev.put(task, entry.getValue());
-        improved = true;
-      }
-    }
+  private boolean select(Map<String, TaskMetrics> dev, int epoch) throws IOException {
+    boolean improved = selection.perTask() ? keepImprovedTasks(dev, epoch) : keepIfBest(dev);
     if (improved) {
       state.bestEpoch = epoch;
       state.bestStep = state.step;
@@ -255,6 +219,35 @@ final class TrainingSession {
       return true;
     }
     return false;
+  }
+
+  private boolean keepIfBest(Map<String, TaskMetrics> dev) throws IOException {
+    double score = selection.score(dev, baselines);
+    if (!(score > state.bestScore)) {
+      return false;
+    }
+    // Written atomically: a crash mid-write leaves the previous best model in place.
+    save();
+    state.bestScore = score;
+    state.bestDev = dev;
+    return true;
+  }
+
+  /** Writes the model into the state folder of every task whose primary dev metric is its best so far. */
+  private boolean keepImprovedTasks(Map<String, TaskMetrics> dev, int epoch) throws IOException {
+    boolean improved = false;
+    for (Map.Entry<String, TaskMetrics> entry : dev.entrySet()) {
+      String task = entry.getKey();
+      double score = ModelSelection.primary(entry.getValue());
+      if (score > state.taskBestScore.getOrDefault(task, Double.NEGATIVE_INFINITY)) {
+        AtomicFiles.writeDirectory(taskStateDir(task), network::save);
+        state.taskBestScore.put(task, score);
+        state.taskBestEpoch.put(task, epoch);
+        state.taskBestDev.put(task, entry.getValue());
+        improved = true;
+      }
+    }
+    return improved;
   }
 
   /** Where a task's own state waits, outside the model folder, until the run finishes. */
