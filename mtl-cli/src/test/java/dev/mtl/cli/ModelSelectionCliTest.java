@@ -132,9 +132,9 @@ class ModelSelectionCliTest {
   }
 
   @Test
-  @DisplayName("per-task states and fine-tuning work on the TensorFlow engine too, each task served from its own SavedModel")
+  @DisplayName("fine-tuning from the best-mean model works on the TensorFlow engine too, each task served from its own SavedModel")
   void tensorFlow() throws Exception {
-    Path config = twoTasks("tf", "{epochs: 2, batch-size: 16, learning-rate: 0.02, select-by: per-task, fine-tune: {epochs: 1}}\n"
+    Path config = twoTasks("tf", "{epochs: 2, batch-size: 16, learning-rate: 0.02, select-by: mean, fine-tune: {epochs: 1}}\n"
         + "engine: {type: tensorflow}");
     EndToEndTest.Result r = EndToEndTest.run("train", config.toString(), "--quiet");
     assertThat(r.code()).as(r.err()).isZero();

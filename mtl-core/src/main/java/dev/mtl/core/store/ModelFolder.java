@@ -38,11 +38,9 @@ public final class ModelFolder {
    * @param manifest the model's manifest, its model section without the pretrained encoder
    * @param config the config as run, every override applied
    * @param pretrained the frozen pretrained encoder and its plugin type, or null without one
-   * @param taskStates per task with a parameter set of its own, the folder {@link Network#save}
-   *     wrote it into (copied in); empty for one set for all tasks
    */
   public static void write(Path modelDir, ModelManifest manifest, Map<String, Object> config, Pretrained pretrained,
-      TextEncoder encoder, Network network, Map<String, Path> taskStates) throws IOException {
+      TextEncoder encoder, Network network) throws IOException {
     AtomicFiles.writeDirectory(modelDir, dir -> {
       ModelManifest complete = manifest;
       if (pretrained != null) {
@@ -57,10 +55,19 @@ public final class ModelFolder {
       complete.write(dir);
       Files.writeString(dir.resolve("config.yaml"), new YAMLMapper().writeValueAsString(config));
       encoder.save(Files.createDirectories(dir.resolve(TOKENIZER_DIR)));
-      Path parameters = Files.createDirectories(dir.resolve(PARAMETERS_DIR));
-      network.save(parameters);
+      network.save(Files.createDirectories(dir.resolve(PARAMETERS_DIR)));
+    });
+  }
+
+  /**
+   * Adds per-task parameter sets to the model already in {@code modelDir}, atomically: the folder is
+   * copied whole with the sets in {@code parameters/tasks/}, then swapped in.
+   */
+  public static void addTaskStates(Path modelDir, Map<String, Path> taskStates) throws IOException {
+    AtomicFiles.writeDirectory(modelDir, dir -> {
+      copyTree(modelDir, dir);
       for (Map.Entry<String, Path> state : taskStates.entrySet()) {
-        copyTree(state.getValue(), parameters.resolve(TaskStates.DIR).resolve(state.getKey()));
+        copyTree(state.getValue(), dir.resolve(PARAMETERS_DIR).resolve(TaskStates.DIR).resolve(state.getKey()));
       }
     });
   }

@@ -297,13 +297,7 @@ final class TrainingSession {
   }
 
   private void save() throws IOException {
-    save(Map.of());
-  }
-
-  /** Writes the model folder: the network's parameters for every task, and the given tasks' own states. */
-  private void save(Map<String, Path> taskStates) throws IOException {
-    ModelFolder.write(modelDir, MultiTaskTrainer.manifest(run), config.root().values(), pretrained(), prepared.encoder(), network,
-        taskStates);
+    ModelFolder.write(modelDir, MultiTaskTrainer.manifest(run), config.root().values(), pretrained(), prepared.encoder(), network);
   }
 
   /**
@@ -339,15 +333,8 @@ final class TrainingSession {
       fineTune(engine, taskStates, devMetrics, fineTuneEpochs);
     }
     if (!taskStates.isEmpty()) {
-      if (!keepLast) {
-        // The selected model is already in the folder; the network holds the last one.
-        try (Network kept = engine.load(prepared.spec(), modelDir.resolve(ModelFolder.PARAMETERS_DIR))) {
-          ModelFolder.write(modelDir, MultiTaskTrainer.manifest(run), config.root().values(), pretrained(), prepared.encoder(), kept,
-              taskStates);
-        }
-      } else {
-        save(taskStates);
-      }
+      // The kept model is in the folder already (the network may hold a later one): add the states to it.
+      ModelFolder.addTaskStates(modelDir, taskStates);
     }
     try {
       if (keepLast && taskStates.isEmpty()) {
