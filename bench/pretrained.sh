@@ -6,12 +6,12 @@
 # pretrained run against the scratch one, and wall time (the pretrained run's includes encoding
 # every text once; a second run in the same directory reads them from its features/ cache, also
 # timed).
-# Usage: bench/pretrained.sh [config...]   (default: examples/goemotions.yaml examples/sentence-classic.yaml)
+# Usage: bench/pretrained.sh [config...]   (default: examples/plain/goemotions.yaml examples/plain/sentence-classic.yaml)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 configs=("$@")
-[ ${#configs[@]} -gt 0 ] || configs=(examples/goemotions.yaml examples/sentence-classic.yaml)
+[ ${#configs[@]} -gt 0 ] || configs=(examples/plain/goemotions.yaml examples/plain/sentence-classic.yaml)
 bin/mtl --help > /dev/null   # build first, so no run below pays for it
 out="$root/runs/bench-pretrained"
 mkdir -p "$out"

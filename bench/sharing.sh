@@ -8,7 +8,7 @@
 #   bench/sharing.sh report     # rewrites docs/sharing.md from every sweep under runs/ (keeps its notes)
 #
 # A sweep trains, per dataset and seed, the single-task baselines (same model and steps per epoch),
-# then one run per strategy with only `sharing` changed; every run repeats per seed and the report
+# then one run per strategy of examples/plain/<dataset>.yaml with only `sharing` changed; every run repeats per seed and the report
 # gives Δm% and each task's primary test metric as mean ± std over seeds (bench/sharing_seeds.py).
 # PATIENCE=N keeps each run's best dev evaluation (select-by: mean; a baseline selects on its task)
 # and stops after N evaluations without a better one, so a long budget converges.
@@ -138,11 +138,15 @@ run_dataset() {
   python3 "$root/bench/sharing_seeds.py" "$out/$name" "${joined[@]}"
 }
 
+# Strategy sweeps start from the plain setups (random embedding, hard sharing, every dataset each
+# step); the recipe sweep from the examples as shipped.
+configs=examples/plain
+if [ -n "${RECIPE:-}" ]; then configs=examples; fi
 if [[ " ${datasets[*]} " == *" goemotions "* ]]; then
-  run_dataset goemotions examples/goemotions.yaml "$ge_epochs" \
+  run_dataset goemotions "$configs/goemotions.yaml" "$ge_epochs" \
     --set "sharing.depth={sentiment: 1, ekman: 2, emotion: 3}" --set "sharing.feed-labels=[sentiment, ekman]"
 fi
 if [[ " ${datasets[*]} " == *" sentence-classic "* ]]; then
-  run_dataset sentence-classic examples/sentence-classic.yaml "$sc_epochs" --set "sharing.depth={trec: 1, subj: 2, sst2: 3}"
+  run_dataset sentence-classic "$configs/sentence-classic.yaml" "$sc_epochs" --set "sharing.depth={trec: 1, subj: 2, sst2: 3}"
 fi
 echo "bench/sharing.sh report rewrites docs/sharing.md from every sweep" >&2

@@ -8,7 +8,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 epochs="${1:-3}"
-config=examples/goemotions.yaml
+config=examples/plain/goemotions.yaml
 out="$root/runs/bench-weighting"
 doc="$root/docs/weighting.md"
 loss_based=(equal uncertainty dwa rlw gls)
@@ -55,7 +55,7 @@ minutes=$(( ($(date +%s) - start) / 60 ))
   echo
   echo "Made by \`bench/weighting.sh $epochs\` in $minutes minutes on $(nproc) cores"
   echo "($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(java -version 2>&1 | head -1)), CPU only."
-  echo "Every run is \`examples/goemotions.yaml\` (hard sharing, CNN encoder, Adam 0.001, batch 32, seed 42,"
+  echo "Every run is \`examples/plain/goemotions.yaml\` (hard sharing, CNN encoder, Adam 0.001, batch 32, seed 42,"
   echo "$epochs epoch(s)) with only \`weighting\` changed; gradient-based methods use their default,"
   echo "\`gramian: representation\` (the pooled shared vector). Single-task baselines: the same model with"
   echo "one task and the same steps per epoch. Δm% is the mean over tasks of the mean sign-adjusted relative"
