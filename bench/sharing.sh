@@ -99,7 +99,7 @@ if [ -n "${RECIPE:-}" ]; then
   title="the recommended recipe, each example config as shipped"
 fi
 out="$root/runs/$sweep"
-command="SEEDS=\"${seeds[*]}\"${THREADS:+ THREADS=$THREADS}${PATIENCE:+ PATIENCE=$PATIENCE}${VECTORS:+ VECTORS=$VECTORS}${RECIPE:+ RECIPE=1} DATASETS=DATASET bench/sharing.sh run $ge_epochs $sc_epochs"
+command="SEEDS=\"${seeds[*]}\"${THREADS:+ THREADS=$THREADS}${PATIENCE:+ PATIENCE=$PATIENCE}${VECTORS:+ VECTORS=$VECTORS}${RECIPE:+ RECIPE=1} DATASETS=@DATASET@ bench/sharing.sh run $ge_epochs $sc_epochs"
 
 # dataset name, config, epochs, then extra --set arguments for the hierarchical run
 run_dataset() {
@@ -126,7 +126,7 @@ run_dataset() {
     done
   done
   # A sweep may be run in parts (STRATEGIES=...): the commands add up, the strategies join in order.
-  echo "${command/DATASET/$name}${STRATEGIES:+ (STRATEGIES=\"$STRATEGIES\")}: $(( ($(date +%s) - start) / 60 )) minutes" >> "$out/$name/command.txt"
+  echo "${command/@DATASET@/$name}${STRATEGIES:+ (STRATEGIES=\"$STRATEGIES\")}: $(( ($(date +%s) - start) / 60 )) minutes" >> "$out/$name/command.txt"
   echo "$title; up to $epochs epochs" > "$out/$name/title.txt"
   local known=""
   [ -f "$out/$name/strategies.txt" ] && known=$(cat "$out/$name/strategies.txt")
