@@ -76,14 +76,10 @@ class ModelSelectionCliTest {
     EndToEndTest.Result r = EndToEndTest.run("train", config.toString(), "--quiet");
     assertThat(r.code()).as(r.err()).isZero();
     JsonNode report = JSON.readTree(dir.resolve("per-task/metrics.json").toFile());
-    JsonNode epochs = report.get("epochs");
+    List<JsonNode> epochs = new ArrayList<>();
+    report.get("epochs").forEach(epochs::add);
     for (String task : List.of("sst2", "trec")) {
-      int best = 0;
-      for (int e = 0; e < epochs.size(); e++) {
-        if (accuracy(epochs.get(e), task) > accuracy(epochs.get(best), task)) {
-          best = e;
-        }
-      }
+      int best = firstBest(epochs, task);
       assertThat(report.get("taskEpochs").get(task).asInt()).as(task).isEqualTo(best);
       assertThat(report.get("dev").get(task).get("values").get("accuracy").asDouble()).isEqualTo(accuracy(epochs.get(best), task));
       assertThat(dir.resolve("per-task/model/parameters/tasks").resolve(task)).isDirectory();
@@ -114,12 +110,7 @@ class ModelSelectionCliTest {
       assertThat(own).extracting(e -> e.get("epoch").asInt()).containsExactly(0, 1, 2, 3);
       // Epoch 0 is the multi-task model: the kept (mean-selected) model's dev accuracy.
       assertThat(accuracy(own.get(0), task)).isEqualTo(accuracy(report.get("epochs").get(report.get("selectedEpoch").asInt()), task));
-      int best = 0;
-      for (int e = 1; e < own.size(); e++) {
-        if (accuracy(own.get(e), task) > accuracy(own.get(best), task)) {
-          best = e;
-        }
-      }
+      int best = firstBest(own, task);
       assertThat(report.get("fineTuneEpochs").get(task).asInt()).as(task).isEqualTo(best);
       assertThat(report.get("dev").get(task).get("values").get("accuracy").asDouble()).isEqualTo(accuracy(own.get(best), task));
       // Only the task's own loss trains in its fine-tuning.
@@ -164,6 +155,17 @@ class ModelSelectionCliTest {
       double reported = report.get("test").get(task).get("values").get("accuracy").asDouble();
       assertThat(eval.out()).as(task).contains(String.format(Locale.ROOT, "%.4f", reported));
     }
+  }
+
+  /** The position of the first evaluation with the task's highest dev accuracy, as selection picks it. */
+  private static int firstBest(List<JsonNode> evaluations, String task) {
+    int best = 0;
+    for (int e = 1; e < evaluations.size(); e++) {
+      if (accuracy(evaluations.get(e), task) > accuracy(evaluations.get(best), task)) {
+        best = e;
+      }
+    }
+    return best;
   }
 
   private static double accuracy(JsonNode epoch, String task) {
