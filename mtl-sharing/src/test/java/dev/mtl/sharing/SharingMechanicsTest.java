@@ -168,7 +168,7 @@ class SharingMechanicsTest {
       assertThat(network.trainStep(new TrainStep(singleTaskSources(2), EQUAL, 1, 0, 0.01, GradientNeed.LOSSES_ONLY)).penalty())
           .isCloseTo(Math.log(2), within(0.3));
     }
-    ModelGraph orthogonal = describe(new AdversarialSharedPrivateSharing(), Map.of("adversarial-weight", 0, "orthogonality-weight", 1));
+    ModelGraph orthogonal = describe(new AdversarialSharedPrivateSharing(), Map.of("adversarial-weight", 0, "orthogonality-weight", 100));
     assertThat(orthogonal.layers()).noneMatch(l -> l instanceof Layer.GradientReversal);
     Run run = train(orthogonal, 40);
     assertThat(run.steps().get(0).penalty()).isPositive();

@@ -40,8 +40,10 @@ public sealed interface AuxiliaryLoss permits AuxiliaryLoss.TaskDiscriminator, A
    * Keeps each task's private features apart from the shared ones: for each pair whose task is
    * labelled in a batch, both vector outputs are centred over the batch's rows and scaled to unit
    * length per row (as in Bousmalis et al. 2016, so the value does not depend on the features'
-   * scale), and the loss is the squared Frobenius norm of {@code Pᵀ S}, summed over the pairs and
-   * averaged over the step's batches.
+   * scale), and the loss is the mean square of the entries of {@code Pᵀ S} (the squared Frobenius
+   * norm over the number of entries, as in that paper's code: the sum grows with the square of the
+   * batch's rows and would swamp task losses of about 0.1), summed over the pairs and averaged over
+   * the step's batches.
    */
   record Orthogonality(double weight, List<Pair> pairs) implements AuxiliaryLoss {
     public Orthogonality {

@@ -286,7 +286,7 @@ final class Lowering {
           for (AuxiliaryLoss.Pair pair : o.pairs()) {
             if (tasks.contains(pair.task())) {
               NDArray product = unitRows(output(pair.privateId())).transpose().matMul(unitRows(output(pair.sharedId())));
-              NDArray term = product.square().sum();
+              NDArray term = product.square().mean();
               value = value == null ? term : value.add(term);
             }
           }

@@ -203,7 +203,8 @@ final class TfLowering {
             if (tasks.contains(pair.task())) {
               Operand<TFloat32> product = tf.linalg.matMul(unitRows(output(pair.privateId())), unitRows(output(pair.sharedId())),
                   MatMul.transposeA(true));
-              value = value == null ? squaredNorm(product) : tf.math.add(value, squaredNorm(product));
+              Operand<TFloat32> term = tf.math.mean(tf.math.square(product), tf.constant(new int[] {0, 1}));
+              value = value == null ? term : tf.math.add(value, term);
             }
           }
         }
