@@ -6,6 +6,7 @@ import dev.mtl.core.model.Head;
 import dev.mtl.core.model.Layer;
 import dev.mtl.core.model.ModelGraph;
 import dev.mtl.core.model.ParameterOwner;
+import dev.mtl.core.model.TransformerShape;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,6 +36,8 @@ public final class ParameterLayout {
   public static final double EMBEDDING_RMS = EMBEDDING_LIMIT / Math.sqrt(3);
   /** Window widths of a CNN encoder's convolutions, one weight per width. */
   public static final List<Integer> CNN_WIDTHS = List.of(3, 4, 5);
+  /** Standard deviation of a transformer weight's random start, BERT's. */
+  public static final double TRANSFORMER_INIT_STD = 0.02;
 
   /** How a parameter starts: uniform in [-limit, limit], zero, or given values. */
   private record Spec(String name, long[] shape, ParameterOwner owner, boolean trainable, double limit, int zeroRow, float[] given) {}
@@ -122,12 +125,51 @@ public final class ParameterLayout {
           }
         }
       }
+    } else if (layer instanceof Layer.Transformer t) {
+      addTransformer(p, owner, trainable, t.shape());
     } else if (layer instanceof Layer.Gate g) {
       int in = graph.outputSize(g.gateInputId());
       int experts = g.expertIds().size();
       xavier(p + "weight", owner, trainable, in, experts, experts, in);
       zeros(p + "bias", owner, trainable, experts);
     }
+  }
+
+  /**
+   * A transformer's parameters under HuggingFace BertModel's names. Weights start as BERT's do
+   * (mean 0, standard deviation 0.02, here uniform), biases at zero, layer norms at the identity;
+   * pretrained weights usually replace them all.
+   */
+  private void addTransformer(String p, ParameterOwner owner, boolean trainable, TransformerShape shape) {
+    double limit = TRANSFORMER_INIT_STD * Math.sqrt(3);
+    int w = shape.width();
+    add(new Spec(p + "embeddings.word_embeddings.weight", new long[] {shape.vocabularySize(), w}, owner, trainable, limit, -1, null));
+    add(new Spec(p + "embeddings.position_embeddings.weight", new long[] {shape.maxPositions(), w}, owner, trainable, limit, -1, null));
+    add(new Spec(p + "embeddings.token_type_embeddings.weight", new long[] {shape.typeVocabularySize(), w}, owner, trainable, limit, -1,
+        null));
+    layerNorm(p + "embeddings.LayerNorm", owner, trainable, w);
+    for (int l = 0; l < shape.layers(); l++) {
+      String block = p + "encoder.layer." + l + ".";
+      for (String part : List.of("attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense")) {
+        dense(block + part, owner, trainable, w, w, limit);
+      }
+      layerNorm(block + "attention.output.LayerNorm", owner, trainable, w);
+      dense(block + "intermediate.dense", owner, trainable, w, shape.intermediateSize(), limit);
+      dense(block + "output.dense", owner, trainable, shape.intermediateSize(), w, limit);
+      layerNorm(block + "output.LayerNorm", owner, trainable, w);
+    }
+  }
+
+  private void dense(String name, ParameterOwner owner, boolean trainable, int in, int out, double limit) {
+    add(new Spec(name + ".weight", new long[] {out, in}, owner, trainable, limit, -1, null));
+    zeros(name + ".bias", owner, trainable, out);
+  }
+
+  private void layerNorm(String name, ParameterOwner owner, boolean trainable, int width) {
+    float[] ones = new float[width];
+    Arrays.fill(ones, 1f);
+    add(new Spec(name + ".weight", new long[] {width}, owner, trainable, 0, -1, ones));
+    zeros(name + ".bias", owner, trainable, width);
   }
 
   /** A cross-stitch unit's mixing matrix: {@code selfWeight} on the diagonal, the rest shared evenly. */

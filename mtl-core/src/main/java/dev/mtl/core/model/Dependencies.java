@@ -126,13 +126,13 @@ final class Dependencies {
     return shared;
   }
 
-  /** Pools, label feeds, mixes and mean encoders compute without parameters of their own. */
+  /** Pools, label feeds, mixes, concatenations, reversals and mean encoders compute without parameters of their own. */
   private static boolean hasParameters(ModelGraph graph, ParameterOwner owner) {
     if (owner.kind() != ParameterOwner.Kind.LAYER) {
       return true;
     }
     Layer layer = graph.layer(owner.id());
-    return layer instanceof Layer.Embedding || layer instanceof Layer.Gate
+    return layer instanceof Layer.Embedding || layer instanceof Layer.Transformer || layer instanceof Layer.Gate
         || (layer instanceof Layer.Encoder e && e.kind() != EncoderKind.MEAN);
   }
 }

@@ -13,8 +13,8 @@ import java.util.Optional;
  * <p>Sequence layers output {@code (batch, time, width)} and are zero at padding; vector layers
  * output {@code (batch, width)}.
  */
-public sealed interface Layer permits Layer.Embedding, Layer.Features, Layer.Encoder, Layer.Pool, Layer.Mix, Layer.Gate, Layer.LabelFeed,
-    Layer.Concat, Layer.GradientReversal {
+public sealed interface Layer permits Layer.Embedding, Layer.Features, Layer.Transformer, Layer.Encoder, Layer.Pool, Layer.Mix,
+    Layer.Gate, Layer.LabelFeed, Layer.Concat, Layer.GradientReversal {
   String id();
 
   /** The layers this one reads; empty for the embedding, which reads token ids. */
@@ -46,6 +46,30 @@ public sealed interface Layer permits Layer.Embedding, Layer.Features, Layer.Enc
    * Everything above it (encoders, pooling, gates, heads) stacks on it as on an embedding.
    */
   record Features(String id, int size, double dropout) implements Layer {
+    @Override
+    public List<String> inputs() {
+      return List.of();
+    }
+  }
+
+  /**
+   * A BERT-style transformer encoder over token ids (Devlin et al. 2019), a sequence zero at
+   * padding: token, position and type-0 embeddings with a layer norm, then {@code shape.layers()}
+   * post-norm blocks of multi-head self-attention (padding masked out) and a GELU feed-forward.
+   * Its token ids index its own vocabulary ({@code shape.vocabularySize()}, a pretrained
+   * tokenizer's), so a graph holds no {@link Embedding} beside it. Parameters are named as in
+   * HuggingFace's {@code BertModel} under {@code <id>.} (e.g. {@code
+   * <id>.encoder.layer.0.attention.self.query.weight}, linear weights {@code (out, in)}), so
+   * pretrained weights load by name; dropout applies in training after the embeddings, to the
+   * attention probabilities and to each block's two outputs, as in BERT.
+   */
+  record Transformer(String id, TransformerShape shape, double dropout) implements Layer {
+    public Transformer {
+      if (dropout < 0 || dropout >= 1) {
+        throw new IllegalArgumentException("transformer '" + id + "' needs a dropout in [0, 1), got " + dropout);
+      }
+    }
+
     @Override
     public List<String> inputs() {
       return List.of();

@@ -127,7 +127,7 @@ public record ModelGraph(List<Layer> layers, List<Head> heads, List<Penalty> pen
   }
 
   private static boolean checkKinds(Layer layer, Map<String, Boolean> sequence, Map<String, Layer> seen, List<Head> heads) {
-    if (layer instanceof Layer.Embedding || layer instanceof Layer.Features) {
+    if (layer instanceof Layer.Embedding || layer instanceof Layer.Features || layer instanceof Layer.Transformer) {
       return true;
     }
     if (layer instanceof Layer.Encoder || layer instanceof Layer.Pool || layer instanceof Layer.LabelFeed) {
@@ -239,6 +239,9 @@ public record ModelGraph(List<Layer> layers, List<Head> heads, List<Penalty> pen
     }
     if (layer instanceof Layer.Features f) {
       return f.size();
+    }
+    if (layer instanceof Layer.Transformer t) {
+      return t.shape().width();
     }
     if (layer instanceof Layer.Encoder e) {
       return e.kind().outputSize(e.hiddenSize(), width(byId.get(e.inputId()), byId, heads));

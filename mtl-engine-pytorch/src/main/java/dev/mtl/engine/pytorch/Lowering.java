@@ -17,6 +17,7 @@ import dev.mtl.core.model.ModelGraph;
 import dev.mtl.core.model.ParameterOwner;
 import dev.mtl.core.model.Penalty;
 import dev.mtl.core.model.PoolKind;
+import dev.mtl.core.model.TransformerShape;
 import dev.mtl.core.task.LossKind;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -218,6 +219,9 @@ final class Lowering {
         NDArray x = Dropout.dropout(features, (float) f.dropout(), training).singletonOrThrow();
         return x.mul(mask);
       }
+      if (layer instanceof Layer.Transformer t) {
+        return transformer(t).mul(mask);
+      }
       if (layer instanceof Layer.Encoder e) {
         NDArray x = output(e.inputId());
         return switch (e.kind()) {
@@ -297,6 +301,66 @@ final class Lowering {
         }
       }
       return total;
+    }
+
+    /**
+     * BERT's encoder (post-norm blocks, erf GELU), as HuggingFace's BertModel computes it: token +
+     * position + type-0 embeddings, then per block masked multi-head self-attention and a
+     * feed-forward, each added to its input and layer-normed. Padded keys get -10000 before the
+     * softmax, so their weight is exactly 0 in float and real positions do not depend on padding.
+     */
+    private NDArray transformer(Layer.Transformer t) {
+      TransformerShape shape = t.shape();
+      Shape tokenShape = tokens.getShape();
+      long batch = tokenShape.get(0);
+      long time = tokenShape.get(1);
+      if (time > shape.maxPositions()) {
+        throw new IllegalArgumentException("transformer '" + t.id() + "' covers " + shape.maxPositions() + " positions but a batch has "
+            + time + " tokens; cut texts with the tokenizer's max-length");
+      }
+      float dropout = (float) t.dropout();
+      NDArray x = Embedding.embedding(tokens, param(t, "embeddings.word_embeddings.weight"), SparseFormat.DENSE).singletonOrThrow();
+      NDArray positions = inScope(scope, param(t, "embeddings.position_embeddings.weight").get("0:" + time));
+      NDArray type = inScope(scope, param(t, "embeddings.token_type_embeddings.weight").get(0));
+      x = layerNorm(x.add(positions).add(type), t, "embeddings.LayerNorm", shape);
+      x = Dropout.dropout(x, dropout, training).singletonOrThrow();
+      // (batch, 1, 1, time): 0 at real keys, -10000 at padding.
+      NDArray keyMask = mask.sub(scalar(scope, 1f)).mul(scalar(scope, 10000f)).reshape(batch, 1, 1, time);
+      int heads = shape.heads();
+      int headSize = shape.headSize();
+      NDArray scale = scalar(scope, (float) (1 / Math.sqrt(headSize)));
+      for (int l = 0; l < shape.layers(); l++) {
+        String block = "encoder.layer." + l + ".";
+        NDArray q = splitHeads(dense(x, t, block + "attention.self.query"), batch, time, heads, headSize);
+        NDArray k = splitHeads(dense(x, t, block + "attention.self.key"), batch, time, heads, headSize);
+        NDArray v = splitHeads(dense(x, t, block + "attention.self.value"), batch, time, heads, headSize);
+        NDArray attention = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(keyMask).softmax(3);
+        attention = Dropout.dropout(attention, dropout, training).singletonOrThrow();
+        NDArray context = attention.matMul(v).transpose(0, 2, 1, 3).reshape(batch, time, shape.width());
+        NDArray attended = Dropout.dropout(dense(context, t, block + "attention.output.dense"), dropout, training).singletonOrThrow();
+        x = layerNorm(attended.add(x), t, block + "attention.output.LayerNorm", shape);
+        NDArray inner = dense(x, t, block + "intermediate.dense").getNDArrayInternal().gelu();
+        NDArray out = Dropout.dropout(dense(inner, t, block + "output.dense"), dropout, training).singletonOrThrow();
+        x = layerNorm(out.add(x), t, block + "output.LayerNorm", shape);
+      }
+      return x;
+    }
+
+    private NDArray dense(NDArray x, Layer layer, String name) {
+      return Linear.linear(x, param(layer, name + ".weight"), param(layer, name + ".bias")).singletonOrThrow();
+    }
+
+    /** (batch, time, width) to (batch, heads, time, headSize). */
+    private static NDArray splitHeads(NDArray x, long batch, long time, int heads, int headSize) {
+      return x.reshape(batch, time, heads, headSize).transpose(0, 2, 1, 3);
+    }
+
+    /** Normalised over the last axis (biased variance, as torch.nn.LayerNorm), then scaled and shifted. */
+    private NDArray layerNorm(NDArray x, Layer layer, String name, TransformerShape shape) {
+      NDArray centred = x.sub(x.mean(new int[] {-1}, true));
+      NDArray variance = centred.square().mean(new int[] {-1}, true);
+      NDArray normalised = centred.div(variance.add(scalar(scope, (float) shape.layerNormEpsilon())).sqrt());
+      return normalised.mul(param(layer, name + ".weight")).add(param(layer, name + ".bias"));
     }
 
     /** Rows centred over the batch, then scaled to unit length (1e-6 under the root keeps a zero row finite). */
