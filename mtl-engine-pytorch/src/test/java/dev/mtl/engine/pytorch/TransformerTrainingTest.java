@@ -1,0 +1,130 @@
+package dev.mtl.engine.pytorch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.mtl.core.weighting.GradientNeed;
+import dev.mtl.core.engine.Network;
+import dev.mtl.core.engine.NetworkSpec;
+import dev.mtl.core.engine.OptimizerSettings;
+import dev.mtl.core.engine.ParameterFile;
+import dev.mtl.core.engine.ParameterLayout;
+import dev.mtl.core.engine.SourceBatch;
+import dev.mtl.core.engine.TokenBatch;
+import dev.mtl.core.engine.TrainStep;
+import dev.mtl.core.model.Head;
+import dev.mtl.core.model.Layer;
+import dev.mtl.core.model.ModelGraph;
+import dev.mtl.core.model.PoolKind;
+import dev.mtl.core.model.TransformerShape;
+import dev.mtl.core.task.LossKind;
+import dev.mtl.core.task.OutputSpec;
+import dev.mtl.testkit.TestEngine;
+import dev.mtl.testkit.TestWeightings;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A small random transformer on the PyTorch engine: it trains, masks padding, and saves and loads. */
+class TransformerTrainingTest {
+  @RegisterExtension
+  static final TestEngine engine = new TestEngine(new PyTorchEngineProvider());
+
+  private static final TransformerShape SHAPE = new TransformerShape(40, 32, 2, 4, 64, 24, 2, 1e-12);
+  private static final int MARKER = 7;
+
+  private static ModelGraph graph(double dropout) {
+    return new ModelGraph(List.of(new Layer.Transformer("encoder", SHAPE, dropout), new Layer.Pool("pool", "encoder", PoolKind.MEAN)),
+        List.of(new Head("t", "pool", new OutputSpec(2, LossKind.SOFTMAX_CROSS_ENTROPY, List.of("without", "with")), 0)));
+  }
+
+  private static Network network(double dropout) {
+    return engine.create(new NetworkSpec(graph(dropout), SHAPE.vocabularySize(), 0), new OptimizerSettings("adam", 0.001), 5);
+  }
+
+  /** Rows of 3..16 random ids (never padding 0), half of them holding the marker somewhere; class 1 if they do. */
+  private static SourceBatch batch(Random random, int rows) {
+    int[][] tokens = new int[rows][];
+    float[][] labels = new float[rows][1];
+    for (int i = 0; i < rows; i++) {
+      tokens[i] = random.ints(3 + random.nextInt(14), 1, SHAPE.vocabularySize()).map(id -> id == MARKER ? MARKER + 1 : id).toArray();
+      if (random.nextBoolean()) {
+        tokens[i][random.nextInt(tokens[i].length)] = MARKER;
+        labels[i][0] = 1;
+      }
+    }
+    return new SourceBatch(new TokenBatch(tokens), Map.of("t", labels));
+  }
+
+  @Test
+  @DisplayName("learns which texts hold a marker token (dropout 0.1), and every transformer parameter moves")
+  void learns(@TempDir Path dir) throws Exception {
+    Random random = new Random(3);
+    SourceBatch test = batch(new Random(99), 64);
+    try (Network network = network(0.1)) {
+      network.save(java.nio.file.Files.createDirectories(dir.resolve("start")));
+      Map<String, ParameterFile.Tensor> start = ParameterFile.read(dir.resolve("start").resolve(ParameterLayout.FILE));
+      double first = 0;
+      double last = 0;
+      for (int step = 0; step < 150; step++) {
+        double loss = network.trainStep(new TrainStep(List.of(batch(random, 16)), TestWeightings.equal(), step, 0, 0.002,
+            GradientNeed.LOSSES_ONLY)).losses().get("t");
+        if (step < 10) {
+          first += loss / 10;
+        }
+        if (step >= 140) {
+          last += loss / 10;
+        }
+      }
+      assertThat(first).isCloseTo(Math.log(2), within(0.15));
+      assertThat(last).isLessThan(0.25);
+      float[][] scores = network.predict(test.tokens(), List.of("t")).get("t");
+      int right = 0;
+      for (int i = 0; i < scores.length; i++) {
+        right += (scores[i][1] > 0.5) == (test.targets().get("t")[i][0] == 1) ? 1 : 0;
+      }
+      assertThat(right).as("right of 64 held-out texts").isGreaterThanOrEqualTo(58);
+      network.save(java.nio.file.Files.createDirectories(dir.resolve("end")));
+      Map<String, ParameterFile.Tensor> end = ParameterFile.read(dir.resolve("end").resolve(ParameterLayout.FILE));
+      for (String name : start.keySet()) {
+        if (name.equals("encoder.embeddings.token_type_embeddings.weight")) {
+          continue; // row 1 is never used: mtl feeds type 0 only
+        }
+        assertThat(end.get(name).values()).as(name).isNotEqualTo(start.get(name).values());
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("a text's scores do not depend on the padding its batch adds, and survive saving and loading")
+  void masksPaddingAndLoads(@TempDir Path dir) throws Exception {
+    int[] text = {3, 9, 12, 7, 30};
+    int[] longer = new Random(1).ints(20, 1, SHAPE.vocabularySize()).toArray();
+    try (Network network = network(0)) {
+      float[] alone = network.predict(new TokenBatch(new int[][] {text}), List.of("t")).get("t")[0];
+      float[] padded = network.predict(new TokenBatch(new int[][] {longer, text}), List.of("t")).get("t")[1];
+      assertThat(padded).containsExactly(alone, org.assertj.core.data.Offset.offset(1e-6f));
+      network.save(dir);
+      try (Network loaded = engine.load(new NetworkSpec(graph(0), SHAPE.vocabularySize(), 0), dir)) {
+        assertThat(loaded.predict(new TokenBatch(new int[][] {text}), List.of("t")).get("t")[0]).containsExactly(alone);
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("a batch longer than the position embedding is refused, saying how to cut texts")
+  void refusesLongBatches() {
+    try (Network network = network(0)) {
+      int[] tooLong = new int[SHAPE.maxPositions() + 1];
+      java.util.Arrays.fill(tooLong, 5);
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> network.predict(new TokenBatch(new int[][] {tooLong}), Set.of("t")))
+          .hasMessageContaining("24 positions").hasMessageContaining("max-length");
+    }
+  }
+}
