@@ -183,16 +183,20 @@ class PretrainedCliTest {
   }
 
   @Test
-  @DisplayName("per-task embeddings and fine-tuning are refused with the reason")
+  @DisplayName("per-task embeddings, frozen-only settings when fine-tuning, and TensorFlow are refused with the reason")
   void refusals() {
     EndToEndTest.Result columns = EndToEndTest.run("train", config.toString(), "--set", "output=" + dir.resolve("x"),
         "--set", "sharing={type: soft, share-embedding: false}");
     assertThat(columns.code()).isNotZero();
-    assertThat(columns.err()).contains("share-embedding: false").contains("frozen shared bottom");
+    assertThat(columns.err()).contains("share-embedding: false").contains("shared bottom");
     EndToEndTest.Result tune = EndToEndTest.run("train", config.toString(), "--set", "output=" + dir.resolve("y"),
-        "--set", "model.pretrained-encoder.mode=fine-tune");
+        "--set", "model.pretrained-encoder={model: all-minilm-l6-v2, mode: fine-tune, pooling: cls}");
     assertThat(tune.code()).isNotZero();
-    assertThat(tune.err()).contains("model.pretrained-encoder.mode").contains("frozen");
+    assertThat(tune.err()).contains("model.pretrained-encoder.pooling").contains("mode: frozen only");
+    EndToEndTest.Result tunedOnTf = EndToEndTest.run("train", config.toString(), "--set", "output=" + dir.resolve("w"),
+        "--set", "model.pretrained-encoder.mode=fine-tune", "--set", "engine.type=tensorflow");
+    assertThat(tunedOnTf.code()).isNotZero();
+    assertThat(tunedOnTf.err()).contains("transformer").contains("djl-pytorch");
     EndToEndTest.Result tf = EndToEndTest.run("train", config.toString(), "--set", "output=" + dir.resolve("z"),
         "--set", "engine.type=tensorflow");
     assertThat(tf.code()).isNotZero();

@@ -16,21 +16,18 @@ final class Parts {
   private Parts() {}
 
   /**
-   * The shared bottom of the stack: token embeddings, or a pretrained sentence encoder's vectors
-   * when the model has one.
+   * The shared bottom of the stack: token embeddings, a frozen pretrained encoder's vectors, or a
+   * pretrained transformer to fine-tune.
    */
   static Layer sharedEmbedding(ModelSpec model) {
-    if (model.usesPretrainedEncoder()) {
-      return new Layer.Features(EMBEDDING, model.pretrainedWidth(), model.dropout());
-    }
-    return new Layer.Embedding(EMBEDDING, model.embeddingSize(), model.dropout());
+    return model.bottom(EMBEDDING);
   }
 
-  /** Refuses per-task embeddings under a pretrained encoder, which is one frozen shared bottom. */
+  /** Refuses per-task embeddings under a pretrained encoder, which is the one shared bottom of every task. */
   static void requireTokenEmbeddings(ModelSpec model, String option) {
     if (model.usesPretrainedEncoder()) {
       throw new IllegalArgumentException(option + " gives each task its own embedding, but model.pretrained-encoder is the"
-          + " frozen shared bottom of every task; drop that option or the pretrained encoder");
+          + " shared bottom of every task; drop that option or the pretrained encoder");
     }
   }
 

@@ -20,6 +20,7 @@ import dev.mtl.core.task.DataSplit;
 import dev.mtl.core.task.Task;
 import dev.mtl.core.text.SentenceEncoder;
 import dev.mtl.core.text.TextEncoderFactory;
+import dev.mtl.core.text.TrainableEncoder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -83,13 +84,15 @@ public final class ModelAssembly implements AutoCloseable {
   private final TextEncoderFactory tokenizer;
   private final SharingStrategy sharing;
   private final SentenceEncoder pretrained;
+  private final TrainableEncoder trainable;
   private final Engine engine;
   private final ModelGraph graph;
   private final Map<String, String> versions;
 
   private ModelAssembly(List<Task> tasks, TextEncoderFactory tokenizer, SharingStrategy sharing, SentenceEncoder pretrained,
-      Engine engine, ModelGraph graph, Map<String, String> versions) {
+      TrainableEncoder trainable, Engine engine, ModelGraph graph, Map<String, String> versions) {
     this.tasks = List.copyOf(tasks);
+    this.trainable = trainable;
     this.versions = Map.copyOf(versions);
     this.tokenizer = tokenizer;
     this.sharing = sharing;
@@ -113,6 +116,10 @@ public final class ModelAssembly implements AutoCloseable {
         p -> p.create(parts.tokenizer().settings()));
     SharingStrategy sharing = parts.sharing() == null ? null
         : plugins.create(SharingStrategyProvider.class, parts.sharing(), p -> p.create(parts.sharing().settings(), names));
+    ModelSpec spec = parts.model();
+    TrainableEncoder trainable = null;
+    boolean fineTune = parts.pretrainedEncoder().isPresent()
+        && "fine-tune".equals(String.valueOf(parts.pretrainedEncoder().get().settings().values().get("mode")));
     Engine engine = plugins.create(EngineProvider.class, parts.engine(), p -> p.create(parts.engine().settings()));
     ConfigSection anySettings = parts.engine().settings();
     SentenceEncoder pretrained = null;
@@ -122,8 +129,16 @@ public final class ModelAssembly implements AutoCloseable {
       // The one place tasks read data for themselves (e.g. label names a config leaves out); a saved
       // model's tasks have everything in their settings and no train file.
       tasks.forEach(task -> task.dataFile(DataSplit.TRAIN).ifPresent(task::fit));
-      ModelSpec spec = parts.model();
-      if (parts.pretrainedEncoder().isPresent()) {
+      if (fineTune) {
+        // A transformer to fine-tune reads its own tokenizer's ids, whatever the run's tokenizer says.
+        PluginChoice choice = parts.pretrainedEncoder().get();
+        trainable = plugins.create(SentenceEncoderProvider.class, choice, p -> p.trainable(choice.settings()));
+        if (trainable != null) {
+          tokenizer = trainable.tokenizer();
+          spec = spec.withTransformer(trainable.shape(), trainable.trainLayers());
+        }
+      }
+      if (parts.pretrainedEncoder().isPresent() && !fineTune) {
         PluginChoice choice = parts.pretrainedEncoder().get();
         pretrained = plugins.create(SentenceEncoderProvider.class, choice, p -> p.create(choice.settings()));
         if (pretrained != null) {
@@ -138,7 +153,7 @@ public final class ModelAssembly implements AutoCloseable {
         }
       }
     }
-    return new ModelAssembly(tasks, tokenizer, sharing, pretrained, engine, graph, plugins.versions());
+    return new ModelAssembly(tasks, tokenizer, sharing, pretrained, trainable, engine, graph, plugins.versions());
   }
 
   private static ModelGraph describe(Parts parts, SharingStrategy sharing, ModelSpec spec, List<Task> tasks) {
@@ -166,6 +181,11 @@ public final class ModelAssembly implements AutoCloseable {
   /** The frozen pretrained sentence encoder, or null. */
   public SentenceEncoder pretrained() {
     return pretrained;
+  }
+
+  /** The pretrained transformer fine-tuned at the bottom of the graph, or null. */
+  public TrainableEncoder trainable() {
+    return trainable;
   }
 
   public Engine engine() {

@@ -3,13 +3,17 @@ package dev.mtl.core.assembly;
 import dev.mtl.core.engine.Network;
 import dev.mtl.core.engine.NetworkSpec;
 import dev.mtl.core.inference.DataSource;
+import dev.mtl.core.engine.ParameterFile;
+import dev.mtl.core.model.Layer;
 import dev.mtl.core.model.ModelGraph;
 import dev.mtl.core.run.RunConfig;
 import dev.mtl.core.task.TaskData;
 import dev.mtl.core.text.FeatureCache;
 import dev.mtl.core.text.TextEncoder;
+import dev.mtl.core.text.TrainableEncoder;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -21,8 +25,10 @@ import java.util.Map;
  * same model.
  *
  * @param words the run's word vectors, or null
+ * @param trainable the pretrained transformer the graph fine-tunes, or null
  */
-public record PreparedModel(TextEncoder encoder, PretrainedWords words, List<DataSource> trainSources, ModelGraph graph) {
+public record PreparedModel(TextEncoder encoder, PretrainedWords words, TrainableEncoder trainable, List<DataSource> trainSources,
+    ModelGraph graph) {
 
   /** @param features where the run's pretrained encoder's vectors are cached, or null without one */
   public static PreparedModel prepare(ResolvedRun run, Map<String, TaskData> train, FeatureCache features)
@@ -39,18 +45,24 @@ public record PreparedModel(TextEncoder encoder, PretrainedWords words, List<Dat
     if (words != null) {
       graph = words.freezeIfAsked(graph);
     }
-    return new PreparedModel(encoder, words, trainSources, graph);
+    return new PreparedModel(encoder, words, run.trainable(), trainSources, graph);
   }
 
-  /** Starts a new network's token embeddings from the word vectors, if the run has them. */
   /** The network the engine builds for this model: its graph over the encoder's vocabulary. */
   public NetworkSpec spec() {
     return new NetworkSpec(graph, encoder.vocabularySize(), encoder.paddingId());
   }
 
-  public void startFromWordVectors(Network network) {
+  /** Starts a new network from what the run brings pretrained: word vectors, a transformer's weights. */
+  public void startFromPretrained(Network network) {
     if (words != null) {
       words.apply(network, graph);
+    }
+    if (trainable != null) {
+      String id = graph.layers().stream().filter(l -> l instanceof Layer.Transformer).map(Layer::id).findFirst().orElseThrow();
+      Map<String, ParameterFile.Tensor> values = new LinkedHashMap<>();
+      trainable.weights().forEach((name, tensor) -> values.put(id + "." + name, tensor));
+      network.setParameters(values);
     }
   }
 

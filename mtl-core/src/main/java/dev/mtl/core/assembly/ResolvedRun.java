@@ -13,6 +13,7 @@ import dev.mtl.core.task.DataSplit;
 import dev.mtl.core.task.LossKind;
 import dev.mtl.core.task.Task;
 import dev.mtl.core.text.SentenceEncoder;
+import dev.mtl.core.text.TrainableEncoder;
 import dev.mtl.core.text.TextEncoderFactory;
 import dev.mtl.core.weighting.LossWeighting;
 import java.util.List;
@@ -125,6 +126,11 @@ public final class ResolvedRun {
   /** The frozen pretrained sentence encoder, or null. */
   public SentenceEncoder pretrained() {
     return model.pretrained();
+  }
+
+  /** The pretrained transformer fine-tuned at the bottom of the graph, or null. */
+  public TrainableEncoder trainable() {
+    return model.trainable();
   }
 
   /** The model graph the sharing strategy described for this run's tasks, described once. */

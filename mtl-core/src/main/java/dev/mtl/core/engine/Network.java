@@ -21,6 +21,15 @@ public interface Network extends AutoCloseable {
   }
 
   /**
+   * Overwrites parameters before training, e.g. a transformer's with pretrained weights: each
+   * named parameter gets the tensor's values, which must have its shape.
+   */
+  default void setParameters(Map<String, ParameterFile.Tensor> values) {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot load pretrained weights; pick an engine that"
+        + " can (`mtl plugins` lists the engines)");
+  }
+
+  /**
    * One optimizer step: forward every batch, compute each task's loss, ask the weighting for
    * weights (computing the Gramian first if it needs one), back-propagate the weighted sum once and
    * update the parameters at the step's learning rate.

@@ -126,7 +126,7 @@ public final class ParameterLayout {
         }
       }
     } else if (layer instanceof Layer.Transformer t) {
-      addTransformer(p, owner, trainable, t.shape());
+      addTransformer(p, owner, trainable, t);
     } else if (layer instanceof Layer.Gate g) {
       int in = graph.outputSize(g.gateInputId());
       int experts = g.expertIds().size();
@@ -140,15 +140,18 @@ public final class ParameterLayout {
    * (mean 0, standard deviation 0.02, here uniform), biases at zero, layer norms at the identity;
    * pretrained weights usually replace them all.
    */
-  private void addTransformer(String p, ParameterOwner owner, boolean trainable, TransformerShape shape) {
+  private void addTransformer(String p, ParameterOwner owner, boolean layerTrains, Layer.Transformer t) {
+    TransformerShape shape = t.shape();
     double limit = TRANSFORMER_INIT_STD * Math.sqrt(3);
     int w = shape.width();
+    boolean trainable = layerTrains && t.trainsEmbeddings();
     add(new Spec(p + "embeddings.word_embeddings.weight", new long[] {shape.vocabularySize(), w}, owner, trainable, limit, -1, null));
     add(new Spec(p + "embeddings.position_embeddings.weight", new long[] {shape.maxPositions(), w}, owner, trainable, limit, -1, null));
     add(new Spec(p + "embeddings.token_type_embeddings.weight", new long[] {shape.typeVocabularySize(), w}, owner, trainable, limit, -1,
         null));
     layerNorm(p + "embeddings.LayerNorm", owner, trainable, w);
     for (int l = 0; l < shape.layers(); l++) {
+      trainable = layerTrains && t.trains(l);
       String block = p + "encoder.layer." + l + ".";
       for (String part : List.of("attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense")) {
         dense(block + part, owner, trainable, w, w, limit);

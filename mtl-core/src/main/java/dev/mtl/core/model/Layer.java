@@ -61,13 +61,33 @@ public sealed interface Layer permits Layer.Embedding, Layer.Features, Layer.Tra
    * HuggingFace's {@code BertModel} under {@code <id>.} (e.g. {@code
    * <id>.encoder.layer.0.attention.self.query.weight}, linear weights {@code (out, in)}), so
    * pretrained weights load by name; dropout applies in training after the embeddings, to the
-   * attention probabilities and to each block's two outputs, as in BERT.
+   * attention probabilities and to each block's two outputs, as in BERT. Only the top {@code
+   * trainLayers} blocks train (all of them: the embeddings too; 0: none).
    */
-  record Transformer(String id, TransformerShape shape, double dropout) implements Layer {
+  record Transformer(String id, TransformerShape shape, double dropout, int trainLayers) implements Layer {
     public Transformer {
       if (dropout < 0 || dropout >= 1) {
         throw new IllegalArgumentException("transformer '" + id + "' needs a dropout in [0, 1), got " + dropout);
       }
+      if (trainLayers < 0 || trainLayers > shape.layers()) {
+        throw new IllegalArgumentException("transformer '" + id + "' trains between 0 and " + shape.layers() + " layers, not "
+            + trainLayers);
+      }
+    }
+
+    /** Every block and the embeddings train. */
+    public Transformer(String id, TransformerShape shape, double dropout) {
+      this(id, shape, dropout, shape.layers());
+    }
+
+    /** Whether block {@code layer} (0 at the bottom) trains. */
+    public boolean trains(int layer) {
+      return layer >= shape.layers() - trainLayers;
+    }
+
+    /** Whether the embeddings train: only when every block does. */
+    public boolean trainsEmbeddings() {
+      return trainLayers == shape.layers();
     }
 
     @Override

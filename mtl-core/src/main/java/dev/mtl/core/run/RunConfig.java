@@ -109,18 +109,13 @@ public record RunConfig(ConfigSection root, String name, long seed, Path outputD
         wordVectors, baselines, pseudoLabels);
   }
 
-  /** {@code model.pretrained-encoder}; its {@code mode} is the core's to check (only frozen runs today). */
+  /** {@code model.pretrained-encoder}: frozen (vectors computed once) or fine-tuned (mtl's own transformer layer). */
   private static Optional<PluginChoice> readPretrainedEncoder(ConfigSection model) {
     if (!model.has(ModelSpec.PRETRAINED_ENCODER)) {
       return Optional.empty();
     }
     PluginChoice choice = PluginChoice.read(model, ModelSpec.PRETRAINED_ENCODER, DEFAULT_PRETRAINED_ENCODER);
-    String mode = choice.settings().oneOf("mode", "frozen", Set.of("frozen", "fine-tune"));
-    if (mode.equals("fine-tune")) {
-      choice.settings().problem("mode", mode, "cannot fine-tune a pretrained sentence encoder yet: it runs in ONNX Runtime (or"
-          + " as a TorchScript/SavedModel through DJL) for inference only, and no mtl engine trains those graphs. Use mode:"
-          + " frozen (the vectors are computed once and cached), or word vectors (model.word-vectors) with train: fine-tune");
-    }
+    choice.settings().oneOf("mode", "frozen", Set.of("frozen", "fine-tune"));
     return Optional.of(choice);
   }
 

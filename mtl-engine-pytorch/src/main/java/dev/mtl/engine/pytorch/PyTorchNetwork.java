@@ -31,6 +31,7 @@ import dev.mtl.core.weighting.GradientNeed;
 import dev.mtl.core.weighting.GramianChoice;
 import dev.mtl.core.weighting.WeightingInput;
 import java.io.IOException;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -167,6 +168,24 @@ final class PyTorchNetwork implements Network {
     }
   }
 
+
+  @Override
+  public void setParameters(Map<String, ParameterFile.Tensor> values) {
+    values.forEach((name, tensor) -> {
+      NDArray parameter = parameters.arrays().get(name);
+      if (parameter == null) {
+        throw new IllegalArgumentException("no parameter '" + name + "' in this network");
+      }
+      if (!Arrays.equals(parameter.getShape().getShape(), tensor.shape())) {
+        throw new IllegalArgumentException("parameter '" + name + "' has shape " + parameter.getShape() + ", the values "
+            + Arrays.toString(tensor.shape()));
+      }
+    });
+    forgetCaughtUp();
+    // Written outside autograd: parameters are leaves that require gradients.
+    JniUtils.setGradMode(false);
+    values.forEach((name, tensor) -> parameters.arrays().get(name).set(FloatBuffer.wrap(tensor.values())));
+  }
 
   @Override
   public StepResult trainStep(TrainStep request) {
