@@ -11,6 +11,8 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * all-MiniLM-L6-v2 fine-tuned under hard sharing (MT-DNN) through the CLI, on small real samples of
@@ -71,6 +73,17 @@ class FineTunedTransformerCliTest {
     JsonNode test = JSON.readTree(dir.resolve("run/metrics.json").toFile()).get("test");
     assertThat(test.get("sst2").get("values").get("accuracy").asDouble()).isGreaterThan(0.7);
     assertThat(test.get("trec").get("values").get("accuracy").asDouble()).isGreaterThan(0.6);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"soft", "shared-private", "hierarchical", "cross-stitch", "mmoe", "asp"})
+  @DisplayName("every sharing strategy with one shared bottom stacks its layers on the fine-tuned transformer")
+  void everySharingStrategy(String sharing) {
+    EndToEndTest.Result r = EndToEndTest.run("train", config.toString(), "--quiet", "--set", "output=" + dir.resolve(sharing),
+        "--set", "sharing.type=" + sharing, "--set", "model.encoder=cnn", "--set", "model.hidden-size=16",
+        "--set", "model.pretrained-encoder.train-layers=1", "--set", "training.max-steps-per-epoch=2");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(dir.resolve(sharing).resolve("model/mtl-model.json")).isRegularFile();
   }
 
   @Test

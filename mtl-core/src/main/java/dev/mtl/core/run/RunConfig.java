@@ -89,8 +89,12 @@ public record RunConfig(ConfigSection root, String name, long seed, Path outputD
     long seed = root.longValue("seed", 42);
     Path output = root.path("output", false).orElseGet(() -> Path.of("runs", name).toAbsolutePath());
     List<TaskEntry> tasks = readTasks(root);
-    PluginChoice tokenizer = PluginChoice.read(root, "tokenizer", DEFAULT_TOKENIZER);
     ConfigSection modelSection = root.section("model");
+    if (ModelSpec.fineTunesPretrained(modelSection) && root.has("tokenizer")) {
+      root.problem("tokenizer", "(given)", "a fine-tuned pretrained encoder reads its own tokenizer's ids; drop the tokenizer"
+          + " section (set model.pretrained-encoder.max-length to cut texts)");
+    }
+    PluginChoice tokenizer = PluginChoice.read(root, "tokenizer", DEFAULT_TOKENIZER);
     ModelSpec model = ModelSpec.read(modelSection);
     Optional<PluginChoice> pretrained = readPretrainedEncoder(modelSection);
     Optional<WordVectorSettings> wordVectors = WordVectorSettings.read(modelSection);

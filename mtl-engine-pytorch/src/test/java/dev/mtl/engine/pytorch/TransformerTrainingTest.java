@@ -118,6 +118,67 @@ class TransformerTrainingTest {
   }
 
   @Test
+  @DisplayName("resumed from a checkpoint (dropout 0.1, top layer only), the next steps' losses equal an uninterrupted run's")
+  void resumesExactly(@TempDir Path dir) throws Exception {
+    ModelGraph topOnly = new ModelGraph(List.of(new Layer.Transformer("encoder", SHAPE, 0.1, 1),
+        new Layer.Pool("pool", "encoder", PoolKind.MEAN)), graph(0.1).heads());
+    NetworkSpec spec = new NetworkSpec(topOnly, SHAPE.vocabularySize(), 0);
+    OptimizerSettings adam = new OptimizerSettings("adam", 0.001);
+    List<SourceBatch> batches = new java.util.ArrayList<>();
+    Random random = new Random(8);
+    for (int i = 0; i < 10; i++) {
+      batches.add(batch(random, 8));
+    }
+    double[] straight = new double[5];
+    try (Network network = engine.create(spec, adam, 5)) {
+      for (int step = 0; step < 10; step++) {
+        double loss = step(network, batches.get(step), step);
+        if (step == 4) {
+          network.saveCheckpoint(java.nio.file.Files.createDirectories(dir.resolve("checkpoint")));
+        }
+        if (step >= 5) {
+          straight[step - 5] = loss;
+        }
+      }
+    }
+    try (Network resumed = engine.resume(spec, adam, 5, dir.resolve("checkpoint"))) {
+      for (int step = 5; step < 10; step++) {
+        assertThat(step(resumed, batches.get(step), step)).as("loss at step %d", step).isEqualTo(straight[step - 5]);
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("training only the top layer leaves the embeddings and the layer below exactly as they started")
+  void trainsTopLayersOnly(@TempDir Path dir) throws Exception {
+    ModelGraph topOnly = new ModelGraph(List.of(new Layer.Transformer("encoder", SHAPE, 0, 1),
+        new Layer.Pool("pool", "encoder", PoolKind.MEAN)), graph(0).heads());
+    try (Network network = engine.create(new NetworkSpec(topOnly, SHAPE.vocabularySize(), 0), new OptimizerSettings("adam", 0.001), 5)) {
+      network.save(java.nio.file.Files.createDirectories(dir.resolve("start")));
+      Random random = new Random(4);
+      for (int step = 0; step < 5; step++) {
+        step(network, batch(random, 8), step);
+      }
+      network.save(java.nio.file.Files.createDirectories(dir.resolve("end")));
+    }
+    Map<String, ParameterFile.Tensor> start = ParameterFile.read(dir.resolve("start").resolve(ParameterLayout.FILE));
+    Map<String, ParameterFile.Tensor> end = ParameterFile.read(dir.resolve("end").resolve(ParameterLayout.FILE));
+    for (String name : start.keySet()) {
+      boolean trains = name.startsWith("encoder.encoder.layer.1.") || name.startsWith("head.");
+      if (trains && !name.contains("token_type")) {
+        assertThat(end.get(name).values()).as(name).isNotEqualTo(start.get(name).values());
+      } else if (!trains) {
+        assertThat(end.get(name).values()).as(name).isEqualTo(start.get(name).values());
+      }
+    }
+  }
+
+  private static double step(Network network, SourceBatch batch, int step) {
+    return network.trainStep(new TrainStep(List.of(batch), TestWeightings.equal(), step, 0, 0.002, GradientNeed.LOSSES_ONLY))
+        .losses().get("t");
+  }
+
+  @Test
   @DisplayName("a batch longer than the position embedding is refused, saying how to cut texts")
   void refusesLongBatches() {
     try (Network network = network(0)) {
