@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
@@ -73,6 +74,31 @@ class FineTunedTransformerCliTest {
     JsonNode test = JSON.readTree(dir.resolve("run/metrics.json").toFile()).get("test");
     assertThat(test.get("sst2").get("values").get("accuracy").asDouble()).isGreaterThan(0.7);
     assertThat(test.get("trec").get("values").get("accuracy").asDouble()).isGreaterThan(0.6);
+  }
+
+  @Test
+  @DisplayName("a model fine-tuned from an ONNX file of your own reloads from its folder after the file is gone")
+  void ownEncoderModelTravels() throws Exception {
+    Path own = Files.createDirectories(dir.resolve("own"));
+    for (String[] copy : new String[][] {{"all-minilm-l6-v2.onnx", "encoder.onnx"}, {"all-minilm-l6-v2-tokenizer.json", "tokenizer.json"}}) {
+      try (InputStream in = getClass().getClassLoader().getResourceAsStream(copy[0])) {
+        assertThat(in).as(copy[0]).isNotNull();
+        Files.copy(in, own.resolve(copy[1]));
+      }
+    }
+    Path out = dir.resolve("own-run");
+    EndToEndTest.Result r = EndToEndTest.run("train", config.toString(), "--quiet", "--set", "output=" + out,
+        "--set", "model.pretrained-encoder={model: " + own.resolve("encoder.onnx") + ", tokenizer: " + own.resolve("tokenizer.json")
+            + ", heads: 12, mode: fine-tune, train-layers: 1, max-length: 48}", "--set", "training.max-steps-per-epoch=2");
+    assertThat(r.code()).as(r.err()).isZero();
+    Files.delete(own.resolve("encoder.onnx"));
+    Files.delete(own.resolve("tokenizer.json"));
+    JsonNode encoder = JSON.readTree(out.resolve("model/mtl-model.json").toFile()).get("model").get("pretrained-encoder");
+    assertThat(encoder.get("model").asText()).isEqualTo("encoder.onnx");
+    assertThat(encoder.get("saved-shape").get("heads").asInt()).isEqualTo(12);
+    EndToEndTest.Result predicted = EndToEndTest.run("predict", out.resolve("model").toString(), "what a wonderful , moving film");
+    assertThat(predicted.code()).as(predicted.err()).isZero();
+    assertThat(JSON.readTree(predicted.out().lines().findFirst().orElseThrow()).get("trec").get("scores").size()).isEqualTo(6);
   }
 
   @ParameterizedTest(name = "{0}")

@@ -193,6 +193,10 @@ class PretrainedCliTest {
         "--set", "model.pretrained-encoder={model: all-minilm-l6-v2, mode: fine-tune, pooling: cls}");
     assertThat(tune.code()).isNotZero();
     assertThat(tune.err()).contains("model.pretrained-encoder.pooling").contains("mode: frozen only");
+    EndToEndTest.Result tokenized = EndToEndTest.run("train", config.toString(), "--set", "output=" + dir.resolve("v"),
+        "--set", "model.pretrained-encoder.mode=fine-tune", "--set", "tokenizer={type: words}");
+    assertThat(tokenized.code()).isNotZero();
+    assertThat(tokenized.err()).contains("`tokenizer`").contains("its own tokenizer");
     EndToEndTest.Result tunedOnTf = EndToEndTest.run("train", config.toString(), "--set", "output=" + dir.resolve("w"),
         "--set", "model.pretrained-encoder.mode=fine-tune", "--set", "engine.type=tensorflow");
     assertThat(tunedOnTf.code()).isNotZero();

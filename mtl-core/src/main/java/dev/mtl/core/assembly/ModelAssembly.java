@@ -118,8 +118,7 @@ public final class ModelAssembly implements AutoCloseable {
         : plugins.create(SharingStrategyProvider.class, parts.sharing(), p -> p.create(parts.sharing().settings(), names));
     ModelSpec spec = parts.model();
     TrainableEncoder trainable = null;
-    boolean fineTune = parts.pretrainedEncoder().isPresent()
-        && "fine-tune".equals(String.valueOf(parts.pretrainedEncoder().get().settings().values().get("mode")));
+    boolean fineTune = parts.pretrainedEncoder().isPresent() && ModelSpec.fineTunes(parts.pretrainedEncoder().get().settings().values());
     Engine engine = plugins.create(EngineProvider.class, parts.engine(), p -> p.create(parts.engine().settings()));
     ConfigSection anySettings = parts.engine().settings();
     SentenceEncoder pretrained = null;

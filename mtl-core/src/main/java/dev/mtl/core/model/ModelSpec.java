@@ -2,6 +2,7 @@ package dev.mtl.core.model;
 
 import dev.mtl.core.config.ConfigSection;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -69,7 +70,12 @@ public record ModelSpec(int embeddingSize, EncoderKind encoder, int hiddenSize, 
   /** True when {@code model.pretrained-encoder} asks to fine-tune the encoder rather than keep it frozen. */
   public static boolean fineTunesPretrained(ConfigSection model) {
     // Read from the raw values: the section itself belongs to the encoder's plugin, which checks its keys.
-    return model.values().get(PRETRAINED_ENCODER) instanceof java.util.Map<?, ?> encoder && "fine-tune".equals(encoder.get("mode"));
+    return model.values().get(PRETRAINED_ENCODER) instanceof Map<?, ?> encoder && fineTunes(encoder);
+  }
+
+  /** True when a pretrained encoder's settings ask to fine-tune it ({@code mode: fine-tune}). */
+  public static boolean fineTunes(Map<?, ?> encoderSettings) {
+    return "fine-tune".equals(encoderSettings.get("mode"));
   }
 
   public static ModelSpec read(ConfigSection model) {

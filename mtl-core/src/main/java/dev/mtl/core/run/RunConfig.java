@@ -91,8 +91,8 @@ public record RunConfig(ConfigSection root, String name, long seed, Path outputD
     List<TaskEntry> tasks = readTasks(root);
     ConfigSection modelSection = root.section("model");
     if (ModelSpec.fineTunesPretrained(modelSection) && root.has("tokenizer")) {
-      root.problem("tokenizer", "(given)", "a fine-tuned pretrained encoder reads its own tokenizer's ids; drop the tokenizer"
-          + " section (set model.pretrained-encoder.max-length to cut texts)");
+      root.problem("tokenizer", "(given)", "cannot go with a fine-tuned pretrained encoder, which reads its own tokenizer's ids;"
+          + " drop the tokenizer section (set model.pretrained-encoder.max-length to cut texts)");
     }
     PluginChoice tokenizer = PluginChoice.read(root, "tokenizer", DEFAULT_TOKENIZER);
     ModelSpec model = ModelSpec.read(modelSection);

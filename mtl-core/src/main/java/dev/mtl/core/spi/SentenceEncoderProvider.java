@@ -21,8 +21,8 @@ public interface SentenceEncoderProvider extends Plugin {
    * or this provider's models cannot be read that way.
    */
   default TrainableEncoder trainable(ConfigSection settings) {
-    settings.problem("mode", "fine-tune", "the " + name() + " encoder cannot be fine-tuned: it gives no transformer weights;"
-        + " use mode: frozen");
+    settings.problem("mode", "fine-tune", "cannot be fine-tune for the " + name() + " encoder, which gives no transformer"
+        + " weights; use mode: frozen");
     return null;
   }
 }

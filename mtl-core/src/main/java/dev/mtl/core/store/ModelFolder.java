@@ -8,6 +8,7 @@ import dev.mtl.core.io.AtomicFiles;
 import dev.mtl.core.model.ModelSpec;
 import dev.mtl.core.text.SentenceEncoder;
 import dev.mtl.core.text.TextEncoder;
+import dev.mtl.core.text.TrainableEncoder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,12 +33,12 @@ public final class ModelFolder {
 
   /**
    * Writes a trained model into {@code modelDir} atomically: a crash mid-write leaves the previous
-   * model (or none) in place. A frozen pretrained encoder copies its files in and its account of
-   * itself joins the manifest's model section, so the folder is self-contained.
+   * model (or none) in place. A pretrained encoder's account of itself joins the manifest's model
+   * section (a frozen one copies its files in), so the folder is self-contained.
    *
    * @param manifest the model's manifest, its model section without the pretrained encoder
    * @param config the config as run, every override applied
-   * @param pretrained the frozen pretrained encoder and its plugin type, or null without one
+   * @param pretrained the pretrained encoder and its plugin type, or null without one
    */
   public static void write(Path modelDir, ModelManifest manifest, Map<String, Object> config, Pretrained pretrained,
       TextEncoder encoder, Network network) throws IOException {
@@ -46,7 +47,7 @@ public final class ModelFolder {
       if (pretrained != null) {
         Map<String, Object> described = new LinkedHashMap<>();
         described.put("type", pretrained.type());
-        described.putAll(pretrained.encoder().saveTo(dir));
+        described.putAll(pretrained.describer().saveTo(dir));
         Map<String, Object> model = new LinkedHashMap<>(manifest.model());
         model.put(ModelSpec.PRETRAINED_ENCODER, described);
         complete = new ModelManifest(manifest.format(), manifest.name(), manifest.engine(), manifest.tokenizer(), model,
@@ -91,6 +92,21 @@ public final class ModelFolder {
   }
 
   /** A frozen pretrained sentence encoder and the plugin type that made it. */
-  public record Pretrained(String type, SentenceEncoder encoder) {}
+  public record Pretrained(String type, Describer describer) {
+    /** A frozen encoder: it copies its own files in (a model of the user's) and names them. */
+    public static Pretrained frozen(String type, SentenceEncoder encoder) {
+      return new Pretrained(type, encoder::saveTo);
+    }
+
+    /** A fine-tuned transformer: its sizes and settings; the folder's parameters and tokenizer are the rest. */
+    public static Pretrained fineTuned(String type, TrainableEncoder encoder) {
+      return new Pretrained(type, dir -> encoder.saved());
+    }
+  }
+
+  /** What a pretrained encoder writes into a model folder, and the settings that name it there. */
+  public interface Describer {
+    Map<String, Object> saveTo(Path modelDirectory) throws IOException;
+  }
 
 }

@@ -283,7 +283,10 @@ final class TrainingSession {
   }
 
   private ModelFolder.Pretrained pretrained() {
-    return run.pretrained() == null ? null : new ModelFolder.Pretrained(config.pretrainedEncoder().orElseThrow().type(), run.pretrained());
+    if (run.trainable() != null) {
+      return ModelFolder.Pretrained.fineTuned(config.pretrainedEncoder().orElseThrow().type(), run.trainable());
+    }
+    return run.pretrained() == null ? null : ModelFolder.Pretrained.frozen(config.pretrainedEncoder().orElseThrow().type(), run.pretrained());
   }
 
   /** Network, optimizer, weighting and loop state, written atomically: a crash mid-write keeps the previous one. */

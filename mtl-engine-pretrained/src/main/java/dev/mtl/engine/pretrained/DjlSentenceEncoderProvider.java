@@ -18,8 +18,10 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -39,6 +41,8 @@ public final class DjlSentenceEncoderProvider implements SentenceEncoderProvider
   private static final String MINILM_TOKENIZER = "all-minilm-l6-v2-q-tokenizer.json";
   private static final String FULL_MINILM_MODEL = "all-minilm-l6-v2.onnx";
   private static final String FULL_MINILM_TOKENIZER = "all-minilm-l6-v2-tokenizer.json";
+  /** Where a model folder keeps a fine-tuned encoder's sizes (see {@link #restore}). */
+  private static final String SAVED_SHAPE = "saved-shape";
   /** all-MiniLM-L6-v2's attention heads, which its weights do not tell. */
   private static final int MINILM_HEADS = 12;
 
@@ -63,11 +67,7 @@ public final class DjlSentenceEncoderProvider implements SentenceEncoderProvider
     Path tokenizerPath;
     String format;
     if (builtIn) {
-      for (String key : new String[] {"tokenizer", "format"}) {
-        if (settings.has(key)) {
-          settings.problem(key, settings.values().get(key), "belongs to a model of your own; model " + MINILM + " brings its own");
-        }
-      }
+      refuseOwnModelKeys(settings, "tokenizer", "format");
       format = "onnx";
       if (!settings.source().problems().isEmpty()) {
         return null;
@@ -109,6 +109,9 @@ public final class DjlSentenceEncoderProvider implements SentenceEncoderProvider
     String model = settings.string("model", MINILM);
     settings.oneOf("mode", "frozen", Set.of("frozen", "fine-tune"));
     int maxLength = settings.integer("max-length", 128, 8, 4096);
+    if (settings.has(SAVED_SHAPE)) {
+      return restore(settings, model, maxLength);
+    }
     for (String key : new String[] {"pooling", "normalize", "format"}) {
       if (settings.has(key)) {
         settings.problem(key, settings.values().get(key), "applies to mode: frozen only; a fine-tuned encoder is an ONNX file"
@@ -121,11 +124,7 @@ public final class DjlSentenceEncoderProvider implements SentenceEncoderProvider
     Path tokenizerPath;
     int heads;
     if (builtIn) {
-      for (String key : new String[] {"tokenizer", "heads"}) {
-        if (settings.has(key)) {
-          settings.problem(key, settings.values().get(key), "belongs to a model of your own; model " + MINILM + " brings its own");
-        }
-      }
+      refuseOwnModelKeys(settings, "tokenizer", "heads");
       heads = MINILM_HEADS;
       if (!settings.source().problems().isEmpty()) {
         return null;
@@ -159,11 +158,65 @@ public final class DjlSentenceEncoderProvider implements SentenceEncoderProvider
       } else {
         trainLayers = settings.integer("train-layers", shape.layers(), 0, shape.layers());
       }
+      Map<String, Object> saved = new LinkedHashMap<>();
+      saved.put("model", builtIn ? MINILM : modelPath.getFileName().toString());
+      saved.put("mode", "fine-tune");
+      saved.put("train-layers", trainLayers);
+      saved.put("max-length", maxLength);
+      saved.put(SAVED_SHAPE, shapeSettings(shape));
       return new TrainableEncoder(shape, weights.tensors(), new TransformerTokenizer.Factory(tokenizerPath, maxLength,
-          shape.vocabularySize()), trainLayers);
+          shape.vocabularySize()), trainLayers, saved);
     } catch (IOException e) {
       settings.problem("model", model, "cannot read its transformer weights: " + e.getMessage());
       return null;
+    }
+  }
+
+  /**
+   * A fine-tuned encoder as a model folder describes it: its sizes, how many layers trained and where
+   * texts are cut. Its trained weights are the folder's parameters and its tokenizer the folder's
+   * copy, so neither the ONNX file nor the original tokenizer is read.
+   */
+  private static TrainableEncoder restore(ConfigSection settings, String model, int maxLength) {
+    ConfigSection s = settings.section(SAVED_SHAPE);
+    TransformerShape shape;
+    try {
+      shape = new TransformerShape(s.integer("vocabulary", 1, 1, Integer.MAX_VALUE), s.integer("width", 1, 1, 1 << 16),
+          s.integer("layers", 0, 0, 1024), s.integer("heads", 1, 1, 1024), s.integer("intermediate", 1, 1, 1 << 20),
+          s.integer("positions", 1, 1, 1 << 20), s.integer("types", 1, 1, 1 << 16), s.number("layer-norm-epsilon", 1e-12, 1e-30, 1));
+    } catch (IllegalArgumentException e) {
+      settings.problem(SAVED_SHAPE, s.values(), e.getMessage());
+      return null;
+    }
+    int trainLayers = settings.integer("train-layers", shape.layers(), 0, shape.layers());
+    if (!settings.source().problems().isEmpty()) {
+      return null;
+    }
+    Map<String, Object> saved = new LinkedHashMap<>(settings.values());
+    saved.remove("type");
+    return new TrainableEncoder(shape, Map.of(), new TransformerTokenizer.Factory(null, maxLength, shape.vocabularySize()),
+        trainLayers, saved);
+  }
+
+  private static Map<String, Object> shapeSettings(TransformerShape shape) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("vocabulary", shape.vocabularySize());
+    out.put("width", shape.width());
+    out.put("layers", shape.layers());
+    out.put("heads", shape.heads());
+    out.put("intermediate", shape.intermediateSize());
+    out.put("positions", shape.maxPositions());
+    out.put("types", shape.typeVocabularySize());
+    out.put("layer-norm-epsilon", shape.layerNormEpsilon());
+    return out;
+  }
+
+  /** Keys that describe a model of your own make no sense beside the built-in one. */
+  private static void refuseOwnModelKeys(ConfigSection settings, String... keys) {
+    for (String key : keys) {
+      if (settings.has(key)) {
+        settings.problem(key, settings.values().get(key), "belongs to a model of your own; model " + MINILM + " brings its own");
+      }
     }
   }
 

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -295,7 +296,7 @@ public final class OnnxBertWeights {
       ByteBuffer b = bytes();
       byte[] chars = new byte[b.remaining()];
       b.get(chars);
-      return new String(chars, java.nio.charset.StandardCharsets.UTF_8);
+      return new String(chars, StandardCharsets.UTF_8);
     }
 
     void skip() {

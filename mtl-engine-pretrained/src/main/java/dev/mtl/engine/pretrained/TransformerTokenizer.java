@@ -76,10 +76,17 @@ final class TransformerTokenizer implements TextEncoder {
     AtomicFiles.writeString(directory.resolve(SETTINGS), maxLength + " " + vocabularySize + "\n");
   }
 
-  /** Makes the tokenizer from a {@code tokenizer.json}, or restores it from a model folder. */
+  /**
+   * Makes the tokenizer from a {@code tokenizer.json}, or restores it from a model folder.
+   *
+   * @param file the {@code tokenizer.json}; null for a model folder's encoder, which only restores
+   */
   record Factory(Path file, int maxLength, int vocabularySize) implements TextEncoderFactory {
     @Override
     public TextEncoder fit(List<String> trainingTexts) {
+      if (file == null) {
+        throw new IllegalStateException("a saved model's transformer tokenizer is restored from its folder, not fitted");
+      }
       try {
         return new TransformerTokenizer(file, maxLength, vocabularySize);
       } catch (IOException e) {

@@ -31,6 +31,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -80,7 +81,7 @@ class TransformerParityTest {
     OnnxBertWeights weights = OnnxBertWeights.read(model);
     assertThat(weights.shape(12)).isEqualTo(TransformerShape.MINILM_L6);
     ModelGraph graph = graph(TransformerShape.MINILM_L6);
-    Set<String> layerNames = new java.util.TreeSet<>();
+    Set<String> layerNames = new TreeSet<>();
     ParameterLayout.of(graph, TransformerShape.MINILM_L6.vocabularySize(), 0).names().stream()
         .filter(n -> n.startsWith(ENCODER + ".")).forEach(n -> layerNames.add(n.substring(ENCODER.length() + 1)));
     assertThat(weights.tensors().keySet()).containsExactlyInAnyOrderElementsOf(layerNames);

@@ -1,6 +1,8 @@
 package dev.mtl.engine.pytorch;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.offset;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.mtl.core.weighting.GradientNeed;
@@ -21,7 +23,10 @@ import dev.mtl.core.task.LossKind;
 import dev.mtl.core.task.OutputSpec;
 import dev.mtl.testkit.TestEngine;
 import dev.mtl.testkit.TestWeightings;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -68,7 +73,7 @@ class TransformerTrainingTest {
     Random random = new Random(3);
     SourceBatch test = batch(new Random(99), 64);
     try (Network network = network(0.1)) {
-      network.save(java.nio.file.Files.createDirectories(dir.resolve("start")));
+      network.save(Files.createDirectories(dir.resolve("start")));
       Map<String, ParameterFile.Tensor> start = ParameterFile.read(dir.resolve("start").resolve(ParameterLayout.FILE));
       double first = 0;
       double last = 0;
@@ -90,7 +95,7 @@ class TransformerTrainingTest {
         right += (scores[i][1] > 0.5) == (test.targets().get("t")[i][0] == 1) ? 1 : 0;
       }
       assertThat(right).as("right of 64 held-out texts").isGreaterThanOrEqualTo(58);
-      network.save(java.nio.file.Files.createDirectories(dir.resolve("end")));
+      network.save(Files.createDirectories(dir.resolve("end")));
       Map<String, ParameterFile.Tensor> end = ParameterFile.read(dir.resolve("end").resolve(ParameterLayout.FILE));
       for (String name : start.keySet()) {
         if (name.equals("encoder.embeddings.token_type_embeddings.weight")) {
@@ -109,7 +114,7 @@ class TransformerTrainingTest {
     try (Network network = network(0)) {
       float[] alone = network.predict(new TokenBatch(new int[][] {text}), List.of("t")).get("t")[0];
       float[] padded = network.predict(new TokenBatch(new int[][] {longer, text}), List.of("t")).get("t")[1];
-      assertThat(padded).containsExactly(alone, org.assertj.core.data.Offset.offset(1e-6f));
+      assertThat(padded).containsExactly(alone, offset(1e-6f));
       network.save(dir);
       try (Network loaded = engine.load(new NetworkSpec(graph(0), SHAPE.vocabularySize(), 0), dir)) {
         assertThat(loaded.predict(new TokenBatch(new int[][] {text}), List.of("t")).get("t")[0]).containsExactly(alone);
@@ -124,7 +129,7 @@ class TransformerTrainingTest {
         new Layer.Pool("pool", "encoder", PoolKind.MEAN)), graph(0.1).heads());
     NetworkSpec spec = new NetworkSpec(topOnly, SHAPE.vocabularySize(), 0);
     OptimizerSettings adam = new OptimizerSettings("adam", 0.001);
-    List<SourceBatch> batches = new java.util.ArrayList<>();
+    List<SourceBatch> batches = new ArrayList<>();
     Random random = new Random(8);
     for (int i = 0; i < 10; i++) {
       batches.add(batch(random, 8));
@@ -134,7 +139,7 @@ class TransformerTrainingTest {
       for (int step = 0; step < 10; step++) {
         double loss = step(network, batches.get(step), step);
         if (step == 4) {
-          network.saveCheckpoint(java.nio.file.Files.createDirectories(dir.resolve("checkpoint")));
+          network.saveCheckpoint(Files.createDirectories(dir.resolve("checkpoint")));
         }
         if (step >= 5) {
           straight[step - 5] = loss;
@@ -154,12 +159,12 @@ class TransformerTrainingTest {
     ModelGraph topOnly = new ModelGraph(List.of(new Layer.Transformer("encoder", SHAPE, 0, 1),
         new Layer.Pool("pool", "encoder", PoolKind.MEAN)), graph(0).heads());
     try (Network network = engine.create(new NetworkSpec(topOnly, SHAPE.vocabularySize(), 0), new OptimizerSettings("adam", 0.001), 5)) {
-      network.save(java.nio.file.Files.createDirectories(dir.resolve("start")));
+      network.save(Files.createDirectories(dir.resolve("start")));
       Random random = new Random(4);
       for (int step = 0; step < 5; step++) {
         step(network, batch(random, 8), step);
       }
-      network.save(java.nio.file.Files.createDirectories(dir.resolve("end")));
+      network.save(Files.createDirectories(dir.resolve("end")));
     }
     Map<String, ParameterFile.Tensor> start = ParameterFile.read(dir.resolve("start").resolve(ParameterLayout.FILE));
     Map<String, ParameterFile.Tensor> end = ParameterFile.read(dir.resolve("end").resolve(ParameterLayout.FILE));
@@ -183,8 +188,8 @@ class TransformerTrainingTest {
   void refusesLongBatches() {
     try (Network network = network(0)) {
       int[] tooLong = new int[SHAPE.maxPositions() + 1];
-      java.util.Arrays.fill(tooLong, 5);
-      org.assertj.core.api.Assertions.assertThatThrownBy(() -> network.predict(new TokenBatch(new int[][] {tooLong}), Set.of("t")))
+      Arrays.fill(tooLong, 5);
+      assertThatThrownBy(() -> network.predict(new TokenBatch(new int[][] {tooLong}), Set.of("t")))
           .hasMessageContaining("24 positions").hasMessageContaining("max-length");
     }
   }
