@@ -136,8 +136,7 @@ public final class ModelAssembly implements AutoCloseable {
           tokenizer = trainable.tokenizer();
           spec = spec.withTransformer(trainable.shape(), trainable.trainLayers());
         }
-      }
-      if (parts.pretrainedEncoder().isPresent() && !fineTune) {
+      } else if (parts.pretrainedEncoder().isPresent()) {
         PluginChoice choice = parts.pretrainedEncoder().get();
         pretrained = plugins.create(SentenceEncoderProvider.class, choice, p -> p.create(choice.settings()));
         if (pretrained != null) {

@@ -2,8 +2,8 @@ package dev.mtl.core.assembly;
 
 import dev.mtl.core.engine.Network;
 import dev.mtl.core.engine.NetworkSpec;
-import dev.mtl.core.inference.DataSource;
 import dev.mtl.core.engine.ParameterFile;
+import dev.mtl.core.inference.DataSource;
 import dev.mtl.core.model.Layer;
 import dev.mtl.core.model.ModelGraph;
 import dev.mtl.core.run.RunConfig;
