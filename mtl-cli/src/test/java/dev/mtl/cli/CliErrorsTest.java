@@ -57,7 +57,7 @@ class CliErrorsTest {
         "`tasks[1].format` was 'tvs' but it must be one of [csv, jsonl, label-text, tsv] (" + config + ":7)",
         "`tasks[1].train` was 'missing.txt' but it must name an existing file",
         "`model.encoder` was 'transformer' but it must be one of [bilstm, cnn, mean] (" + config + ":10)",
-        "`sharing.type` was 'hrad' but it must name a known sharing strategy; available: [asp, cross-stitch, hard, hierarchical, mmoe, shared-private, soft]");
+        "`sharing.type` was 'hrad' but it must name a known sharing strategy; available: [adapters, asp, cross-stitch, hard, hierarchical, mmoe, shared-private, soft]");
   }
 
   @Test

@@ -113,6 +113,24 @@ class FineTunedTransformerCliTest {
   }
 
   @Test
+  @DisplayName("adapters in the frozen MiniLM (train-layers 0): both tasks learn, and the saved model predicts from its folder")
+  void adapters() throws Exception {
+    Path out = dir.resolve("adapters");
+    EndToEndTest.Result r = EndToEndTest.run("train", config.toString(), "--quiet", "--set", "output=" + out,
+        "--set", "sharing={type: adapters, size: 32}", "--set", "model.pretrained-encoder.train-layers=0",
+        "--set", "training.learning-rate=0.001");
+    assertThat(r.code()).as(r.err()).isZero();
+    JsonNode test = JSON.readTree(out.resolve("metrics.json").toFile()).get("test");
+    // Measured 0.74 and 0.755 after 25 steps.
+    assertThat(test.get("sst2").get("values").get("accuracy").asDouble()).isGreaterThan(0.65);
+    assertThat(test.get("trec").get("values").get("accuracy").asDouble()).isGreaterThan(0.5);
+    EndToEndTest.Result predicted = EndToEndTest.run("predict", out.resolve("model").toString(), "what a wonderful , moving film");
+    assertThat(predicted.code()).as(predicted.err()).isZero();
+    assertThat(JSON.readTree(predicted.out().lines().findFirst().orElseThrow()).get("sst2").get("labels").get(0).asText())
+        .isEqualTo("positive");
+  }
+
+  @Test
   @DisplayName("the saved model holds its tokenizer and predicts from its own folder")
   void savedModelPredicts() throws Exception {
     assertThat(first.code()).as(first.err()).isZero();

@@ -183,7 +183,8 @@ class PretrainedCliTest {
   }
 
   @Test
-  @DisplayName("per-task embeddings, frozen-only settings when fine-tuning, and TensorFlow are refused with the reason")
+  @DisplayName("per-task embeddings, frozen-only settings when fine-tuning, layer decay of a frozen encoder, and TensorFlow are refused"
+      + " with the reason")
   void refusals() {
     EndToEndTest.Result columns = EndToEndTest.run("train", config.toString(), "--set", "output=" + dir.resolve("x"),
         "--set", "sharing={type: soft, share-embedding: false}");
@@ -197,6 +198,10 @@ class PretrainedCliTest {
         "--set", "model.pretrained-encoder.mode=fine-tune", "--set", "tokenizer={type: words}");
     assertThat(tokenized.code()).isNotZero();
     assertThat(tokenized.err()).contains("`tokenizer`").contains("its own tokenizer");
+    EndToEndTest.Result frozenDecay = EndToEndTest.run("train", config.toString(), "--set", "output=" + dir.resolve("u"),
+        "--set", "training.layer-decay=0.9");
+    assertThat(frozenDecay.code()).isNotZero();
+    assertThat(frozenDecay.err()).contains("`training.layer-decay` was '0.9' but it applies only to a fine-tuned transformer");
     EndToEndTest.Result tunedOnTf = EndToEndTest.run("train", config.toString(), "--set", "output=" + dir.resolve("w"),
         "--set", "model.pretrained-encoder.mode=fine-tune", "--set", "engine.type=tensorflow");
     assertThat(tunedOnTf.code()).isNotZero();

@@ -1,6 +1,9 @@
 package dev.mtl.sharing;
 
 import dev.mtl.core.model.EncoderKind;
+import dev.mtl.core.model.ModelSpec;
+import dev.mtl.core.model.PoolKind;
+import dev.mtl.core.model.TransformerShape;
 import dev.mtl.core.spi.SharingStrategyProvider;
 import dev.mtl.testkit.SharingStrategyContract;
 import java.util.EnumSet;
@@ -37,6 +40,30 @@ class StrategyContractsTest {
     @Override
     protected Map<String, Object> settings() {
       return Map.of("share-embedding", false, "distance", "mean", "lambda", 0.1);
+    }
+  }
+
+  @Nested
+  @DisplayName("adapters, in a small transformer")
+  class Adapters extends SharingStrategyContract {
+    @Override
+    protected SharingStrategyProvider plugin() {
+      return new AdapterSharing();
+    }
+
+    @Override
+    protected Map<String, Object> settings() {
+      return Map.of("size", 4);
+    }
+
+    @Override
+    protected Map<String, Object> invalidSettings() {
+      return Map.of("size", 0);
+    }
+
+    @Override
+    protected ModelSpec model(EncoderKind encoder, PoolKind pooling) {
+      return super.model(encoder, pooling).withTransformer(new TransformerShape(30, 16, 2, 2, 32, 16, 2, 1e-12), 2);
     }
   }
 

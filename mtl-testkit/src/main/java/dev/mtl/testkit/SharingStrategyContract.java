@@ -73,11 +73,19 @@ public abstract class SharingStrategyContract extends PluginContract<SharingStra
     }
   }
 
+  /**
+   * The model the strategy builds on: token embeddings of 16, the encoder with 8 units, {@code
+   * pooling}. A strategy that needs more (e.g. a transformer) returns it here.
+   */
+  protected ModelSpec model(EncoderKind encoder, PoolKind pooling) {
+    return new ModelSpec(16, encoder, 8, 0.1, pooling);
+  }
+
   protected ModelGraph describe(EncoderKind encoder) {
     ConfigSection section = ConfigSection.of("contract", Path.of("."), settings());
     SharingStrategy strategy = plugin().create(section, HEADS.stream().map(SharingStrategy.HeadRequest::task).toList());
     assertThat(section.source().problems()).isEmpty();
-    return strategy.describe(new ModelSpec(16, encoder, 8, 0.1, encoder.defaultPooling()), HEADS);
+    return strategy.describe(model(encoder, encoder.defaultPooling()), HEADS);
   }
 
   @ParameterizedTest
@@ -108,7 +116,7 @@ public abstract class SharingStrategyContract extends PluginContract<SharingStra
     Map<String, Object> reread = json.readValue(json.writeValueAsString(settings()), Map.class);
     List<String> tasks = HEADS.stream().map(SharingStrategy.HeadRequest::task).toList();
     EncoderKind encoder = supportedEncoders().iterator().next();
-    ModelSpec model = new ModelSpec(16, encoder, 8, 0.1, encoder.defaultPooling());
+    ModelSpec model = model(encoder, encoder.defaultPooling());
     ModelGraph original = plugin().create(ConfigSection.of("contract", Path.of("."), settings()), tasks).describe(model, HEADS);
     ModelGraph restored = plugin().create(ConfigSection.of("saved", Path.of("."), reread), tasks).describe(model, HEADS);
     assertThat(restored).isEqualTo(original);
@@ -171,7 +179,7 @@ public abstract class SharingStrategyContract extends PluginContract<SharingStra
   void honoursPooling(PoolKind pooling) {
     SharingStrategy strategy = plugin().create(ConfigSection.of("contract", Path.of("."), settings()),
         HEADS.stream().map(SharingStrategy.HeadRequest::task).toList());
-    ModelGraph graph = strategy.describe(new ModelSpec(16, EncoderKind.CNN, 8, 0.1, pooling), HEADS);
+    ModelGraph graph = strategy.describe(model(EncoderKind.CNN, pooling), HEADS);
     // Pools over encoded sequences follow the model's pooling; a pool straight over the embedding
     // (e.g. an MMoE gate's input) may choose its own.
     assertThat(graph.layers()).filteredOn(l -> l instanceof Layer.Pool p

@@ -8,13 +8,17 @@ import java.util.Set;
  *
  * <pre>
  * training: {optimizer: adam, learning-rate: 0.001, warmup-steps: 200, decay: cosine,
- *            min-learning-rate: 0, weight-decay: 0.0001, clip-norm: 1.0, embedding-updates: sparse}
+ *            min-learning-rate: 0, weight-decay: 0.0001, clip-norm: 1.0, embedding-updates: sparse,
+ *            layer-decay: 0.9}
  * </pre>
  *
- * @param kind {@code adam} or {@code sgd}
+ * @param kind {@code adam}, {@code adamw} or {@code sgd}
  * @param learningRate peak step size
- * @param weightDecay L2 weight decay: {@code weightDecay · θ} is added to every trained
- *     parameter's gradient (0: none)
+ * @param weightDecay with {@code adam} and {@code sgd}, L2 decay: {@code weightDecay · θ} is added
+ *     to every trained parameter's gradient; with {@code adamw}, decoupled decay (Loshchilov and
+ *     Hutter, ICLR 2019): each step also moves {@code θ ← θ − rate · weightDecay · θ}, outside
+ *     Adam's moments, for weight matrices and embedding tables only (not biases, layer-norm scales
+ *     or other vectors), as BERT's fine-tuning does (0: none)
  * @param clipNorm the global norm of all gradients is scaled down to at most this (0: no clipping)
  * @param warmupSteps the rate rises linearly from {@code learningRate / warmupSteps} to {@code
  *     learningRate} over these first steps
@@ -27,10 +31,14 @@ import java.util.Set;
  *     rounding) at much less work per step; {@code dense}: every row, every step. Tables whose rows
  *     get gradients without being read (weight decay, a base of other layers, under a penalty) are
  *     always dense.
+ * @param layerDecay layer-wise learning-rate decay of a transformer (Howard and Ruder 2018; Clark
+ *     et al. 2020): its top layer trains at the rate, each layer below at this factor times the rate
+ *     of the layer above, its embeddings at the factor times the bottom layer's; everything else
+ *     (heads, layers above) at the rate. 1: every parameter at the same rate.
  */
 public record OptimizerSettings(String kind, double learningRate, double weightDecay, double clipNorm, int warmupSteps,
-    String decay, double minLearningRate, String embeddingUpdates) {
-  public static final Set<String> KINDS = Set.of("adam", "sgd");
+    String decay, double minLearningRate, String embeddingUpdates, double layerDecay) {
+  public static final Set<String> KINDS = Set.of("adam", "adamw", "sgd");
   public static final Set<String> DECAYS = Set.of("none", "linear", "cosine");
   public static final Set<String> EMBEDDING_UPDATES = Set.of("sparse", "dense");
   public static final String DEFAULT_EMBEDDING_UPDATES = "sparse";
@@ -39,6 +47,15 @@ public record OptimizerSettings(String kind, double learningRate, double weightD
     if (!EMBEDDING_UPDATES.contains(embeddingUpdates)) {
       throw new IllegalArgumentException("embedding-updates must be one of " + EMBEDDING_UPDATES + ", not '" + embeddingUpdates + "'");
     }
+    if (!(layerDecay > 0 && layerDecay <= 1)) {
+      throw new IllegalArgumentException("layer-decay must be in (0, 1], not " + layerDecay);
+    }
+  }
+
+  /** No layer-wise decay. */
+  public OptimizerSettings(String kind, double learningRate, double weightDecay, double clipNorm, int warmupSteps, String decay,
+      double minLearningRate, String embeddingUpdates) {
+    this(kind, learningRate, weightDecay, clipNorm, warmupSteps, decay, minLearningRate, embeddingUpdates, 1);
   }
 
   /** Default embedding updates. */
@@ -54,7 +71,25 @@ public record OptimizerSettings(String kind, double learningRate, double weightD
 
   /** The same settings with {@code embedding-updates} set to {@code updates}. */
   public OptimizerSettings withEmbeddingUpdates(String updates) {
-    return new OptimizerSettings(kind, learningRate, weightDecay, clipNorm, warmupSteps, decay, minLearningRate, updates);
+    return new OptimizerSettings(kind, learningRate, weightDecay, clipNorm, warmupSteps, decay, minLearningRate, updates, layerDecay);
+  }
+
+  /** Adam's moments are kept ({@code adam} and {@code adamw}). */
+  public boolean adaptive() {
+    return !kind.equals("sgd");
+  }
+
+  /**
+   * The weight decay of a parameter of {@code shape}: coupled (added to its gradient) unless {@link
+   * #decoupledDecay()}, when vectors get none.
+   */
+  public double weightDecayOf(long[] shape) {
+    return decoupledDecay() && shape.length < 2 ? 0 : weightDecay;
+  }
+
+  /** Whether weight decay is decoupled from the gradient ({@code adamw}). */
+  public boolean decoupledDecay() {
+    return kind.equals("adamw");
   }
 
   public boolean sparseEmbeddings() {
@@ -73,7 +108,8 @@ public record OptimizerSettings(String kind, double learningRate, double weightD
       training.problem("min-learning-rate", minRate, "must not exceed learning-rate (" + lr + ")");
     }
     String embeddingUpdates = training.oneOf("embedding-updates", DEFAULT_EMBEDDING_UPDATES, EMBEDDING_UPDATES);
-    return new OptimizerSettings(kind, lr, weightDecay, clipNorm, warmup, decay, minRate, embeddingUpdates);
+    double layerDecay = training.number("layer-decay", 1, 1e-6, 1);
+    return new OptimizerSettings(kind, lr, weightDecay, clipNorm, warmup, decay, minRate, embeddingUpdates, layerDecay);
   }
 
   /** The learning rate of 0-based {@code step} in a run of {@code totalSteps}. */

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -44,6 +45,8 @@ public final class ParameterLayout {
 
   private final ModelGraph graph;
   private final Map<String, Spec> specs = new LinkedHashMap<>();
+  /** A transformer parameter's depth below its top layer: 0 in the top layer, its layer count in the embeddings. */
+  private final Map<String, Integer> transformerDepth = new HashMap<>();
 
   private ParameterLayout(ModelGraph graph) {
     this.graph = graph;
@@ -127,6 +130,8 @@ public final class ParameterLayout {
       }
     } else if (layer instanceof Layer.Transformer t) {
       addTransformer(p, owner, trainable, t);
+    } else if (layer instanceof Layer.AdaptedTransformer a) {
+      addAdapters(p, owner, trainable, a);
     } else if (layer instanceof Layer.Gate g) {
       int in = graph.outputSize(g.gateInputId());
       int experts = g.expertIds().size();
@@ -150,6 +155,7 @@ public final class ParameterLayout {
     add(new Spec(p + "embeddings.token_type_embeddings.weight", new long[] {shape.typeVocabularySize(), w}, owner, trainable, limit, -1,
         null));
     layerNorm(p + "embeddings.LayerNorm", owner, trainable, w);
+    specs.keySet().stream().filter(name -> name.startsWith(p + "embeddings.")).forEach(name -> transformerDepth.put(name, shape.layers()));
     for (int l = 0; l < shape.layers(); l++) {
       trainable = layerTrains && t.trains(l);
       String block = p + "encoder.layer." + l + ".";
@@ -160,6 +166,26 @@ public final class ParameterLayout {
       dense(block + "intermediate.dense", owner, trainable, w, shape.intermediateSize(), limit);
       dense(block + "output.dense", owner, trainable, shape.intermediateSize(), w, limit);
       layerNorm(block + "output.LayerNorm", owner, trainable, w);
+      int depth = shape.layers() - 1 - l;
+      specs.keySet().stream().filter(name -> name.startsWith(block)).forEach(name -> transformerDepth.put(name, depth));
+    }
+  }
+
+  /**
+   * Two bottleneck adapters per block of the adapted transformer: down-projections start as BERT's
+   * weights, up-projections and biases at zero (a fresh adapter is the identity).
+   */
+  private void addAdapters(String p, ParameterOwner owner, boolean trainable, Layer.AdaptedTransformer a) {
+    TransformerShape shape = ((Layer.Transformer) graph.layer(a.transformerId())).shape();
+    for (int l = 0; l < shape.layers(); l++) {
+      String block = p + "encoder.layer." + l + ".";
+      for (String site : List.of("attention.adapter.", "output.adapter.")) {
+        dense(block + site + "down", owner, trainable, shape.width(), a.adapterSize(), TRANSFORMER_INIT_STD * Math.sqrt(3));
+        zeros(block + site + "up.weight", owner, trainable, shape.width(), a.adapterSize());
+        zeros(block + site + "up.bias", owner, trainable, shape.width());
+      }
+      int depth = shape.layers() - 1 - l;
+      specs.keySet().stream().filter(name -> name.startsWith(block)).forEach(name -> transformerDepth.put(name, depth));
     }
   }
 
@@ -227,6 +253,22 @@ public final class ParameterLayout {
   /** Number of trainable scalars. */
   public long trainableCount() {
     return specs.values().stream().filter(Spec::trainable).mapToLong(s -> size(s.shape())).sum();
+  }
+
+  /**
+   * Per trained parameter, the factor on its learning rate under layer-wise decay {@code
+   * layerDecay} (see {@link OptimizerSettings#layerDecay()}): {@code layerDecay^depth} with depth 0
+   * in a transformer's top layer (and its adapters there), one more per layer below, and the layer
+   * count in its embeddings; parameters outside transformers, and every parameter when {@code layerDecay} is 1,
+   * are left out (factor 1).
+   */
+  public Map<String, Double> learningRateFactors(double layerDecay) {
+    Map<String, Double> out = new LinkedHashMap<>();
+    if (layerDecay != 1) {
+      specs.values().stream().filter(s -> s.trainable() && transformerDepth.containsKey(s.name()))
+          .forEach(s -> out.put(s.name(), Math.pow(layerDecay, transformerDepth.get(s.name()))));
+    }
+    return out;
   }
 
   /**

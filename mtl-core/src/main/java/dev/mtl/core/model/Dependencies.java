@@ -98,10 +98,13 @@ final class Dependencies {
     }
   }
 
-  /** A layer and the layers its parameters build on, which it uses wherever it runs. */
+  /** A layer and the layers its parameters build on (its base, an adapted transformer), which it uses wherever it runs. */
   private static void addWithBases(ModelGraph graph, Layer layer, Set<ParameterOwner> owners) {
     owners.add(ParameterOwner.layer(layer.id()));
     layer.base().ifPresent(base -> addWithBases(graph, graph.layer(base), owners));
+    if (layer instanceof Layer.AdaptedTransformer adapted) {
+      addWithBases(graph, graph.layer(adapted.transformerId()), owners);
+    }
   }
 
   static Set<ParameterOwner> sharedParameters(ModelGraph graph) {
@@ -132,7 +135,9 @@ final class Dependencies {
       return true;
     }
     Layer layer = graph.layer(owner.id());
-    return layer instanceof Layer.Embedding || layer instanceof Layer.Transformer || layer instanceof Layer.Gate
+    // A transformer that trains none of its layers has no trained parameters to share.
+    return layer instanceof Layer.Embedding || layer instanceof Layer.Transformer t && t.trainLayers() > 0
+        || layer instanceof Layer.AdaptedTransformer || layer instanceof Layer.Gate
         || (layer instanceof Layer.Encoder e && e.kind() != EncoderKind.MEAN);
   }
 }

@@ -8,13 +8,13 @@ import java.util.Optional;
  * One node of an engine-neutral network description. Engines lower each kind once; sharing
  * strategies compose them. Every layer has an id unique in its {@link ModelGraph}; a layer owns
  * the parameters named {@code <id>.*}, and layers never share parameters except through {@link
- * #base()}.
+ * #base()} and an {@link AdaptedTransformer}'s transformer.
  *
  * <p>Sequence layers output {@code (batch, time, width)} and are zero at padding; vector layers
  * output {@code (batch, width)}.
  */
-public sealed interface Layer permits Layer.Embedding, Layer.Features, Layer.Transformer, Layer.Encoder, Layer.Pool, Layer.Mix,
-    Layer.Gate, Layer.LabelFeed, Layer.Concat, Layer.GradientReversal {
+public sealed interface Layer permits Layer.Embedding, Layer.Features, Layer.Transformer, Layer.AdaptedTransformer, Layer.Encoder,
+    Layer.Pool, Layer.Mix, Layer.Gate, Layer.LabelFeed, Layer.Concat, Layer.GradientReversal {
   String id();
 
   /** The layers this one reads; empty for the embedding, which reads token ids. */
@@ -88,6 +88,29 @@ public sealed interface Layer permits Layer.Embedding, Layer.Features, Layer.Tra
     /** Whether the embeddings train: only when every block does. */
     public boolean trainsEmbeddings() {
       return trainLayers == shape.layers();
+    }
+
+    @Override
+    public List<String> inputs() {
+      return List.of();
+    }
+  }
+
+  /**
+   * Transformer {@code transformerId}'s pass over token ids with this layer's own bottleneck
+   * adapters inside every block (Houlsby et al. 2019): after each block's attention output and
+   * feed-forward output (after their dropout, before the residual sum and layer norm), {@code h ← h
+   * + W_up · gelu(W_down · h + b_down) + b_up} with {@code adapterSize} units. The transformer's
+   * parameters are read, not copied: one transformer serves every task's adapters. {@code W_up}
+   * and {@code b_up} start at zero, so a fresh adapter is the identity and the pass starts as the
+   * transformer's own. Parameters: {@code <id>.encoder.layer.<l>.attention.adapter.down.weight}
+   * (and {@code .bias}, {@code up}, and {@code output.adapter} for the feed-forward's).
+   */
+  record AdaptedTransformer(String id, String transformerId, int adapterSize) implements Layer {
+    public AdaptedTransformer {
+      if (adapterSize < 1) {
+        throw new IllegalArgumentException("adapters of '" + id + "' need at least 1 unit, not " + adapterSize);
+      }
     }
 
     @Override

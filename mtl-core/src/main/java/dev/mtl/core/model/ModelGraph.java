@@ -57,6 +57,10 @@ public record ModelGraph(List<Layer> layers, List<Head> heads, List<Penalty> pen
         }
       }
       boolean isSequence = checkKinds(layer, sequence, seen, heads);
+      if (layer instanceof Layer.AdaptedTransformer a && !(seen.get(a.transformerId()) instanceof Layer.Transformer)) {
+        throw new IllegalArgumentException("layer '" + layer.id() + "' adapts '" + a.transformerId()
+            + "', which must be an earlier transformer layer");
+      }
       layer.base().ifPresent(base -> {
         Layer b = seen.get(base);
         if (b == null || b.getClass() != layer.getClass()) {
@@ -127,7 +131,8 @@ public record ModelGraph(List<Layer> layers, List<Head> heads, List<Penalty> pen
   }
 
   private static boolean checkKinds(Layer layer, Map<String, Boolean> sequence, Map<String, Layer> seen, List<Head> heads) {
-    if (layer instanceof Layer.Embedding || layer instanceof Layer.Features || layer instanceof Layer.Transformer) {
+    if (layer instanceof Layer.Embedding || layer instanceof Layer.Features || layer instanceof Layer.Transformer
+        || layer instanceof Layer.AdaptedTransformer) {
       return true;
     }
     if (layer instanceof Layer.Encoder || layer instanceof Layer.Pool || layer instanceof Layer.LabelFeed) {
@@ -242,6 +247,9 @@ public record ModelGraph(List<Layer> layers, List<Head> heads, List<Penalty> pen
     }
     if (layer instanceof Layer.Transformer t) {
       return t.shape().width();
+    }
+    if (layer instanceof Layer.AdaptedTransformer a) {
+      return width(byId.get(a.transformerId()), byId, heads);
     }
     if (layer instanceof Layer.Encoder e) {
       return e.kind().outputSize(e.hiddenSize(), width(byId.get(e.inputId()), byId, heads));

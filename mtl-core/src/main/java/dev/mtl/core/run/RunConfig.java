@@ -106,6 +106,10 @@ public record RunConfig(ConfigSection root, String name, long seed, Path outputD
     PluginChoice weighting = PluginChoice.read(root, "weighting", DEFAULT_WEIGHTING);
     PluginChoice sampling = PluginChoice.read(root, "sampling", DEFAULT_SAMPLING);
     TrainingSettings training = TrainingSettings.read(root.section("training"), tasks.stream().map(TaskEntry::name).toList());
+    if (training.optimizer().layerDecay() != 1 && !ModelSpec.fineTunesPretrained(modelSection)) {
+      root.section("training").problem("layer-decay", training.optimizer().layerDecay(), "applies only to a fine-tuned transformer's"
+          + " layers; set model.pretrained-encoder with mode: fine-tune, or drop layer-decay");
+    }
     PluginChoice engine = PluginChoice.read(root, "engine", DEFAULT_ENGINE);
     Path baselines = root.path("baselines", false).orElse(output.resolve(SINGLE_TASK_DIR).resolve(BASELINES_FILE));
     Optional<PseudoLabelSettings> pseudoLabels = PseudoLabelSettings.read(root, tasks);

@@ -39,6 +39,31 @@ class OptimizerSettingsTest {
   }
 
   @Test
+  @DisplayName("adamw decays weight matrices and embedding tables, not vectors; adam and sgd decay every parameter")
+  void decoupledDecayShapes() {
+    OptimizerSettings adamw = OptimizerSettings.read(ConfigSection.of("run.yaml", Path.of("."), Map.of("optimizer", "adamw",
+        "weight-decay", 0.01)));
+    assertThat(adamw.decoupledDecay()).isTrue();
+    assertThat(adamw.adaptive()).isTrue();
+    assertThat(adamw.weightDecayOf(new long[] {384, 384})).isEqualTo(0.01);
+    assertThat(adamw.weightDecayOf(new long[] {384})).isZero();
+    OptimizerSettings adam = new OptimizerSettings("adam", 0.001, 0.01, 0, 0, "none", 0);
+    assertThat(adam.decoupledDecay()).isFalse();
+    assertThat(adam.weightDecayOf(new long[] {384})).isEqualTo(0.01);
+    assertThat(new OptimizerSettings("sgd", 0.1).adaptive()).isFalse();
+  }
+
+  @Test
+  @DisplayName("layer decay is 1 (none) unless set, and must lie in (0, 1]")
+  void layerDecay() {
+    assertThat(OptimizerSettings.read(ConfigSection.of("run.yaml", Path.of("."), Map.of())).layerDecay()).isEqualTo(1);
+    assertThat(OptimizerSettings.read(ConfigSection.of("run.yaml", Path.of("."), Map.of("layer-decay", 0.8))).layerDecay()).isEqualTo(0.8);
+    ConfigSection above = ConfigSection.of("run.yaml", Path.of("."), Map.of("layer-decay", 1.5));
+    OptimizerSettings.read(above);
+    assertThat(above.source().problems()).extracting(p -> p.message()).singleElement().asString().contains("layer-decay").contains("1.5");
+  }
+
+  @Test
   @DisplayName("embedding updates are sparse unless set to dense; anything else is refused naming the choices")
   void embeddingUpdates() {
     assertThat(OptimizerSettings.read(ConfigSection.of("run.yaml", Path.of("."), Map.of())).embeddingUpdates()).isEqualTo("sparse");

@@ -2,6 +2,7 @@ package dev.mtl.core.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.mtl.core.model.EncoderKind;
 import dev.mtl.core.model.Head;
@@ -10,6 +11,7 @@ import dev.mtl.core.model.ModelGraph;
 import dev.mtl.core.model.ParameterOwner;
 import dev.mtl.core.model.Penalty;
 import dev.mtl.core.model.PoolKind;
+import dev.mtl.core.model.TransformerShape;
 import dev.mtl.core.task.LossKind;
 import dev.mtl.core.task.OutputSpec;
 import java.nio.file.Path;
@@ -46,6 +48,25 @@ class ParameterLayoutTest {
     assertThat(layout.shape("head.u.weight")).as("three widths of 6 units each, concatenated").containsExactly(2, 18);
     assertThat(layout.trainableNames(Set.of(ParameterOwner.head("u")))).containsExactly("head.u.weight", "head.u.bias");
     assertThat(layout.trainableCount()).isEqualTo(30 * 8 + 3 * 6 + 6 * 8 * (3 + 4 + 5) + 2 * (2 * 18 + 2));
+  }
+
+  @Test
+  @DisplayName("layer-wise decay: MiniLM's top layer at the full rate, each one below a factor less, embeddings 6 factors; frozen layers"
+      + " and heads have none")
+  void layerDecayFactors() {
+    ModelGraph topTwo = new ModelGraph(List.of(new Layer.Transformer("bert", TransformerShape.MINILM_L6, 0, 2),
+        new Layer.Pool("pool", "bert", PoolKind.MEAN)), List.of(head("t", "pool")));
+    ModelGraph all = new ModelGraph(List.of(new Layer.Transformer("bert", TransformerShape.MINILM_L6, 0),
+        new Layer.Pool("pool", "bert", PoolKind.MEAN)), List.of(head("t", "pool")));
+    Map<String, Double> factors = ParameterLayout.of(all, 0, 0).learningRateFactors(0.9);
+    assertThat(factors.get("bert.embeddings.word_embeddings.weight")).isCloseTo(Math.pow(0.9, 6), within(1e-15));
+    assertThat(factors.get("bert.embeddings.LayerNorm.bias")).isCloseTo(Math.pow(0.9, 6), within(1e-15));
+    assertThat(factors.get("bert.encoder.layer.0.attention.self.query.weight")).isCloseTo(Math.pow(0.9, 5), within(1e-15));
+    assertThat(factors.get("bert.encoder.layer.5.output.LayerNorm.weight")).isEqualTo(1.0);
+    assertThat(factors).doesNotContainKey("head.t.weight").hasSize(5 + 6 * 16);
+    assertThat(ParameterLayout.of(topTwo, 0, 0).learningRateFactors(0.9).keySet())
+        .allMatch(name -> name.startsWith("bert.encoder.layer.4.") || name.startsWith("bert.encoder.layer.5.")).hasSize(2 * 16);
+    assertThat(ParameterLayout.of(all, 0, 0).learningRateFactors(1)).isEmpty();
   }
 
   @Test

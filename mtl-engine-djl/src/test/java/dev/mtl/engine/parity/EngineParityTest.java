@@ -216,6 +216,29 @@ class EngineParityTest {
     }
   }
 
+  @Test
+  @DisplayName("AdamW's decoupled weight decay (matrices only): TensorFlow's losses and predictions match PyTorch's")
+  void adamwMatchesPyTorch() {
+    ModelGraph graph = SyntheticTasks.graph(EncoderKind.CNN, 0);
+    OptimizerSettings adamw = new OptimizerSettings("adamw", 0.01, 0.3, 0, 0, "none", 0);
+    try (Network tf = tensorflow.create(new NetworkSpec(graph, 20, 0), adamw, 7);
+        Network pt = pytorch.create(new NetworkSpec(graph, 20, 0), adamw, 7)) {
+      for (int step = 0; step < 12; step++) {
+        StepResult a = tf.trainStep(new TrainStep(batches(step), TestWeightings.equal(), step, 0, 0.01, GradientNeed.LOSSES_ONLY));
+        StepResult b = pt.trainStep(new TrainStep(batches(step), TestWeightings.equal(), step, 0, 0.01, GradientNeed.LOSSES_ONLY));
+        for (String task : b.losses().keySet()) {
+          assertThat(a.losses().get(task)).as("step %d task %s", step, task).isCloseTo(b.losses().get(task), within(2e-4));
+        }
+      }
+      TokenBatch probe = batches(99).get(0).tokens();
+      Map<String, float[][]> x = tf.predict(probe, List.of("has5"));
+      Map<String, float[][]> y = pt.predict(probe, List.of("has5"));
+      for (int i = 0; i < y.get("has5").length; i++) {
+        assertThat(x.get("has5")[i]).containsExactly(y.get("has5")[i], within(1e-3f));
+      }
+    }
+  }
+
   /** Rows {@code from} to {@code to} of a batch, with the given row weights (null: none). */
   private static SourceBatch rows(SourceBatch batch, int from, int to, float[] weights) {
     Map<String, float[][]> targets = new LinkedHashMap<>();

@@ -220,7 +220,10 @@ final class Lowering {
         return x.mul(mask);
       }
       if (layer instanceof Layer.Transformer t) {
-        return transformer(t).mul(mask);
+        return transformer(t, null).mul(mask);
+      }
+      if (layer instanceof Layer.AdaptedTransformer a) {
+        return transformer((Layer.Transformer) layers.get(a.transformerId()), a).mul(mask);
       }
       if (layer instanceof Layer.Encoder e) {
         NDArray x = output(e.inputId());
@@ -308,8 +311,9 @@ final class Lowering {
      * position + type-0 embeddings, then per block masked multi-head self-attention and a
      * feed-forward, each added to its input and layer-normed. Padded keys get -10000 before the
      * softmax, so their weight is exactly 0 in float and real positions do not depend on padding.
+     * With {@code adapters} (or null), their bottleneck adapters act on each block's two outputs.
      */
-    private NDArray transformer(Layer.Transformer t) {
+    private NDArray transformer(Layer.Transformer t, Layer.AdaptedTransformer adapters) {
       TransformerShape shape = t.shape();
       Shape tokenShape = tokens.getShape();
       long batch = tokenShape.get(0);
@@ -338,12 +342,23 @@ final class Lowering {
         attention = Dropout.dropout(attention, dropout, training).singletonOrThrow();
         NDArray context = attention.matMul(v).transpose(0, 2, 1, 3).reshape(batch, time, shape.width());
         NDArray attended = Dropout.dropout(dense(context, t, block + "attention.output.dense"), dropout, training).singletonOrThrow();
+        attended = adapt(attended, adapters, block + "attention.adapter");
         x = layerNorm(attended.add(x), t, block + "attention.output.LayerNorm", shape);
         NDArray inner = dense(x, t, block + "intermediate.dense").getNDArrayInternal().gelu();
         NDArray out = Dropout.dropout(dense(inner, t, block + "output.dense"), dropout, training).singletonOrThrow();
+        out = adapt(out, adapters, block + "output.adapter");
         x = layerNorm(out.add(x), t, block + "output.LayerNorm", shape);
       }
       return x;
+    }
+
+    /** {@code h + up(gelu(down(h)))} with the adapter {@code name} of {@code adapters}; {@code h} itself without adapters. */
+    private NDArray adapt(NDArray h, Layer.AdaptedTransformer adapters, String name) {
+      if (adapters == null) {
+        return h;
+      }
+      NDArray bottleneck = dense(h, adapters, name + ".down").getNDArrayInternal().gelu();
+      return h.add(dense(bottleneck, adapters, name + ".up"));
     }
 
     private NDArray dense(NDArray x, Layer layer, String name) {

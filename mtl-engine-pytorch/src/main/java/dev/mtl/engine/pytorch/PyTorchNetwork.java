@@ -141,7 +141,8 @@ final class PyTorchNetwork implements Network {
     // Their gradient collects on each step's rows (see StepRows), never on the whole table.
     rowUpdated.forEach(name -> parameters.arrays().get(name).setRequiresGradient(false));
     this.clipNorm = settings == null ? 0 : settings.clipNorm();
-    this.optimizer = settings == null ? null : new Updater(manager, settings);
+    this.optimizer = settings == null ? null
+        : new Updater(manager, settings, parameters.layout().learningRateFactors(settings.layerDecay()));
   }
 
   @Override

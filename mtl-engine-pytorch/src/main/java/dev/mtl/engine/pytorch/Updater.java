@@ -24,7 +24,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Adam (Kingma and Ba, 2015) or plain SGD over named parameters, with L2 weight decay, through
+ * Adam (Kingma and Ba, 2015), AdamW or plain SGD over named parameters, with weight decay, through
  * PyTorch's fused update kernels. mtl keeps Adam's moments itself (DJL's optimizers keep theirs
  * private) so a checkpoint can save and restore them, and a resumed run continues exactly.
  */
@@ -37,6 +37,8 @@ final class Updater {
 
   private final NDManager manager;
   private final OptimizerSettings settings;
+  /** Factors on the learning rate of some parameters (layer-wise decay); 1 for the others. */
+  private final Map<String, Double> rateFactors;
   private final Map<String, NDArray> mean = new LinkedHashMap<>();
   private final Map<String, NDArray> variance = new LinkedHashMap<>();
   private long updates;
@@ -51,12 +53,13 @@ final class Updater {
   private long ratesStart;
   private static final int CATCH_UP_HORIZON = 300;
 
-  Updater(NDManager manager, OptimizerSettings settings) {
+  Updater(NDManager manager, OptimizerSettings settings, Map<String, Double> rateFactors) {
     if (!OptimizerSettings.KINDS.contains(settings.kind())) {
       throw new IllegalArgumentException("unknown optimizer '" + settings.kind() + "'; known: " + OptimizerSettings.KINDS);
     }
     this.manager = manager;
     this.settings = settings;
+    this.rateFactors = Map.copyOf(rateFactors);
   }
 
   /** The rows of an embedding table that one step reads: their ids (sorted) and the same ids as an index array. */
@@ -70,7 +73,6 @@ final class Updater {
   void update(Map<String, NDArray> parameters, Map<String, NDArray> gradients, Map<String, Rows> rows, double rate) {
     rows.keySet().forEach(name -> lastUpdate(name, parameters.get(name)));
     updates++;
-    float decay = (float) settings.weightDecay();
     // Adam's bias correction folded into the rate, as DJL's Adam does.
     float corrected = (float) (rate * Math.sqrt(1 - Math.pow(BETA2, updates)) / (1 - Math.pow(BETA1, updates)));
     if (!rows.isEmpty() && isAdam()) {
@@ -88,15 +90,17 @@ final class Updater {
       NDIndex selected = selectedRows == null ? null : new NDIndex("{}", selectedRows.index());
       // Row updates work on copies of the rows and write them back.
       NDArray p = selected == null ? whole : whole.get(selected);
+      double factor = rateFactors.getOrDefault(name, 1.0);
+      float decay = (float) settings.weightDecayOf(whole.getShape().getShape());
       if (!isAdam()) {
-        JniUtils.sgdUpdate((PtNDArray) p, (PtNDArray) gradient, null, (float) rate, decay, 1f, -1f, 0f);
+        JniUtils.sgdUpdate((PtNDArray) p, (PtNDArray) gradient, null, (float) (rate * factor), decay, 1f, -1f, 0f);
       } else {
         NDArray m = mean.computeIfAbsent(name, k -> whole.zerosLike());
         NDArray v = variance.computeIfAbsent(name, k -> whole.zerosLike());
         NDArray mRows = selected == null ? m : m.get(selected);
         NDArray vRows = selected == null ? v : v.get(selected);
-        JniUtils.adamUpdate((PtNDArray) p, (PtNDArray) gradient, (PtNDArray) mRows, (PtNDArray) vRows, (float) rate, corrected,
-            decay, 1f, -1f, BETA1, BETA2, EPSILON, false);
+        JniUtils.adamUpdate((PtNDArray) p, (PtNDArray) gradient, (PtNDArray) mRows, (PtNDArray) vRows, (float) (rate * factor),
+            (float) (corrected * factor), decay, 1f, -1f, BETA1, BETA2, EPSILON, settings.decoupledDecay());
         if (selected != null) {
           m.set(selected, mRows);
           v.set(selected, vRows);
@@ -116,7 +120,7 @@ final class Updater {
   }
 
   private boolean isAdam() {
-    return settings.kind().equals("adam");
+    return settings.adaptive();
   }
 
   /** Per row of a row-updated table, the update count at which the row last got its Adam update. */

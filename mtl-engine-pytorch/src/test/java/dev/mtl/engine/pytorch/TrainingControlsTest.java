@@ -118,6 +118,33 @@ class TrainingControlsTest {
   }
 
   @Test
+  @DisplayName("AdamW's decoupled decay moves each weight matrix by rate · decay · θ beside Adam's step, and leaves biases alone")
+  void decoupledWeightDecay() throws Exception {
+    Map<String, float[]> plain = oneStep(new OptimizerSettings("adam", 0.01), 0.01, "adam");
+    Map<String, float[]> decayed = oneStep(new OptimizerSettings("adamw", 0.01, 0.5, 0, 0, "none", 0), 0.01, "adamw");
+    Map<String, ParameterFile.Tensor> initial;
+    try (Network network = engine.create(new NetworkSpec(GRAPH, 20, 0), new OptimizerSettings("adam", 0.01), 3)) {
+      initial = parameters(network, "initial-adamw");
+    }
+    float[] theta = initial.get("head.has5.weight").values();
+    for (int i = 0; i < theta.length; i++) {
+      // Δ_adamw − Δ_adam = −rate · decay · θ; Adam's own step (its moments) is the same in both.
+      assertThat((double) decayed.get("head.has5.weight")[i] - plain.get("head.has5.weight")[i])
+          .isCloseTo(-0.01 * 0.5 * theta[i], within(1e-6));
+    }
+    assertThat(decayed.get("head.has5.bias")).containsExactly(plain.get("head.has5.bias"));
+    assertThat(maxAbs(theta)).isGreaterThan(0.05);
+  }
+
+  private static double maxAbs(float[] values) {
+    double max = 0;
+    for (float v : values) {
+      max = Math.max(max, Math.abs(v));
+    }
+    return max;
+  }
+
+  @Test
   @DisplayName("a NaN loss stops the step naming the task and step, before any parameter changes")
   void nonFiniteLoss() throws Exception {
     try (Network network = engine.create(new NetworkSpec(GRAPH, 20, 0), new OptimizerSettings("adam", 0.01), 3)) {

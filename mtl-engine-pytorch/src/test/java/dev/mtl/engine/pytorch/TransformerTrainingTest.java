@@ -27,6 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -173,6 +174,103 @@ class TransformerTrainingTest {
       if (trains && !name.contains("token_type")) {
         assertThat(end.get(name).values()).as(name).isNotEqualTo(start.get(name).values());
       } else if (!trains) {
+        assertThat(end.get(name).values()).as(name).isEqualTo(start.get(name).values());
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("layer-wise decay 0.5: the first step moves the top layer as without it, each layer below half as far, the embeddings"
+      + " a quarter (2 layers), the head as without it")
+  void layerDecayScalesEachLayersStep(@TempDir Path dir) throws Exception {
+    Map<String, float[]> plain = firstStep(new OptimizerSettings("adam", 0.001), dir.resolve("plain"));
+    Map<String, float[]> decayed = firstStep(new OptimizerSettings("adam", 0.001, 0, 0, 0, "none", 0, "sparse", 0.5), dir.resolve("decayed"));
+    for (String name : plain.keySet()) {
+      double factor = name.startsWith("encoder.embeddings.") ? 0.25 : name.startsWith("encoder.encoder.layer.0.") ? 0.5 : 1;
+      float[] expected = plain.get(name).clone();
+      for (int i = 0; i < expected.length; i++) {
+        expected[i] *= (float) factor;
+      }
+      assertThat(decayed.get(name)).as(name).containsExactly(expected, offset(2e-7f));
+    }
+    assertThat(maxAbs(plain.get("encoder.embeddings.word_embeddings.weight"))).as("an embedding step").isGreaterThan(1e-4);
+  }
+
+  /** Per parameter, how far one step from the seeded start moves it. */
+  private static Map<String, float[]> firstStep(OptimizerSettings settings, Path dir) throws Exception {
+    try (Network network = engine.create(new NetworkSpec(graph(0), SHAPE.vocabularySize(), 0), settings, 5)) {
+      network.save(Files.createDirectories(dir.resolve("start")));
+      step(network, batch(new Random(6), 16), 0);
+      network.save(Files.createDirectories(dir.resolve("end")));
+    }
+    Map<String, ParameterFile.Tensor> start = ParameterFile.read(dir.resolve("start").resolve(ParameterLayout.FILE));
+    Map<String, ParameterFile.Tensor> end = ParameterFile.read(dir.resolve("end").resolve(ParameterLayout.FILE));
+    Map<String, float[]> moved = new LinkedHashMap<>();
+    start.forEach((name, before) -> {
+      float[] delta = end.get(name).values().clone();
+      for (int i = 0; i < delta.length; i++) {
+        delta[i] -= before.values()[i];
+      }
+      moved.put(name, delta);
+    });
+    return moved;
+  }
+
+  private static double maxAbs(float[] values) {
+    double max = 0;
+    for (float v : values) {
+      max = Math.max(max, Math.abs(v));
+    }
+    return max;
+  }
+
+  /**
+   * A frozen transformer read twice: plainly by task "plain" and through adapters by task "t"
+   * (the marker task), each pooled into its own head.
+   */
+  private static ModelGraph adapted(int adapterSize) {
+    OutputSpec output = new OutputSpec(2, LossKind.SOFTMAX_CROSS_ENTROPY, List.of("without", "with"));
+    return new ModelGraph(List.of(new Layer.Transformer("encoder", SHAPE, 0, 0), new Layer.AdaptedTransformer("adapted", "encoder",
+        adapterSize), new Layer.Pool("plain.pool", "encoder", PoolKind.MEAN), new Layer.Pool("pool", "adapted", PoolKind.MEAN)),
+        List.of(new Head("plain", "plain.pool", output, 0), new Head("t", "pool", output, 0)));
+  }
+
+  @Test
+  @DisplayName("adapters in a frozen transformer: the identity at the start, then only they and the head train, and they learn the"
+      + " marker task")
+  void adaptersTrainAloneInsideAFrozenTransformer(@TempDir Path dir) throws Exception {
+    SourceBatch test = batch(new Random(99), 64);
+    try (Network network = engine.create(new NetworkSpec(adapted(16), SHAPE.vocabularySize(), 0), new OptimizerSettings("adam", 0.01), 5)) {
+      network.save(Files.createDirectories(dir.resolve("start")));
+      Map<String, ParameterFile.Tensor> start = ParameterFile.read(dir.resolve("start").resolve(ParameterLayout.FILE));
+      network.setParameters(Map.of("head.t.weight", start.get("head.plain.weight"), "head.t.bias", start.get("head.plain.bias")));
+      Map<String, float[][]> before = network.predict(test.tokens(), List.of("plain", "t"));
+      for (int i = 0; i < before.get("t").length; i++) {
+        assertThat(before.get("t")[i]).as("row %d", i).containsExactly(before.get("plain")[i], offset(1e-6f));
+      }
+      Random random = new Random(3);
+      double last = 0;
+      for (int step = 0; step < 150; step++) {
+        double loss = network.trainStep(new TrainStep(List.of(batch(random, 16)), TestWeightings.equal(), step, 0, 0.01,
+            GradientNeed.LOSSES_ONLY)).losses().get("t");
+        last += step >= 140 ? loss / 10 : 0;
+      }
+      // A frozen random transformer keeps little of one token after mean pooling: the adapters learn it slowly, but they do.
+      assertThat(last).isLessThan(0.85 * Math.log(2));
+      float[][] scores = network.predict(test.tokens(), List.of("t")).get("t");
+      int right = 0;
+      for (int i = 0; i < scores.length; i++) {
+        right += (scores[i][1] > 0.5) == (test.targets().get("t")[i][0] == 1) ? 1 : 0;
+      }
+      assertThat(right).as("right of 64 held-out texts").isGreaterThanOrEqualTo(44);
+      network.save(Files.createDirectories(dir.resolve("end")));
+    }
+    Map<String, ParameterFile.Tensor> start = ParameterFile.read(dir.resolve("start").resolve(ParameterLayout.FILE));
+    Map<String, ParameterFile.Tensor> end = ParameterFile.read(dir.resolve("end").resolve(ParameterLayout.FILE));
+    for (String name : start.keySet()) {
+      if (name.startsWith("adapted.") || name.startsWith("head.t.")) {
+        assertThat(end.get(name).values()).as(name).isNotEqualTo(start.get(name).values());
+      } else if (!name.startsWith("head.")) {
         assertThat(end.get(name).values()).as(name).isEqualTo(start.get(name).values());
       }
     }

@@ -57,8 +57,8 @@ final class TfLowering {
         return "cannot run the bilstm encoder (layer '" + e.id() + "') yet: TF Java has no gradient for TensorFlow's LSTM "
             + "kernels. Use encoder cnn or mean, or engine djl-pytorch, which runs every encoder";
       }
-      if (layer instanceof Layer.Transformer t) {
-        return "cannot run a transformer encoder (layer '" + t.id() + "') yet: only the PyTorch engine lowers it."
+      if (layer instanceof Layer.Transformer || layer instanceof Layer.AdaptedTransformer) {
+        return "cannot run a transformer encoder (layer '" + layer.id() + "') yet: only the PyTorch engine lowers it."
             + " Use engine djl-pytorch";
       }
       if (layer instanceof Layer.Features) {

@@ -112,7 +112,7 @@ final class TfNetwork implements Network {
       variables.put(e.getKey(), v);
       values.put(e.getKey(), v);
     }
-    if (settings != null && settings.kind().equals("adam")) {
+    if (settings != null && settings.adaptive()) {
       index = 0;
       for (String name : trainable) {
         mean.put(name, variable("m" + index, shapes.get(name)));
@@ -282,22 +282,29 @@ final class TfNetwork implements Network {
       Operand<TFloat32> scale = clip > 0
           ? tf.select(tf.math.greater(norm, tf.constant(clip)), tf.math.div(tf.constant(clip), norm), tf.constant(1f))
           : tf.constant(1f);
-      float decay = (float) settings.weightDecay();
+      Map<String, Double> rateFactors = layout.learningRateFactors(settings.layerDecay());
       for (String name : trainable) {
         Variable<TFloat32> p = variables.get(name);
         Operand<TFloat32> g = gradients.containsKey(name) ? tf.math.mul(gradients.get(name), scale) : tf.zerosLike(p);
-        if (decay > 0) {
-          g = tf.math.add(g, tf.math.mul(p, tf.constant(decay)));
+        float ownDecay = (float) settings.weightDecayOf(layout.shape(name));
+        if (ownDecay > 0 && !settings.decoupledDecay()) {
+          g = tf.math.add(g, tf.math.mul(p, tf.constant(ownDecay)));
         }
+        Double factor = rateFactors.get(name);
+        Operand<TFloat32> stepRate = factor == null ? rate : tf.math.mul(rate, tf.constant(factor.floatValue()));
+        Operand<TFloat32> stepCorrectedRate = factor == null ? correctedRate : tf.math.mul(correctedRate, tf.constant(factor.floatValue()));
         Operand<TFloat32> next;
         if (mean.isEmpty()) {
-          next = tf.math.sub(p, tf.math.mul(g, rate));
+          next = tf.math.sub(p, tf.math.mul(g, stepRate));
         } else {
           Variable<TFloat32> m = mean.get(name);
           Variable<TFloat32> v = variance.get(name);
           Operand<TFloat32> m1 = tf.math.add(tf.math.mul(m, tf.constant(BETA1)), tf.math.mul(g, tf.constant(1 - BETA1)));
           Operand<TFloat32> v1 = tf.math.add(tf.math.mul(v, tf.constant(BETA2)), tf.math.mul(tf.math.square(g), tf.constant(1 - BETA2)));
-          next = tf.math.sub(p, tf.math.mul(correctedRate, tf.math.div(m1, tf.math.add(tf.math.sqrt(v1), tf.constant(EPSILON)))));
+          next = tf.math.sub(p, tf.math.mul(stepCorrectedRate, tf.math.div(m1, tf.math.add(tf.math.sqrt(v1), tf.constant(EPSILON)))));
+          if (ownDecay > 0 && settings.decoupledDecay()) {
+            next = tf.math.sub(next, tf.math.mul(tf.math.mul(stepRate, tf.constant(ownDecay)), p));
+          }
           // Non-finite gradients change nothing: the old values are written back.
           updates.add(tf.assign(m, tf.select(finite, m1, m)));
           updates.add(tf.assign(v, tf.select(finite, v1, v)));
