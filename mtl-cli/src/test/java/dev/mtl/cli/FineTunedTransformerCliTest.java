@@ -131,6 +131,26 @@ class FineTunedTransformerCliTest {
   }
 
   @Test
+  @DisplayName("multi-task, then each task fine-tuned alone (MT-DNN's recipe) on the transformer: a fine-tune event per task and epoch,"
+      + " and the model serves each task's kept state")
+  void multiTaskThenPerTask() throws Exception {
+    Path out = dir.resolve("per-task");
+    EndToEndTest.Result r = EndToEndTest.run("train", config.toString(), "--quiet", "--set", "output=" + out,
+        "--set", "tasks.sst2.holdout={dev: 0.2}", "--set", "tasks.trec.holdout={dev: 0.2}", "--set", "training.max-steps-per-epoch=4",
+        "--set", "training.fine-tune={epochs: 1, learning-rate: 0.0001}");
+    assertThat(r.code()).as(r.err()).isZero();
+    JsonNode report = JSON.readTree(out.resolve("metrics.json").toFile());
+    assertThat(report.get("fineTuneEpochs").get("sst2").asInt()).isBetween(0, 1);
+    assertThat(report.get("fineTuneEpochs").get("trec").asInt()).isBetween(0, 1);
+    long events = Files.readAllLines(out.resolve("training-log.jsonl")).stream()
+        .filter(line -> line.contains("\"event\":\"fine-tune\"")).count();
+    assertThat(events).as("epochs 0 and 1 of two tasks").isEqualTo(4);
+    EndToEndTest.Result predicted = EndToEndTest.run("predict", out.resolve("model").toString(), "what is the capital of france ?");
+    assertThat(predicted.code()).as(predicted.err()).isZero();
+    assertThat(JSON.readTree(predicted.out().lines().findFirst().orElseThrow()).get("trec").get("labels").get(0).asText()).isEqualTo("LOC");
+  }
+
+  @Test
   @DisplayName("the saved model holds its tokenizer and predicts from its own folder")
   void savedModelPredicts() throws Exception {
     assertThat(first.code()).as(first.err()).isZero();
