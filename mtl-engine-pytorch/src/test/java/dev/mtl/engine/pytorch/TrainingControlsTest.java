@@ -105,16 +105,8 @@ class TrainingControlsTest {
   void weightDecay() throws Exception {
     Map<String, float[]> plain = oneStep(new OptimizerSettings("sgd", 0.1), 0.1, "nodecay");
     Map<String, float[]> decayed = oneStep(new OptimizerSettings("sgd", 0.1, 0.5, 0, 0, "none", 0), 0.1, "decay");
-    Map<String, ParameterFile.Tensor> initial;
-    try (Network network = engine.create(new NetworkSpec(GRAPH, 20, 0), new OptimizerSettings("sgd", 0.1), 3)) {
-      initial = parameters(network, "initial");
-    }
-    float[] theta = initial.get("head.has5.weight").values();
-    for (int i = 0; i < theta.length; i++) {
-      // Δ_decay − Δ_plain = −lr · decay · θ
-      assertThat((double) decayed.get("head.has5.weight")[i] - plain.get("head.has5.weight")[i])
-          .isCloseTo(-0.1 * 0.5 * theta[i], within(1e-6));
-    }
+    // Δ_decay − Δ_plain = −lr · decay · θ
+    assertDecayedBy(plain, decayed, 0.1 * 0.5, "head.has5.weight");
   }
 
   @Test
@@ -122,18 +114,21 @@ class TrainingControlsTest {
   void decoupledWeightDecay() throws Exception {
     Map<String, float[]> plain = oneStep(new OptimizerSettings("adam", 0.01), 0.01, "adam");
     Map<String, float[]> decayed = oneStep(new OptimizerSettings("adamw", 0.01, 0.5, 0, 0, "none", 0), 0.01, "adamw");
-    Map<String, ParameterFile.Tensor> initial;
-    try (Network network = engine.create(new NetworkSpec(GRAPH, 20, 0), new OptimizerSettings("adam", 0.01), 3)) {
-      initial = parameters(network, "initial-adamw");
-    }
-    float[] theta = initial.get("head.has5.weight").values();
-    for (int i = 0; i < theta.length; i++) {
-      // Δ_adamw − Δ_adam = −rate · decay · θ; Adam's own step (its moments) is the same in both.
-      assertThat((double) decayed.get("head.has5.weight")[i] - plain.get("head.has5.weight")[i])
-          .isCloseTo(-0.01 * 0.5 * theta[i], within(1e-6));
-    }
+    // Adam's own step (its moments) is the same in both.
+    assertDecayedBy(plain, decayed, 0.01 * 0.5, "head.has5.weight");
     assertThat(decayed.get("head.has5.bias")).containsExactly(plain.get("head.has5.bias"));
+  }
+
+  /** The decayed step of {@code name} is the plain one less {@code scale · θ} at the (seeded) start, for a θ far from 0. */
+  private void assertDecayedBy(Map<String, float[]> plain, Map<String, float[]> decayed, double scale, String name) throws Exception {
+    float[] theta;
+    try (Network network = engine.create(new NetworkSpec(GRAPH, 20, 0), new OptimizerSettings("sgd", 0.1), 3)) {
+      theta = parameters(network, "initial-" + scale).get(name).values();
+    }
     assertThat(maxAbs(theta)).isGreaterThan(0.05);
+    for (int i = 0; i < theta.length; i++) {
+      assertThat((double) decayed.get(name)[i] - plain.get(name)[i]).as("%s[%d]", name, i).isCloseTo(-scale * theta[i], within(1e-6));
+    }
   }
 
   private static double maxAbs(float[] values) {

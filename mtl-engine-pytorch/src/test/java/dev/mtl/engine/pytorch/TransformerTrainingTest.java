@@ -90,12 +90,7 @@ class TransformerTrainingTest {
       }
       assertThat(first).isCloseTo(Math.log(2), within(0.15));
       assertThat(last).isLessThan(0.25);
-      float[][] scores = network.predict(test.tokens(), List.of("t")).get("t");
-      int right = 0;
-      for (int i = 0; i < scores.length; i++) {
-        right += (scores[i][1] > 0.5) == (test.targets().get("t")[i][0] == 1) ? 1 : 0;
-      }
-      assertThat(right).as("right of 64 held-out texts").isGreaterThanOrEqualTo(58);
+      assertThat(right(network, test)).as("right of 64 held-out texts").isGreaterThanOrEqualTo(58);
       network.save(Files.createDirectories(dir.resolve("end")));
       Map<String, ParameterFile.Tensor> end = ParameterFile.read(dir.resolve("end").resolve(ParameterLayout.FILE));
       for (String name : start.keySet()) {
@@ -257,12 +252,7 @@ class TransformerTrainingTest {
       }
       // A frozen random transformer keeps little of one token after mean pooling: the adapters learn it slowly, but they do.
       assertThat(last).isLessThan(0.85 * Math.log(2));
-      float[][] scores = network.predict(test.tokens(), List.of("t")).get("t");
-      int right = 0;
-      for (int i = 0; i < scores.length; i++) {
-        right += (scores[i][1] > 0.5) == (test.targets().get("t")[i][0] == 1) ? 1 : 0;
-      }
-      assertThat(right).as("right of 64 held-out texts").isGreaterThanOrEqualTo(44);
+      assertThat(right(network, test)).as("right of 64 held-out texts").isGreaterThanOrEqualTo(44);
       network.save(Files.createDirectories(dir.resolve("end")));
     }
     Map<String, ParameterFile.Tensor> start = ParameterFile.read(dir.resolve("start").resolve(ParameterLayout.FILE));
@@ -274,6 +264,16 @@ class TransformerTrainingTest {
         assertThat(end.get(name).values()).as(name).isEqualTo(start.get(name).values());
       }
     }
+  }
+
+  /** How many of {@code test}'s texts task "t" classifies right. */
+  private static int right(Network network, SourceBatch test) {
+    float[][] scores = network.predict(test.tokens(), List.of("t")).get("t");
+    int right = 0;
+    for (int i = 0; i < scores.length; i++) {
+      right += (scores[i][1] > 0.5) == (test.targets().get("t")[i][0] == 1) ? 1 : 0;
+    }
+    return right;
   }
 
   private static double step(Network network, SourceBatch batch, int step) {
