@@ -155,7 +155,7 @@ public final class ParameterLayout {
     add(new Spec(p + "embeddings.token_type_embeddings.weight", new long[] {shape.typeVocabularySize(), w}, owner, trainable, limit, -1,
         null));
     layerNorm(p + "embeddings.LayerNorm", owner, trainable, w);
-    specs.keySet().stream().filter(name -> name.startsWith(p + "embeddings.")).forEach(name -> transformerDepth.put(name, shape.layers()));
+    setDepth(p + "embeddings.", shape.layers());
     for (int l = 0; l < shape.layers(); l++) {
       trainable = layerTrains && t.trains(l);
       String block = p + "encoder.layer." + l + ".";
@@ -166,8 +166,7 @@ public final class ParameterLayout {
       dense(block + "intermediate.dense", owner, trainable, w, shape.intermediateSize(), limit);
       dense(block + "output.dense", owner, trainable, shape.intermediateSize(), w, limit);
       layerNorm(block + "output.LayerNorm", owner, trainable, w);
-      int depth = shape.layers() - 1 - l;
-      specs.keySet().stream().filter(name -> name.startsWith(block)).forEach(name -> transformerDepth.put(name, depth));
+      setDepth(block, shape.layers() - 1 - l);
     }
   }
 
@@ -184,9 +183,13 @@ public final class ParameterLayout {
         zeros(block + site + "up.weight", owner, trainable, shape.width(), a.adapterSize());
         zeros(block + site + "up.bias", owner, trainable, shape.width());
       }
-      int depth = shape.layers() - 1 - l;
-      specs.keySet().stream().filter(name -> name.startsWith(block)).forEach(name -> transformerDepth.put(name, depth));
+      setDepth(block, shape.layers() - 1 - l);
     }
+  }
+
+  /** Records {@code depth} (see {@link #learningRateFactors}) for every parameter named so far under {@code prefix}. */
+  private void setDepth(String prefix, int depth) {
+    specs.keySet().stream().filter(name -> name.startsWith(prefix)).forEach(name -> transformerDepth.put(name, depth));
   }
 
   private void dense(String name, ParameterOwner owner, boolean trainable, int in, int out, double limit) {
