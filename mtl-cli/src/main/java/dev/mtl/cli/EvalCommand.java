@@ -1,16 +1,10 @@
 package dev.mtl.cli;
 
 import dev.mtl.core.api.MultiTaskModel;
-import dev.mtl.core.config.ConfigSection;
-import dev.mtl.core.config.YamlConfigReader;
-import dev.mtl.core.task.DataSplit;
 import dev.mtl.core.task.TaskData;
 import dev.mtl.core.task.TaskMetrics;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -42,30 +36,7 @@ final class EvalCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     try (MultiTaskModel m = MultiTaskModel.load(model)) {
-      Map<String, TaskData> data = new LinkedHashMap<>();
-      String name = input.getFileName().toString();
-      if (name.endsWith(".yaml") || name.endsWith(".yml")) {
-        DataSplit which = DataSplit.valueOf(split.toUpperCase(Locale.ROOT));
-        ConfigSection root = YamlConfigReader.read(input);
-        for (ConfigSection t : root.sections("tasks")) {
-          String taskName = t.string("name", "");
-          Optional<Path> file = t.file(which.configName());
-          if (m.tasks().contains(taskName) && file.isPresent()) {
-            data.put(taskName, m.task(taskName).read(file.get()));
-          }
-        }
-        root.source().throwIfInvalid();
-        if (data.isEmpty()) {
-          throw new CommandLine.ParameterException(spec.commandLine(), input + " lists no " + split
-              + " file for any of the model's tasks " + m.tasks());
-        }
-      } else {
-        if (task == null) {
-          throw new CommandLine.ParameterException(spec.commandLine(),
-              "--task is required with a data file; the model's tasks are " + m.tasks());
-        }
-        data.put(task, m.task(task).read(input));
-      }
+      Map<String, TaskData> data = LabelledData.read(spec.commandLine(), m, input, split, task);
       Map<String, TaskMetrics> metrics = m.evaluate(data);
       Tables.printMetrics(spec.commandLine().getOut(), "evaluation", metrics);
     }

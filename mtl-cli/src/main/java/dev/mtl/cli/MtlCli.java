@@ -24,7 +24,7 @@ import picocli.CommandLine;
  */
 @Command(name = "mtl", mixinStandardHelpOptions = true, versionProvider = MtlCli.Version.class,
     description = "Multi-task learning for the JVM: train, evaluate and run models that learn several tasks at once.",
-    subcommands = {TrainCommand.class, CvCommand.class, AffinityCommand.class, EvalCommand.class, PredictCommand.class, PluginsCommand.class, CompareCommand.class, ReportCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {TrainCommand.class, CvCommand.class, AffinityCommand.class, EvalCommand.class, CalibrateCommand.class, PredictCommand.class, PluginsCommand.class, CompareCommand.class, ReportCommand.class, CommandLine.HelpCommand.class})
 public final class MtlCli implements Runnable {
   static final int FAILURE = 1;
   static final int USAGE = 2;

@@ -50,7 +50,8 @@ import java.util.Set;
  * later ones fail with {@link dev.mtl.core.engine.StopRequestedException}.
  */
 public final class MultiTaskModel implements AutoCloseable {
-  private final ModelManifest manifest;
+  private final Path directory;
+  private ModelManifest manifest;
   private final ModelAssembly assembly;
   private final List<Task> tasks;
   private final TextEncoder encoder;
@@ -60,7 +61,8 @@ public final class MultiTaskModel implements AutoCloseable {
   /** Where the pretrained encoder's vectors are looked up and kept, if asked ({@link #cacheFeatures}). */
   private FeatureCache featureCache;
 
-  private MultiTaskModel(ModelManifest manifest, ModelAssembly assembly, TextEncoder encoder, Network network) {
+  private MultiTaskModel(Path directory, ModelManifest manifest, ModelAssembly assembly, TextEncoder encoder, Network network) {
+    this.directory = directory;
     this.manifest = manifest;
     this.assembly = assembly;
     this.pretrained = assembly.pretrained();
@@ -112,7 +114,7 @@ public final class MultiTaskModel implements AutoCloseable {
         network = ModelFolder.loadNetwork(assembly.engine(), new NetworkSpec(assembly.graph(), encoder.vocabularySize(),
             encoder.paddingId()), directory);
       }
-      return new MultiTaskModel(manifest, assembly, encoder, network);
+      return new MultiTaskModel(directory, manifest, assembly, encoder, network);
     } catch (IOException | RuntimeException e) {
       assembly.close();
       throw e;
@@ -188,6 +190,33 @@ public final class MultiTaskModel implements AutoCloseable {
       FeatureCache features = pretrained == null ? null : FeatureCache.inMemory(pretrained);
       return Evaluator.evaluate(network, tasks, DataSource.group(dataByTask, encoder, features));
     }
+  }
+
+  /** What {@link #calibrate} did to one task: what it chose, and its metrics before and after. */
+  public record Calibration(Map<String, Object> chosen, TaskMetrics before, TaskMetrics after) {}
+
+  /**
+   * Lets each given task choose its decision settings on this held-out data (e.g. its dev split): a
+   * multi-label task picks each label's threshold for the best F1 there. The choices take effect at
+   * once and are saved in the model directory's manifest, atomically. Metrics on the same data are
+   * then optimistic: judge the result on other data (e.g. the test split).
+   */
+  public synchronized Map<String, Calibration> calibrate(Map<String, TaskData> dataByTask) throws IOException {
+    dataByTask.keySet().forEach(this::task);
+    Map<String, Calibration> out = new LinkedHashMap<>();
+    try (GracefulStop.Guard guard = GracefulStop.enter()) {
+      FeatureCache features = pretrained == null ? null : FeatureCache.inMemory(pretrained);
+      List<Task> given = tasks.stream().filter(t -> dataByTask.containsKey(t.name())).toList();
+      Evaluator.labelledScores(network, given, DataSource.group(dataByTask, encoder, features)).forEach((name, scored) -> {
+        Task task = task(name);
+        TaskMetrics before = task.evaluate(scored.scores(), scored.targets());
+        Map<String, Object> chosen = task.calibrate(scored.scores(), scored.targets());
+        out.put(name, new Calibration(chosen, before, task.evaluate(scored.scores(), scored.targets())));
+      });
+    }
+    ModelFolder.updateTasks(directory, tasks);
+    manifest = ModelManifest.read(directory);
+    return out;
   }
 
   /** The run name and settings the model was trained with. */

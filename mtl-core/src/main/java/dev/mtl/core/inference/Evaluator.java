@@ -23,22 +23,34 @@ public final class Evaluator {
     Map<String, Task> byName = new LinkedHashMap<>();
     tasks.forEach(t -> byName.put(t.name(), t));
     Map<String, TaskMetrics> out = new LinkedHashMap<>();
+    labelledScores(network, tasks, sources).forEach((task, scored) -> out.put(task, byName.get(task).evaluate(scored.scores(),
+        scored.targets())));
+    return out;
+  }
+
+  /** A task's scores and targets on the rows labelled for it, row for row. */
+  public record Scored(float[][] scores, float[][] targets) {}
+
+  /**
+   * Each task's scores on the rows of {@code sources} labelled for it (rows without a label for a
+   * task, with partial labels, are left out), in the order of {@code tasks}.
+   */
+  public static Map<String, Scored> labelledScores(Network network, List<Task> tasks, List<DataSource> sources) {
+    Map<String, Scored> out = new LinkedHashMap<>();
     for (DataSource source : sources) {
       Map<String, float[][]> scores = scoreAll(network, source.tokens(), source.features(), source.tasks());
       for (String task : source.tasks()) {
-        // Rows without a label for this task (partial labels) are not part of its metrics.
         float[][] targets = source.targets(task);
         int[] labelled = IntStream.range(0, targets.length).filter(i -> TaskData.isLabelled(targets[i])).toArray();
         if (labelled.length == 0) {
           continue;
         }
         float[][] taskScores = scores.get(task);
-        out.put(task, byName.get(task).evaluate(
-            Arrays.stream(labelled).mapToObj(i -> taskScores[i]).toArray(float[][]::new),
+        out.put(task, new Scored(Arrays.stream(labelled).mapToObj(i -> taskScores[i]).toArray(float[][]::new),
             Arrays.stream(labelled).mapToObj(i -> targets[i]).toArray(float[][]::new)));
       }
     }
-    Map<String, TaskMetrics> ordered = new LinkedHashMap<>();
+    Map<String, Scored> ordered = new LinkedHashMap<>();
     tasks.stream().filter(t -> out.containsKey(t.name())).forEach(t -> ordered.put(t.name(), out.get(t.name())));
     return ordered;
   }

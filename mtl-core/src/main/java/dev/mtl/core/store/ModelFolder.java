@@ -6,6 +6,7 @@ import dev.mtl.core.engine.Network;
 import dev.mtl.core.engine.NetworkSpec;
 import dev.mtl.core.io.AtomicFiles;
 import dev.mtl.core.model.ModelSpec;
+import dev.mtl.core.task.Task;
 import dev.mtl.core.text.SentenceEncoder;
 import dev.mtl.core.text.TextEncoder;
 import dev.mtl.core.text.TrainableEncoder;
@@ -13,6 +14,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -71,6 +73,19 @@ public final class ModelFolder {
         copyTree(state.getValue(), dir.resolve(PARAMETERS_DIR).resolve(TaskStates.DIR).resolve(state.getKey()));
       }
     });
+  }
+
+  /**
+   * Rewrites the task entries of the manifest in {@code modelDir} from the tasks' resolved settings
+   * (e.g. after they chose thresholds on dev), atomically; the rest of the folder stays.
+   */
+  public static void updateTasks(Path modelDir, List<Task> tasks) throws IOException {
+    ModelManifest old = ModelManifest.read(modelDir);
+    List<ModelManifest.TaskEntry> entries = tasks.stream()
+        .map(t -> new ModelManifest.TaskEntry(t.name(), t.type(), t.resolvedSettings())).toList();
+    ModelManifest updated = new ModelManifest(old.format(), old.name(), old.engine(), old.tokenizer(), old.model(), old.sharing(),
+        entries, old.run(), old.versions());
+    AtomicFiles.writeString(modelDir.resolve(ModelManifest.FILE_NAME), ModelManifest.JSON.writeValueAsString(updated));
   }
 
   /** The network a model folder holds: one parameter set, or one per task where tasks have their own. */

@@ -48,6 +48,29 @@ public interface Task {
   TaskMetrics evaluate(float[][] scores, float[][] targets);
 
   /**
+   * Chooses this task's decision settings from a trained model's scores on held-out data (e.g. a
+   * multi-label task's threshold per label), so that {@link #decode} and {@link #evaluate} use them
+   * from then on; what it chooses is part of {@link #resolvedSettings()}, so the saved model decides
+   * the same way. Returns what it chose, by setting name; empty (the default) when the task has
+   * nothing to choose.
+   *
+   * @param scores one row per held-out example, after the loss's activation
+   * @param targets the same examples' targets, every row labelled
+   */
+  default Map<String, Object> calibrate(float[][] scores, float[][] targets) {
+    return Map.of();
+  }
+
+  /**
+   * Whether the task's settings ask training to end with {@link #calibrate} on the dev split (e.g.
+   * {@code threshold: tune}). {@code mtl calibrate} calibrates a trained model's tasks whether or not
+   * they asked.
+   */
+  default boolean calibrationRequested() {
+    return false;
+  }
+
+  /**
    * Settings that recreate this task through its provider without reading training data (label
    * names inline), saved with a trained model.
    */

@@ -96,18 +96,24 @@ final class TrainingSession {
       throw new TrainingException("training.select-by: delta-m needs single-task baselines with dev metrics in "
           + config.baselines() + "; run `mtl train " + config.name() + " --single-task` first, or select by mean");
     }
-    if (settings.fineTuning().isPresent()) {
-      List<String> withoutDev = run.tasks().stream().map(Task::name)
-          .filter(task -> devSources.stream().noneMatch(source -> source.tasks().contains(task))).toList();
-      if (!withoutDev.isEmpty()) {
-        throw new TrainingException("training.fine-tune keeps each task's best dev state, but " + withoutDev + " have no dev data;"
-            + " give them a dev file or a holdout (tasks[].holdout: {dev: 0.1}), or drop fine-tune");
-      }
+    if (settings.fineTuning().isPresent() && !withoutDev(run.tasks()).isEmpty()) {
+      throw new TrainingException("training.fine-tune keeps each task's best dev state, but " + withoutDev(run.tasks())
+          + " have no dev data; give them a dev file or a holdout (tasks[].holdout: {dev: 0.1}), or drop fine-tune");
+    }
+    List<String> uncalibrated = withoutDev(run.tasks().stream().filter(Task::calibrationRequested).toList());
+    if (!uncalibrated.isEmpty()) {
+      throw new TrainingException(uncalibrated + " ask to be calibrated on dev after training (threshold: tune) but have no dev"
+          + " data; give them a dev file or a holdout (tasks[].holdout: {dev: 0.1}), or set a fixed threshold");
     }
     if (!selection.keepsLast() && devSources.isEmpty()) {
       throw new TrainingException("training.select-by: " + selection.selectBy() + " needs dev data; give tasks a `dev` file"
           + " or keep select-by: last");
     }
+  }
+
+  /** The names of those tasks that no dev source labels. */
+  private List<String> withoutDev(List<Task> tasks) {
+    return tasks.stream().map(Task::name).filter(task -> devSources.stream().noneMatch(source -> source.tasks().contains(task))).toList();
   }
 
   /** Every epoch from where the state stands, until the last or until patience runs out. */
@@ -282,6 +288,29 @@ final class TrainingSession {
     }
   }
 
+  /**
+   * Tasks that ask for it choose their decision settings on dev (e.g. a threshold per label), and the
+   * saved model gets them. Their dev metrics are then measured with settings chosen on dev, so they
+   * flatter the model; test metrics do not.
+   */
+  private void calibrate(Network served, Map<String, TaskMetrics> devMetrics) throws IOException {
+    List<Task> asking = run.tasks().stream().filter(Task::calibrationRequested).toList();
+    if (asking.isEmpty()) {
+      return;
+    }
+    Map<String, Evaluator.Scored> dev = Evaluator.labelledScores(served, asking, devSources);
+    for (Task task : asking) {
+      Evaluator.Scored scored = dev.get(task.name());
+      TaskMetrics before = task.evaluate(scored.scores(), scored.targets());
+      Map<String, Object> chosen = task.calibrate(scored.scores(), scored.targets());
+      TaskMetrics after = task.evaluate(scored.scores(), scored.targets());
+      log.write("event", "calibration", "task", task.name(), "metric", after.primary(), "dev-before", before.primaryValue(),
+          "dev-after", after.primaryValue(), "chosen", chosen);
+      devMetrics.put(task.name(), after);
+    }
+    ModelFolder.updateTasks(modelDir, run.tasks());
+  }
+
   private ModelFolder.Pretrained pretrained() {
     if (run.trainable() != null) {
       return ModelFolder.Pretrained.fineTuned(config.pretrainedEncoder().orElseThrow().type(), run.trainable());
@@ -339,15 +368,11 @@ final class TrainingSession {
       // The kept model is in the folder already (the network may hold a later one): add the states to it.
       ModelFolder.addTaskStates(modelDir, taskStates);
     }
-    try {
-      if (keepLast && taskStates.isEmpty()) {
-        testMetrics = Evaluator.evaluate(network, run.tasks(), testSources);
-      } else {
-        // Test the kept model, read back from disk as it will be served.
-        try (Network best = ModelFolder.loadNetwork(engine, prepared.spec(), modelDir)) {
-          testMetrics = Evaluator.evaluate(best, run.tasks(), testSources);
-        }
-      }
+    // Calibrate and test the kept model, read back from disk as it will be served (unless the network is it).
+    try (Network kept = keepLast && taskStates.isEmpty() ? null : ModelFolder.loadNetwork(engine, prepared.spec(), modelDir)) {
+      Network served = kept == null ? network : kept;
+      calibrate(served, devMetrics);
+      testMetrics = Evaluator.evaluate(served, run.tasks(), testSources);
     } catch (StopRequestedException stop) {
       throw new StopRequestedException("stopped by a signal during the final test evaluation; the trained model is saved in "
           + modelDir + " (mtl eval " + modelDir + " <config> --split test gives its test metrics)");

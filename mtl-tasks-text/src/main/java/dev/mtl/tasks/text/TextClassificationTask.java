@@ -16,6 +16,7 @@ import dev.mtl.core.task.TaskPrediction;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -31,11 +32,18 @@ import java.util.Set;
  * See the module README for its settings.
  */
 public final class TextClassificationTask implements Task {
+  private static final Double DEFAULT_THRESHOLD = 0.5;
+  private static final String TUNE = "tune";
 
   private final String name;
   private final boolean multiLabel;
   private final boolean labelsAreIndices;
-  private final double threshold;
+  /** A multi-label task's decision threshold per label, in label order; known once the labels are. */
+  private double[] thresholds;
+  /** {@code threshold} as configured: one number for every label, or a number per label name. */
+  private final Object thresholdSetting;
+  /** {@code threshold: tune}: choose each label's threshold on dev once training is done. */
+  private final boolean tuneThresholds;
   private final boolean skipBadRows;
   /** Keep rows without a label (partial labels) out of this task's loss and metrics, rather than fail. */
   private final boolean maskUnlabelled;
@@ -48,7 +56,16 @@ public final class TextClassificationTask implements Task {
     this.name = name;
     this.multiLabel = settings.bool("multi-label", false);
     this.labelsAreIndices = settings.oneOf("label-encoding", "name", Set.of("name", "index")).equals("index");
-    this.threshold = settings.number("threshold", 0.5, 0, 1);
+    Object threshold = settings.has("threshold") ? settings.values().get("threshold") : DEFAULT_THRESHOLD;
+    this.tuneThresholds = TUNE.equals(threshold);
+    this.thresholdSetting = tuneThresholds ? DEFAULT_THRESHOLD : threshold;
+    if (!(thresholdSetting instanceof Number || thresholdSetting instanceof Map)) {
+      settings.problem("threshold", threshold, "must be a number between 0 and 1, `tune` (choose each label's threshold on dev"
+          + " after training), or a map from label name to number");
+    } else if (!multiLabel && !(threshold instanceof Number)) {
+      settings.problem("threshold", threshold, "applies to multi-label tasks only (a single-label task predicts its most likely"
+          + " label); set `multi-label: true` or remove it");
+    }
     this.skipBadRows = settings.oneOf("bad-rows", "fail", Set.of("fail", "skip")).equals("skip");
     this.maskUnlabelled = settings.oneOf("unlabelled-rows", "fail", Set.of("fail", "mask")).equals("mask");
     this.format = new RowFormat(settings);
@@ -97,6 +114,34 @@ public final class TextClassificationTask implements Task {
     }
     this.labels = List.copyOf(names);
     this.labelIndex = index;
+    this.thresholds = resolveThresholds(settings);
+  }
+
+  /** One threshold per label from {@code threshold}: a number for all, or a map naming each label it sets (the rest 0.5). */
+  private double[] resolveThresholds(ConfigSection settings) {
+    double[] out = new double[labels.size()];
+    Arrays.fill(out, DEFAULT_THRESHOLD);
+    if (thresholdSetting instanceof Number n) {
+      Arrays.fill(out, checkedThreshold(settings, "threshold", n));
+    } else if (thresholdSetting instanceof Map<?, ?> byLabel) {
+      byLabel.forEach((label, value) -> {
+        Integer index = labelIndex.get(String.valueOf(label));
+        if (index == null) {
+          settings.problem("threshold." + label, value, "names no label of the task; its labels are " + describeLabels());
+        } else {
+          out[index] = checkedThreshold(settings, "threshold." + label, value);
+        }
+      });
+    }
+    return out;
+  }
+
+  private static double checkedThreshold(ConfigSection settings, String key, Object value) {
+    if (value instanceof Number n && n.doubleValue() >= 0 && n.doubleValue() <= 1) {
+      return n.doubleValue();
+    }
+    settings.problem(key, value, "must be a number between 0 and 1");
+    return DEFAULT_THRESHOLD;
   }
 
   @Override
@@ -223,7 +268,7 @@ public final class TextClassificationTask implements Task {
     List<String> chosen = new ArrayList<>();
     if (multiLabel) {
       for (int i = 0; i < scores.length; i++) {
-        if (scores[i] >= threshold) {
+        if (scores[i] >= thresholds[i]) {
           chosen.add(labels.get(i));
         }
       }
@@ -241,7 +286,7 @@ public final class TextClassificationTask implements Task {
       boolean[][] gold = new boolean[scores.length][classes];
       for (int i = 0; i < scores.length; i++) {
         for (int c = 0; c < classes; c++) {
-          predicted[i][c] = scores[i][c] >= threshold;
+          predicted[i][c] = scores[i][c] >= thresholds[c];
           gold[i][c] = targets[i][c] > 0.5f;
         }
       }
@@ -254,6 +299,45 @@ public final class TextClassificationTask implements Task {
       gold[i] = (int) targets[i][0];
     }
     return ClassificationMetrics.singleLabel(predicted, gold, classes);
+  }
+
+  /**
+   * With multi-label outputs, sets each label's threshold to the one that maximises that label's F1
+   * on these scores (so their macro-F1 is the highest any per-label thresholds give), halfway between
+   * the lowest score it accepts and the next one down, so that scores near the boundary on new data
+   * fall on the side dev suggests. A label without positive examples keeps its threshold.
+   */
+  @Override
+  public Map<String, Object> calibrate(float[][] scores, float[][] targets) {
+    if (!multiLabel) {
+      return Map.of();
+    }
+    List<String> names = labels();
+    double[] chosen = thresholds.clone();
+    float[] column = new float[scores.length];
+    boolean[] gold = new boolean[scores.length];
+    for (int c = 0; c < names.size(); c++) {
+      for (int i = 0; i < scores.length; i++) {
+        column[i] = scores[i][c];
+        gold[i] = targets[i][c] > 0.5f;
+      }
+      chosen[c] = ThresholdSearch.bestF1(column, gold, chosen[c]);
+    }
+    this.thresholds = chosen;
+    return Map.of("threshold", thresholdsByLabel());
+  }
+
+  @Override
+  public boolean calibrationRequested() {
+    return multiLabel && tuneThresholds;
+  }
+
+  private Map<String, Double> thresholdsByLabel() {
+    Map<String, Double> out = new LinkedHashMap<>();
+    for (int c = 0; c < thresholds.length; c++) {
+      out.put(labels.get(c), thresholds[c]);
+    }
+    return out;
   }
 
   private static int argmax(float[] values) {
@@ -272,7 +356,10 @@ public final class TextClassificationTask implements Task {
     out.put("multi-label", multiLabel);
     out.put("labels", labels());
     out.put("label-encoding", labelsAreIndices ? "index" : "name");
-    out.put("threshold", threshold);
+    // One number while every label shares it, else each label's own.
+    if (multiLabel) {
+      out.put("threshold", Arrays.stream(thresholds).distinct().count() == 1 ? (Object) thresholds[0] : thresholdsByLabel());
+    }
     out.put("bad-rows", skipBadRows ? "skip" : "fail");
     out.put("unlabelled-rows", maskUnlabelled ? "mask" : "fail");
     return out;

@@ -2,6 +2,7 @@ package dev.mtl.tasks.text;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.mtl.core.config.ConfigSection;
 import dev.mtl.core.data.DataException;
@@ -149,6 +150,59 @@ class TextClassificationTaskTest {
     assertThat(single.scores()).containsEntry("a", (double) 0.3f);
     TaskPrediction multi = fitted(Map.of("train", train.toString(), "multi-label", true, "threshold", 0.25)).decode(new float[] {0.3f, 0.2f});
     assertThat(multi.labels()).containsExactly("a");
+  }
+
+  @Test
+  @DisplayName("threshold: tune chooses each label's threshold on held-out scores; the resolved settings recreate it")
+  void tunedThresholds() throws Exception {
+    Path train = file("t.txt", "a,b x\nb y\nc z\n");
+    Task task = fitted(Map.of("train", train.toString(), "multi-label", true, "threshold", "tune"));
+    assertThat(task.calibrationRequested()).isTrue();
+    float[][] scores = {{0.9f, 0.2f, 0.1f}, {0.6f, 0.3f, 0.1f}, {0.3f, 0.1f, 0.2f}, {0.2f, 0.05f, 0.1f}};
+    float[][] gold = {{1, 1, 0}, {1, 0, 0}, {0, 1, 0}, {0, 0, 0}};
+    assertThat(task.evaluate(scores, gold).values()).containsEntry("macro_f1", 0.5); // at 0.5: a F1 1, b F1 0, c never seen (not counted)
+
+    Map<String, Object> chosen = task.calibrate(scores, gold);
+
+    // a: accept 0.9 and 0.6 (F1 1), halfway down to 0.3; b: accept 0.3, 0.2, 0.1 (F1 0.8), halfway to 0.05; c: no positives, 0.5 stays.
+    Map<String, Double> expected = new LinkedHashMap<>();
+    expected.put("a", ((double) 0.6f + (double) 0.3f) / 2);
+    expected.put("b", ((double) 0.1f + (double) 0.05f) / 2);
+    expected.put("c", 0.5);
+    assertThat(chosen).containsEntry("threshold", expected);
+    assertThat(task.evaluate(scores, gold).values().get("macro_f1")).isCloseTo(0.9, within(1e-12));
+    assertThat(task.decode(scores[2]).labels()).containsExactly("b");
+    assertThat(task.resolvedSettings()).containsEntry("threshold", expected);
+    Task reloaded = task(task.resolvedSettings());
+    assertThat(reloaded.calibrationRequested()).isFalse();
+    assertThat(reloaded.decode(scores[2]).labels()).containsExactly("b");
+    assertThat(reloaded.evaluate(scores, gold)).isEqualTo(task.evaluate(scores, gold));
+  }
+
+  @Test
+  @DisplayName("threshold: a map sets labels it names (the rest 0.5); bad values, unknown labels and single-label tuning are refused")
+  void thresholdSettings() throws Exception {
+    Path train = file("t.txt", "a x\nb y\n");
+    Task byLabel = fitted(Map.of("train", train.toString(), "multi-label", true, "labels", List.of("a", "b"), "threshold", Map.of("b", 0.1)));
+    assertThat(byLabel.decode(new float[] {0.4f, 0.2f}).labels()).containsExactly("b");
+    assertThat(byLabel.decode(new float[] {0.5f, 0.05f}).labels()).containsExactly("a");
+
+    ConfigSection section = ConfigSection.of("test.yaml", dir, Map.of("train", train.toString(), "multi-label", true,
+        "labels", List.of("a", "b"), "threshold", Map.of("z", 0.3, "a", 2)));
+    new TextClassificationProvider().create("t", section);
+    assertThat(section.source().problems()).extracting(p -> p.message())
+        .anySatisfy(m -> assertThat(m).startsWith("`threshold.z` was '0.3' but it names no label of the task; its labels are [a, b]"))
+        .anySatisfy(m -> assertThat(m).startsWith("`threshold.a` was '2' but it must be a number between 0 and 1"));
+
+    ConfigSection word = ConfigSection.of("test.yaml", dir, Map.of("train", train.toString(), "multi-label", true, "threshold", "auto"));
+    new TextClassificationProvider().create("t", word);
+    assertThat(word.source().problems()).extracting(p -> p.message())
+        .anySatisfy(m -> assertThat(m).startsWith("`threshold` was 'auto' but it must be a number between 0 and 1, `tune`"));
+
+    ConfigSection single = ConfigSection.of("test.yaml", dir, Map.of("train", train.toString(), "threshold", "tune"));
+    new TextClassificationProvider().create("t", single);
+    assertThat(single.source().problems()).extracting(p -> p.message())
+        .anySatisfy(m -> assertThat(m).startsWith("`threshold` was 'tune' but it applies to multi-label tasks only"));
   }
 
   private static float sum(float[] v) {
