@@ -10,7 +10,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
 
 /** {@code mtl calibrate <model> <config-or-data>}. */
@@ -23,28 +23,22 @@ final class CalibrateCommand implements Callable<Integer> {
   @Spec
   CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "MODEL", description = "the model directory (a run's model/ folder); its manifest is rewritten")
-  Path model;
-
-  @Parameters(index = "1", paramLabel = "CONFIG_OR_DATA", description = "a run config (.yaml/.yml) or a data file")
-  Path input;
+  @Mixin
+  LabelledData data;
 
   @Option(names = "--split", defaultValue = "dev", description = "with a config: the split to calibrate on (default: ${DEFAULT-VALUE})")
   String split;
 
-  @Option(names = "--task", description = "with a data file: the task whose labels it holds")
-  String task;
-
   @Override
   public Integer call() throws Exception {
-    try (MultiTaskModel m = MultiTaskModel.load(model)) {
-      Map<String, TaskData> data = LabelledData.read(spec.commandLine(), m, input, split, task);
-      Map<String, MultiTaskModel.Calibration> calibrations = m.calibrate(data);
+    try (MultiTaskModel m = MultiTaskModel.load(data.model)) {
+      Map<String, TaskData> labelled = data.read(spec.commandLine(), m, split);
+      Map<String, MultiTaskModel.Calibration> calibrations = m.calibrate(labelled);
       PrintWriter out = spec.commandLine().getOut();
       out.printf(Locale.ROOT, "%-16s %-12s %8s %8s  %s%n", "task", "metric", "before", "after", "chosen on " + split);
       calibrations.forEach((name, c) -> out.printf(Locale.ROOT, "%-16s %-12s %8.4f %8.4f  %s%n", name, c.after().primary(),
           c.before().primaryValue(), c.after().primaryValue(), c.chosen().isEmpty() ? "nothing to choose" : summary(c.chosen())));
-      out.println("saved in " + model.resolve("mtl-model.json") + "; metrics on the data they were chosen on are optimistic");
+      out.println("saved in " + data.model.resolve("mtl-model.json") + "; metrics on the data they were chosen on are optimistic");
     }
     return 0;
   }

@@ -9,7 +9,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
 
 /** {@code mtl eval <model> <config-or-data>}. */
@@ -21,23 +21,17 @@ final class EvalCommand implements Callable<Integer> {
   @Spec
   CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "MODEL", description = "the model directory (a run's model/ folder)")
-  Path model;
-
-  @Parameters(index = "1", paramLabel = "CONFIG_OR_DATA", description = "a run config (.yaml/.yml) or a data file")
-  Path input;
+  @Mixin
+  LabelledData data;
 
   @Option(names = "--split", defaultValue = "test", description = "with a config: dev or test (default: ${DEFAULT-VALUE})")
   String split;
 
-  @Option(names = "--task", description = "with a data file: the task whose labels it holds")
-  String task;
-
   @Override
   public Integer call() throws Exception {
-    try (MultiTaskModel m = MultiTaskModel.load(model)) {
-      Map<String, TaskData> data = LabelledData.read(spec.commandLine(), m, input, split, task);
-      Map<String, TaskMetrics> metrics = m.evaluate(data);
+    try (MultiTaskModel m = MultiTaskModel.load(data.model)) {
+      Map<String, TaskData> labelled = data.read(spec.commandLine(), m, split);
+      Map<String, TaskMetrics> metrics = m.evaluate(labelled);
       Tables.printMetrics(spec.commandLine().getOut(), "evaluation", metrics);
     }
     return 0;

@@ -11,15 +11,25 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import picocli.CommandLine;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
- * The labelled data {@code eval} and {@code calibrate} read for a model: every task of the model
- * that a run config lists, from its file for a split; or one data file for the one task named.
+ * The model and labelled data {@code eval} and {@code calibrate} take: every task of the model that
+ * a run config lists, from its file for a split; or one data file for the one task named.
  */
 final class LabelledData {
-  private LabelledData() {}
+  @Parameters(index = "0", paramLabel = "MODEL", description = "the model directory (a run's model/ folder)")
+  Path model;
 
-  static Map<String, TaskData> read(CommandLine cli, MultiTaskModel model, Path input, String split, String task) {
+  @Parameters(index = "1", paramLabel = "CONFIG_OR_DATA", description = "a run config (.yaml/.yml) or a data file")
+  Path input;
+
+  @Option(names = "--task", description = "with a data file: the task whose labels it holds")
+  String task;
+
+  /** The data for {@code model}'s tasks; {@code split}: which file of a config's tasks. */
+  Map<String, TaskData> read(CommandLine cli, MultiTaskModel model, String split) {
     Map<String, TaskData> data = new LinkedHashMap<>();
     String name = input.getFileName().toString();
     if (name.endsWith(".yaml") || name.endsWith(".yml")) {
