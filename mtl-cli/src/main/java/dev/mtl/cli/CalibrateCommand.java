@@ -1,6 +1,7 @@
 package dev.mtl.cli;
 
 import dev.mtl.core.api.MultiTaskModel;
+import dev.mtl.core.inference.Calibration;
 import dev.mtl.core.task.TaskData;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -33,7 +34,7 @@ final class CalibrateCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     try (MultiTaskModel m = MultiTaskModel.load(data.model)) {
       Map<String, TaskData> labelled = data.read(spec.commandLine(), m, split);
-      Map<String, MultiTaskModel.Calibration> calibrations = m.calibrate(labelled);
+      Map<String, Calibration> calibrations = m.calibrate(labelled);
       PrintWriter out = spec.commandLine().getOut();
       out.printf(Locale.ROOT, "%-16s %-12s %8s %8s  %s%n", "task", "metric", "before", "after", "chosen on " + split);
       calibrations.forEach((name, c) -> out.printf(Locale.ROOT, "%-16s %-12s %8.4f %8.4f  %s%n", name, c.after().primary(),

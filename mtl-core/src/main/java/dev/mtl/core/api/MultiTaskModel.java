@@ -5,6 +5,7 @@ import dev.mtl.core.engine.ForeignModel;
 import dev.mtl.core.engine.GracefulStop;
 import dev.mtl.core.engine.Network;
 import dev.mtl.core.engine.NetworkSpec;
+import dev.mtl.core.inference.Calibration;
 import dev.mtl.core.inference.DataSource;
 import dev.mtl.core.inference.Evaluator;
 import dev.mtl.core.io.AtomicFiles;
@@ -192,9 +193,6 @@ public final class MultiTaskModel implements AutoCloseable {
     }
   }
 
-  /** What {@link #calibrate} did to one task: what it chose, and its metrics before and after. */
-  public record Calibration(Map<String, Object> chosen, TaskMetrics before, TaskMetrics after) {}
-
   /**
    * Lets each given task choose its decision settings on this held-out data (e.g. its dev split): a
    * multi-label task picks each label's threshold for the best F1 there. The choices take effect at
@@ -207,15 +205,10 @@ public final class MultiTaskModel implements AutoCloseable {
     try (GracefulStop.Guard guard = GracefulStop.enter()) {
       FeatureCache features = pretrained == null ? null : FeatureCache.inMemory(pretrained);
       List<Task> given = tasks.stream().filter(t -> dataByTask.containsKey(t.name())).toList();
-      Evaluator.labelledScores(network, given, DataSource.group(dataByTask, encoder, features)).forEach((name, scored) -> {
-        Task task = task(name);
-        TaskMetrics before = task.evaluate(scored.scores(), scored.targets());
-        Map<String, Object> chosen = task.calibrate(scored.scores(), scored.targets());
-        out.put(name, new Calibration(chosen, before, task.evaluate(scored.scores(), scored.targets())));
-      });
+      Evaluator.labelledScores(network, given, DataSource.group(dataByTask, encoder, features))
+          .forEach((name, scored) -> out.put(name, Calibration.of(task(name), scored)));
     }
-    ModelFolder.updateTasks(directory, tasks);
-    manifest = ModelManifest.read(directory);
+    manifest = ModelFolder.updateTasks(directory, tasks);
     return out;
   }
 

@@ -77,15 +77,17 @@ public final class ModelFolder {
 
   /**
    * Rewrites the task entries of the manifest in {@code modelDir} from the tasks' resolved settings
-   * (e.g. after they chose thresholds on dev), atomically; the rest of the folder stays.
+   * (e.g. after they chose thresholds on dev), atomically; the rest of the folder stays. Returns the
+   * manifest as written.
    */
-  public static void updateTasks(Path modelDir, List<Task> tasks) throws IOException {
+  public static ModelManifest updateTasks(Path modelDir, List<Task> tasks) throws IOException {
     ModelManifest old = ModelManifest.read(modelDir);
     List<ModelManifest.TaskEntry> entries = tasks.stream()
         .map(t -> new ModelManifest.TaskEntry(t.name(), t.type(), t.resolvedSettings())).toList();
     ModelManifest updated = new ModelManifest(old.format(), old.name(), old.engine(), old.tokenizer(), old.model(), old.sharing(),
         entries, old.run(), old.versions());
     AtomicFiles.writeString(modelDir.resolve(ModelManifest.FILE_NAME), ModelManifest.JSON.writeValueAsString(updated));
+    return updated;
   }
 
   /** The network a model folder holds: one parameter set, or one per task where tasks have their own. */

@@ -12,6 +12,7 @@ import dev.mtl.core.engine.SourceBatch;
 import dev.mtl.core.engine.StepResult;
 import dev.mtl.core.engine.StopRequestedException;
 import dev.mtl.core.engine.TrainStep;
+import dev.mtl.core.inference.Calibration;
 import dev.mtl.core.inference.DataSource;
 import dev.mtl.core.inference.Evaluator;
 import dev.mtl.core.io.AtomicFiles;
@@ -96,8 +97,9 @@ final class TrainingSession {
       throw new TrainingException("training.select-by: delta-m needs single-task baselines with dev metrics in "
           + config.baselines() + "; run `mtl train " + config.name() + " --single-task` first, or select by mean");
     }
-    if (settings.fineTuning().isPresent() && !withoutDev(run.tasks()).isEmpty()) {
-      throw new TrainingException("training.fine-tune keeps each task's best dev state, but " + withoutDev(run.tasks())
+    List<String> withoutDev = withoutDev(run.tasks());
+    if (settings.fineTuning().isPresent() && !withoutDev.isEmpty()) {
+      throw new TrainingException("training.fine-tune keeps each task's best dev state, but " + withoutDev
           + " have no dev data; give them a dev file or a holdout (tasks[].holdout: {dev: 0.1}), or drop fine-tune");
     }
     List<String> uncalibrated = withoutDev(run.tasks().stream().filter(Task::calibrationRequested).toList());
@@ -300,13 +302,10 @@ final class TrainingSession {
     }
     Map<String, Evaluator.Scored> dev = Evaluator.labelledScores(served, asking, devSources);
     for (Task task : asking) {
-      Evaluator.Scored scored = dev.get(task.name());
-      TaskMetrics before = task.evaluate(scored.scores(), scored.targets());
-      Map<String, Object> chosen = task.calibrate(scored.scores(), scored.targets());
-      TaskMetrics after = task.evaluate(scored.scores(), scored.targets());
-      log.write("event", "calibration", "task", task.name(), "metric", after.primary(), "dev-before", before.primaryValue(),
-          "dev-after", after.primaryValue(), "chosen", chosen);
-      devMetrics.put(task.name(), after);
+      Calibration calibration = Calibration.of(task, dev.get(task.name()));
+      log.write("event", "calibration", "task", task.name(), "metric", calibration.after().primary(), "dev-before",
+          calibration.before().primaryValue(), "dev-after", calibration.after().primaryValue(), "chosen", calibration.chosen());
+      devMetrics.put(task.name(), calibration.after());
     }
     ModelFolder.updateTasks(modelDir, run.tasks());
   }
