@@ -27,9 +27,6 @@ import dev.mtl.core.text.FeatureCache;
 import dev.mtl.core.text.SentenceEncoder;
 import dev.mtl.core.text.TextEncoder;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -245,17 +242,6 @@ public final class MultiTaskTrainer {
     Map<String, Object> settings = new LinkedHashMap<>(choice.settings().values());
     settings.remove("type");
     return new ModelManifest.Plugin(choice.type(), settings);
-  }
-
-  /** A log event with its fields in the order given (Map.of's order changes from JVM to JVM). */
-  static long peakHeapBytes() {
-    long total = 0;
-    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-      if (pool.getType() == MemoryType.HEAP && pool.getPeakUsage() != null) {
-        total += pool.getPeakUsage().getUsed();
-      }
-    }
-    return total;
   }
 
   /** Endless batches of one source: a fresh length-aware shuffle each time it runs out. */

@@ -96,7 +96,8 @@ final class RunState {
     lossSums.forEach((task, sum) -> meanLoss.put(task, sum / trainedSteps.get(task)));
     weightSums.forEach((task, sum) -> meanWeight.put(task, sum / trainedSteps.get(task)));
     cosineSums.forEach((pair, sumAndCount) -> meanCosine.put(pair, sumAndCount[1] > 0 ? sumAndCount[0] / sumAndCount[1] : Double.NaN));
-    return new TrainingListener.EpochSummary(epoch, steps, meanLoss, meanWeight, meanCosine, dev, seconds, skipped);
+    return new TrainingListener.EpochSummary(epoch, steps, meanLoss, meanWeight, meanCosine, dev, seconds, skipped,
+        ProcessMemory.residentBytes());
   }
 
   void write(Path directory) throws IOException {

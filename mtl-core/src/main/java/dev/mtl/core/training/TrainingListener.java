@@ -40,7 +40,9 @@ public interface TrainingListener {
    * @param dev dev metrics per task after the epoch
    * @param seconds wall time of the epoch's training steps, without evaluation
    * @param skippedSteps steps skipped for a non-finite loss or gradient ({@code training.non-finite: skip})
+   * @param rssBytes the process's resident memory at the epoch's end (-1 where unknown): flat across
+   *     epochs when nothing leaks
    */
   record EpochSummary(int epoch, int steps, Map<String, Double> meanLoss, Map<String, Double> meanWeight,
-      Map<String, Double> meanCosine, Map<String, TaskMetrics> dev, double seconds, int skippedSteps) {}
+      Map<String, Double> meanCosine, Map<String, TaskMetrics> dev, double seconds, int skippedSteps, long rssBytes) {}
 }

@@ -17,6 +17,8 @@ import java.util.Map;
  * @param test final metrics per task on the test splits
  * @param parameterCount trainable scalars
  * @param peakHeapBytes the JVM heap's peak use (the engine's native memory is not included)
+ * @param peakRssBytes the process's peak resident memory (heap, native arrays, the JVM itself): what
+ *     the run needed of the machine; -1 where the system does not say
  * @param baselines the comparison with stored single-task baselines, or null when there are none
  * @param selectedEpoch the 0-based epoch whose model was kept (see {@link ModelSelection}); with
  *     per-task states, the last epoch (whose model serves tasks without a state of their own)
@@ -26,5 +28,5 @@ import java.util.Map;
  *     state it kept (0: the multi-task state was best on dev); empty otherwise
  */
 public record TrainingReport(String run, Path modelDirectory, List<TrainingListener.EpochSummary> epochs,
-    Map<String, TaskMetrics> dev, Map<String, TaskMetrics> test, long parameterCount, long peakHeapBytes,
+    Map<String, TaskMetrics> dev, Map<String, TaskMetrics> test, long parameterCount, long peakHeapBytes, long peakRssBytes,
     Baselines.Comparison baselines, int selectedEpoch, Map<String, Integer> taskEpochs, Map<String, Integer> fineTuneEpochs) {}

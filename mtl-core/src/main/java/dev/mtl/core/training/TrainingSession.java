@@ -379,7 +379,7 @@ final class TrainingSession {
     AtomicFiles.deleteDirectory(config.outputDirectory().resolve(TASK_STATES));
     Baselines.Comparison comparison = baselines == null ? null : baselines.compare(testMetrics, devMetrics);
     TrainingReport report = new TrainingReport(config.name(), modelDir, epochs, devMetrics, testMetrics,
-        network.parameterCount(), MultiTaskTrainer.peakHeapBytes(), comparison, bestEpoch, taskEpochs, fineTuneEpochs);
+        network.parameterCount(), ProcessMemory.peakHeapBytes(), ProcessMemory.peakResidentBytes(), comparison, bestEpoch, taskEpochs, fineTuneEpochs);
     AtomicFiles.writeString(config.outputDirectory().resolve("metrics.json"),
         MultiTaskTrainer.JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
     AtomicFiles.deleteDirectory(checkpoint);

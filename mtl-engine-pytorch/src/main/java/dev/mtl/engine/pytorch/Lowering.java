@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
@@ -20,11 +21,15 @@ import dev.mtl.core.model.PoolKind;
 import dev.mtl.core.model.TransformerShape;
 import dev.mtl.core.task.LossKind;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Lowers each kind of {@link Layer}, {@link Head}, {@link Penalty} and {@link AuxiliaryLoss} to PyTorch operations on
@@ -38,11 +43,29 @@ final class Lowering {
   private final ModelGraph graph;
   private final ParameterSet parameters;
   private final Map<String, Layer> layers = new HashMap<>();
+  /** Per task, the layers its loss reads (see {@link Fused}). */
+  private final Map<String, List<String>> layersOf = new HashMap<>();
+  /**
+   * Arrays that predictions derive from the parameters and would otherwise rebuild on every call
+   * (a CNN's combined weight, the heads' stacked weights), kept in {@code derivedManager} until the
+   * parameters change ({@link #forgetDerived}); null: never kept.
+   */
+  private final NDManager derivedManager;
+  private final Map<String, NDArray> derived = new HashMap<>();
 
   Lowering(ModelGraph graph, ParameterSet parameters) {
+    this(graph, parameters, null);
+  }
+
+  Lowering(ModelGraph graph, ParameterSet parameters, NDManager derivedManager) {
     this.graph = graph;
     this.parameters = parameters;
+    this.derivedManager = derivedManager;
     graph.layers().forEach(layer -> layers.put(layer.id(), layer));
+    for (Head head : graph.heads()) {
+      layersOf.put(head.task(), graph.parametersOf(head.task()).stream()
+          .filter(owner -> owner.kind() == ParameterOwner.Kind.LAYER).map(ParameterOwner::id).toList());
+    }
   }
 
   /** The trainable parameters' names of {@code owners}, in creation order. */
@@ -52,6 +75,32 @@ final class Lowering {
 
   private static String headPrefix(Head head) {
     return "head." + head.task() + ".";
+  }
+
+  /** Drops the arrays kept for predictions: the parameters are about to change. */
+  synchronized void forgetDerived() {
+    derived.values().forEach(NDArray::close);
+    derived.clear();
+  }
+
+  /**
+   * An array derived from the parameters: for a prediction ({@code keep}), made once in the
+   * network's memory and kept until the parameters change; otherwise made in the pass's scope
+   * (while training, autograd follows it to the parameters).
+   */
+  private NDArray derived(String key, boolean keep, Supplier<NDArray> make) {
+    if (!keep || derivedManager == null) {
+      return make.get();
+    }
+    synchronized (this) {
+      NDArray kept = derived.get(key);
+      if (kept == null) {
+        kept = make.get();
+        kept.attach(derivedManager);
+        derived.put(key, kept);
+      }
+      return kept;
+    }
   }
 
   /** The scores a loss's activation makes of logits: probabilities, or the values themselves. */
@@ -133,48 +182,53 @@ final class Lowering {
   /** One forward pass over a batch: layer outputs computed on demand and kept for the heads. */
   final class Pass {
     private final NDManager scope;
-    private final NDArray tokens;
-    private final NDArray features;
-    private final EmbeddingRows rows;
-    private final NDArray mask;
-    private final int[] lengths;
+    private final PassInputs inputs;
     private final boolean training;
     private final String detachAt;
     private final Map<String, NDArray> values;
+    /** The step's passes when several batches go through the network together; null for a pass of its own. */
+    private final Fused fused;
+    /** Which of the fused batches this pass's rows are (fused passes only). */
+    private final BitSet batches;
+    /** A prediction's pass: it may keep what it derives from the parameters (see {@link #derived}). */
+    private final boolean predicting;
     private final Map<String, NDArray> outputs = new HashMap<>();
     private NDArray trunkOutput;
 
     /**
-     * @param tokens {@code (batch, time)} int64 ids
-     * @param features {@code (batch, 1, width)} pretrained sentence vectors, or null
-     * @param rows this step's embedding rows, for tables updated row by row, or null
-     * @param mask {@code (batch, time, 1)} float, 1 at real tokens
-     * @param lengths real tokens per row
      * @param detachAt a layer whose output later layers read as a new gradient leaf (so per-task
      *     gradients can be taken there, see {@link #representation()}), or null
      * @param values the parameters' values to read, by name; null: the parameters themselves
      */
-    Pass(NDArray tokens, NDArray features, EmbeddingRows rows, NDArray mask, int[] lengths, boolean training, String detachAt,
-        Map<String, NDArray> values) {
-      this.scope = tokens.getManager();
-      this.tokens = tokens;
-      this.features = features;
-      this.rows = rows;
-      this.mask = mask;
-      this.lengths = lengths;
+    Pass(PassInputs inputs, boolean training, String detachAt, Map<String, NDArray> values) {
+      this(inputs, training, detachAt, values, null, null, false);
+    }
+
+    private Pass(PassInputs inputs, boolean training, String detachAt, Map<String, NDArray> values, Fused fused, BitSet batches,
+        boolean predicting) {
+      this.scope = inputs.scope();
+      this.inputs = inputs;
       this.training = training;
       this.detachAt = detachAt;
       this.values = values == null ? parameters.arrays() : values;
+      this.fused = fused;
+      this.batches = batches;
+      this.predicting = predicting;
     }
 
     NDArray output(String layerId) {
       NDArray cached = outputs.get(layerId);
       if (cached == null) {
-        cached = compute(layers.get(layerId));
-        if (layerId.equals(detachAt)) {
-          trunkOutput = cached;
-          cached = cached.stopGradient();
-          cached.setRequiresGradient(true);
+        Pass home = fused == null ? this : fused.home(layerId, this);
+        if (home != this) {
+          cached = fused.rowsOf(home.output(layerId), home, this);
+        } else {
+          cached = compute(layers.get(layerId));
+          if (layerId.equals(detachAt)) {
+            trunkOutput = cached;
+            cached = cached.stopGradient();
+            cached.setRequiresGradient(true);
+          }
         }
         outputs.put(layerId, cached);
       }
@@ -192,9 +246,43 @@ final class Lowering {
 
     /** A head's logits, {@code (batch, outputs)}. */
     NDArray logits(Head head) {
-      NDArray x = Dropout.dropout(output(head.input()), (float) head.dropout(), training).singletonOrThrow();
+      NDArray x = dropout(output(head.input()), head.dropout());
       Map<String, NDArray> w = values;
       return Linear.linear(x, w.get(headPrefix(head) + "weight"), w.get(headPrefix(head) + "bias")).singletonOrThrow();
+    }
+
+    /**
+     * The logits of several heads side by side, {@code (batch, Σ outputs)} in the order given: heads
+     * that read the same layer share one matrix product with their weights stacked (kept between
+     * predictions, see {@link #derived}).
+     */
+    NDArray logitsOf(List<Head> heads) {
+      NDList parts = new NDList();
+      int start = 0;
+      while (start < heads.size()) {
+        int end = start + 1;
+        while (end < heads.size() && heads.get(end).input().equals(heads.get(start).input())) {
+          end++;
+        }
+        List<Head> group = heads.subList(start, end);
+        if (group.size() == 1) {
+          parts.add(logits(group.get(0)));
+        } else {
+          String key = "heads:" + group.stream().map(Head::task).reduce((a, b) -> a + "," + b).orElseThrow();
+          NDArray weight = derived(key + ".weight", predicting, () -> stack(group, "weight"));
+          NDArray bias = derived(key + ".bias", predicting, () -> stack(group, "bias"));
+          NDArray x = output(group.get(0).input());
+          parts.add(Linear.linear(training ? dropout(x, group.get(0).dropout()) : x, weight, bias).singletonOrThrow());
+        }
+        start = end;
+      }
+      return parts.size() == 1 ? parts.singletonOrThrow() : NDArrays.concat(parts, 1);
+    }
+
+    private NDArray stack(List<Head> heads, String suffix) {
+      NDList arrays = new NDList();
+      heads.forEach(h -> arrays.add(values.get(headPrefix(h) + suffix)));
+      return inScope(scope, NDArrays.concat(arrays, 0));
     }
 
     /** A parameter of a layer as the forward pass uses it: its own value plus its base's, if any. */
@@ -208,29 +296,27 @@ final class Lowering {
 
     private NDArray compute(Layer layer) {
       if (layer instanceof Layer.Embedding e) {
-        NDArray leaf = rows == null ? null : rows.leaves().get(e.id() + ".weight");
+        NDArray leaf = inputs.tableLeaf(e.id() + ".weight");
         NDArray x = leaf == null
-            ? Embedding.embedding(tokens, param(e, "weight"), SparseFormat.DENSE).singletonOrThrow()
-            : Embedding.embedding(rows.tokens(), leaf, SparseFormat.DENSE).singletonOrThrow();
-        x = Dropout.dropout(x, (float) e.dropout(), training).singletonOrThrow();
-        return x.mul(mask);
+            ? Embedding.embedding(inputs.tokens(), param(e, "weight"), SparseFormat.DENSE).singletonOrThrow()
+            : Embedding.embedding(inputs.tableTokens(), leaf, SparseFormat.DENSE).singletonOrThrow();
+        return masked(dropout(x, e.dropout()));
       }
       if (layer instanceof Layer.Features f) {
-        NDArray x = Dropout.dropout(features, (float) f.dropout(), training).singletonOrThrow();
-        return x.mul(mask);
+        return dropout(inputs.features(), f.dropout()); // one position per text, never padding
       }
       if (layer instanceof Layer.Transformer t) {
-        return transformer(t, null).mul(mask);
+        return masked(transformer(t, null));
       }
       if (layer instanceof Layer.AdaptedTransformer a) {
-        return transformer((Layer.Transformer) layers.get(a.transformerId()), a).mul(mask);
+        return masked(transformer((Layer.Transformer) layers.get(a.transformerId()), a));
       }
       if (layer instanceof Layer.Encoder e) {
         NDArray x = output(e.inputId());
         return switch (e.kind()) {
           case MEAN -> x;
-          case CNN -> cnn(x, e).mul(mask);
-          case BILSTM -> bilstm(x, e).mul(mask);
+          case CNN -> masked(cnn(x, e));
+          case BILSTM -> masked(bilstm(x, e));
         };
       }
       if (layer instanceof Layer.Pool pool) {
@@ -272,7 +358,17 @@ final class Lowering {
       NDArray scores = activation(head.output().loss(), logits(head));
       Shape shape = x.getShape();
       NDArray perPosition = scores.expandDims(1).broadcast(new Shape(shape.get(0), shape.get(1), scores.getShape().get(1)));
-      return NDArrays.concat(new NDList(x, perPosition), 2).mul(mask);
+      return masked(NDArrays.concat(new NDList(x, perPosition), 2));
+    }
+
+    /** Zero at padding positions; the array itself when no row is padded. */
+    private NDArray masked(NDArray x) {
+      return inputs.padded() ? x.mul(inputs.mask()) : x;
+    }
+
+    /** Dropout while training; the array itself otherwise (libtorch's dropout is the identity then, at a native call's cost). */
+    private NDArray dropout(NDArray x, double rate) {
+      return training && rate > 0 ? Dropout.dropout(x, (float) rate, true).singletonOrThrow() : x;
     }
 
     /**
@@ -315,9 +411,9 @@ final class Lowering {
      */
     private NDArray transformer(Layer.Transformer t, Layer.AdaptedTransformer adapters) {
       TransformerShape shape = t.shape();
-      Shape tokenShape = tokens.getShape();
-      long batch = tokenShape.get(0);
-      long time = tokenShape.get(1);
+      NDArray tokens = inputs.tokens();
+      long batch = inputs.size();
+      long time = inputs.time();
       if (time > shape.maxPositions()) {
         throw new IllegalArgumentException("transformer '" + t.id() + "' covers " + shape.maxPositions() + " positions but a batch has "
             + time + " tokens; cut texts with the tokenizer's max-length");
@@ -327,9 +423,9 @@ final class Lowering {
       NDArray positions = inScope(scope, param(t, "embeddings.position_embeddings.weight").get("0:" + time));
       NDArray type = inScope(scope, param(t, "embeddings.token_type_embeddings.weight").get(0));
       x = layerNorm(x.add(positions).add(type), t, "embeddings.LayerNorm", shape);
-      x = Dropout.dropout(x, dropout, training).singletonOrThrow();
-      // (batch, 1, 1, time): 0 at real keys, -10000 at padding.
-      NDArray keyMask = mask.sub(scalar(scope, 1f)).mul(scalar(scope, 10000f)).reshape(batch, 1, 1, time);
+      x = dropout(x, dropout);
+      // (batch, 1, 1, time): 0 at real keys, -10000 at padding; none without padding.
+      NDArray keyMask = inputs.padded() ? inputs.atPadding(-10000f).reshape(batch, 1, 1, time) : null;
       int heads = shape.heads();
       int headSize = shape.headSize();
       NDArray scale = scalar(scope, (float) (1 / Math.sqrt(headSize)));
@@ -344,14 +440,14 @@ final class Lowering {
         NDArray q = splitHeads(dense(x, t, block + "attention.self.query"), batch, time, heads, headSize);
         NDArray k = splitHeads(dense(x, t, block + "attention.self.key"), batch, time, heads, headSize);
         NDArray v = splitHeads(dense(x, t, block + "attention.self.value"), batch, time, heads, headSize);
-        NDArray attention = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(keyMask).softmax(3);
-        attention = Dropout.dropout(attention, dropout, training).singletonOrThrow();
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale);
+        NDArray attention = dropout(keyMask == null ? scores.softmax(3) : scores.add(keyMask).softmax(3), dropout);
         NDArray context = attention.matMul(v).transpose(0, 2, 1, 3).reshape(batch, time, shape.width());
-        NDArray attended = Dropout.dropout(dense(context, t, block + "attention.output.dense"), dropout, training).singletonOrThrow();
+        NDArray attended = dropout(dense(context, t, block + "attention.output.dense"), dropout);
         attended = adapt(attended, adapters, block + "attention.adapter");
         x = layerNorm(attended.add(x), t, block + "attention.output.LayerNorm", shape);
         NDArray inner = dense(x, t, block + "intermediate.dense").getNDArrayInternal().gelu();
-        NDArray out = Dropout.dropout(dense(inner, t, block + "output.dense"), dropout, training).singletonOrThrow();
+        NDArray out = dropout(dense(inner, t, block + "output.dense"), dropout);
         out = adapt(out, adapters, block + "output.adapter");
         x = layerNorm(out.add(x), t, block + "output.LayerNorm", shape);
         if (blockScope != null) {
@@ -396,12 +492,12 @@ final class Lowering {
 
     private NDArray pool(NDArray x, PoolKind kind) {
       if (kind == PoolKind.MEAN) {
-        NDArray count = mask.sum(new int[] {1}).maximum(scalar(scope, 1f));
-        return x.sum(new int[] {1}).div(count);
+        return x.sum(new int[] {1}).div(inputs.counts()); // padding positions are zero
       }
-      NDArray pooled = x.add(mask.sub(scalar(scope, 1f)).mul(scalar(scope, -MASKED))).max(new int[] {1});
+      NDArray pooled = (inputs.padded() ? x.add(inputs.atPadding(MASKED)) : x).max(new int[] {1});
       // A text with no tokens at all pools to zeros rather than the masking constant.
-      return pooled.mul(mask.max(new int[] {1}));
+      NDArray nonEmpty = inputs.nonEmptyRows();
+      return nonEmpty == null ? pooled : pooled.mul(nonEmpty);
     }
 
     /**
@@ -435,8 +531,21 @@ final class Lowering {
       NDArray windows = NDArrays.concat(shifted, 2);
       // One product for all widths: each width's (out, width·in) weight sits in the columns of
       // its window inside the widest window, zeros elsewhere.
+      int[] offsets = {before, widest};
+      NDArray weight = derived(e.id() + ".windows.weight", predicting, () -> windowWeights(e, in, offsets[0], offsets[1]));
+      NDArray bias = derived(e.id() + ".windows.bias", predicting, () -> {
+        NDList biases = new NDList();
+        for (int width : ParameterLayout.CNN_WIDTHS) {
+          biases.add(param(e, "conv" + width + ".bias"));
+        }
+        return inScope(scope, NDArrays.concat(biases, 0));
+      });
+      return Linear.linear(windows, weight, bias).singletonOrThrow().getNDArrayInternal().relu();
+    }
+
+    /** Every width's {@code (out, in, width)} weight as columns of the widest window, {@code (Σ out, widest·in)}. */
+    private NDArray windowWeights(Layer.Encoder e, long in, int before, int widest) {
       NDList weights = new NDList();
-      NDList biases = new NDList();
       for (int width : ParameterLayout.CNN_WIDTHS) {
         NDArray weight = param(e, "conv" + width + ".weight");
         long out = weight.getShape().get(0);
@@ -445,10 +554,8 @@ final class Lowering {
         NDArray flat = inScope(scope, weight.transpose(0, 2, 1)).reshape(out, width * in);
         weights.add(NDArrays.concat(new NDList(scope.zeros(new Shape(out, first * in)), flat,
             scope.zeros(new Shape(out, (widest - first - width) * in))), 1));
-        biases.add(param(e, "conv" + width + ".bias"));
       }
-      return Linear.linear(windows, NDArrays.concat(weights, 0), inScope(scope, NDArrays.concat(biases, 0)))
-          .singletonOrThrow().getNDArrayInternal().relu();
+      return NDArrays.concat(weights, 0);
     }
 
     /**
@@ -472,8 +579,9 @@ final class Lowering {
 
     /** Index that reverses each row's first {@code length} positions and leaves padding in place. */
     private NDArray reverseIndex(long width) {
+      int[] lengths = inputs.lengths();
       int rows = lengths.length;
-      int time = (int) tokens.getShape().get(1);
+      int time = inputs.time();
       long[] index = new long[rows * time];
       for (int b = 0; b < rows; b++) {
         for (int t = 0; t < time; t++) {
@@ -487,14 +595,106 @@ final class Lowering {
   record Representation(NDArray leaf, NDArray trunk) {}
 
   /**
-   * The rows of row-updated embedding tables that one batch reads: {@code leaves} holds, per table,
-   * this step's rows as a gradient leaf, and {@code tokens} the batch's ids renumbered into them.
+   * One forward pass over several batches at once, one per data source, their rows one after the
+   * other (a step that draws a batch from each source). A layer that the tasks of two or more of
+   * the batches read runs once over all of their rows, so a shared encoder makes one pass per step
+   * instead of one per source; a layer only one batch's tasks read (a private encoder, a head) runs
+   * on that batch's rows alone, padded to that batch's longest. The values are those of a pass per
+   * batch: no layer mixes rows, and padding never reaches a real position.
    */
-  record EmbeddingRows(NDArray tokens, Map<String, NDArray> leaves) {}
+  final class Fused {
+    private final PassInputs all;
+    private final int[] sizes;
+    private final boolean training;
+    private final Map<String, NDArray> values;
+    /** Per layer, the batches whose tasks read it. */
+    private final Map<String, BitSet> readers = new HashMap<>();
+    private final Map<BitSet, Pass> passes = new HashMap<>();
 
-  Pass pass(NDArray tokens, NDArray features, EmbeddingRows rows, NDArray mask, int[] lengths, boolean training, String detachAt,
-      Map<String, NDArray> values) {
-    return new Pass(tokens, features, rows, mask, lengths, training, detachAt, values);
+    /**
+     * @param all every batch's rows, batch after batch
+     * @param sizes each batch's rows
+     * @param tasks each batch's tasks (those with labels in it)
+     */
+    Fused(PassInputs all, int[] sizes, List<? extends Collection<String>> tasks, boolean training, Map<String, NDArray> values) {
+      this.all = all;
+      this.sizes = sizes;
+      this.training = training;
+      this.values = values;
+      for (int b = 0; b < sizes.length; b++) {
+        for (String task : tasks.get(b)) {
+          for (String layer : layersOf.get(task)) {
+            readers.computeIfAbsent(layer, k -> new BitSet()).set(b);
+          }
+        }
+      }
+    }
+
+    /** The pass over batch {@code b}'s rows. */
+    Pass batch(int b) {
+      BitSet one = new BitSet();
+      one.set(b);
+      return pass(one);
+    }
+
+    private Pass pass(BitSet batches) {
+      return passes.computeIfAbsent(batches, key -> {
+        PassInputs inputs = key.cardinality() == sizes.length ? all : all.select(positions(key, null));
+        return new Pass(inputs, training, null, values, this, key, false);
+      });
+    }
+
+    /** Where a layer's output for {@code asking}'s rows is computed: the pass over every batch that reads it, or {@code asking} itself. */
+    Pass home(String layerId, Pass asking) {
+      BitSet readBy = readers.get(layerId);
+      if (readBy == null || readBy.equals(asking.batches)) {
+        return asking;
+      }
+      BitSet outside = (BitSet) asking.batches.clone();
+      outside.andNot(readBy);
+      return outside.isEmpty() ? pass(readBy) : asking;
+    }
+
+    /** {@code to}'s rows (and positions, for a sequence) of an output {@code from} computed over more rows. */
+    NDArray rowsOf(NDArray x, Pass from, Pass to) {
+      int[] rows = positions(to.batches, from.batches);
+      boolean contiguous = rows[rows.length - 1] - rows[0] == rows.length - 1;
+      boolean sequence = x.getShape().dimension() == 3;
+      String time = sequence && x.getShape().get(1) > to.inputs.time() ? ", :" + to.inputs.time() : "";
+      if (contiguous) {
+        return x.get(rows[0] + ":" + (rows[rows.length - 1] + 1) + time);
+      }
+      NDArray selected = x.get(new NDIndex("{}", to.scope.create(Arrays.stream(rows).mapToLong(r -> r).toArray())));
+      return time.isEmpty() ? selected : selected.get(":" + time);
+    }
+
+    /** The rows of {@code batches} among the rows of {@code within} (null: all batches), in batch order. */
+    private int[] positions(BitSet batches, BitSet within) {
+      int[] out = new int[batches.stream().map(b -> sizes[b]).sum()];
+      int next = 0;
+      int offset = 0;
+      for (int b = 0; b < sizes.length; b++) {
+        if (within != null && !within.get(b)) {
+          continue;
+        }
+        if (batches.get(b)) {
+          for (int r = 0; r < sizes[b]; r++) {
+            out[next++] = offset + r;
+          }
+        }
+        offset += sizes[b];
+      }
+      return out;
+    }
+  }
+
+  Pass pass(PassInputs inputs, boolean training, String detachAt, Map<String, NDArray> values) {
+    return new Pass(inputs, training, detachAt, values);
+  }
+
+  /** A prediction's pass (no dropout, no autograd), which keeps what it derives from the parameters until they change. */
+  Pass predictionPass(PassInputs inputs, Map<String, NDArray> values) {
+    return new Pass(inputs, false, null, values, null, null, true);
   }
 
   /** True when the graph starts from pretrained sentence vectors rather than token ids. */

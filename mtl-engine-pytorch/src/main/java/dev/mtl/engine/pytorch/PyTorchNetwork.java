@@ -72,6 +72,8 @@ final class PyTorchNetwork implements Network {
   private final int[] slot;
   private final long seed;
   private final double clipNorm;
+  /** See {@link #FUSED_PADDING}; tests set -1 (a pass per source) and infinity (one pass for all). */
+  double fusedPadding = FUSED_PADDING;
   /** See {@link #readableParameters()}; null until read after the last change. */
   private Map<String, NDArray> caughtUp;
   /** The graph's shared representation, if any, worked out once (the graph never changes). */
@@ -131,7 +133,7 @@ final class PyTorchNetwork implements Network {
     this.parameters = parameters;
     this.graph = graph;
     this.sharedRepresentation = graph.sharedRepresentation().orElse(null);
-    this.lowering = new Lowering(graph, parameters);
+    this.lowering = new Lowering(graph, parameters, manager);
     this.paddingId = paddingId;
     this.vocabularySize = vocabularySize;
     this.slot = settings == null ? null : new int[vocabularySize];
@@ -395,16 +397,17 @@ final class PyTorchNetwork implements Network {
     List<NDArray> losses = new ArrayList<>();
     NDArray auxiliary = null;
     Lowering.Pass pass = null;
-    for (SourceBatch batch : batches) {
-      pass = forward(lowering, paddingId, scope, batch.tokens(), rows, training, detachAt, null);
-      List<String> batchTasks = new ArrayList<>();
-      for (Head head : lowering.heads()) {
-        float[][] targets = batch.targets().get(head.task());
-        // A task none of whose rows in this batch is labelled (partial labels) sits this step out.
-        if (targets != null && Arrays.stream(targets).anyMatch(TaskData::isLabelled)) {
-          batchTasks.add(head.task());
-          losses.add(loss(scope, head, pass.logits(head), targets, batch.rowWeights().get(head.task())));
-        }
+    // Several sources: batches of similar lengths make one pass together, so shared layers run once
+    // for them (a representation Gramian, which detaches inside the pass, needs a single source anyway).
+    Map<Integer, Lowering.Pass> fused = batches.size() > 1 && detachAt == null
+        ? fusedPasses(scope, batches, rows, training) : Map.of();
+    for (int b = 0; b < batches.size(); b++) {
+      SourceBatch batch = batches.get(b);
+      pass = fused.containsKey(b) ? fused.get(b) : forward(lowering, paddingId, scope, batch.tokens(), rows, training, detachAt, null);
+      List<String> batchTasks = labelledTasks(batch);
+      for (String task : batchTasks) {
+        Head head = graph.head(task);
+        losses.add(loss(scope, head, pass.logits(head), batch.targets().get(task), batch.rowWeights().get(task)));
       }
       tasks.addAll(batchTasks);
       if (training && !graph.auxiliaryLosses().isEmpty()) {
@@ -418,6 +421,106 @@ final class PyTorchNetwork implements Network {
       auxiliary = auxiliary.div(Lowering.scalar(scope, batches.size()));
     }
     return new TaskLosses(tasks, losses, auxiliary, pass);
+  }
+
+  /** A batch's tasks in head order, less those none of whose rows in it is labelled (partial labels): they sit this step out. */
+  private List<String> labelledTasks(SourceBatch batch) {
+    List<String> out = new ArrayList<>();
+    for (Head head : lowering.heads()) {
+      float[][] targets = batch.targets().get(head.task());
+      if (targets != null && Arrays.stream(targets).anyMatch(TaskData::isLabelled)) {
+        out.add(head.task());
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Padding positions one pass fewer is worth: batches of similar lengths share a pass as long as
+   * padding them to the group's longest adds at most this many positions per pass saved. A pass
+   * has a fixed cost (about 30 native calls forward, as many back) and a cost per position (the
+   * encoder's work); measured on 2 cores with the CNN of bench/performance (docs/benchmarks.md),
+   * fusing everything padded short texts to the longest and made an epoch 1.65x slower, a pass
+   * per source was fastest at 32 rows per source, and 64 positions made 8 rows per source 11%
+   * faster and 32 rows 2%.
+   */
+  static final double FUSED_PADDING = 64;
+
+  /** Batch index → its pass, for the batches that share a pass with others (see {@link #lengthGroups}). */
+  private Map<Integer, Lowering.Pass> fusedPasses(NDManager scope, List<SourceBatch> batches, StepRows rows, boolean training) {
+    int[] lengths = new int[batches.size()];
+    int[] sizes = new int[batches.size()];
+    for (int b = 0; b < batches.size(); b++) {
+      lengths[b] = Math.max(1, batches.get(b).tokens().maxLength());
+      sizes[b] = batches.get(b).tokens().size();
+    }
+    Map<Integer, Lowering.Pass> out = new HashMap<>();
+    for (int[] group : lengthGroups(lengths, sizes, fusedPadding)) {
+      if (group.length > 1) {
+        Lowering.Fused fused = fuse(scope, Arrays.stream(group).mapToObj(batches::get).toList(), rows, training);
+        for (int i = 0; i < group.length; i++) {
+          out.put(group[i], fused.batch(i));
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Batches grouped by length: in order of their longest row, each joins the group before it while
+   * padding the group to its longest adds at most {@code padding} positions per pass saved against
+   * a pass per batch (each padded to its own longest). Each group lists batch indices, shortest first.
+   */
+  static List<int[]> lengthGroups(int[] lengths, int[] sizes, double padding) {
+    Integer[] order = new Integer[lengths.length];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    Arrays.sort(order, (a, b) -> Integer.compare(lengths[a], lengths[b]));
+    List<int[]> groups = new ArrayList<>();
+    List<Integer> group = new ArrayList<>();
+    long rows = 0;
+    long own = 0;
+    for (int b : order) {
+      // Sorted: the newcomer is the group's longest.
+      long padded = (long) lengths[b] * (rows + sizes[b]) - own - (long) lengths[b] * sizes[b];
+      if (!group.isEmpty() && padded > padding * group.size()) {
+        groups.add(group.stream().mapToInt(Integer::intValue).toArray());
+        group = new ArrayList<>();
+        rows = 0;
+        own = 0;
+      }
+      group.add(b);
+      rows += sizes[b];
+      own += (long) lengths[b] * sizes[b];
+    }
+    groups.add(group.stream().mapToInt(Integer::intValue).toArray());
+    return groups;
+  }
+
+  /** One pass over the given batches' rows, batch after batch (see {@link Lowering.Fused}). */
+  private Lowering.Fused fuse(NDManager scope, List<SourceBatch> batches, StepRows rows, boolean training) {
+    int total = batches.stream().mapToInt(b -> b.tokens().size()).sum();
+    boolean features = lowering.readsFeatures();
+    int[][] tokens = features ? null : new int[total][];
+    float[][] vectors = features ? new float[total][] : null;
+    int[] sizes = new int[batches.size()];
+    List<List<String>> tasks = new ArrayList<>();
+    int next = 0;
+    for (int b = 0; b < batches.size(); b++) {
+      TokenBatch batch = batches.get(b).tokens();
+      sizes[b] = batch.size();
+      for (int i = 0; i < batch.size(); i++, next++) {
+        if (features) {
+          vectors[next] = features(batch)[i];
+        } else {
+          tokens[next] = batch.rows()[i];
+        }
+      }
+      tasks.add(labelledTasks(batches.get(b)));
+    }
+    PassInputs all = new PassInputs(scope, tokens, vectors, paddingId, rows == null ? null : rows.tables());
+    return lowering.new Fused(all, sizes, tasks, training, null);
   }
 
   private static NDArray weightedSum(List<NDArray> arrays, double[] weights) {
@@ -532,13 +635,9 @@ final class PyTorchNetwork implements Network {
       }
     }
 
-    /** A batch's ids renumbered into this step's rows. */
-    Lowering.EmbeddingRows forBatch(NDManager scope, long[] ids, Shape shape) {
-      long[] local = new long[ids.length];
-      for (int i = 0; i < ids.length; i++) {
-        local[i] = slot[(int) ids[i]];
-      }
-      return new Lowering.EmbeddingRows(scope.create(local, shape), leaves);
+    /** The row-updated tables' leaves, and each token id's position among the step's rows. */
+    PassInputs.StepTables tables() {
+      return new PassInputs.StepTables(leaves, slot);
     }
 
     Map<String, Updater.Rows> byTable() {
@@ -572,25 +671,30 @@ final class PyTorchNetwork implements Network {
 
   @Override
   public Map<String, float[][]> predict(TokenBatch tokens, Collection<String> tasks) {
-    Map<String, float[][]> out = new LinkedHashMap<>();
     // Autograd is off per thread; a server's request threads start with it on, and would record a
     // graph for every prediction.
     JniUtils.setGradMode(false);
     Map<String, NDArray> values = readableParameters();
+    List<Head> heads = lowering.heads().stream().filter(h -> tasks.contains(h.task())).toList();
+    int width = heads.stream().mapToInt(h -> h.output().size()).sum();
+    float[] logits;
     try (NDManager scope = manager.newSubManager()) {
-      Lowering.Pass pass = forward(lowering, paddingId, scope, tokens, null, false, null, values);
-      for (Head head : lowering.heads()) {
-        if (tasks.contains(head.task())) {
-          NDArray scores = Lowering.activation(head.output().loss(), pass.logits(head));
-          float[] flat = scores.toFloatArray();
-          int width = head.output().size();
-          float[][] rows = new float[tokens.size()][width];
-          for (int i = 0; i < rows.length; i++) {
-            System.arraycopy(flat, i * width, rows[i], 0, width);
-          }
-          out.put(head.task(), rows);
-        }
+      PassInputs inputs = lowering.readsFeatures()
+          ? new PassInputs(scope, null, features(tokens), paddingId, null)
+          : new PassInputs(scope, tokens.rows(), null, paddingId, null);
+      // Every head's logits in one array, read back in one copy; activations are applied here.
+      logits = heads.isEmpty() ? new float[0] : lowering.predictionPass(inputs, values).logitsOf(heads).toFloatArray();
+    }
+    Map<String, float[][]> out = new LinkedHashMap<>();
+    int offset = 0;
+    for (Head head : heads) {
+      int size = head.output().size();
+      float[][] rows = new float[tokens.size()][];
+      for (int i = 0; i < rows.length; i++) {
+        rows[i] = Activations.apply(head.output().loss(), logits, i * width + offset, size);
       }
+      out.put(head.task(), rows);
+      offset += size;
     }
     return out;
   }
@@ -603,51 +707,18 @@ final class PyTorchNetwork implements Network {
   /** @param values the parameter values to read (see {@link Lowering.Pass}), or null for the parameters themselves */
   private static Lowering.Pass forward(Lowering lowering, int paddingId, NDManager scope, TokenBatch batch, StepRows stepRows,
       boolean training, String detachAt, Map<String, NDArray> values) {
-    if (lowering.readsFeatures()) {
-      return forwardFeatures(lowering, scope, batch, training, detachAt, values);
-    }
-    int rows = batch.size();
-    int time = batch.maxLength();
-    long[] ids = new long[rows * time];
-    float[] mask = new float[rows * time];
-    int[] lengths = new int[rows];
-    Arrays.fill(ids, paddingId);
-    for (int b = 0; b < rows; b++) {
-      int[] row = batch.rows()[b];
-      lengths[b] = row.length;
-      for (int t = 0; t < row.length; t++) {
-        ids[b * time + t] = row[t];
-        mask[b * time + t] = 1f;
-      }
-    }
-    Shape shape = new Shape(rows, time);
-    NDArray tokenArray = scope.create(ids, shape);
-    NDArray maskArray = scope.create(mask, new Shape(rows, time, 1));
-    Lowering.EmbeddingRows embeddingRows = stepRows == null ? null : stepRows.forBatch(scope, ids, shape);
-    return lowering.pass(tokenArray, null, embeddingRows, maskArray, lengths, training, detachAt, values);
+    PassInputs inputs = lowering.readsFeatures()
+        ? new PassInputs(scope, null, features(batch), paddingId, null)
+        : new PassInputs(scope, batch.rows(), null, paddingId, stepRows == null ? null : stepRows.tables());
+    return lowering.pass(inputs, training, detachAt, values);
   }
 
-  /** A forward pass over pretrained sentence vectors: one position per text, always real. */
-  private static Lowering.Pass forwardFeatures(Lowering lowering, NDManager scope, TokenBatch batch, boolean training,
-      String detachAt, Map<String, NDArray> values) {
-    float[][] vectors = batch.features();
-    if (vectors == null) {
+  private static float[][] features(TokenBatch batch) {
+    if (batch.features() == null) {
       throw new IllegalArgumentException("this model starts from a pretrained sentence encoder: each batch needs the texts'"
           + " vectors (TokenBatch.features), which MultiTaskModel and the trainer compute with model.pretrained-encoder");
     }
-    int rows = vectors.length;
-    int width = rows == 0 ? 0 : vectors[0].length;
-    float[] flat = new float[rows * width];
-    for (int b = 0; b < rows; b++) {
-      System.arraycopy(vectors[b], 0, flat, b * width, width);
-    }
-    int[] lengths = new int[rows];
-    Arrays.fill(lengths, 1);
-    float[] ones = new float[rows];
-    Arrays.fill(ones, 1f);
-    NDArray tokens = scope.zeros(new Shape(rows, 1), DataType.INT64);
-    return lowering.pass(tokens, scope.create(flat, new Shape(rows, 1, width)), null, scope.create(ones, new Shape(rows, 1, 1)),
-        lengths, training, detachAt, values);
+    return batch.features();
   }
 
   /**
@@ -700,8 +771,9 @@ final class PyTorchNetwork implements Network {
     return caughtUp;
   }
 
-  /** Drops the caught-up copies: the parameters are about to change. */
+  /** Drops the caught-up copies and what predictions derived from the parameters: they are about to change. */
   private void forgetCaughtUp() {
+    lowering.forgetDerived();
     if (caughtUp != null) {
       rowUpdated.forEach(table -> caughtUp.get(table).close());
       caughtUp = null;

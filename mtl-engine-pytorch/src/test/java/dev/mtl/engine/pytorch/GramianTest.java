@@ -63,7 +63,7 @@ class GramianTest {
    * Shared embedding, then per-task encoders built on a shared base (W + W_t) with a penalty: the
    * representation is a sequence and shared parameters sit above it too.
    */
-  private static ModelGraph sharedPrivate() {
+  static ModelGraph sharedPrivate() {
     List<Layer> layers = new ArrayList<>(List.of(new Layer.Embedding("emb", 8, 0),
         new Layer.Encoder("shared", "emb", EncoderKind.CNN, 5)));
     List<Head> heads = new ArrayList<>();

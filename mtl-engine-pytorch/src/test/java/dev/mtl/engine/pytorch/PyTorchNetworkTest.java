@@ -103,4 +103,38 @@ class PyTorchNetworkTest {
     assertThatThrownBy(() -> engine.load(new NetworkSpec(SyntheticTasks.graph(EncoderKind.CNN, 0.2), VOCAB, PAD), dir))
         .hasMessageContaining("lacks parameter enc.conv3.weight").hasMessageContaining("retrain or restore it");
   }
+
+  @Test
+  @DisplayName("a prediction after a training step reads the new parameters, as a network loaded from them does")
+  void predictionsFollowTraining(@TempDir Path saved) throws Exception {
+    ModelGraph graph = SyntheticTasks.graph(EncoderKind.CNN, 0.1);
+    TokenBatch texts = SyntheticTasks.batch(new Random(9), 12).tokens();
+    try (Network network = engine.create(new NetworkSpec(graph, SyntheticTasks.VOCAB, SyntheticTasks.PAD),
+        new OptimizerSettings("adam", 0.05), 4)) {
+      Map<String, float[][]> before = network.predict(texts, SyntheticTasks.TASKS);
+      network.trainStep(new TrainStep(List.of(SyntheticTasks.batch(new Random(3), 32)), EQUAL, 0, 0, 0.05, GradientNeed.LOSSES_ONLY));
+      Map<String, float[][]> after = network.predict(texts, SyntheticTasks.TASKS);
+      network.save(saved);
+      try (Network loaded = engine.load(new NetworkSpec(graph, SyntheticTasks.VOCAB, SyntheticTasks.PAD), saved)) {
+        Map<String, float[][]> reloaded = loaded.predict(texts, SyntheticTasks.TASKS);
+        for (String task : SyntheticTasks.TASKS) {
+          assertThat(after.get(task)[0][0]).as(task).isNotEqualTo(before.get(task)[0][0]);
+          for (int i = 0; i < texts.size(); i++) {
+            for (int j = 0; j < after.get(task)[i].length; j++) {
+              assertThat(after.get(task)[i][j]).as("%s row %d", task, i).isCloseTo(reloaded.get(task)[i][j], Offset.offset(1e-6f));
+            }
+          }
+        }
+        // Softmax scores sum to one, sigmoid scores lie in (0, 1): the activations are applied.
+        for (float[] row : reloaded.get("has5")) {
+          assertThat(row[0] + row[1]).isCloseTo(1f, Offset.offset(1e-6f));
+        }
+        for (float[] row : reloaded.get("has67")) {
+          for (float p : row) {
+            assertThat(p).isBetween(0f, 1f);
+          }
+        }
+      }
+    }
+  }
 }
