@@ -52,6 +52,8 @@ final class Lowering {
    */
   private final NDManager derivedManager;
   private final Map<String, NDArray> derived = new HashMap<>();
+  /** See {@link #readsFeatures()}; asked on every pass, so worked out once. */
+  private final boolean readsFeatures;
 
   Lowering(ModelGraph graph, ParameterSet parameters) {
     this(graph, parameters, null);
@@ -61,6 +63,7 @@ final class Lowering {
     this.graph = graph;
     this.parameters = parameters;
     this.derivedManager = derivedManager;
+    this.readsFeatures = graph.layers().stream().anyMatch(l -> l instanceof Layer.Features);
     graph.layers().forEach(layer -> layers.put(layer.id(), layer));
     for (Head head : graph.heads()) {
       layersOf.put(head.task(), graph.parametersOf(head.task()).stream()
@@ -252,9 +255,9 @@ final class Lowering {
     }
 
     /**
-     * The logits of several heads side by side, {@code (batch, Σ outputs)} in the order given: heads
-     * that read the same layer share one matrix product with their weights stacked (kept between
-     * predictions, see {@link #derived}).
+     * A prediction's logits of several heads side by side, {@code (batch, Σ outputs)} in the order
+     * given, without dropout: heads that read the same layer share one matrix product with their
+     * weights stacked (kept between predictions, see {@link #derived}).
      */
     NDArray logitsOf(List<Head> heads) {
       NDList parts = new NDList();
@@ -271,8 +274,7 @@ final class Lowering {
           String key = "heads:" + group.stream().map(Head::task).reduce((a, b) -> a + "," + b).orElseThrow();
           NDArray weight = derived(key + ".weight", predicting, () -> stack(group, "weight"));
           NDArray bias = derived(key + ".bias", predicting, () -> stack(group, "bias"));
-          NDArray x = output(group.get(0).input());
-          parts.add(Linear.linear(training ? dropout(x, group.get(0).dropout()) : x, weight, bias).singletonOrThrow());
+          parts.add(Linear.linear(output(group.get(0).input()), weight, bias).singletonOrThrow());
         }
         start = end;
       }
@@ -531,8 +533,9 @@ final class Lowering {
       NDArray windows = NDArrays.concat(shifted, 2);
       // One product for all widths: each width's (out, width·in) weight sits in the columns of
       // its window inside the widest window, zeros elsewhere.
-      int[] offsets = {before, widest};
-      NDArray weight = derived(e.id() + ".windows.weight", predicting, () -> windowWeights(e, in, offsets[0], offsets[1]));
+      int start = before;
+      int span = widest;
+      NDArray weight = derived(e.id() + ".windows.weight", predicting, () -> windowWeights(e, in, start, span));
       NDArray bias = derived(e.id() + ".windows.bias", predicting, () -> {
         NDList biases = new NDList();
         for (int width : ParameterLayout.CNN_WIDTHS) {
@@ -699,7 +702,7 @@ final class Lowering {
 
   /** True when the graph starts from pretrained sentence vectors rather than token ids. */
   boolean readsFeatures() {
-    return graph.layers().stream().anyMatch(l -> l instanceof Layer.Features);
+    return readsFeatures;
   }
 
   List<Head> heads() {

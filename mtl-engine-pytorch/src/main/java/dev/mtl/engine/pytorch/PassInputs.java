@@ -93,10 +93,6 @@ final class PassInputs {
     return padded;
   }
 
-  boolean readsFeatures() {
-    return vectors != null;
-  }
-
   /** {@code (batch, time)} int64 token ids, padding included. */
   NDArray tokens() {
     if (tokens == null) {

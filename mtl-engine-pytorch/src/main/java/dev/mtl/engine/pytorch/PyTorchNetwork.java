@@ -399,12 +399,13 @@ final class PyTorchNetwork implements Network {
     Lowering.Pass pass = null;
     // Several sources: batches of similar lengths make one pass together, so shared layers run once
     // for them (a representation Gramian, which detaches inside the pass, needs a single source anyway).
+    List<List<String>> labelled = batches.stream().map(this::labelledTasks).toList();
     Map<Integer, Lowering.Pass> fused = batches.size() > 1 && detachAt == null
-        ? fusedPasses(scope, batches, rows, training) : Map.of();
+        ? fusedPasses(scope, batches, labelled, rows, training) : Map.of();
     for (int b = 0; b < batches.size(); b++) {
       SourceBatch batch = batches.get(b);
       pass = fused.containsKey(b) ? fused.get(b) : forward(lowering, paddingId, scope, batch.tokens(), rows, training, detachAt, null);
-      List<String> batchTasks = labelledTasks(batch);
+      List<String> batchTasks = labelled.get(b);
       for (String task : batchTasks) {
         Head head = graph.head(task);
         losses.add(loss(scope, head, pass.logits(head), batch.targets().get(task), batch.rowWeights().get(task)));
@@ -447,17 +448,19 @@ final class PyTorchNetwork implements Network {
   static final double FUSED_PADDING = 64;
 
   /** Batch index → its pass, for the batches that share a pass with others (see {@link #lengthGroups}). */
-  private Map<Integer, Lowering.Pass> fusedPasses(NDManager scope, List<SourceBatch> batches, StepRows rows, boolean training) {
+  private Map<Integer, Lowering.Pass> fusedPasses(NDManager scope, List<SourceBatch> batches, List<List<String>> labelled,
+      StepRows rows, boolean training) {
     int[] lengths = new int[batches.size()];
     int[] sizes = new int[batches.size()];
     for (int b = 0; b < batches.size(); b++) {
-      lengths[b] = Math.max(1, batches.get(b).tokens().maxLength());
+      lengths[b] = batches.get(b).tokens().maxLength();
       sizes[b] = batches.get(b).tokens().size();
     }
     Map<Integer, Lowering.Pass> out = new HashMap<>();
     for (int[] group : lengthGroups(lengths, sizes, fusedPadding)) {
       if (group.length > 1) {
-        Lowering.Fused fused = fuse(scope, Arrays.stream(group).mapToObj(batches::get).toList(), rows, training);
+        Lowering.Fused fused = fuse(scope, Arrays.stream(group).mapToObj(batches::get).toList(),
+            Arrays.stream(group).mapToObj(labelled::get).toList(), rows, training);
         for (int i = 0; i < group.length; i++) {
           out.put(group[i], fused.batch(i));
         }
@@ -498,29 +501,26 @@ final class PyTorchNetwork implements Network {
     return groups;
   }
 
-  /** One pass over the given batches' rows, batch after batch (see {@link Lowering.Fused}). */
-  private Lowering.Fused fuse(NDManager scope, List<SourceBatch> batches, StepRows rows, boolean training) {
+  /** One pass over the given batches' rows, batch after batch (see {@link Lowering.Fused}), each with its labelled tasks. */
+  private Lowering.Fused fuse(NDManager scope, List<SourceBatch> batches, List<List<String>> labelled, StepRows rows,
+      boolean training) {
     int total = batches.stream().mapToInt(b -> b.tokens().size()).sum();
     boolean features = lowering.readsFeatures();
-    int[][] tokens = features ? null : new int[total][];
+    int[][] tokens = new int[total][];
     float[][] vectors = features ? new float[total][] : null;
     int[] sizes = new int[batches.size()];
-    List<List<String>> tasks = new ArrayList<>();
     int next = 0;
     for (int b = 0; b < batches.size(); b++) {
       TokenBatch batch = batches.get(b).tokens();
       sizes[b] = batch.size();
-      for (int i = 0; i < batch.size(); i++, next++) {
-        if (features) {
-          vectors[next] = features(batch)[i];
-        } else {
-          tokens[next] = batch.rows()[i];
-        }
+      System.arraycopy(batch.rows(), 0, tokens, next, batch.size());
+      if (features) {
+        System.arraycopy(features(batch), 0, vectors, next, batch.size());
       }
-      tasks.add(labelledTasks(batches.get(b)));
+      next += batch.size();
     }
-    PassInputs all = new PassInputs(scope, tokens, vectors, paddingId, rows == null ? null : rows.tables());
-    return lowering.new Fused(all, sizes, tasks, training, null);
+    PassInputs all = inputs(lowering, paddingId, scope, new TokenBatch(tokens, vectors), rows);
+    return lowering.new Fused(all, sizes, labelled, training, null);
   }
 
   private static NDArray weightedSum(List<NDArray> arrays, double[] weights) {
@@ -679,9 +679,7 @@ final class PyTorchNetwork implements Network {
     int width = heads.stream().mapToInt(h -> h.output().size()).sum();
     float[] logits;
     try (NDManager scope = manager.newSubManager()) {
-      PassInputs inputs = lowering.readsFeatures()
-          ? new PassInputs(scope, null, features(tokens), paddingId, null)
-          : new PassInputs(scope, tokens.rows(), null, paddingId, null);
+      PassInputs inputs = inputs(lowering, paddingId, scope, tokens, null);
       // Every head's logits in one array, read back in one copy; activations are applied here.
       logits = heads.isEmpty() ? new float[0] : lowering.predictionPass(inputs, values).logitsOf(heads).toFloatArray();
     }
@@ -707,10 +705,14 @@ final class PyTorchNetwork implements Network {
   /** @param values the parameter values to read (see {@link Lowering.Pass}), or null for the parameters themselves */
   private static Lowering.Pass forward(Lowering lowering, int paddingId, NDManager scope, TokenBatch batch, StepRows stepRows,
       boolean training, String detachAt, Map<String, NDArray> values) {
-    PassInputs inputs = lowering.readsFeatures()
+    return lowering.pass(inputs(lowering, paddingId, scope, batch, stepRows), training, detachAt, values);
+  }
+
+  /** A batch as a pass reads it: its token rows, or its sentence vectors when the graph starts from those. */
+  private static PassInputs inputs(Lowering lowering, int paddingId, NDManager scope, TokenBatch batch, StepRows stepRows) {
+    return lowering.readsFeatures()
         ? new PassInputs(scope, null, features(batch), paddingId, null)
         : new PassInputs(scope, batch.rows(), null, paddingId, stepRows == null ? null : stepRows.tables());
-    return lowering.pass(inputs, training, detachAt, values);
   }
 
   private static float[][] features(TokenBatch batch) {

@@ -182,15 +182,7 @@ class FusedSourcesTest {
       Map<String, ParameterFile.Tensor> before = TrainingControlsTest.savedParameters(network, dir.resolve(name + "-before"));
       StepResult result = network.trainStep(new TrainStep(batches, TestWeightings.equal(), 0, 0, 1, GradientNeed.LOSSES_ONLY));
       Map<String, ParameterFile.Tensor> after = TrainingControlsTest.savedParameters(network, dir.resolve(name + "-after"));
-      Map<String, float[]> delta = new LinkedHashMap<>();
-      before.forEach((key, tensor) -> {
-        float[] d = new float[tensor.values().length];
-        for (int i = 0; i < d.length; i++) {
-          d[i] = after.get(key).values()[i] - tensor.values()[i];
-        }
-        delta.put(key, d);
-      });
-      return new Step(result, delta);
+      return new Step(result, TrainingControlsTest.change(before, after));
     }
   }
 }

@@ -25,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -58,17 +59,21 @@ class TrainingControlsTest {
       Map<String, ParameterFile.Tensor> before = parameters(network, name + "-before");
       network.trainStep(new TrainStep(List.of(SyntheticTasks.batch(new Random(2), 16)), TestWeightings.equal(), 0, 0, rate,
           GradientNeed.LOSSES_ONLY));
-      Map<String, ParameterFile.Tensor> after = parameters(network, name + "-after");
-      Map<String, float[]> delta = new HashMap<>();
-      before.forEach((key, tensor) -> {
-        float[] d = new float[tensor.values().length];
-        for (int i = 0; i < d.length; i++) {
-          d[i] = after.get(key).values()[i] - tensor.values()[i];
-        }
-        delta.put(key, d);
-      });
-      return delta;
+      return change(before, parameters(network, name + "-after"));
     }
+  }
+
+  /** Each parameter's {@code after - before}, by name in {@code before}'s order. */
+  static Map<String, float[]> change(Map<String, ParameterFile.Tensor> before, Map<String, ParameterFile.Tensor> after) {
+    Map<String, float[]> delta = new LinkedHashMap<>();
+    before.forEach((key, tensor) -> {
+      float[] d = new float[tensor.values().length];
+      for (int i = 0; i < d.length; i++) {
+        d[i] = after.get(key).values()[i] - tensor.values()[i];
+      }
+      delta.put(key, d);
+    });
+    return delta;
   }
 
   private static double norm(Map<String, float[]> delta) {
