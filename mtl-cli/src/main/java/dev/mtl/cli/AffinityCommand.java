@@ -26,11 +26,13 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine;
 
 /** {@code mtl affinity <config>}. */
-@Command(name = "affinity", description = {
-    "Measure which tasks help each other during a short training run of a config: lookahead inter-task affinity",
-    "(how a step on task i's gradient changes task j's loss, Fifty et al. 2021) and the cosine of task gradients on",
-    "the shared parameters; prints both matrices and suggested task groupings, and writes <output>/affinity/",
-    "(affinity.json and affinity.html with heat maps)."})
+@Command(name = "affinity", mixinStandardHelpOptions = true, versionProvider = MtlCli.Version.class,
+    header = "Measure which tasks help each other during a short training run.",
+    description = {
+        "Runs a short training of CONFIG and measures lookahead inter-task affinity (how a step on task i's "
+            + "gradient changes task j's loss, Fifty et al. 2021) and the cosine of task gradients on the shared "
+            + "parameters. Prints both matrices and suggested task groupings, and writes <output>/affinity/ "
+            + "(affinity.json, and affinity.html with heat maps)."})
 final class AffinityCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   static final String DIR = "affinity";
@@ -42,13 +44,13 @@ final class AffinityCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "CONFIG", description = "the run config (see examples/)")
   Path config;
 
-  @Option(names = "--steps", defaultValue = "300", description = "training steps to run (default: ${DEFAULT-VALUE})")
+  @Option(names = "--steps", paramLabel = "N", defaultValue = "300", description = "training steps to run (default: ${DEFAULT-VALUE})")
   int steps;
 
-  @Option(names = "--every", defaultValue = "10", description = "measure before every N-th step (default: ${DEFAULT-VALUE})")
+  @Option(names = "--every", paramLabel = "N", defaultValue = "10", description = "measure before every N-th step (default: ${DEFAULT-VALUE})")
   int every;
 
-  @Option(names = "--rate", defaultValue = "0.1",
+  @Option(names = "--rate", paramLabel = "RATE", defaultValue = "0.1",
       description = "size of the lookahead gradient step on the shared parameters (default: ${DEFAULT-VALUE})")
   double rate;
 

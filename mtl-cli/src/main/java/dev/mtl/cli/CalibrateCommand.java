@@ -15,11 +15,12 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
 
 /** {@code mtl calibrate <model> <config-or-data>}. */
-@Command(name = "calibrate", description = {
-    "Choose a trained model's decision settings on held-out data and save them in the model.",
-    "A multi-label task gets one threshold per label, the one with the best F1 on that data.",
-    "Judge the result on other data, e.g. mtl eval MODEL CONFIG --split test.",
-    "(Training does this itself for tasks with `threshold: tune`.)"})
+@Command(name = "calibrate", mixinStandardHelpOptions = true, versionProvider = MtlCli.Version.class,
+    header = "Choose a model's decision thresholds on held-out data and save them in the model.",
+    description = {
+        "A multi-label task gets one threshold per label, the one with the best F1 on that data. Judge the "
+            + "result on other data, e.g. mtl eval MODEL CONFIG --split test. (Training does this itself for tasks "
+            + "with `threshold: tune`.)"})
 final class CalibrateCommand implements Callable<Integer> {
   @Spec
   CommandLine.Model.CommandSpec spec;
@@ -27,7 +28,7 @@ final class CalibrateCommand implements Callable<Integer> {
   @Mixin
   LabelledData data;
 
-  @Option(names = "--split", defaultValue = "dev", description = "with a config: the split to calibrate on (default: ${DEFAULT-VALUE})")
+  @Option(names = "--split", paramLabel = "SPLIT", defaultValue = "dev", description = "with a config: the split to calibrate on (default: ${DEFAULT-VALUE})")
   String split;
 
   @Override

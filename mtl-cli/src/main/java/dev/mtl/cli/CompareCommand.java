@@ -17,9 +17,13 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code mtl compare <run-dir>...}: one Markdown table row per run. */
-@Command(name = "compare", description = {
-    "Compare finished runs: one Markdown row per run directory with its sharing strategy, each task's",
-    "primary test metric (dev where a task has no test split), Δm%% against single-task baselines, training time and parameters."})
+@Command(name = "compare", mixinStandardHelpOptions = true, versionProvider = MtlCli.Version.class,
+    header = "Compare finished runs side by side.",
+    description = {
+        "One row per run directory, named by the directory: its sharing strategy, loss weighting and task "
+            + "sampling, each task's primary test metric (dev where a task has no test split), Δm%% against "
+            + "single-task baselines, training time and parameters. A Markdown table, or one JSON document with "
+            + "--json."})
 final class CompareCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
 

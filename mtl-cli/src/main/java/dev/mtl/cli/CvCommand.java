@@ -25,10 +25,12 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine;
 
 /** {@code mtl cv <config> --folds K}. */
-@Command(name = "cv", description = {
-    "Cross-validate a run config: stratified folds of the training data (a text and all its tasks' rows in one fold),",
-    "each setting trained on K-1 folds and tested on the held-out one; mean ± std per task metric and Δm%% against",
-    "the config as it is, naming the best setting. Runs and report.json go to <output>/cv/."})
+@Command(name = "cv", mixinStandardHelpOptions = true, versionProvider = MtlCli.Version.class,
+    header = "Cross-validate a run config and compare settings on held-out folds.",
+    description = {
+        "Stratified folds of the training data (a text and all its tasks' rows in one fold); each setting is "
+            + "trained on K-1 folds and tested on the held-out one. Prints mean ± std per task metric and Δm%% "
+            + "against the config as it is, and names the best setting. Runs and report.json go to <output>/cv/."})
 final class CvCommand implements Callable<Integer> {
   @Spec
   CommandLine.Model.CommandSpec spec;

@@ -13,10 +13,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
 
 /** {@code mtl eval <model> <config-or-data>}. */
-@Command(name = "eval", description = {
-    "Evaluate a trained model.",
-    "With a run config: every task of the model that the config lists, on its --split file.",
-    "With a data file: the one task named by --task, reading the file in that task's format."})
+@Command(name = "eval", mixinStandardHelpOptions = true, versionProvider = MtlCli.Version.class,
+    header = "Evaluate a trained model on labelled data.",
+    description = {
+        "With a run config: every task of the model that the config lists, on its --split file. With a data "
+            + "file: the one task named by --task, reading the file in that task's format."})
 final class EvalCommand implements Callable<Integer> {
   @Spec
   CommandLine.Model.CommandSpec spec;
@@ -24,7 +25,7 @@ final class EvalCommand implements Callable<Integer> {
   @Mixin
   LabelledData data;
 
-  @Option(names = "--split", defaultValue = "test", description = "with a config: dev or test (default: ${DEFAULT-VALUE})")
+  @Option(names = "--split", paramLabel = "SPLIT", defaultValue = "test", description = "with a config: dev or test (default: ${DEFAULT-VALUE})")
   String split;
 
   @Override

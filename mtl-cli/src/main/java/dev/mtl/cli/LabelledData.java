@@ -25,7 +25,7 @@ final class LabelledData {
   @Parameters(index = "1", paramLabel = "CONFIG_OR_DATA", description = "a run config (.yaml/.yml) or a data file")
   Path input;
 
-  @Option(names = "--task", description = "with a data file: the task whose labels it holds")
+  @Option(names = "--task", paramLabel = "TASK", description = "with a data file: the task whose labels it holds")
   String task;
 
   /** The data for {@code model}'s tasks; {@code split}: which file of a config's tasks. */

@@ -10,7 +10,11 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine;
 
 /** {@code mtl plugins}: one line per plugin found. */
-@Command(name = "plugins", description = "List every plugin found: <kind> <name> <class> <jar>.")
+@Command(name = "plugins", mixinStandardHelpOptions = true, versionProvider = MtlCli.Version.class,
+    header = "List every plugin found, with what it is.",
+    description = {
+        "One line per plugin: kind, name, what it does, and the jar it came from (--json: one JSON document "
+            + "with the class too)."})
 final class PluginsCommand implements Callable<Integer> {
   @Spec
   CommandLine.Model.CommandSpec spec;

@@ -3,24 +3,38 @@ package dev.mtl.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mtl.core.api.MultiTaskModel;
 import dev.mtl.core.data.TextLines;
+import dev.mtl.core.io.AtomicFiles;
+import dev.mtl.core.task.LossKind;
 import dev.mtl.core.task.TaskPrediction;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code mtl predict <model> [text...]}: one JSON line per text with every task's labels and scores. */
-@Command(name = "predict", description = {
-    "Predict every task for each text: texts as arguments, or one per line on standard input.",
-    "Prints one JSON object per text, in order: {\"text\": ..., \"<task>\": {\"labels\": [...], \"scores\": {...}}, ...}",
-    "(a regression task: {\"value\": ...}). Standard input is split at \\n only and decoded as UTF-8, else Windows-1252."})
+@Command(name = "predict", mixinStandardHelpOptions = true, versionProvider = MtlCli.Version.class,
+    header = "Predict every task for texts given as arguments, on standard input or in a file.",
+    description = {
+        "Prints one JSON object per text, in order: {\"text\": ..., \"<task>\": {\"labels\": [...], "
+            + "\"scores\": {...}}, ...} (a regression task: {\"value\": ...}). Lines are split at \\n only and "
+            + "decoded as UTF-8, else Windows-1252.",
+        "A multi-label task predicts the labels at or above the threshold the model holds for each (0.5, or "
+            + "chosen on dev with `threshold: tune`); --threshold replaces them and --top-k keeps the most likely."})
 final class PredictCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int CHUNK = 256;
@@ -31,35 +45,83 @@ final class PredictCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "MODEL", description = "the model directory (a run's model/ folder)")
   Path model;
 
-  @Parameters(index = "1..*", paramLabel = "TEXT", description = "texts to classify; none: read standard input")
+  @Parameters(index = "1..*", paramLabel = "TEXT", description = "texts to classify; none: read --input or standard input")
   List<String> texts = new ArrayList<>();
+
+  @Option(names = "--tasks", paramLabel = "TASK", split = ",", description = "only these tasks (default: all of the model's)")
+  List<String> tasks = new ArrayList<>();
+
+  @Option(names = "--threshold", paramLabel = "P",
+      description = "multi-label tasks: predict every label whose probability is at least P, instead of the thresholds the model holds")
+  Double threshold;
+
+  @Option(names = "--top-k", paramLabel = "K", description = "classification tasks: at most the K most likely labels, most likely first; "
+      + "a multi-label task keeps those at or above its thresholds, unless --threshold 0; a single-label task ranks its K best")
+  Integer topK;
+
+  @Option(names = "--input", paramLabel = "FILE", description = "read texts from this file, one per line (instead of standard input)")
+  Path input;
+
+  @Option(names = "--output", paramLabel = "FILE", description = "write the JSON lines to this file (written whole, atomically) instead of standard output")
+  Path output;
 
   @Override
   public Integer call() throws Exception {
-    PrintWriter out = spec.commandLine().getOut();
+    if (threshold != null && !(threshold >= 0 && threshold <= 1)) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--threshold was " + threshold + " but must be a probability in [0, 1]");
+    }
+    if (topK != null && topK < 1) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--top-k was " + topK + " but must be at least 1");
+    }
+    if (input != null && !texts.isEmpty()) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "give texts as arguments or --input FILE, not both");
+    }
+    if (input != null && !Files.isRegularFile(input)) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--input " + input + " does not exist or is not a file");
+    }
     try (MultiTaskModel m = MultiTaskModel.load(model)) {
-      if (!texts.isEmpty()) {
-        print(out, m, texts);
-        return 0;
-      }
-      // Exactly one output line per input line: lines end at \n only, and are decoded as training
-      // data is (UTF-8, else Windows-1252), so a bare \r or a Latin-1 byte never splits or bends one.
-      TextLines.Reader in = new TextLines.Reader(System.in);
-      List<String> chunk = new ArrayList<>();
-      for (TextLines.Line line = in.next(); line != null; line = in.next()) {
-        chunk.add(line.text());
-        // A full chunk, or all that has arrived so far: a user typing lines sees each answer at once.
-        if (chunk.size() == CHUNK || !in.ready()) {
-          print(out, m, chunk);
-          chunk.clear();
+      for (String task : tasks) {
+        if (!m.tasks().contains(task)) {
+          throw new CommandLine.ParameterException(spec.commandLine(), "--tasks names '" + task + "' but this model's tasks are " + m.tasks());
         }
       }
-      print(out, m, chunk);
+      Decisions decisions = new Decisions(m, tasks.isEmpty() ? m.tasks() : tasks, threshold, topK);
+      if (output == null) {
+        predictAll(m, decisions, spec.commandLine().getOut());
+      } else {
+        AtomicFiles.writeFile(output, stream -> {
+          PrintWriter out = new PrintWriter(new BufferedWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8)));
+          predictAll(m, decisions, out);
+          out.flush();
+        });
+      }
     }
     return 0;
   }
 
-  private static void print(PrintWriter out, MultiTaskModel m, List<String> texts) throws Exception {
+  private void predictAll(MultiTaskModel m, Decisions decisions, PrintWriter out) throws IOException {
+    if (!texts.isEmpty()) {
+      print(out, m, decisions, texts);
+      return;
+    }
+    // Exactly one output line per input line: lines end at \n only, and are decoded as training
+    // data is (UTF-8, else Windows-1252), so a bare \r or a Latin-1 byte never splits or bends one.
+    try (InputStream stream = input == null ? null : Files.newInputStream(input)) {
+      TextLines.Reader in = new TextLines.Reader(stream == null ? System.in : stream);
+      List<String> chunk = new ArrayList<>();
+      for (TextLines.Line line = in.next(); line != null; line = in.next()) {
+        chunk.add(line.text());
+        // A full chunk, or all that has arrived so far: a user typing lines sees each answer at once.
+        if (chunk.size() == CHUNK || (input == null && !in.ready())) {
+          print(out, m, decisions, chunk);
+          chunk.clear();
+        }
+      }
+      print(out, m, decisions, chunk);
+    }
+  }
+
+  private static void print(PrintWriter out, MultiTaskModel m, Decisions decisions, List<String> texts) throws IOException {
     if (texts.isEmpty()) {
       return;
     }
@@ -67,9 +129,47 @@ final class PredictCommand implements Callable<Integer> {
     for (int i = 0; i < texts.size(); i++) {
       Map<String, Object> row = new LinkedHashMap<>();
       row.put("text", texts.get(i));
-      row.putAll(predictions.get(i));
+      row.putAll(decisions.apply(predictions.get(i)));
       out.println(JSON.writeValueAsString(row));
     }
     out.flush();
+  }
+
+  /** Which tasks to show and how to choose their labels from the scores, as the options say. */
+  static final class Decisions {
+    private final Map<String, LossKind> losses = new LinkedHashMap<>();
+    private final Double threshold;
+    private final Integer topK;
+
+    Decisions(MultiTaskModel model, List<String> tasks, Double threshold, Integer topK) {
+      tasks.forEach(t -> losses.put(t, model.task(t).output().loss()));
+      this.threshold = threshold;
+      this.topK = topK;
+    }
+
+    Map<String, TaskPrediction> apply(Map<String, TaskPrediction> predictions) {
+      Map<String, TaskPrediction> shown = new LinkedHashMap<>();
+      losses.forEach((task, loss) -> shown.put(task, choose(predictions.get(task), loss)));
+      return shown;
+    }
+
+    private TaskPrediction choose(TaskPrediction p, LossKind loss) {
+      if (loss.regression() || (threshold == null && topK == null)) {
+        return p;
+      }
+      List<String> labels;
+      if (loss == LossKind.SIGMOID_BINARY_CROSS_ENTROPY) {
+        labels = threshold == null ? new ArrayList<>(p.labels())
+            : new ArrayList<>(p.scores().entrySet().stream().filter(e -> e.getValue() >= threshold).map(Map.Entry::getKey).toList());
+      } else {
+        // Single-label: the most likely label; with --top-k, the k most likely.
+        labels = new ArrayList<>(topK == null ? p.labels() : p.scores().keySet());
+      }
+      labels.sort(Comparator.comparing((String label) -> p.scores().get(label)).reversed());
+      if (topK != null && labels.size() > topK) {
+        labels = labels.subList(0, topK);
+      }
+      return TaskPrediction.classification(labels, p.scores());
+    }
   }
 }

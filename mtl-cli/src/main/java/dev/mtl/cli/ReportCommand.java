@@ -39,9 +39,12 @@ import picocli.CommandLine.Spec;
  * and gradient conflict over training, and the per-task results with Δm%; and the task-affinity
  * heat maps when {@code mtl affinity} has written them into the run directory.
  */
-@Command(name = "report", description = {
-    "Write a self-contained HTML report of a finished run: per-task training loss and dev metric curves,",
-    "task weights and gradient conflict over training, and test results with gains over single-task baselines."})
+@Command(name = "report", mixinStandardHelpOptions = true, versionProvider = MtlCli.Version.class,
+    header = "Write an interactive HTML report of one or more finished runs.",
+    description = {
+        "One self-contained page (no network needed to view it): every evaluation on a step axis, training "
+            + "loss, task weights and gradient conflict, the resolved config, per-task results with per-class "
+            + "precision/recall/F1 and a confusion matrix. Several run directories are overlaid on the same charts."})
 final class ReportCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
   static final String FILE = "report.html";
@@ -52,7 +55,7 @@ final class ReportCommand implements Callable<Integer> {
   @Parameters(paramLabel = "RUN_DIR", description = "a run's output directory (with metrics.json and training-log.jsonl)")
   Path run;
 
-  @Option(names = {"-o", "--output"}, description = "where to write the page (default: RUN_DIR/report.html)")
+  @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "where to write the page (default: RUN_DIR/report.html)")
   Path output;
 
   @Override

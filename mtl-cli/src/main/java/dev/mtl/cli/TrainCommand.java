@@ -26,9 +26,10 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine;
 
 /** {@code mtl train <config>}. */
-@Command(name = "train", description = {
-    "Train a multi-task model from a YAML run config, then evaluate it on dev and test.",
-    "If single-task baselines exist (see --single-task), also report each task's gain and Δm%%."})
+@Command(name = "train", mixinStandardHelpOptions = true, versionProvider = MtlCli.Version.class,
+    header = "Train a multi-task model from a run config, then evaluate it on dev and test.",
+    description = {
+        "If single-task baselines exist (see --single-task), also reports each task's gain and Δm%%."})
 final class TrainCommand implements Callable<Integer> {
   @Spec
   CommandLine.Model.CommandSpec spec;

@@ -36,6 +36,42 @@ class CliErrorsTest {
   }
 
   @Test
+  @DisplayName("-h and --help on every command print its usage and exit 0, before any required parameter is asked for")
+  void helpOnEveryCommand() throws Exception {
+    for (String command : new CommandLine(new MtlCli()).getSubcommands().keySet()) {
+      if (command.equals("help")) {
+        continue;
+      }
+      for (String flag : new String[] {"-h", "--help"}) {
+        EndToEndTest.Result r = EndToEndTest.run(command, flag);
+        assertThat(r.code()).as(command + " " + flag + ": " + r.err()).isZero();
+        assertThat(r.out()).as(command).contains("Usage: mtl " + command);
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("bare mtl lists every command with a whole-sentence summary and exits 2; the completion script names them all")
+  void bareMtlListsEveryCommand() throws Exception {
+    EndToEndTest.Result r = EndToEndTest.run();
+    assertThat(r.code()).isEqualTo(2);
+    CommandLine cli = new CommandLine(new MtlCli());
+    for (var sub : cli.getSubcommands().entrySet()) {
+      assertThat(r.err()).contains(sub.getKey());
+      String[] header = sub.getValue().getCommandSpec().usageMessage().header();
+      if (!sub.getKey().equals("help")) {
+        // The command list shows the header: one sentence, ending in a full stop, on one line.
+        assertThat(header).as(sub.getKey()).hasSize(1);
+        assertThat(header[0]).as(sub.getKey()).endsWith(".");
+        assertThat(r.err().replaceAll("\\s+", " ")).contains(header[0]);
+      }
+    }
+    EndToEndTest.Result completion = EndToEndTest.run("generate-completion");
+    assertThat(completion.code()).isZero();
+    assertThat(completion.out()).contains("complete -F", "train", "predict", "--threshold");
+  }
+
+  @Test
   @DisplayName("an invalid config exits 2 listing every problem with file:line, before any training")
   void invalidConfig() throws Exception {
     Path config = Files.writeString(dir.resolve("bad.yaml"), """

@@ -275,6 +275,54 @@ class EndToEndTest {
   }
 
   @Test
+  @DisplayName("mtl predict --tasks/--threshold/--top-k choose labels from the same scores; --input/--output is a batch job")
+  void predictOptions() throws Exception {
+    assertThat(trainExit).as(trainErr).isZero();
+    String model = dir.resolve("run/model").toString();
+    List<String> texts = List.of("what a wonderful film", "I am so angry right now", "a dull, tired plot");
+    Path input = Files.write(dir.resolve("texts.txt"), texts);
+    Path output = dir.resolve("out/predictions.jsonl");
+    Result plain = run("predict", model, "--input", input.toString(), "--output", output.toString());
+    assertThat(plain.code()).as(plain.err()).isZero();
+    assertThat(plain.out()).isEmpty();
+    List<JsonNode> all = new ArrayList<>();
+    for (String line : Files.readAllLines(output)) {
+      all.add(JSON.readTree(line));
+    }
+    assertThat(all).extracting(l -> l.get("text").asText()).containsExactlyElementsOf(texts);
+
+    Result chosen = run("predict", model, "--input", input.toString(), "--tasks", "ekman,sst2", "--threshold", "0.2", "--top-k", "2");
+    assertThat(chosen.code()).as(chosen.err()).isZero();
+    List<String> lines = chosen.out().lines().toList();
+    assertThat(lines).hasSize(3);
+    for (int i = 0; i < lines.size(); i++) {
+      JsonNode row = JSON.readTree(lines.get(i));
+      assertThat(row.fieldNames()).toIterable().containsExactly("text", "ekman", "sst2");
+      JsonNode scores = all.get(i).get("ekman").get("scores");
+      // Expected from the scores of the plain run: labels at or above 0.2, best first, at most 2.
+      List<String> expected = new ArrayList<>();
+      scores.fieldNames().forEachRemaining(label -> {
+        if (scores.get(label).asDouble() >= 0.2) {
+          expected.add(label);
+        }
+      });
+      expected.sort((a, b) -> Double.compare(scores.get(b).asDouble(), scores.get(a).asDouble()));
+      List<String> labels = new ArrayList<>();
+      row.get("ekman").get("labels").forEach(l -> labels.add(l.asText()));
+      assertThat(labels).as(lines.get(i)).containsExactlyElementsOf(expected.subList(0, Math.min(2, expected.size())));
+      // Single-label sst2 with --top-k 2: both labels, the model's choice first.
+      assertThat(row.get("sst2").get("labels")).hasSize(2);
+      assertThat(row.get("sst2").get("labels").get(0)).isEqualTo(all.get(i).get("sst2").get("labels").get(0));
+    }
+    Result unknown = run("predict", model, "--tasks", "emotion", "x");
+    assertThat(unknown.code()).isEqualTo(2);
+    assertThat(unknown.err()).contains("--tasks names 'emotion'", "[group, ekman, sst2]");
+    Result badThreshold = run("predict", model, "--threshold", "1.5", "x");
+    assertThat(badThreshold.code()).isEqualTo(2);
+    assertThat(badThreshold.err()).contains("--threshold was 1.5");
+  }
+
+  @Test
   @DisplayName("mtl eval on a config and on a data file gives the run's own test numbers")
   void evalCli() throws Exception {
     assertThat(trainExit).as(trainErr).isZero();

@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +17,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.Comparator;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -47,7 +49,7 @@ public final class AtomicFiles {
   public static void writeFile(Path file, StreamWriter writer) throws IOException {
     Path parent = file.toAbsolutePath().getParent();
     Files.createDirectories(parent);
-    Path temp = Files.createTempFile(parent, "." + file.getFileName(), ".tmp");
+    Path temp = createUnique(parent, "." + file.getFileName() + ".", ".tmp", false);
     try {
       try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(temp))) {
         writer.write(out);
@@ -57,6 +59,24 @@ public final class AtomicFiles {
       sync(parent);
     } finally {
       Files.deleteIfExists(temp);
+    }
+  }
+
+  /**
+   * A new file or directory with a name no one else holds. Unlike {@link Files#createTempFile},
+   * which makes it readable by its owner only, it gets the permissions the process's umask gives:
+   * a model or a report is as readable as any other file the user writes.
+   */
+  private static Path createUnique(Path parent, String prefix, String suffix, boolean directory) throws IOException {
+    for (int attempt = 0; ; attempt++) {
+      Path candidate = parent.resolve(prefix + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + suffix);
+      try {
+        return directory ? Files.createDirectory(candidate) : Files.createFile(candidate);
+      } catch (FileAlreadyExistsException e) {
+        if (attempt == 100) {
+          throw e;
+        }
+      }
     }
   }
 
@@ -82,7 +102,7 @@ public final class AtomicFiles {
     recoverDirectory(absolute);
     deleteLeftovers(absolute);
     String name = absolute.getFileName().toString();
-    Path temp = Files.createTempDirectory(parent, "." + name + ".tmp-");
+    Path temp = createUnique(parent, "." + name + ".tmp-", "", true);
     String suffix = temp.getFileName().toString().substring(("." + name + ".tmp-").length());
     Path complete = parent.resolve("." + name + ".new-" + suffix);
     Path old = parent.resolve("." + name + ".old-" + suffix);

@@ -16,6 +16,19 @@ class AtomicFilesTest {
   @TempDir Path dir;
 
   @Test
+  @DisplayName("files and directories written atomically get the umask's permissions, as any other file the user writes")
+  void respectsUmask() throws Exception {
+    // What the umask gives here, whatever it is (the JVM cannot read it directly).
+    var plainFile = Files.getPosixFilePermissions(Files.createFile(dir.resolve("plain.txt")));
+    var plainDirectory = Files.getPosixFilePermissions(Files.createDirectory(dir.resolve("plain")));
+    AtomicFiles.writeString(dir.resolve("metrics.json"), "{}");
+    AtomicFiles.writeDirectory(dir.resolve("model"), d -> Files.writeString(d.resolve("a.txt"), "one"));
+    assertThat(Files.getPosixFilePermissions(dir.resolve("metrics.json"))).isEqualTo(plainFile);
+    assertThat(Files.getPosixFilePermissions(dir.resolve("model"))).isEqualTo(plainDirectory);
+    assertThat(Files.getPosixFilePermissions(dir.resolve("model/a.txt"))).isEqualTo(plainFile);
+  }
+
+  @Test
   @DisplayName("replaces a directory whole and leaves no temporary files")
   void replacesDirectory() throws Exception {
     Path target = dir.resolve("model");
