@@ -17,7 +17,7 @@ def main():
         reference = base["test"].get(task)
         if reference is None:
             continue
-        lower = set(metrics.get("lowerIsBetter", []))
+        lower = set(metrics.get("lower_is_better", metrics.get("lowerIsBetter", [])))
         gains = []
         for name, value in metrics["values"].items():
             b = reference["values"].get(name)

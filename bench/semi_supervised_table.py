@@ -21,11 +21,11 @@ def main():
         reference = json.load(open(f"{out}/{reference_dir}/metrics.json"))["test"]
         tasks = list(reference.keys())
         report = json.load(open(f"{out}/{method}/pseudo-labels.json"))
-        pools = report["unlabeledTexts"]
+        pools = report["unlabeled_texts"]
         pseudo_tasks = list(pools.keys())
         settings = report["settings"]
         print(f"\n#### {method}: confidence {settings['confidence']}, max-per-class {settings['maxPerClass']}, "
-              f"weight {settings['weight']}" + (f", second view {settings['secondView']}" if settings["secondView"] else "") + "\n")
+              f"weight {settings['weight']}" + (f", second view {settings['second_view']}" if settings["second_view"] else "") + "\n")
         header = ["round"] + [f"{t}: pseudo-labelled (added / in all)" for t in pseudo_tasks] + \
                  [f"{t}: accuracy of the added" for t in pseudo_tasks] + [f"{t} test {reference[t]['primary']}" for t in tasks]
         print("| " + " | ".join(header) + " |")
@@ -33,10 +33,10 @@ def main():
         first = last = None
         for rnd in report["rounds"]:
             view = rnd["views"][0]
-            picks = view["pseudoLabels"]
+            picks = view["pseudo_labels"]
             row = [str(rnd["round"])]
             row += [f"{picks[t]['added']} / {picks[t]['total']}" if t in picks else "0 / 0" for t in pseudo_tasks]
-            row += [cell(picks[t].get("addedAccuracy"), 3) if t in picks else "-" for t in pseudo_tasks]
+            row += [cell(picks[t].get("added_accuracy"), 3) if t in picks else "-" for t in pseudo_tasks]
             row += [cell(primary(view["test"], t)) for t in tasks]
             print("| " + " | ".join(row) + " |")
             first = first or view["test"]

@@ -33,7 +33,7 @@ def main():
             report = json.loads(metrics.read_text())
             comparison = report.get("baselines")
             if comparison:
-                delta_m.append(comparison["deltaM"])  # already in percent
+                delta_m.append(comparison.get("delta_m", comparison.get("deltaM")))  # already in percent
             for task, m in report["test"].items():
                 if task not in tasks:
                     tasks.append(task)

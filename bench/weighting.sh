@@ -32,7 +32,7 @@ import json, sys
 rows = []
 for d in sys.argv[1:]:
     last = json.load(open(d + "/metrics.json"))["epochs"][-1]
-    w = last["meanWeight"]; c = last["meanCosine"]
+    w = last.get("mean_weight", last.get("meanWeight")); c = last.get("mean_cosine", last.get("meanCosine"))
     rows.append((d.rsplit("/", 1)[1], w, c))
 tasks = list(rows[0][1].keys()); pairs = list(rows[0][2].keys())
 print("| weighting | " + " | ".join("w " + t for t in tasks) + " | " + " | ".join("cos " + p for p in pairs) + " |")

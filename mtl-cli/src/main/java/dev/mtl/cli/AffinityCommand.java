@@ -1,10 +1,9 @@
 package dev.mtl.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.mtl.core.assembly.ResolvedRun;
 import dev.mtl.core.io.AtomicFiles;
+import dev.mtl.core.io.JsonFiles;
 import dev.mtl.core.registry.PluginRegistry;
 import dev.mtl.core.run.RunConfig;
 import dev.mtl.core.training.TaskAffinity;
@@ -34,7 +33,6 @@ import picocli.CommandLine;
             + "parameters. Prints both matrices and suggested task groupings, and writes <output>/affinity/ "
             + "(affinity.json, and affinity.html with heat maps)."})
 final class AffinityCommand implements Callable<Integer> {
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   static final String DIR = "affinity";
   static final String FILE = "affinity.json";
 
@@ -104,7 +102,7 @@ final class AffinityCommand implements Callable<Integer> {
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("result", result);
     json.put("groupings", groupings);
-    AtomicFiles.writeString(directory.resolve(FILE), JSON.writeValueAsString(json));
+    AtomicFiles.writeString(directory.resolve(FILE), JsonFiles.pretty(json));
     AtomicFiles.writeString(directory.resolve("affinity.html"), html(runConfig.name(), result, groupings));
     out.println("written: " + directory.resolve(FILE) + ", " + directory.resolve("affinity.html"));
     out.flush();

@@ -4,7 +4,6 @@ import dev.mtl.core.api.MultiTaskModel;
 import dev.mtl.core.inference.Calibration;
 import dev.mtl.core.task.TaskData;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;

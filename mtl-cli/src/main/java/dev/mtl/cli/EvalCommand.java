@@ -1,9 +1,10 @@
 package dev.mtl.cli;
 
 import dev.mtl.core.api.MultiTaskModel;
+import dev.mtl.core.io.JsonFiles;
 import dev.mtl.core.task.TaskData;
 import dev.mtl.core.task.TaskMetrics;
-import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -28,12 +29,26 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--split", paramLabel = "SPLIT", defaultValue = "test", description = "with a config: dev or test (default: ${DEFAULT-VALUE})")
   String split;
 
+  @Option(names = "--json", description = "print one JSON document: {\"schema_version\": 1, \"model\": ..., \"split\": ..., "
+      + "\"metrics\": {task: {\"values\", \"primary\", \"examples\", ...}}}")
+  boolean json;
+
   @Override
   public Integer call() throws Exception {
     try (MultiTaskModel m = MultiTaskModel.load(data.model)) {
       Map<String, TaskData> labelled = data.read(spec.commandLine(), m, split);
       Map<String, TaskMetrics> metrics = m.evaluate(labelled);
-      Tables.printMetrics(spec.commandLine().getOut(), "evaluation", metrics);
+      if (json) {
+        Map<String, Object> document = new LinkedHashMap<>();
+        document.put("model", data.model.toString());
+        document.put("data", data.input.toString());
+        document.put("split", data.isConfig() ? split : null);
+        document.put("metrics", metrics);
+        spec.commandLine().getOut().println(JsonFiles.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(JsonFiles.document(document)));
+        spec.commandLine().getOut().flush();
+      } else {
+        Tables.printMetrics(spec.commandLine().getOut(), "evaluation", metrics);
+      }
     }
     return 0;
   }

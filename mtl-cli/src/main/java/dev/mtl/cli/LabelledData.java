@@ -28,11 +28,16 @@ final class LabelledData {
   @Option(names = "--task", paramLabel = "TASK", description = "with a data file: the task whose labels it holds")
   String task;
 
+  /** True when the input is a run config (else a data file of one task). */
+  boolean isConfig() {
+    String name = input.getFileName().toString();
+    return name.endsWith(".yaml") || name.endsWith(".yml");
+  }
+
   /** The data for {@code model}'s tasks; {@code split}: which file of a config's tasks. */
   Map<String, TaskData> read(CommandLine cli, MultiTaskModel model, String split) {
     Map<String, TaskData> data = new LinkedHashMap<>();
-    String name = input.getFileName().toString();
-    if (name.endsWith(".yaml") || name.endsWith(".yml")) {
+    if (isConfig()) {
       DataSplit which = DataSplit.valueOf(split.toUpperCase(Locale.ROOT));
       ConfigSection root = YamlConfigReader.read(input);
       for (ConfigSection t : root.sections("tasks")) {

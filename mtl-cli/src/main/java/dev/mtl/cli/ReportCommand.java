@@ -96,12 +96,12 @@ final class ReportCommand implements Callable<Integer> {
     page.append("<h1>Run ").append(escape(name)).append("</h1>\n");
     JsonNode epochs = report.path("epochs");
     // Runs from before model selection kept the last epoch.
-    int kept = report.has("selectedEpoch") ? report.path("selectedEpoch").asInt() + 1 : epochs.size();
-    String modelDirectory = report.path("modelDirectory").asText();
+    int kept = report.has("selected_epoch") ? report.path("selected_epoch").asInt() + 1 : epochs.size();
+    String modelDirectory = report.path("model_directory").asText();
     if (modelDirectory.startsWith("file:")) {
       modelDirectory = Path.of(URI.create(modelDirectory)).toString();
     }
-    page.append("<p>").append(epochs.size()).append(" epoch(s), ").append(String.format(Locale.ROOT, "%,d", report.path("parameterCount").asLong()))
+    page.append("<p>").append(epochs.size()).append(" epoch(s), ").append(String.format(Locale.ROOT, "%,d", report.path("parameter_count").asLong()))
         .append(" parameters; model kept from epoch ").append(kept)
         .append(", saved in <code>").append(escape(modelDirectory)).append("</code>.</p>\n");
     page.append(results(report));
@@ -137,7 +137,7 @@ final class ReportCommand implements Callable<Integer> {
           .append(escape(primary)).append("</td><td>").append(String.format(Locale.ROOT, "%.4f", metrics.path("values").path(primary).asDouble()))
           .append("</td><td>").append(delta.isNumber() ? String.format(Locale.ROOT, "%+.2f", delta.asDouble()) : "-").append("</td></tr>\n");
     }
-    JsonNode deltaM = report.path("baselines").path("deltaM");
+    JsonNode deltaM = report.path("baselines").path("delta_m");
     table.append("</table>\n<p>").append(deltaM.isNumber()
         ? String.format(Locale.ROOT, "Δm%% against single-task baselines: <b>%+.2f</b>.", deltaM.asDouble())
         : "No single-task baselines stored (run <code>mtl train CONFIG --single-task</code> to add Δm%).").append("</p>\n");

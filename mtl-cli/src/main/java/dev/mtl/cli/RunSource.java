@@ -1,7 +1,7 @@
 package dev.mtl.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mtl.core.io.AtomicFiles;
+import dev.mtl.core.io.JsonFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,12 +18,11 @@ import java.util.Map;
  */
 record RunSource(Path config, List<String> overrides) {
   static final String FILE = "run-source.json";
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   static void write(Path runDirectory, RunSource source) throws IOException {
     Files.createDirectories(runDirectory);
     AtomicFiles.writeString(runDirectory.resolve(FILE),
-        JSON.writeValueAsString(Map.of("config", source.config().toString(), "overrides", source.overrides())));
+        JsonFiles.pretty(Map.of("config", source.config().toString(), "overrides", source.overrides())));
   }
 
   static RunSource read(Path runDirectory) throws IOException {
@@ -31,7 +30,7 @@ record RunSource(Path config, List<String> overrides) {
     if (!Files.isRegularFile(file)) {
       throw new IOException(file + " is missing: " + runDirectory + " is not the output directory of a run started by mtl train");
     }
-    var node = JSON.readTree(file.toFile());
+    var node = JsonFiles.mapper().readTree(file.toFile());
     List<String> overrides = new ArrayList<>();
     node.path("overrides").forEach(o -> overrides.add(o.asText()));
     return new RunSource(Path.of(node.path("config").asText()), overrides);

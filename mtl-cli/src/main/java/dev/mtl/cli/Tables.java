@@ -60,7 +60,7 @@ final class Tables {
     }
     Set<String> columns = new LinkedHashSet<>();
     metrics.values().forEach(m -> columns.addAll(m.values().keySet()));
-    int taskWidth = Math.max(6, metrics.keySet().stream().mapToInt(String::length).max().orElse(4));
+    int taskWidth = Math.max(Math.max(6, title.length()), metrics.keySet().stream().mapToInt(String::length).max().orElse(4));
     StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "%-" + taskWidth + "s %8s", title, "examples"));
     columns.forEach(c -> header.append(String.format(Locale.ROOT, " %16s", c)));
     out.println(header);

@@ -1,6 +1,7 @@
 package dev.mtl.cli;
 
 import dev.mtl.core.assembly.ResolvedRun;
+import dev.mtl.core.io.JsonFiles;
 import dev.mtl.core.registry.PluginRegistry;
 import dev.mtl.core.run.Baselines;
 import dev.mtl.core.run.RunConfig;
@@ -52,6 +53,10 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--quiet", description = "print only the final results")
   boolean quiet;
 
+  @Option(names = "--json", description = "print the results as one JSON document on standard output (what metrics.json "
+      + "holds) instead of tables; progress stays on standard error")
+  boolean json;
+
   @picocli.CommandLine.Mixin
   OutputFolder output;
 
@@ -83,7 +88,7 @@ final class TrainCommand implements Callable<Integer> {
       }
       ResolvedRun run = ResolvedRun.resolve(runConfig, registry);
       TrainingReport report = trainer.resume(run, new Progress(spec.commandLine().getErr(), quiet));
-      Tables.printReport(spec.commandLine().getOut(), report);
+      printReport(report);
       return 0;
     }
     if (config == null) {
@@ -98,6 +103,10 @@ final class TrainCommand implements Callable<Integer> {
         }
         return new Progress(spec.commandLine().getErr(), quiet);
       });
+      if (json) {
+        printJson(trained);
+        return 0;
+      }
       Tables.printMetrics(spec.commandLine().getOut(), "baselines (test)", trained.test());
       Tables.printMetrics(spec.commandLine().getOut(), "baselines (dev)", trained.dev());
       spec.commandLine().getOut().println("baselines saved to " + SingleTaskBaselines.file(runConfig));
@@ -111,8 +120,21 @@ final class TrainCommand implements Callable<Integer> {
     output.claim(runConfig.outputDirectory());
     RunSource.write(runConfig.outputDirectory(), new RunSource(config.toAbsolutePath().normalize(), overrides));
     TrainingReport report = trainer.train(run, new Progress(spec.commandLine().getErr(), quiet));
-    Tables.printReport(spec.commandLine().getOut(), report);
+    printReport(report);
     return 0;
+  }
+
+  private void printReport(TrainingReport report) throws IOException {
+    if (json) {
+      printJson(report);
+    } else {
+      Tables.printReport(spec.commandLine().getOut(), report);
+    }
+  }
+
+  private void printJson(Object result) throws IOException {
+    spec.commandLine().getOut().println(JsonFiles.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(JsonFiles.document(result)));
+    spec.commandLine().getOut().flush();
   }
 
   /**
@@ -148,6 +170,10 @@ final class TrainCommand implements Callable<Integer> {
         }
       }
     });
+    if (json) {
+      printJson(report);
+      return 0;
+    }
     for (PseudoLabelTraining.Round round : report.rounds()) {
       for (PseudoLabelTraining.ViewRound view : round.views()) {
         String title = "round " + round.round() + (report.rounds().get(0).views().size() > 1 ? " (" + view.view() + ")" : "");

@@ -41,6 +41,6 @@ class BaselinesCliTest {
     assertThat(multi.out()).contains("gain over single-task baselines", "Δm% = ");
     JsonNode report = json.readTree(dir.resolve("run/metrics.json").toFile());
     assertThat(report.get("baselines").get("tasks").fieldNames()).toIterable().containsExactly("sst2", "trec");
-    assertThat(report.get("baselines").get("deltaM").isNumber()).isTrue();
+    assertThat(report.get("baselines").get("delta_m").isNumber()).isTrue();
   }
 }

@@ -70,9 +70,9 @@ class CalibrationCliTest {
     Path model = dir.resolve("run/model");
     JsonNode event = lastLogEvent(dir.resolve("run"), "calibration");
     assertThat(event.get("task").asText()).isEqualTo("original");
-    assertThat(event.get("dev-after").asDouble()).isGreaterThan(event.get("dev-before").asDouble());
+    assertThat(event.get("dev_after").asDouble()).isGreaterThan(event.get("dev_before").asDouble());
     JsonNode metrics = JSON.readTree(dir.resolve("run/metrics.json").toFile());
-    assertThat(metrics.get("dev").get("original").get("values").get("macro_f1").asDouble()).isEqualTo(event.get("dev-after").asDouble());
+    assertThat(metrics.get("dev").get("original").get("values").get("macro_f1").asDouble()).isEqualTo(event.get("dev_after").asDouble());
 
     JsonNode thresholds = manifestTask(model, "original").get("threshold");
     assertThat(thresholds.size()).isEqualTo(28);

@@ -2,12 +2,16 @@ package dev.mtl.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mtl.core.registry.PluginRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -182,22 +186,31 @@ class CliErrorsTest {
   }
 
   @Test
-  @DisplayName("mtl plugins lists every built-in plugin as <kind> <name> <class> <jar>")
-  void plugins() {
+  @DisplayName("mtl plugins lists every built-in plugin with what it does; --json gives the same with class, version and jar")
+  void plugins() throws Exception {
     EndToEndTest.Result r = EndToEndTest.run("plugins");
     assertThat(r.code()).isZero();
-    assertThat(r.out().lines()).contains(
+    List<String> lines = r.out().lines().toList();
+    assertThat(lines.get(0)).matches("kind +name +description \\(jar\\)");
+    assertThat(lines).anySatisfy(l -> assertThat(l).matches("sharing +hard +one shared embedding and encoder, a head per task \\(mtl-sharing.*\\)"))
+        .anySatisfy(l -> assertThat(l).matches("task +text-classification +\\S.* \\(mtl-tasks-text.*\\)"))
+        .anySatisfy(l -> assertThat(l).matches("engine +djl-pytorch +\\S.*"));
+    EndToEndTest.Result json = EndToEndTest.run("plugins", "--json");
+    assertThat(json.code()).isZero();
+    JsonNode document = new ObjectMapper().readTree(json.out());
+    assertThat(document.get("schema_version").asInt()).isEqualTo(1);
+    List<String> named = new ArrayList<>();
+    for (JsonNode plugin : document.get("plugins")) {
+      named.add(plugin.get("kind").asText() + " " + plugin.get("name").asText() + " " + plugin.get("class_name").asText()
+          + " " + plugin.get("location").asText());
+      // Every built-in plugin says what it is.
+      assertThat(plugin.get("description").asText()).as(plugin.toString()).isNotBlank();
+    }
+    assertThat(named).hasSize(lines.size() - 1).contains(
         "task text-classification dev.mtl.tasks.text.TextClassificationProvider " + location("mtl-tasks-text"),
         "sharing hard dev.mtl.sharing.HardSharing " + location("mtl-sharing"),
-        "sharing soft dev.mtl.sharing.SoftSharing " + location("mtl-sharing"),
-        "sharing shared-private dev.mtl.sharing.SharedPrivateSharing " + location("mtl-sharing"),
-        "sharing hierarchical dev.mtl.sharing.HierarchicalSharing " + location("mtl-sharing"),
-        "sharing cross-stitch dev.mtl.sharing.CrossStitchSharing " + location("mtl-sharing"),
-        "sharing mmoe dev.mtl.sharing.MmoeSharing " + location("mtl-sharing"),
         "sharing asp dev.mtl.sharing.AdversarialSharedPrivateSharing " + location("mtl-sharing"))
         .anySatisfy(l -> assertThat(l).startsWith("weighting equal dev.mtl.weighting.EqualWeighting "))
-        .anySatisfy(l -> assertThat(l).startsWith("weighting fixed dev.mtl.weighting.FixedWeighting "))
-        .anySatisfy(l -> assertThat(l).startsWith("tokenizer words dev.mtl.tasks.text.WordEncoderProvider "))
         .anySatisfy(l -> assertThat(l).startsWith("engine djl-pytorch dev.mtl.engine.pytorch.PyTorchEngineProvider "));
   }
 

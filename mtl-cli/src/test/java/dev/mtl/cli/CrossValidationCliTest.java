@@ -59,7 +59,7 @@ class CrossValidationCliTest {
     assertThat(report.get("folds").asInt()).isEqualTo(3);
     int sst2 = 0;
     int trec = 0;
-    for (JsonNode sizes : report.get("foldSizes")) {
+    for (JsonNode sizes : report.get("fold_sizes")) {
       sst2 += sizes.get("sst2").asInt();
       trec += sizes.get("trec").asInt();
       assertThat(sizes.get("sst2").asInt()).as("a third of the rows each").isBetween(70, 90);
@@ -69,24 +69,24 @@ class CrossValidationCliTest {
     JsonNode settings = report.get("settings");
     assertThat(settings).hasSize(2);
     // The first setting is the Δm reference on every fold.
-    settings.get(0).get("foldDeltaM").forEach(d -> assertThat(d.asDouble()).isZero());
+    settings.get(0).get("fold_delta_m").forEach(d -> assertThat(d.asDouble()).isZero());
     // Summaries are the folds' own numbers: the mean of the three fold accuracies.
     for (JsonNode setting : settings) {
       List<Double> accuracies = new ArrayList<>();
-      setting.get("foldTest").forEach(fold -> accuracies.add(fold.get("sst2").get("values").get("accuracy").asDouble()));
+      setting.get("fold_test").forEach(fold -> accuracies.add(fold.get("sst2").get("values").get("accuracy").asDouble()));
       assertThat(accuracies).hasSize(3);
       double mean = accuracies.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
       assertThat(setting.get("metrics").get("sst2").get("accuracy").get("mean").asDouble()).isCloseTo(mean, Offset.offset(1e-9));
       assertThat(setting.get("metrics").get("sst2").get("accuracy").get("std").asDouble()).isPositive();
     }
     String best = report.get("best").asText();
-    double bestDelta = settings.get(0).get("deltaM").get("mean").asDouble();
+    double bestDelta = settings.get(0).get("delta_m").get("mean").asDouble();
     for (JsonNode setting : settings) {
-      bestDelta = Math.max(bestDelta, setting.get("deltaM").get("mean").asDouble());
+      bestDelta = Math.max(bestDelta, setting.get("delta_m").get("mean").asDouble());
     }
     for (JsonNode setting : settings) {
       if (setting.get("setting").get("name").asText().equals(best)) {
-        assertThat(setting.get("deltaM").get("mean").asDouble()).isEqualTo(bestDelta);
+        assertThat(setting.get("delta_m").get("mean").asDouble()).isEqualTo(bestDelta);
       }
     }
     for (String s : List.of("1-as_configured", "2-model.hidden-size=32_training.learning-rate=0.02")) {

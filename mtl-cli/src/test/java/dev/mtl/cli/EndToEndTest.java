@@ -131,8 +131,8 @@ class EndToEndTest {
     JsonNode report = JSON.readTree(dir.resolve("run/metrics.json").toFile());
     JsonNode epochs = report.get("epochs");
     for (String task : List.of("group", "ekman", "sst2")) {
-      double first = epochs.get(0).get("meanLoss").get(task).asDouble();
-      double last = epochs.get(epochs.size() - 1).get("meanLoss").get(task).asDouble();
+      double first = epochs.get(0).get("mean_loss").get(task).asDouble();
+      double last = epochs.get(epochs.size() - 1).get("mean_loss").get(task).asDouble();
       assertThat(last).as(task).isLessThan(0.8 * first);
     }
     assertThat(report.get("test").fieldNames()).toIterable().containsExactly("group", "ekman", "sst2");
@@ -158,15 +158,18 @@ class EndToEndTest {
     assertThat(trainExit).as(trainErr).isZero();
     List<String> pairs = List.of("group~ekman", "group~sst2", "ekman~sst2");
     // Two corpora, so `gradient-conflict: auto` measures on the shared parameters at logged steps.
-    JsonNode first = JSON.readTree(Files.readAllLines(dir.resolve("run/training-log.jsonl")).get(0));
+    List<String> log = Files.readAllLines(dir.resolve("run/training-log.jsonl"));
+    assertThat(JSON.readTree(log.get(0)).get("schema_version").asInt()).isEqualTo(1);
+    JsonNode first = JSON.readTree(log.get(1));
+    assertThat(first.get("event").asText()).isEqualTo("step");
     assertThat(first.get("step").asInt()).isZero();
     assertThat(first.get("weights").get("sst2").asDouble()).isEqualTo(1.0);
     for (String pair : pairs) {
       assertThat(first.get("gradient_cosine").get(pair).asDouble()).as(pair).isBetween(-1.0, 1.0);
     }
     JsonNode epoch = JSON.readTree(dir.resolve("run/metrics.json").toFile()).get("epochs").get(0);
-    assertThat(epoch.get("meanWeight").fieldNames()).toIterable().containsExactly("group", "ekman", "sst2");
-    assertThat(epoch.get("meanCosine").fieldNames()).toIterable().containsExactlyElementsOf(pairs);
+    assertThat(epoch.get("mean_weight").fieldNames()).toIterable().containsExactly("group", "ekman", "sst2");
+    assertThat(epoch.get("mean_cosine").fieldNames()).toIterable().containsExactlyElementsOf(pairs);
   }
 
   @Test
@@ -320,6 +323,85 @@ class EndToEndTest {
     Result badThreshold = run("predict", model, "--threshold", "1.5", "x");
     assertThat(badThreshold.code()).isEqualTo(2);
     assertThat(badThreshold.err()).contains("--threshold was 1.5");
+  }
+
+  @Test
+  @DisplayName("--json on train, eval and compare prints documents that parse, with schema_version and snake_case keys; "
+      + "metrics.json holds every evaluation")
+  void jsonOutputs() throws Exception {
+    assertThat(trainExit).as(trainErr).isZero();
+    JsonNode metrics = JSON.readTree(dir.resolve("run/metrics.json").toFile());
+    assertThat(metrics.get("schema_version").asInt()).isEqualTo(1);
+    assertThat(metrics.get("model_directory").asText()).isEqualTo(dir.resolve("run/model").toString());
+    // Every key mtl defines is snake_case (task, label and metric names are the user's or the task's own).
+    List<String> keys = new ArrayList<>();
+    metrics.fieldNames().forEachRemaining(keys::add);
+    metrics.get("epochs").get(0).fieldNames().forEachRemaining(keys::add);
+    metrics.get("test").get("sst2").fieldNames().forEachRemaining(keys::add);
+    assertThat(keys).allSatisfy(k -> assertThat(k).matches("[a-z0-9_]+"));
+    // One evaluation per epoch (no eval-every here), at the step that ended it.
+    JsonNode evaluations = metrics.get("evaluations");
+    assertThat(evaluations).hasSize(4);
+    long stepsPerEpoch = evaluations.get(0).get("step").asLong();
+    for (int e = 0; e < 4; e++) {
+      assertThat(evaluations.get(e).get("epoch").asInt()).isEqualTo(e);
+      assertThat(evaluations.get(e).get("step").asLong()).isEqualTo((e + 1) * stepsPerEpoch);
+      assertThat(evaluations.get(e).get("metrics")).isEqualTo(metrics.get("epochs").get(e).get("dev"));
+    }
+
+    Result eval = run("eval", dir.resolve("run/model").toString(), config.toString(), "--json");
+    assertThat(eval.code()).as(eval.err()).isZero();
+    JsonNode evaluated = JSON.readTree(eval.out());
+    assertThat(evaluated.get("schema_version").asInt()).isEqualTo(1);
+    assertThat(evaluated.get("split").asText()).isEqualTo("test");
+    for (String task : List.of("group", "ekman", "sst2")) {
+      assertThat(evaluated.get("metrics").get(task).get("values")).as(task).isEqualTo(metrics.get("test").get(task).get("values"));
+    }
+
+    // Two copies of the run: compare names each row by its directory.
+    Path copy = dir.resolve("run-copy");
+    Files.createDirectories(copy.resolve("model"));
+    Files.copy(dir.resolve("run/metrics.json"), copy.resolve("metrics.json"));
+    Files.copy(dir.resolve("run/model/mtl-model.json"), copy.resolve("model/mtl-model.json"));
+    Result table = run("compare", dir.resolve("run").toString(), copy.toString());
+    assertThat(table.code()).as(table.err()).isZero();
+    assertThat(table.out().lines().toList()).hasSize(4).element(0).asString()
+        .startsWith("| run | sharing | weighting | sampling | group | ekman | sst2 |");
+    assertThat(table.out()).contains("| " + dir.resolve("run") + " | hard | equal | all |", "| " + copy + " | hard | equal | all |");
+    Result compared = run("compare", dir.resolve("run").toString(), copy.toString(), "--json");
+    assertThat(compared.code()).as(compared.err()).isZero();
+    JsonNode runs = JSON.readTree(compared.out()).get("runs");
+    assertThat(runs).hasSize(2);
+    assertThat(runs.get(1).get("run").asText()).isEqualTo(copy.toString());
+    assertThat(runs.get(0).get("tasks").get("sst2").get("value").asDouble())
+        .isEqualTo(metrics.get("test").get("sst2").get("values").get("accuracy").asDouble());
+    assertThat(runs.get(0).get("parameters").asLong()).isEqualTo(metrics.get("parameter_count").asLong());
+
+    // train --json: the document on standard output is what metrics.json holds.
+    Path small = Files.writeString(dir.resolve("small.yaml"), """
+        name: small
+        output: small-run
+        tasks:
+          - name: sst2
+            type: text-classification
+            labels: [negative, positive]
+            label-encoding: index
+            train: %s
+            dev: %s
+        model: {embedding-size: 16, encoder: mean, hidden-size: 8}
+        training: {epochs: 2, batch-size: 32, eval-every: 5}
+        """.formatted(sample("sentence-classic/stsa.binary.train", 200), sample("sentence-classic/stsa.binary.dev", 60)));
+    Result trained = run("train", small.toString(), "--json", "--quiet");
+    assertThat(trained.code()).as(trained.err()).isZero();
+    JsonNode printed = JSON.readTree(trained.out());
+    JsonNode written = JSON.readTree(dir.resolve("small-run/metrics.json").toFile());
+    assertThat(printed.get("schema_version").asInt()).isEqualTo(1);
+    assertThat(printed.get("dev")).isEqualTo(written.get("dev"));
+    assertThat(printed.get("evaluations")).isEqualTo(written.get("evaluations"));
+    // 200 rows in batches of 32: 7 steps an epoch; eval-every 5 evaluates after steps 5 and 10 too.
+    List<Long> steps = new ArrayList<>();
+    written.get("evaluations").forEach(e -> steps.add(e.get("step").asLong()));
+    assertThat(steps).containsExactly(5L, 7L, 10L, 14L);
   }
 
   @Test

@@ -69,7 +69,7 @@ class FineTunedTransformerCliTest {
     assertThat(first.code()).as(first.err()).isZero();
     JsonNode event = EndToEndTest.lastLogEvent(dir.resolve("run"), "transformer");
     assertThat(event.get("layers").asInt()).isEqualTo(6);
-    assertThat(event.get("train-layers").asInt()).isEqualTo(2);
+    assertThat(event.get("train_layers").asInt()).isEqualTo(2);
     // Measured 0.78 and 0.81 (chance: 0.5 and about 0.25).
     JsonNode test = JSON.readTree(dir.resolve("run/metrics.json").toFile()).get("test");
     assertThat(test.get("sst2").get("values").get("accuracy").asDouble()).isGreaterThan(0.7);
@@ -140,8 +140,8 @@ class FineTunedTransformerCliTest {
         "--set", "training.fine-tune={epochs: 1, learning-rate: 0.0001}");
     assertThat(r.code()).as(r.err()).isZero();
     JsonNode report = JSON.readTree(out.resolve("metrics.json").toFile());
-    assertThat(report.get("fineTuneEpochs").get("sst2").asInt()).isBetween(0, 1);
-    assertThat(report.get("fineTuneEpochs").get("trec").asInt()).isBetween(0, 1);
+    assertThat(report.get("fine_tune_epochs").get("sst2").asInt()).isBetween(0, 1);
+    assertThat(report.get("fine_tune_epochs").get("trec").asInt()).isBetween(0, 1);
     long events = Files.readAllLines(out.resolve("training-log.jsonl")).stream()
         .filter(line -> line.contains("\"event\":\"fine-tune\"")).count();
     assertThat(events).as("epochs 0 and 1 of two tasks").isEqualTo(4);

@@ -84,8 +84,8 @@ class KillAndResumeTest {
     assertThat(actual.get("test")).isEqualTo(expected.get("test"));
     assertThat(actual.get("dev")).isEqualTo(expected.get("dev"));
     for (int e = 0; e < 6; e++) {
-      assertThat(actual.get("epochs").get(e).get("meanLoss")).as("epoch %d", e).isEqualTo(expected.get("epochs").get(e).get("meanLoss"));
-      assertThat(actual.get("epochs").get(e).get("meanWeight")).isEqualTo(expected.get("epochs").get(e).get("meanWeight"));
+      assertThat(actual.get("epochs").get(e).get("mean_loss")).as("epoch %d", e).isEqualTo(expected.get("epochs").get(e).get("mean_loss"));
+      assertThat(actual.get("epochs").get(e).get("mean_weight")).isEqualTo(expected.get("epochs").get(e).get("mean_weight"));
     }
     assertThat(Files.readAllLines(run.resolve("training-log.jsonl")))
         .containsExactlyElementsOf(Files.readAllLines(reference.getParent().resolve("run/training-log.jsonl")));

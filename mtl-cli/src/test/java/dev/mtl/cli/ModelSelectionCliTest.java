@@ -40,7 +40,7 @@ class ModelSelectionCliTest {
         best = e;
       }
     }
-    assertThat(report.get("selectedEpoch").asInt()).isEqualTo(best);
+    assertThat(report.get("selected_epoch").asInt()).isEqualTo(best);
     assertThat(report.get("dev").get("sst2").get("values").get("accuracy").asDouble()).isEqualTo(accuracy(epochs.get(best)));
     // Dev accuracy peaks early at this rate (seed 3: epoch 2 of 12), so patience 2 stops two epochs later.
     assertThat(epochs.size()).isLessThan(12).isEqualTo(best + 3);
@@ -80,12 +80,12 @@ class ModelSelectionCliTest {
     report.get("epochs").forEach(epochs::add);
     for (String task : List.of("sst2", "trec")) {
       int best = firstBest(epochs, task);
-      assertThat(report.get("taskEpochs").get(task).asInt()).as(task).isEqualTo(best);
+      assertThat(report.get("task_epochs").get(task).asInt()).as(task).isEqualTo(best);
       assertThat(report.get("dev").get(task).get("values").get("accuracy").asDouble()).isEqualTo(accuracy(epochs.get(best), task));
       assertThat(dir.resolve("per-task/model/parameters/tasks").resolve(task)).isDirectory();
     }
     // The two tasks peak at different epochs here, so their states really differ.
-    assertThat(report.get("taskEpochs").get("sst2").asInt()).isNotEqualTo(report.get("taskEpochs").get("trec").asInt());
+    assertThat(report.get("task_epochs").get("sst2").asInt()).isNotEqualTo(report.get("task_epochs").get("trec").asInt());
     assertThat(dir.resolve("per-task/task-states")).doesNotExist();
     assertServedAsReported(report, "per-task");
   }
@@ -109,9 +109,9 @@ class ModelSelectionCliTest {
       List<JsonNode> own = events.stream().filter(e -> e.get("task").asText().equals(task)).toList();
       assertThat(own).extracting(e -> e.get("epoch").asInt()).containsExactly(0, 1, 2, 3);
       // Epoch 0 is the multi-task model: the kept (mean-selected) model's dev accuracy.
-      assertThat(accuracy(own.get(0), task)).isEqualTo(accuracy(report.get("epochs").get(report.get("selectedEpoch").asInt()), task));
+      assertThat(accuracy(own.get(0), task)).isEqualTo(accuracy(report.get("epochs").get(report.get("selected_epoch").asInt()), task));
       int best = firstBest(own, task);
-      assertThat(report.get("fineTuneEpochs").get(task).asInt()).as(task).isEqualTo(best);
+      assertThat(report.get("fine_tune_epochs").get(task).asInt()).as(task).isEqualTo(best);
       assertThat(report.get("dev").get(task).get("values").get("accuracy").asDouble()).isEqualTo(accuracy(own.get(best), task));
       // Only the task's own loss trains in its fine-tuning.
       assertThat(own.get(1).get("train_loss").asDouble()).isPositive();
@@ -130,7 +130,7 @@ class ModelSelectionCliTest {
     EndToEndTest.Result r = EndToEndTest.run("train", config.toString(), "--quiet");
     assertThat(r.code()).as(r.err()).isZero();
     JsonNode report = JSON.readTree(dir.resolve("tf/metrics.json").toFile());
-    assertThat(report.get("fineTuneEpochs").size()).isEqualTo(2);
+    assertThat(report.get("fine_tune_epochs").size()).isEqualTo(2);
     assertThat(dir.resolve("tf/model/parameters/tasks/trec/saved_model")).isDirectory();
     assertServedAsReported(report, "tf");
   }

@@ -79,7 +79,7 @@ class PretrainedCliTest {
     assertThat(first.code()).as(first.err()).isZero();
     JsonNode event = EndToEndTest.lastLogEvent(dir.resolve("run"), "features");
     assertThat(event.get("width").asInt()).isEqualTo(384);
-    long distinct = event.get("distinct-texts").asLong();
+    long distinct = event.get("distinct_texts").asLong();
     assertThat(event.get("encoded").asLong()).isEqualTo(distinct);
     // 600 + 150 + 200 SST-2 lines and 600 + 150 TREC lines; a few texts repeat.
     assertThat(distinct).isBetween(1500L, 1700L);
@@ -93,7 +93,7 @@ class PretrainedCliTest {
     assertThat(again.code()).as(again.err()).isZero();
     JsonNode second = EndToEndTest.lastLogEvent(dir.resolve("run"), "features");
     assertThat(second.get("encoded").asLong()).isZero();
-    assertThat(second.get("from-cache").asLong()).isGreaterThanOrEqualTo(distinct);
+    assertThat(second.get("from_cache").asLong()).isGreaterThanOrEqualTo(distinct);
   }
 
   @Test
@@ -123,7 +123,7 @@ class PretrainedCliTest {
     JsonNode round1 = EndToEndTest.lastLogEvent(out.resolve("round-1"), "features");
     assertThat(round1.get("encoded").asLong()).as("the picks were encoded when the round-0 model labelled them").isZero();
     assertThat(new ObjectMapper().readTree(out.resolve("pseudo-labels.json").toFile())
-        .get("rounds").get(1).get("views").get(0).get("pseudoLabels").get("sst2").get("added").asInt()).isPositive();
+        .get("rounds").get(1).get("views").get(0).get("pseudo_labels").get("sst2").get("added").asInt()).isPositive();
   }
 
   @Test

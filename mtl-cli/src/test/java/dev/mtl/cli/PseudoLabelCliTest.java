@@ -141,11 +141,11 @@ class PseudoLabelCliTest {
     EndToEndTest.Result r = EndToEndTest.run("train", config.toString(), "--set", "output=" + out, "--quiet");
     assertThat(r.code()).as(r.err()).isZero();
     JsonNode report = new ObjectMapper().readTree(out.resolve("pseudo-labels.json").toFile());
-    assertThat(report.get("unlabeledTexts").get("sst2").asInt()).isEqualTo(unlabelledTexts.size());
+    assertThat(report.get("unlabeled_texts").get("sst2").asInt()).isEqualTo(unlabelledTexts.size());
     assertThat(alreadyLabelled).isPositive();
     assertThat(repeated).isPositive();
-    assertThat(report.get("leftOut").get("sst2").get("alreadyLabelled").asInt()).isEqualTo(alreadyLabelled);
-    assertThat(report.get("leftOut").get("sst2").get("repeated").asInt()).isEqualTo(repeated);
+    assertThat(report.get("left_out").get("sst2").get("already_labelled").asInt()).isEqualTo(alreadyLabelled);
+    assertThat(report.get("left_out").get("sst2").get("repeated").asInt()).isEqualTo(repeated);
     JsonNode rounds = report.get("rounds");
     assertThat(rounds.size()).as(report.get("stopped").asText()).isEqualTo(3);
 
@@ -156,13 +156,13 @@ class PseudoLabelCliTest {
       assertThat(actual).as("round %d", round).isEqualTo(expected);
       assertThat(actual.keySet()).as("a text is labelled once").noneMatch(taken::contains);
       taken.addAll(actual.keySet());
-      JsonNode sst2 = rounds.get(round).get("views").get(0).get("pseudoLabels").get("sst2");
+      JsonNode sst2 = rounds.get(round).get("views").get(0).get("pseudo_labels").get("sst2");
       assertThat(sst2.get("added").asInt()).isEqualTo(actual.size()).isPositive();
       assertThat(sst2.get("total").asInt()).isEqualTo(taken.size());
-      sst2.get("addedPerClass").forEach(n -> assertThat(n.asInt()).isLessThanOrEqualTo(40));
+      sst2.get("added_per_class").forEach(n -> assertThat(n.asInt()).isLessThanOrEqualTo(40));
       long right = actual.entrySet().stream()
           .filter(e -> e.getValue().equals(unlabelledGold.get(e.getKey()) == 1 ? "positive" : "negative")).count();
-      assertThat(sst2.get("addedAccuracy").asDouble()).isEqualTo(right / (double) actual.size());
+      assertThat(sst2.get("added_accuracy").asDouble()).isEqualTo(right / (double) actual.size());
       // The round's run trained on the gold rows plus every pseudo-labelled row so far.
       String log = Files.readString(out.resolve("round-" + round + "/training-log.jsonl"));
       assertThat(log).isNotEmpty();
@@ -195,10 +195,10 @@ class PseudoLabelCliTest {
     EndToEndTest.Result r = EndToEndTest.run("train", hidden.toString(), "--set", "output=" + out, "--set", "pseudo-labels.rounds=1", "--quiet");
     assertThat(r.code()).as(r.err()).isZero();
     JsonNode report = new ObjectMapper().readTree(out.resolve("pseudo-labels.json").toFile());
-    assertThat(report.get("unlabeledTexts").get("sst2").asInt()).isEqualTo(120); // 75% of 160
-    JsonNode sst2 = report.get("rounds").get(1).get("views").get(0).get("pseudoLabels").get("sst2");
+    assertThat(report.get("unlabeled_texts").get("sst2").asInt()).isEqualTo(120); // 75% of 160
+    JsonNode sst2 = report.get("rounds").get(1).get("views").get(0).get("pseudo_labels").get("sst2");
     assertThat(sst2.get("added").asInt()).isPositive();
-    assertThat(sst2.get("addedAccuracy").isNumber()).as("the hidden labels score the picks").isTrue();
+    assertThat(sst2.get("added_accuracy").isNumber()).as("the hidden labels score the picks").isTrue();
     List<String> gold = new ArrayList<>();
     for (TextLines.Line line : TextLines.read(dir.resolve("sst2-gold.txt"))) {
       gold.add(line.text().substring(2));
@@ -228,9 +228,9 @@ class PseudoLabelCliTest {
       right += parts[0].equals(unlabelledGold.get(index) == 1 ? "positive" : "negative") ? 1 : 0;
     }
     JsonNode sst2 = new ObjectMapper().readTree(out.resolve("pseudo-labels.json").toFile())
-        .get("rounds").get(1).get("views").get(0).get("pseudoLabels").get("sst2");
+        .get("rounds").get(1).get("views").get(0).get("pseudo_labels").get("sst2");
     assertThat(sst2.get("added").asInt()).isEqualTo(lines.size() - 1);
-    assertThat(sst2.get("addedAccuracy").asDouble()).as("exact label-set matches").isEqualTo(right / (double) (lines.size() - 1));
+    assertThat(sst2.get("added_accuracy").asDouble()).as("exact label-set matches").isEqualTo(right / (double) (lines.size() - 1));
   }
 
   @Test

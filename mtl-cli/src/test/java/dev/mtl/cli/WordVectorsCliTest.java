@@ -94,8 +94,8 @@ class WordVectorsCliTest {
     rows(dir.resolve("frozen")).forEach((word, row) -> assertThat(row).as(word).containsExactly(vectors.get(word)));
     JsonNode event = EndToEndTest.lastLogEvent(dir.resolve("frozen"), "word-vectors");
     assertThat(event.get("dimension").asInt()).isEqualTo(8);
-    double types = event.get("vocabulary-covered").asDouble();
-    double tokens = event.get("training-tokens-covered").asDouble();
+    double types = event.get("vocabulary_covered").asDouble();
+    double tokens = event.get("training_tokens_covered").asDouble();
     assertThat(types).isGreaterThan(0).isLessThan(0.02);   // 10 words of a vocabulary of thousands
     assertThat(tokens).isGreaterThan(types);              // but frequent ones: "the", "film", ...
   }
@@ -148,7 +148,7 @@ class WordVectorsCliTest {
     assertThat(r.code()).as(r.err()).isZero();
     List<String> vocabulary = Files.readAllLines(run.resolve("model/tokenizer/vocabulary.txt"));
     JsonNode event = EndToEndTest.lastLogEvent(run, "word-vectors");
-    int added = event.get("vocabulary-added").asInt();
+    int added = event.get("vocabulary_added").asInt();
     assertThat(added).isEqualTo(3);
     List<String> training = vocabulary.subList(0, vocabulary.size() - added);
     // File order, skipping words the training texts have and the two the tokenizer cannot yield.
@@ -159,7 +159,7 @@ class WordVectorsCliTest {
     ParameterFile.Tensor table = ParameterFile.read(run.resolve("model/parameters/parameters.bin")).get("shared.embedding.weight");
     int zyxwvut = vocabulary.indexOf("zyxwvut");
     assertThat(Arrays.copyOfRange(table.values(), zyxwvut * 8, zyxwvut * 8 + 8)).containsExactly(1, 2, 3, 4, 5, 6, 7, 8);
-    assertThat(event.get("vocabulary-covered").asDouble()).as("coverage of the training vocabulary, not of the added words")
+    assertThat(event.get("vocabulary_covered").asDouble()).as("coverage of the training vocabulary, not of the added words")
         .isLessThan(0.02);
   }
 

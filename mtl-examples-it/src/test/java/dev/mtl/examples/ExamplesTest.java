@@ -146,8 +146,8 @@ class ExamplesTest {
     JsonNode report = JSON.readTree(WORK.resolve("mixed-run/metrics.json").toFile());
     JsonNode epochs = report.get("epochs");
     for (String task : List.of("sst1", "sst2", "subj")) {
-      assertThat(epochs.get(epochs.size() - 1).get("meanLoss").get(task).asDouble()).as(task)
-          .isLessThan(0.8 * epochs.get(0).get("meanLoss").get(task).asDouble());
+      assertThat(epochs.get(epochs.size() - 1).get("mean_loss").get(task).asDouble()).as(task)
+          .isLessThan(0.8 * epochs.get(0).get("mean_loss").get(task).asDouble());
     }
     assertThat(report.get("test").get("sst1").get("values").fieldNames()).toIterable().containsExactly("pearson", "spearman", "rmse", "mae");
     assertThat(report.get("test").get("sst2").get("values").has("accuracy")).isTrue();

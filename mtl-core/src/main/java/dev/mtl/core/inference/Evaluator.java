@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongConsumer;
 import java.util.stream.IntStream;
 
 /** Scores every example of some sources and lets each task compute its metrics. */
@@ -18,12 +19,25 @@ public final class Evaluator {
 
   private Evaluator() {}
 
+  /** How far an evaluation has come: rows scored so far of all rows (called after each batch). */
+  @FunctionalInterface
+  public interface Progress {
+    Progress NONE = (done, total) -> {};
+
+    void rows(long done, long total);
+  }
+
   /** Metrics per task, for the tasks labelled in {@code sources}. */
   public static Map<String, TaskMetrics> evaluate(Network network, List<Task> tasks, List<DataSource> sources) {
+    return evaluate(network, tasks, sources, Progress.NONE);
+  }
+
+  /** {@link #evaluate(Network, List, List)}, telling {@code progress} after each batch. */
+  public static Map<String, TaskMetrics> evaluate(Network network, List<Task> tasks, List<DataSource> sources, Progress progress) {
     Map<String, Task> byName = new LinkedHashMap<>();
     tasks.forEach(t -> byName.put(t.name(), t));
     Map<String, TaskMetrics> out = new LinkedHashMap<>();
-    labelledScores(network, tasks, sources).forEach((task, scored) -> out.put(task, byName.get(task).evaluate(scored.scores(),
+    labelledScores(network, tasks, sources, progress).forEach((task, scored) -> out.put(task, byName.get(task).evaluate(scored.scores(),
         scored.targets())));
     return out;
   }
@@ -36,9 +50,19 @@ public final class Evaluator {
    * task, with partial labels, are left out), in the order of {@code tasks}.
    */
   public static Map<String, Scored> labelledScores(Network network, List<Task> tasks, List<DataSource> sources) {
+    return labelledScores(network, tasks, sources, Progress.NONE);
+  }
+
+  private static Map<String, Scored> labelledScores(Network network, List<Task> tasks, List<DataSource> sources, Progress progress) {
     Map<String, Scored> out = new LinkedHashMap<>();
+    long total = sources.stream().mapToLong(s -> s.tokens().length).sum();
+    long done = 0;
+    progress.rows(0, total);
     for (DataSource source : sources) {
-      Map<String, float[][]> scores = scoreAll(network, source.tokens(), source.features(), source.tasks());
+      long before = done;
+      Map<String, float[][]> scores = scoreAll(network, source.tokens(), source.features(), source.tasks(),
+          rows -> progress.rows(before + rows, total));
+      done += source.tokens().length;
       for (String task : source.tasks()) {
         float[][] targets = source.targets(task);
         int[] labelled = IntStream.range(0, targets.length).filter(i -> TaskData.isLabelled(targets[i])).toArray();
@@ -60,6 +84,12 @@ public final class Evaluator {
    * row's pretrained sentence vector, or null.
    */
   public static Map<String, float[][]> scoreAll(Network network, int[][] tokens, float[][] features, List<String> tasks) {
+    return scoreAll(network, tokens, features, tasks, rows -> {});
+  }
+
+  private static Map<String, float[][]> scoreAll(Network network, int[][] tokens, float[][] features, List<String> tasks,
+      LongConsumer rowsDone) {
+    long done = 0;
     Map<String, float[][]> scores = new LinkedHashMap<>();
     tasks.forEach(t -> scores.put(t, new float[tokens.length][]));
     for (int[] indices : LengthBatcher.sortedBatches(tokens, BATCH_SIZE)) {
@@ -71,6 +101,8 @@ public final class Evaluator {
           scores.get(task)[indices[i]] = taskScores[i];
         }
       }
+      done += indices.length;
+      rowsDone.accept(done);
     }
     return scores;
   }

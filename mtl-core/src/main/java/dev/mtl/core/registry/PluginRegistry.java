@@ -115,7 +115,7 @@ public final class PluginRegistry {
   public List<PluginInfo> describe() {
     List<PluginInfo> out = new ArrayList<>();
     plugins.forEach((kind, byName) -> byName.forEach((name, plugin) ->
-        out.add(new PluginInfo(kind, name, plugin.getClass().getName(), location(plugin)))));
+        out.add(new PluginInfo(kind, name, plugin.description(), plugin.version(), plugin.getClass().getName(), location(plugin)))));
     return out;
   }
 

@@ -1,12 +1,10 @@
 package dev.mtl.core.run;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.mtl.core.io.JsonFiles;
 import dev.mtl.core.io.AtomicFiles;
 import dev.mtl.core.task.TaskMetrics;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -24,14 +22,13 @@ import java.util.Set;
  */
 public record Baselines(Map<String, TaskMetrics> test, Map<String, TaskMetrics> dev) {
   public static final String FILE_NAME = RunConfig.BASELINES_FILE;
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   public void write(Path file) throws IOException {
-    AtomicFiles.writeString(file, JSON.writeValueAsString(this));
+    AtomicFiles.writeString(file, JsonFiles.pretty(this));
   }
 
   public static Baselines read(Path file) throws IOException {
-    return JSON.readValue(Files.readAllBytes(file), Baselines.class);
+    return JsonFiles.read(file, Baselines.class);
   }
 
   /**

@@ -86,7 +86,7 @@ public final class ModelFolder {
         .map(t -> new ModelManifest.TaskEntry(t.name(), t.type(), t.resolvedSettings())).toList();
     ModelManifest updated = new ModelManifest(old.format(), old.name(), old.engine(), old.tokenizer(), old.model(), old.sharing(),
         entries, old.run(), old.versions());
-    AtomicFiles.writeString(modelDir.resolve(ModelManifest.FILE_NAME), ModelManifest.JSON.writeValueAsString(updated));
+    updated.write(modelDir);
     return updated;
   }
 

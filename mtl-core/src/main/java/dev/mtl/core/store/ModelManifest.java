@@ -6,6 +6,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.mtl.core.config.YamlConfigReader;
+import dev.mtl.core.io.AtomicFiles;
+import dev.mtl.core.io.JsonFiles;
 import dev.mtl.core.data.DataException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -35,7 +37,7 @@ public record ModelManifest(int format, String name, Plugin engine, Plugin token
 
   public static final String FILE_NAME = "mtl-model.json";
   public static final int FORMAT = 1;
-  static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON = JsonFiles.mapper();
 
   /** A plugin by name with its settings. */
   public record Plugin(String type, Map<String, Object> settings) {}
@@ -43,8 +45,9 @@ public record ModelManifest(int format, String name, Plugin engine, Plugin token
   /** A task by name and type with the settings its provider recreates it from. */
   public record TaskEntry(String name, String type, Map<String, Object> settings) {}
 
+  /** Writes {@value #FILE_NAME} atomically (with {@code schema_version}; {@code format} is the model layout). */
   public void write(Path directory) throws IOException {
-    JSON.writeValue(directory.resolve(FILE_NAME).toFile(), this);
+    AtomicFiles.writeString(directory.resolve(FILE_NAME), JsonFiles.pretty(this));
   }
 
   public static ModelManifest read(Path directory) throws IOException {

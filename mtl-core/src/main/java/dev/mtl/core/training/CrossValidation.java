@@ -1,7 +1,6 @@
 package dev.mtl.core.training;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.mtl.core.io.JsonFiles;
 import dev.mtl.core.assembly.ResolvedRun;
 import dev.mtl.core.engine.StopRequestedException;
 import dev.mtl.core.io.AtomicFiles;
@@ -27,7 +26,6 @@ import java.util.Map;
 public final class CrossValidation {
   public static final String DIR = "cv";
   public static final String REPORT_FILE = "report.json";
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   /**
    * One candidate: {@code --set} overrides on top of the config.
@@ -160,7 +158,7 @@ public final class CrossValidation {
       }
     }
     Report report = new Report(folds, foldSizes, settingResults, best.setting().name());
-    AtomicFiles.writeString(directory.resolve(REPORT_FILE), JSON.writeValueAsString(report));
+    AtomicFiles.writeString(directory.resolve(REPORT_FILE), JsonFiles.pretty(report));
     return report;
   }
 

@@ -1,7 +1,5 @@
 package dev.mtl.core.training;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.mtl.core.assembly.GramianPlan;
 import dev.mtl.core.assembly.PreparedModel;
@@ -50,7 +48,6 @@ import java.util.TreeMap;
  * training-log.jsonl} (one JSON object per logged step, skipped step, evaluation and early stop).
  */
 public final class MultiTaskTrainer {
-  static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.INDENT_OUTPUT);
 
   /** Where pretrained-encoder vectors are cached; null: each run's own {@code features/}. */
   private final Path featureCache;
@@ -159,17 +156,17 @@ public final class MultiTaskTrainer {
     if (prepared.trainable() != null) {
       TransformerShape shape = prepared.trainable().shape();
       log.write("event", "transformer", "layers", shape.layers(), "width", shape.width(), "heads", shape.heads(), "vocabulary",
-          shape.vocabularySize(), "train-layers", prepared.trainable().trainLayers());
+          shape.vocabularySize(), "train_layers", prepared.trainable().trainLayers());
     }
     if (words != null) {
       PretrainedWords.Coverage coverage = words.coverage(prepared.trainSources());
       log.write("event", "word-vectors", "file", words.vectors().file().toString(), "dimension", words.vectors().dimension(),
-          "frozen", words.settings().frozen(), "scale", words.scale(), "vocabulary-covered", coverage.types(), "vocabulary-added", words.added(),
-          "training-tokens-covered", coverage.tokens());
+          "frozen", words.settings().frozen(), "scale", words.scale(), "vocabulary_covered", coverage.types(), "vocabulary_added", words.added(),
+          "training_tokens_covered", coverage.tokens());
     }
     if (features != null) {
-      log.write("event", "features", "encoder", pretrained.id(), "width", pretrained.width(), "distinct-texts", features.size(),
-          "encoded", features.encodedTexts(), "from-cache", features.cachedTexts());
+      log.write("event", "features", "encoder", pretrained.id(), "width", pretrained.width(), "distinct_texts", features.size(),
+          "encoded", features.encodedTexts(), "from_cache", features.cachedTexts());
     }
   }
 

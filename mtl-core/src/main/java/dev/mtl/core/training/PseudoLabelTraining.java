@@ -1,7 +1,6 @@
 package dev.mtl.core.training;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.mtl.core.io.JsonFiles;
 import dev.mtl.core.api.MultiTaskModel;
 import dev.mtl.core.assembly.ResolvedRun;
 import dev.mtl.core.data.DataException;
@@ -47,7 +46,6 @@ public final class PseudoLabelTraining {
   static final String SECOND = "second-view";
   /** Where each round's picks are written, one TSV per view, round and task, for inspection. */
   public static final String PICKS_DIR = "pseudo-labelled";
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   /** Hears each training run start and each round's picks, so a caller can show progress. */
   public interface Listener {
@@ -173,7 +171,7 @@ public final class PseudoLabelTraining {
     pools.forEach((task, pool) -> sizes.put(task, pool.texts().size()));
     Path finalModel = rounds.get(rounds.size() - 1).views().get(0).runDirectory().resolve("model");
     Report report = new Report(settings, sizes, leftOut, rounds, stopped, finalModel);
-    AtomicFiles.writeString(output.resolve(REPORT_FILE), JSON.writeValueAsString(report));
+    AtomicFiles.writeString(output.resolve(REPORT_FILE), JsonFiles.pretty(report));
     return report;
   }
 

@@ -1,12 +1,10 @@
 package dev.mtl.core.training;
 
-import com.fasterxml.jackson.core.json.JsonReadFeature;
-import com.fasterxml.jackson.core.json.JsonWriteFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.mtl.core.io.JsonFiles;
 import dev.mtl.core.engine.StepResult;
 import dev.mtl.core.task.TaskMetrics;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,9 +17,7 @@ import java.util.Map;
  */
 final class RunState {
   static final String FILE = "trainer.json";
-  // NaN and infinities occur (a task without dev data, DWA before two epochs); keep them as such.
-  private static final ObjectMapper JSON = JsonMapper.builder()
-      .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).disable(JsonWriteFeature.WRITE_NAN_AS_STRINGS).build();
+  // NaN and infinities occur (a task without dev data, DWA before two epochs); JsonFiles keeps them as such.
 
   /** The epoch under way and the next step in it. */
   public int epoch;
@@ -38,6 +34,7 @@ final class RunState {
   /** Training seconds of the epoch under way before this point. */
   public double epochSeconds;
   public List<TrainingListener.EpochSummary> epochs = new ArrayList<>();
+  public List<TrainingReport.Evaluation> evaluations = new ArrayList<>();
   /** The best evaluation so far (model selection): its epoch, the step after which it ran, its dev metrics. */
   public int bestEpoch = -1;
   public long bestStep = -1;
@@ -101,10 +98,10 @@ final class RunState {
   }
 
   void write(Path directory) throws IOException {
-    JSON.writerWithDefaultPrettyPrinter().writeValue(directory.resolve(FILE).toFile(), this);
+    Files.writeString(directory.resolve(FILE), JsonFiles.pretty(this));
   }
 
   static RunState read(Path directory) throws IOException {
-    return JSON.readValue(directory.resolve(FILE).toFile(), RunState.class);
+    return JsonFiles.read(directory.resolve(FILE), RunState.class);
   }
 }

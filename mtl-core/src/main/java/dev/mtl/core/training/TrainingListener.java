@@ -18,6 +18,12 @@ public interface TrainingListener {
   /** After each epoch's evaluation on the dev splits (empty when no task has one). */
   default void onEpochEnd(EpochSummary summary) {}
 
+  /**
+   * An evaluation under way ({@code split} dev or test): called with 0 rows done as it starts, then
+   * after each batch, so a long evaluation can show its progress.
+   */
+  default void onEvaluation(String split, long rowsDone, long rowsTotal) {}
+
   default void onFinished(TrainingReport report) {}
 
   /**

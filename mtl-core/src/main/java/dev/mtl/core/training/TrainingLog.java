@@ -1,7 +1,7 @@
 package dev.mtl.core.training;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.mtl.core.io.JsonFiles;
 import dev.mtl.core.engine.StepResult;
 import dev.mtl.core.task.TaskMetrics;
 import java.io.BufferedWriter;
@@ -21,7 +21,7 @@ import java.util.Map;
  */
 final class TrainingLog implements Closeable {
   static final String FILE = "training-log.jsonl";
-  private static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON = JsonFiles.mapper();
 
   private final Path file;
   private final BufferedWriter writer;
@@ -31,9 +31,11 @@ final class TrainingLog implements Closeable {
     this.writer = writer;
   }
 
-  /** A new, empty log. */
+  /** A new log; its first line says which layout the lines have: {@code {"event":"log","schema_version":1}}. */
   static TrainingLog create(Path file) throws IOException {
-    return new TrainingLog(file, Files.newBufferedWriter(file));
+    TrainingLog log = new TrainingLog(file, Files.newBufferedWriter(file));
+    log.write("event", "log", JsonFiles.SCHEMA_KEY, JsonFiles.SCHEMA_VERSION);
+    return log;
   }
 
   /** The log of a resumed run: what came after the checkpoint's {@code keepBytes} belongs to steps that run again. */
@@ -75,8 +77,8 @@ final class TrainingLog implements Closeable {
   }
 
   /** The evaluation that ends an epoch, with the epoch's means. */
-  void epochEnd(TrainingListener.EpochSummary summary) throws IOException {
-    write(event("event", "evaluation", "epoch", summary.epoch(), "split", "dev", "metrics", summary.dev(), "train_loss",
+  void epochEnd(TrainingListener.EpochSummary summary, long step) throws IOException {
+    write(event("event", "evaluation", "epoch", summary.epoch(), "step", step, "split", "dev", "metrics", summary.dev(), "train_loss",
         summary.meanLoss(), "mean_weight", summary.meanWeight(), "mean_gradient_cosine", summary.meanCosine()));
   }
 

@@ -13,6 +13,8 @@ import java.util.Map;
  * @param run the run's name
  * @param modelDirectory where the trained model was saved
  * @param epochs one summary per epoch
+ * @param evaluations every evaluation on dev during training, in order: those inside an epoch
+ *     ({@code training.eval-every}) and each epoch's last, by the step after which they ran
  * @param dev final metrics per task on the dev splits
  * @param test final metrics per task on the test splits
  * @param parameterCount trainable scalars
@@ -27,6 +29,17 @@ import java.util.Map;
  * @param fineTuneEpochs per task, with {@code training.fine-tune}: the epochs of fine-tuning in the
  *     state it kept (0: the multi-task state was best on dev); empty otherwise
  */
-public record TrainingReport(String run, Path modelDirectory, List<TrainingListener.EpochSummary> epochs,
+public record TrainingReport(String run, Path modelDirectory, List<TrainingListener.EpochSummary> epochs, List<Evaluation> evaluations,
     Map<String, TaskMetrics> dev, Map<String, TaskMetrics> test, long parameterCount, long peakHeapBytes, long peakRssBytes,
-    Baselines.Comparison baselines, int selectedEpoch, Map<String, Integer> taskEpochs, Map<String, Integer> fineTuneEpochs) {}
+    Baselines.Comparison baselines, int selectedEpoch, Map<String, Integer> taskEpochs, Map<String, Integer> fineTuneEpochs) {
+
+  /**
+   * One evaluation during training.
+   *
+   * @param epoch the 0-based epoch it ran in
+   * @param step optimizer steps taken before it
+   * @param split the split evaluated (dev)
+   * @param metrics per task
+   */
+  public record Evaluation(int epoch, long step, String split, Map<String, TaskMetrics> metrics) {}
+}

@@ -1,6 +1,6 @@
 package dev.mtl.core.training;
 
-import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.mtl.core.io.JsonFiles;
 import dev.mtl.core.assembly.GramianPlan;
 import dev.mtl.core.assembly.PreparedModel;
 import dev.mtl.core.assembly.ResolvedRun;
@@ -149,8 +149,9 @@ final class TrainingSession {
       step(epoch, i);
       boolean last = i == stepsPerEpoch - 1;
       if (!last && settings.evalEvery() > 0 && state.step % settings.evalEvery() == 0) {
-        Map<String, TaskMetrics> dev = Evaluator.evaluate(network, run.tasks(), devSources);
+        Map<String, TaskMetrics> dev = evaluate("dev", network, devSources);
         log.evaluation(epoch, state.step, dev);
+        state.evaluations.add(new TrainingReport.Evaluation(epoch, state.step, "dev", dev));
         stopped = !selection.keepsLast() && select(dev, epoch);
       }
       if (!stopped && !last && settings.checkpointEvery() > 0 && state.step % settings.checkpointEvery() == 0) {
@@ -160,9 +161,12 @@ final class TrainingSession {
       }
     }
     // An epoch that patience ended early is summarised too, over the steps it ran.
-    TrainingListener.EpochSummary summary = state.epochSummary(stepsPerEpoch, Evaluator.evaluate(network, run.tasks(), devSources),
-        state.epochSeconds + (System.nanoTime() - start) / 1e9);
-    log.epochEnd(summary);
+    double seconds = state.epochSeconds + (System.nanoTime() - start) / 1e9;
+    TrainingListener.EpochSummary summary = state.epochSummary(stepsPerEpoch, evaluate("dev", network, devSources), seconds);
+    log.epochEnd(summary, state.step);
+    if (!devSources.isEmpty()) {
+      state.evaluations.add(new TrainingReport.Evaluation(epoch, state.step, "dev", summary.dev()));
+    }
     state.epochs.add(summary);
     listener.onEpochEnd(summary);
     if (!stopped && !selection.keepsLast()) {
@@ -173,6 +177,14 @@ final class TrainingSession {
       writeCheckpoint();
     }
     return stopped;
+  }
+
+  /** Metrics of every task labelled in {@code sources}, the listener hearing how far it has come. */
+  private Map<String, TaskMetrics> evaluate(String split, Network network, List<DataSource> sources) {
+    if (sources.isEmpty()) {
+      return new LinkedHashMap<>();
+    }
+    return Evaluator.evaluate(network, run.tasks(), sources, (done, total) -> listener.onEvaluation(split, done, total));
   }
 
   /** One optimizer step on a batch from each source the sampler picks. */
@@ -303,8 +315,8 @@ final class TrainingSession {
     Map<String, Evaluator.Scored> dev = Evaluator.labelledScores(served, asking, devSources);
     for (Task task : asking) {
       Calibration calibration = Calibration.of(task, dev.get(task.name()));
-      log.write("event", "calibration", "task", task.name(), "metric", calibration.after().primary(), "dev-before",
-          calibration.before().primaryValue(), "dev-after", calibration.after().primaryValue(), "chosen", calibration.chosen());
+      log.write("event", "calibration", "task", task.name(), "metric", calibration.after().primary(), "dev_before",
+          calibration.before().primaryValue(), "dev_after", calibration.after().primaryValue(), "chosen", calibration.chosen());
       devMetrics.put(task.name(), calibration.after());
     }
     ModelFolder.updateTasks(modelDir, run.tasks());
@@ -371,17 +383,17 @@ final class TrainingSession {
     try (Network kept = keepLast && taskStates.isEmpty() ? null : ModelFolder.loadNetwork(engine, prepared.spec(), modelDir)) {
       Network served = kept == null ? network : kept;
       calibrate(served, devMetrics);
-      testMetrics = Evaluator.evaluate(served, run.tasks(), testSources);
+      testMetrics = evaluate("test", served, testSources);
     } catch (StopRequestedException stop) {
       throw new StopRequestedException("stopped by a signal during the final test evaluation; the trained model is saved in "
           + modelDir + " (mtl eval " + modelDir + " <config> --split test gives its test metrics)");
     }
     AtomicFiles.deleteDirectory(config.outputDirectory().resolve(TASK_STATES));
     Baselines.Comparison comparison = baselines == null ? null : baselines.compare(testMetrics, devMetrics);
-    TrainingReport report = new TrainingReport(config.name(), modelDir, epochs, devMetrics, testMetrics,
+    TrainingReport report = new TrainingReport(config.name(), modelDir, epochs, state.evaluations, devMetrics, testMetrics,
         network.parameterCount(), ProcessMemory.peakHeapBytes(), ProcessMemory.peakResidentBytes(), comparison, bestEpoch, taskEpochs, fineTuneEpochs);
     AtomicFiles.writeString(config.outputDirectory().resolve("metrics.json"),
-        MultiTaskTrainer.JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
+        JsonFiles.pretty(report));
     AtomicFiles.deleteDirectory(checkpoint);
     listener.onFinished(report);
     return report;
