@@ -76,6 +76,32 @@ class CliErrorsTest {
   }
 
   @Test
+  @DisplayName("a setting from task-defaults that is wrong is named once per task that took it, at its line in task-defaults")
+  void taskDefaultsErrorLines() throws Exception {
+    Path data = Files.writeString(dir.resolve("data.tsv"), "good film\t1\nbad film\t0\n");
+    Path config = Files.writeString(dir.resolve("defaults.yaml"), """
+        task-defaults:
+          type: text-classification
+          format: tvs
+          labels: [negative, positive]
+          label-encoding: index
+        tasks:
+          - name: a
+            train: data.tsv
+          - name: b
+            train: data.tsv
+            format: tsv
+            label-encoding: indx
+        """);
+    EndToEndTest.Result r = EndToEndTest.run("train", config.toString());
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("Invalid config " + config + ": 2 problems",
+        "`tasks[0].format` was 'tvs' but it must be one of [csv, jsonl, label-text, tsv] (" + config + ":3)",
+        "`tasks[1].label-encoding` was 'indx' but it must be one of", config + ":12)");
+    assertThat(data).exists();
+  }
+
+  @Test
   @DisplayName("an invalid config exits 2 listing every problem with file:line, before any training")
   void invalidConfig() throws Exception {
     Path config = Files.writeString(dir.resolve("bad.yaml"), """
@@ -192,8 +218,8 @@ class CliErrorsTest {
     assertThat(r.code()).isZero();
     List<String> lines = r.out().lines().toList();
     assertThat(lines.get(0)).matches("kind +name +description \\(jar\\)");
-    assertThat(lines).anySatisfy(l -> assertThat(l).matches("sharing +hard +one shared embedding and encoder, a head per task \\(mtl-sharing.*\\)"))
-        .anySatisfy(l -> assertThat(l).matches("task +text-classification +\\S.* \\(mtl-tasks-text.*\\)"))
+    assertThat(lines).anySatisfy(l -> assertThat(l).matches("sharing +hard +one shared embedding and encoder, a head per task \\(\\S+\\)"))
+        .anySatisfy(l -> assertThat(l).matches("task +text-classification +\\S.* \\(\\S+\\)"))
         .anySatisfy(l -> assertThat(l).matches("engine +djl-pytorch +\\S.*"));
     EndToEndTest.Result json = EndToEndTest.run("plugins", "--json");
     assertThat(json.code()).isZero();

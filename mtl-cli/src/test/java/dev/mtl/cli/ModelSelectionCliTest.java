@@ -208,13 +208,13 @@ class ModelSelectionCliTest {
       JsonNode event = JSON.readTree(line);
       if (event.get("event").asText().equals("evaluation")) {
         best = Math.max(best, event.get("metrics").get("sst2").get("values").get("accuracy").asDouble());
-        if (event.has("step")) {
-          evaluatedSteps.add(event.get("step").asLong());
-        }
+        evaluatedSteps.add(event.get("step").asLong());
       }
     }
-    // 25 steps per epoch: step evaluations at 10, 20, 30, 40, 60, 70 (50 and 75 end epochs).
-    assertThat(evaluatedSteps).containsExactly(10L, 20L, 30L, 40L, 60L, 70L);
+    // 25 steps per epoch: evaluations every 10 steps, and at each epoch's end (25, 50, 75), each by its step.
+    assertThat(evaluatedSteps).containsExactly(10L, 20L, 25L, 30L, 40L, 50L, 60L, 70L, 75L);
+    assertThat(JSON.readTree(dir.resolve("steps/metrics.json").toFile()).get("evaluations")).extracting(e -> e.get("step").asLong())
+        .containsExactlyElementsOf(evaluatedSteps);
     JsonNode report = JSON.readTree(dir.resolve("steps/metrics.json").toFile());
     assertThat(report.get("dev").get("sst2").get("values").get("accuracy").asDouble()).isEqualTo(best);
   }

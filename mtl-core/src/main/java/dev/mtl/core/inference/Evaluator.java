@@ -3,6 +3,7 @@ package dev.mtl.core.inference;
 import dev.mtl.core.engine.GracefulStop;
 import dev.mtl.core.engine.Network;
 import dev.mtl.core.engine.TokenBatch;
+import dev.mtl.core.task.ClassReport;
 import dev.mtl.core.task.Task;
 import dev.mtl.core.task.TaskData;
 import dev.mtl.core.task.TaskMetrics;
@@ -34,11 +35,30 @@ public final class Evaluator {
 
   /** {@link #evaluate(Network, List, List)}, telling {@code progress} after each batch. */
   public static Map<String, TaskMetrics> evaluate(Network network, List<Task> tasks, List<DataSource> sources, Progress progress) {
-    Map<String, Task> byName = new LinkedHashMap<>();
-    tasks.forEach(t -> byName.put(t.name(), t));
+    return metrics(tasks, labelledScores(network, tasks, sources, progress));
+  }
+
+  /** Each task's metrics from its scores. */
+  public static Map<String, TaskMetrics> metrics(List<Task> tasks, Map<String, Scored> scored) {
     Map<String, TaskMetrics> out = new LinkedHashMap<>();
-    labelledScores(network, tasks, sources, progress).forEach((task, scored) -> out.put(task, byName.get(task).evaluate(scored.scores(),
-        scored.targets())));
+    for (Task task : tasks) {
+      Scored s = scored.get(task.name());
+      if (s != null) {
+        out.put(task.name(), task.evaluate(s.scores(), s.targets()));
+      }
+    }
+    return out;
+  }
+
+  /** Per-class results of the tasks that offer them ({@link Task#classReport}), from their scores. */
+  public static Map<String, ClassReport> classReports(List<Task> tasks, Map<String, Scored> scored) {
+    Map<String, ClassReport> out = new LinkedHashMap<>();
+    for (Task task : tasks) {
+      Scored s = scored.get(task.name());
+      if (s != null) {
+        task.classReport(s.scores(), s.targets()).ifPresent(report -> out.put(task.name(), report));
+      }
+    }
     return out;
   }
 
@@ -53,7 +73,8 @@ public final class Evaluator {
     return labelledScores(network, tasks, sources, Progress.NONE);
   }
 
-  private static Map<String, Scored> labelledScores(Network network, List<Task> tasks, List<DataSource> sources, Progress progress) {
+  /** {@link #labelledScores(Network, List, List)}, telling {@code progress} after each batch. */
+  public static Map<String, Scored> labelledScores(Network network, List<Task> tasks, List<DataSource> sources, Progress progress) {
     Map<String, Scored> out = new LinkedHashMap<>();
     long total = sources.stream().mapToLong(s -> s.tokens().length).sum();
     long done = 0;

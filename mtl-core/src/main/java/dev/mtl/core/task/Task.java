@@ -48,6 +48,17 @@ public interface Task {
   TaskMetrics evaluate(float[][] scores, float[][] targets);
 
   /**
+   * Per-class results and a confusion matrix of a classification task on labelled data, for reports;
+   * empty (the default) for tasks without classes (regression) or that do not offer them.
+   *
+   * @param scores one row per example, after the loss's activation
+   * @param targets the same examples' targets, every row labelled
+   */
+  default Optional<ClassReport> classReport(float[][] scores, float[][] targets) {
+    return Optional.empty();
+  }
+
+  /**
    * Chooses this task's decision settings from a trained model's scores on held-out data (e.g. a
    * multi-label task's threshold per label), so that {@link #decode} and {@link #evaluate} use them
    * from then on; what it chooses is part of {@link #resolvedSettings()}, so the saved model decides

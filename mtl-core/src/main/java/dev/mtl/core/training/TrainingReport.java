@@ -2,6 +2,7 @@ package dev.mtl.core.training;
 
 import dev.mtl.core.run.Baselines;
 import dev.mtl.core.run.ModelSelection;
+import dev.mtl.core.task.ClassReport;
 import dev.mtl.core.task.TaskMetrics;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,6 +18,8 @@ import java.util.Map;
  *     ({@code training.eval-every}) and each epoch's last, by the step after which they ran
  * @param dev final metrics per task on the dev splits
  * @param test final metrics per task on the test splits
+ * @param testClasses per task that offers it (classification): results per class and a confusion
+ *     matrix on its test split
  * @param parameterCount trainable scalars
  * @param peakHeapBytes the JVM heap's peak use (the engine's native memory is not included)
  * @param peakRssBytes the process's peak resident memory (heap, native arrays, the JVM itself): what
@@ -30,7 +33,7 @@ import java.util.Map;
  *     state it kept (0: the multi-task state was best on dev); empty otherwise
  */
 public record TrainingReport(String run, Path modelDirectory, List<TrainingListener.EpochSummary> epochs, List<Evaluation> evaluations,
-    Map<String, TaskMetrics> dev, Map<String, TaskMetrics> test, long parameterCount, long peakHeapBytes, long peakRssBytes,
+    Map<String, TaskMetrics> dev, Map<String, TaskMetrics> test, Map<String, ClassReport> testClasses, long parameterCount, long peakHeapBytes, long peakRssBytes,
     Baselines.Comparison baselines, int selectedEpoch, Map<String, Integer> taskEpochs, Map<String, Integer> fineTuneEpochs) {
 
   /**

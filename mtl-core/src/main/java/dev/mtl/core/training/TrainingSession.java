@@ -23,6 +23,7 @@ import dev.mtl.core.run.RunConfig;
 import dev.mtl.core.run.TrainingSettings;
 import dev.mtl.core.sampling.SamplingStep;
 import dev.mtl.core.store.ModelFolder;
+import dev.mtl.core.task.ClassReport;
 import dev.mtl.core.task.Task;
 import dev.mtl.core.task.TaskMetrics;
 import java.io.IOException;
@@ -352,6 +353,7 @@ final class TrainingSession {
     int bestEpoch = state.bestEpoch;
     Map<String, TaskMetrics> devMetrics;
     Map<String, TaskMetrics> testMetrics;
+    Map<String, ClassReport> testClasses;
     // Per-task states: the last model serves tasks that have none (no dev data to select on).
     boolean perTask = selection.perTask();
     boolean keepLast = selection.keepsLast() || perTask || bestEpoch < 0;
@@ -383,14 +385,17 @@ final class TrainingSession {
     try (Network kept = keepLast && taskStates.isEmpty() ? null : ModelFolder.loadNetwork(engine, prepared.spec(), modelDir)) {
       Network served = kept == null ? network : kept;
       calibrate(served, devMetrics);
-      testMetrics = evaluate("test", served, testSources);
+      Map<String, Evaluator.Scored> testScores = Evaluator.labelledScores(served, run.tasks(), testSources,
+          (done, total) -> listener.onEvaluation("test", done, total));
+      testMetrics = Evaluator.metrics(run.tasks(), testScores);
+      testClasses = Evaluator.classReports(run.tasks(), testScores);
     } catch (StopRequestedException stop) {
       throw new StopRequestedException("stopped by a signal during the final test evaluation; the trained model is saved in "
           + modelDir + " (mtl eval " + modelDir + " <config> --split test gives its test metrics)");
     }
     AtomicFiles.deleteDirectory(config.outputDirectory().resolve(TASK_STATES));
     Baselines.Comparison comparison = baselines == null ? null : baselines.compare(testMetrics, devMetrics);
-    TrainingReport report = new TrainingReport(config.name(), modelDir, epochs, state.evaluations, devMetrics, testMetrics,
+    TrainingReport report = new TrainingReport(config.name(), modelDir, epochs, state.evaluations, devMetrics, testMetrics, testClasses,
         network.parameterCount(), ProcessMemory.peakHeapBytes(), ProcessMemory.peakResidentBytes(), comparison, bestEpoch, taskEpochs, fineTuneEpochs);
     AtomicFiles.writeString(config.outputDirectory().resolve("metrics.json"),
         JsonFiles.pretty(report));

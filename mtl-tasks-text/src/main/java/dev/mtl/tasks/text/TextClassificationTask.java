@@ -6,6 +6,7 @@ import dev.mtl.core.data.RawRow;
 import dev.mtl.core.data.RowFormat;
 import dev.mtl.core.data.RowProblem;
 import dev.mtl.core.data.TextLines;
+import dev.mtl.core.task.ClassReport;
 import dev.mtl.core.task.DataSplit;
 import dev.mtl.core.task.LossKind;
 import dev.mtl.core.task.OutputSpec;
@@ -276,6 +277,25 @@ public final class TextClassificationTask implements Task {
       chosen.add(labels.get(argmax(scores)));
     }
     return TaskPrediction.classification(chosen, byName);
+  }
+
+  @Override
+  public Optional<ClassReport> classReport(float[][] scores, float[][] targets) {
+    int classes = labels().size();
+    boolean[][] predicted = new boolean[scores.length][classes];
+    boolean[][] gold = new boolean[scores.length][classes];
+    for (int i = 0; i < scores.length; i++) {
+      if (multiLabel) {
+        for (int c = 0; c < classes; c++) {
+          predicted[i][c] = scores[i][c] >= thresholds[c];
+          gold[i][c] = targets[i][c] > 0.5f;
+        }
+      } else {
+        predicted[i][argmax(scores[i])] = true;
+        gold[i][(int) targets[i][0]] = true;
+      }
+    }
+    return Optional.of(ClassReport.of(labels(), predicted, gold, multiLabel));
   }
 
   @Override
