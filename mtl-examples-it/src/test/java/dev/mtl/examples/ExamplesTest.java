@@ -123,7 +123,15 @@ class ExamplesTest {
   void pluginListed() throws Exception {
     Result plugins = mtl("plugins");
     assertThat(plugins.code()).as(plugins.output()).isZero();
-    assertThat(plugins.output()).contains("task text-regression com.example.mtl.regression.TextRegressionProvider " + pluginJar());
+    assertThat(plugins.output().lines()).anySatisfy(l -> assertThat(l).matches("task +text-regression +\\S.* \\(mtl-text-regression-1.0.0.jar\\)"));
+    Result json = mtl("plugins", "--json");
+    assertThat(json.code()).as(json.output()).isZero();
+    JsonNode listed = JSON.readTree(json.output().substring(json.output().indexOf('{')));
+    assertThat(listed.get("plugins")).anySatisfy(p -> {
+      assertThat(p.get("kind").asText() + " " + p.get("name").asText() + " " + p.get("class_name").asText() + " " + p.get("location").asText())
+          .isEqualTo("task text-regression com.example.mtl.regression.TextRegressionProvider " + pluginJar());
+      assertThat(p.get("description").asText()).isNotBlank();
+    });
   }
 
   @Test
