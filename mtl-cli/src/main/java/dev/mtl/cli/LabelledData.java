@@ -2,6 +2,7 @@ package dev.mtl.cli;
 
 import dev.mtl.core.api.MultiTaskModel;
 import dev.mtl.core.config.ConfigSection;
+import dev.mtl.core.config.TaskDefaults;
 import dev.mtl.core.config.YamlConfigReader;
 import dev.mtl.core.task.DataSplit;
 import dev.mtl.core.task.TaskData;
@@ -39,7 +40,7 @@ final class LabelledData {
     Map<String, TaskData> data = new LinkedHashMap<>();
     if (isConfig()) {
       DataSplit which = DataSplit.valueOf(split.toUpperCase(Locale.ROOT));
-      ConfigSection root = YamlConfigReader.read(input);
+      ConfigSection root = TaskDefaults.apply(YamlConfigReader.read(input));
       for (ConfigSection t : root.sections("tasks")) {
         String taskName = t.string("name", "");
         Optional<Path> file = t.file(which.configName());

@@ -158,6 +158,21 @@ final class Progress implements TrainingListener {
         + (summary.skippedSteps() > 0 ? "; skipped " + summary.skippedSteps() + " steps with non-finite values (see training-log.jsonl)" : ""));
   }
 
+  @Override
+  public void onFineTuneStart(String task, int epochs, int steps) {
+    if (!quiet) {
+      line(String.format(Locale.ROOT, "fine-tuning %s alone: up to %d epoch(s) of %d steps", task, epochs, steps));
+    }
+  }
+
+  @Override
+  public void onFineTuneEpoch(String task, int epoch, int epochs, double seconds, TaskMetrics dev, boolean kept) {
+    if (!quiet) {
+      line(String.format(Locale.ROOT, "fine-tuning %s: epoch %d/%d done in %.1f s; dev %s%s", task, epoch, epochs, seconds, primary(dev),
+          kept ? " (best so far, kept)" : ""));
+    }
+  }
+
   /** Rewrites the live line: cut to the terminal's width, cleared to its end. */
   private void live(String text) {
     err.print("\r" + fit(text) + CLEAR_TO_END);

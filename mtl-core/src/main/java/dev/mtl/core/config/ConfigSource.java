@@ -18,30 +18,39 @@ public final class ConfigSource {
   private final Path baseDirectory;
   private final Map<String, Integer> lines;
   private final Map<String, String> overrides;
+  /** Properties that took their value from another one (a task's setting from task-defaults): problems point there. */
+  private final Map<String, String> aliases;
   /** True when paths must stay inside {@link #baseDirectory} (a saved model's settings). */
   private final boolean confined;
   private final List<ConfigProblem> problems = new ArrayList<>();
 
   public ConfigSource(String name, Path baseDirectory, Map<String, Integer> lines) {
-    this(name, baseDirectory, lines, Map.of(), false);
+    this(name, baseDirectory, lines, Map.of(), Map.of(), false);
   }
 
-  private ConfigSource(String name, Path baseDirectory, Map<String, Integer> lines, Map<String, String> overrides, boolean confined) {
+  private ConfigSource(String name, Path baseDirectory, Map<String, Integer> lines, Map<String, String> overrides,
+      Map<String, String> aliases, boolean confined) {
     this.name = name;
     this.baseDirectory = baseDirectory;
     this.lines = Map.copyOf(lines);
     this.overrides = Map.copyOf(overrides);
+    this.aliases = Map.copyOf(aliases);
     this.confined = confined;
   }
 
   /** The same file with some properties overridden on the command line; problems there name the override. */
   ConfigSource withOverrides(Map<String, String> where) {
-    return new ConfigSource(name, baseDirectory, lines, where, confined);
+    return new ConfigSource(name, baseDirectory, lines, where, aliases, confined);
+  }
+
+  /** The same file where each key of {@code copiedFrom} took its value from the property it maps to. */
+  ConfigSource withAliases(Map<String, String> copiedFrom) {
+    return new ConfigSource(name, baseDirectory, lines, overrides, copiedFrom, confined);
   }
 
   /** A source for settings built in code: no file, no lines. */
   public static ConfigSource inMemory(String name, Path baseDirectory) {
-    return new ConfigSource(name, baseDirectory, Map.of(), Map.of(), false);
+    return new ConfigSource(name, baseDirectory, Map.of(), Map.of(), Map.of(), false);
   }
 
   /**
@@ -49,7 +58,7 @@ public final class ConfigSource {
    * must resolve inside that folder, so a model from elsewhere cannot make mtl open other files.
    */
   public static ConfigSource insideOf(String name, Path directory) {
-    return new ConfigSource(name, directory, Map.of(), Map.of(), true);
+    return new ConfigSource(name, directory, Map.of(), Map.of(), Map.of(), true);
   }
 
   public boolean confined() {
@@ -92,6 +101,10 @@ public final class ConfigSource {
       Integer line = lines.get(path);
       if (line != null) {
         return name + ":" + line;
+      }
+      String original = aliases.get(path);
+      if (original != null) {
+        return locate(original + property.substring(path.length()));
       }
       int cut = Math.max(path.lastIndexOf('.'), path.lastIndexOf('['));
       if (cut <= 0) {

@@ -50,76 +50,8 @@ public final class YamlConfigReader {
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read config " + name, e);
     }
-    mergeTaskDefaults(name, root, lines);
     Path base = file.toAbsolutePath().getParent();
     return new ConfigSection(new ConfigSource(name, base, lines), "", root);
-  }
-
-  /** The top-level key whose settings every task gets unless it sets them itself. */
-  public static final String TASK_DEFAULTS = "task-defaults";
-
-  /**
-   * Merges {@code task-defaults:} into every entry of {@code tasks:} and removes it: a task's own
-   * setting wins, maps (e.g. {@code holdout}) merge key by key, lists are replaced whole. A setting a
-   * task takes from the defaults keeps the line it has there, so problems point at that line.
-   */
-  private static void mergeTaskDefaults(String name, Map<String, Object> root, Map<String, Integer> lines) {
-    if (!root.containsKey(TASK_DEFAULTS)) {
-      return;
-    }
-    Object defaults = root.remove(TASK_DEFAULTS);
-    if (!(defaults instanceof Map<?, ?> defaultMap)) {
-      throw new InvalidConfigException(name, List.of(new ConfigProblem(TASK_DEFAULTS, defaults,
-          "must be a map of task settings that every task gets unless it sets them itself, e.g. {format: tsv, multi-label: true}",
-          name + ":" + lines.getOrDefault(TASK_DEFAULTS, 0))));
-    }
-    if (!(root.get("tasks") instanceof List<?> tasks)) {
-      return; // the missing or malformed task list is reported where tasks are read
-    }
-    for (int i = 0; i < tasks.size(); i++) {
-      if (tasks.get(i) instanceof Map<?, ?> task) {
-        @SuppressWarnings("unchecked")
-        Map<String, Object> target = (Map<String, Object>) task;
-        @SuppressWarnings("unchecked")
-        Map<String, Object> source = (Map<String, Object>) defaultMap;
-        merge(source, target, TASK_DEFAULTS, "tasks[" + i + "]", lines);
-      }
-    }
-  }
-
-  @SuppressWarnings("unchecked")
-  private static void merge(Map<String, Object> defaults, Map<String, Object> target, String from, String to, Map<String, Integer> lines) {
-    defaults.forEach((key, value) -> {
-      Object own = target.get(key);
-      if (own == null && !target.containsKey(key)) {
-        target.put(key, copy(value));
-        String prefix = from + "." + key;
-        // The key and everything under it keep their lines in task-defaults.
-        for (Map.Entry<String, Integer> line : List.copyOf(lines.entrySet())) {
-          String path = line.getKey();
-          if (path.equals(prefix) || path.startsWith(prefix + ".") || path.startsWith(prefix + "[")) {
-            lines.put(to + "." + key + path.substring(prefix.length()), line.getValue());
-          }
-        }
-      } else if (own instanceof Map<?, ?> ownMap && value instanceof Map<?, ?> defaultMap) {
-        merge((Map<String, Object>) defaultMap, (Map<String, Object>) ownMap, from + "." + key, to + "." + key, lines);
-      }
-    });
-  }
-
-  /** A deep copy, so that tasks never share (and later overrides never change) one another's values. */
-  private static Object copy(Object value) {
-    if (value instanceof Map<?, ?> map) {
-      Map<String, Object> out = new LinkedHashMap<>();
-      map.forEach((k, v) -> out.put((String) k, copy(v)));
-      return out;
-    }
-    if (value instanceof List<?> list) {
-      List<Object> out = new ArrayList<>();
-      list.forEach(v -> out.add(copy(v)));
-      return out;
-    }
-    return value;
   }
 
   private static InvalidConfigException invalid(String name, String property, Object value, String reason) {

@@ -3,6 +3,7 @@ package dev.mtl.core.run;
 import dev.mtl.core.config.ConfigOverrides;
 import dev.mtl.core.config.ConfigSection;
 import dev.mtl.core.config.ConfigSource;
+import dev.mtl.core.config.TaskDefaults;
 import dev.mtl.core.config.PluginChoice;
 import dev.mtl.core.config.YamlConfigReader;
 import dev.mtl.core.model.ModelSpec;
@@ -73,7 +74,7 @@ public record RunConfig(ConfigSection root, String name, long seed, Path outputD
    * {@code training.epochs=1} applied on top (values are YAML: numbers, booleans, lists).
    */
   public static RunConfig load(Path file, List<String> overrides) {
-    return read(ConfigOverrides.apply(YamlConfigReader.read(file), overrides), file.getFileName().toString().replaceFirst("\\.ya?ml$", ""));
+    return read(TaskDefaults.apply(ConfigOverrides.apply(YamlConfigReader.read(file), overrides)), file.getFileName().toString().replaceFirst("\\.ya?ml$", ""));
   }
 
   /** A run or task name that is safe as one folder name. */

@@ -48,7 +48,7 @@ final class TaskFineTuning {
    * {@code out} (atomically).
    */
   static Result run(Engine engine, NetworkSpec spec, OptimizerSettings training, FineTuning settings, long seed, int batchSize,
-      Task task, DataSource train, DataSource dev, Path start, Path out, TrainingLog log) throws IOException {
+      Task task, DataSource train, DataSource dev, Path start, Path out, TrainingLog log, TrainingListener listener) throws IOException {
     String name = task.name();
     OptimizerSettings optimizer = new OptimizerSettings(training.kind(), settings.learningRate(), training.weightDecay(),
         training.clipNorm(), 0, "none", 0, training.embeddingUpdates(), training.layerDecay());
@@ -65,7 +65,9 @@ final class TaskFineTuning {
       int steps = (train.size() + batchSize - 1) / batchSize;
       Iterator<int[]> batches = new MultiTaskTrainer.CyclingBatches(train, batchSize, new Random(seed * 31 + name.hashCode()));
       long step = 0;
+      listener.onFineTuneStart(name, settings.epochs(), steps);
       for (int epoch = 1; epoch <= settings.epochs(); epoch++) {
+        long started = System.nanoTime();
         double lossSum = 0;
         for (int i = 0; i < steps; i++) {
           GracefulStop.throwIfRequested();
@@ -82,6 +84,7 @@ final class TaskFineTuning {
         TaskMetrics metrics = evaluate(network, task, dev);
         boolean better = ModelSelection.primary(metrics) > ModelSelection.primary(best);
         log.fineTuneEpoch(name, epoch, lossSum / steps, Map.of(name, metrics), better);
+        listener.onFineTuneEpoch(name, epoch, settings.epochs(), (System.nanoTime() - started) / 1e9, metrics, better);
         if (better) {
           AtomicFiles.writeDirectory(out, network::save);
           best = metrics;

@@ -19,10 +19,21 @@ public interface TrainingListener {
   default void onEpochEnd(EpochSummary summary) {}
 
   /**
-   * An evaluation under way ({@code split} dev or test): called with 0 rows done as it starts, then
+   * An evaluation under way ({@code split}: what is evaluated, e.g. dev, test): called with 0 rows done as it starts, then
    * after each batch, so a long evaluation can show its progress.
    */
   default void onEvaluation(String split, long rowsDone, long rowsTotal) {}
+
+  /** Before a task's fine-tuning ({@code training.fine-tune}): at most {@code epochs} epochs of {@code steps} steps. */
+  default void onFineTuneStart(String task, int epochs, int steps) {}
+
+  /**
+   * After an epoch of a task's fine-tuning.
+   *
+   * @param dev the task's dev metrics after it
+   * @param kept whether this state is the best so far (the one the task keeps unless a later epoch beats it)
+   */
+  default void onFineTuneEpoch(String task, int epoch, int epochs, double seconds, TaskMetrics dev, boolean kept) {}
 
   default void onFinished(TrainingReport report) {}
 

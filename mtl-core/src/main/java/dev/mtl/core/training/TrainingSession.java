@@ -296,7 +296,7 @@ final class TrainingSession {
       // Beside the start, never over it: a run resumed after a stop here fine-tunes from the same start.
       Path tuned = config.outputDirectory().resolve(TASK_STATES).resolve(name + ".fine-tuned");
       TaskFineTuning.Result result = TaskFineTuning.run(engine, prepared.spec(), settings.optimizer(), fineTuning, config.seed(),
-          settings.batchSize(), task, train, dev, start, tuned, log);
+          settings.batchSize(), task, train, dev, start, tuned, log, listener);
       taskStates.put(name, tuned);
       devMetrics.put(name, result.dev());
       fineTuneEpochs.put(name, result.epoch());
@@ -313,7 +313,8 @@ final class TrainingSession {
     if (asking.isEmpty()) {
       return;
     }
-    Map<String, Evaluator.Scored> dev = Evaluator.labelledScores(served, asking, devSources);
+    Map<String, Evaluator.Scored> dev = Evaluator.labelledScores(served, asking, devSources,
+        (done, total) -> listener.onEvaluation("dev (choosing thresholds)", done, total));
     for (Task task : asking) {
       Calibration calibration = Calibration.of(task, dev.get(task.name()));
       log.write("event", "calibration", "task", task.name(), "metric", calibration.after().primary(), "dev_before",

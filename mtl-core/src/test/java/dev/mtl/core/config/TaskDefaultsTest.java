@@ -31,7 +31,7 @@ class TaskDefaultsTest {
             holdout: {test: 0.2}
             train: two.tsv
         """);
-    ConfigSection root = YamlConfigReader.read(file);
+    ConfigSection root = TaskDefaults.apply(YamlConfigReader.read(file));
     assertThat(root.values()).doesNotContainKey("task-defaults");
     List<ConfigSection> tasks = root.sections("tasks");
     assertThat(tasks.get(0).values()).containsEntry("type", "text-classification").containsEntry("format", "tsv")
@@ -48,10 +48,27 @@ class TaskDefaultsTest {
   }
 
   @Test
+  @DisplayName("--set task-defaults.KEY changes every task that takes KEY from there, and problems name the --set")
+  void overridden() throws Exception {
+    Path file = Files.writeString(dir.resolve("run.yaml"), """
+        task-defaults: {type: t, format: tsv}
+        tasks:
+          - {name: one}
+          - {name: two, format: jsonl}
+        """);
+    ConfigSection root = TaskDefaults.apply(ConfigOverrides.apply(YamlConfigReader.read(file), List.of("task-defaults.format=csv")));
+    List<ConfigSection> tasks = root.sections("tasks");
+    assertThat(tasks.get(0).values()).containsEntry("format", "csv");
+    assertThat(tasks.get(1).values()).containsEntry("format", "jsonl");
+    assertThat(root.source().locate("tasks[0].format")).isEqualTo("--set task-defaults.format=csv");
+    assertThat(root.source().locate("tasks[0].type")).isEqualTo(file + ":1");
+  }
+
+  @Test
   @DisplayName("task-defaults that is not a map is an error naming its line")
   void notAMap() throws Exception {
     Path file = Files.writeString(dir.resolve("run.yaml"), "tasks:\n  - {name: a}\ntask-defaults: tsv\n");
-    assertThatThrownBy(() -> YamlConfigReader.read(file)).hasMessageContaining("`task-defaults` was 'tsv' but it must be a map")
+    assertThatThrownBy(() -> TaskDefaults.apply(YamlConfigReader.read(file))).hasMessageContaining("`task-defaults` was 'tsv' but it must be a map")
         .hasMessageContaining(file + ":3");
   }
 }
