@@ -73,6 +73,8 @@ public final class MtlCli implements Runnable {
     cli.setOut(out);
     cli.setErr(err);
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      // The message starts a row of its own, not the end of a progress line.
+      err.print(Progress.clearLine());
       if (e instanceof InvalidConfigException || e instanceof PluginException) {
         err.println("mtl: " + e.getMessage());
         return USAGE;

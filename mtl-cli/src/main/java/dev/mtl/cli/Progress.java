@@ -3,6 +3,7 @@ package dev.mtl.cli;
 import dev.mtl.core.engine.StepResult;
 import dev.mtl.core.task.TaskMetrics;
 import dev.mtl.core.training.TrainingListener;
+import dev.mtl.core.training.TrainingReport;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -132,13 +133,16 @@ final class Progress implements TrainingListener {
 
   @Override
   public void onEvaluation(String split, long rowsDone, long rowsTotal) {
-    if (quiet) {
+    if (quiet || rowsTotal == 0) {
       return;
     }
     String text = String.format(Locale.ROOT, "  evaluating %s: %,d of %,d rows", split, rowsDone, rowsTotal);
     if (columns > 0) {
       long now = System.nanoTime();
-      if (rowsDone == 0 || rowsDone == rowsTotal || now - lastPrint >= LIVE_INTERVAL_NANOS) {
+      if (rowsDone == rowsTotal) {
+        // Done: an empty row, so whatever comes next (results on standard output) starts clean.
+        clearLive();
+      } else if (rowsDone == 0 || now - lastPrint >= LIVE_INTERVAL_NANOS) {
         lastPrint = now;
         live(text);
       }
@@ -171,6 +175,25 @@ final class Progress implements TrainingListener {
       line(String.format(Locale.ROOT, "fine-tuning %s: epoch %d/%d done in %.1f s; dev %s%s", task, epoch, epochs, seconds, primary(dev),
           kept ? " (best so far, kept)" : ""));
     }
+  }
+
+  @Override
+  public void onFinished(TrainingReport report) {
+    clearLive();
+  }
+
+  /** Erases the live line, leaving the cursor at the start of the empty row. */
+  private void clearLive() {
+    if (liveLine) {
+      err.print("\r" + CLEAR_TO_END);
+      err.flush();
+      liveLine = false;
+    }
+  }
+
+  /** Erases whatever live line is on standard error (a terminal), e.g. before an error message. */
+  static String clearLine() {
+    return terminalColumns() > 0 ? "\r" + CLEAR_TO_END : "";
   }
 
   /** Rewrites the live line: cut to the terminal's width, cleared to its end. */

@@ -23,7 +23,9 @@ final class Tables {
     int last = report.epochs().size() - 1;
     if (!report.taskEpochs().isEmpty() || !report.fineTuneEpochs().isEmpty()) {
       out.println("model saved to " + report.modelDirectory() + ", a state per task:");
-      for (String task : report.test().keySet()) {
+      Set<String> tasks = new LinkedHashSet<>(report.test().keySet());
+      tasks.addAll(report.dev().keySet());
+      for (String task : tasks) {
         Integer epoch = report.taskEpochs().get(task);
         Integer tuned = report.fineTuneEpochs().get(task);
         String from = epoch != null ? "its best dev epoch, " + (epoch + 1) + " of " + (last + 1)

@@ -55,9 +55,12 @@ class ProgressTest {
       }
     }
     assertThat(live).isGreaterThanOrEqualTo(2);
-    assertThat(out).contains("evaluating dev: 1,000 of 1,000 rows");
+    // The evaluation's live line shows its rows and is erased when it is done.
+    assertThat(out).contains("evaluating dev: 0 of 1,000 rows\033[K\r\033[K");
     // The epoch's last step keeps its own row; the line after the evaluation's live line clears it first.
     assertThat(out).containsPattern("step 3/3 [^\r\n]*\033\\[K\n\r  evaluating dev: 0 of 1,000 rows");
+    progress.onEvaluation("test", 0, 0);
+    assertThat(text.toString()).isEqualTo(out);
     assertThat(out).contains("\r\033[Kepoch 1 done in 1.5 s; dev: sst2 accuracy=0.7500").doesNotContain("2026-12-03");
   }
 
