@@ -182,9 +182,7 @@ class EndToEndTest {
         .doesNotContain("<script src", "<link ");
     // The charting library is inside the page, and the chart options it draws parse as JSON.
     assertThat(html).contains("echarts.init(");
-    Matcher charts = Pattern.compile("const charts = (\\[.*?\\]);\n", Pattern.DOTALL).matcher(html);
-    assertThat(charts.find()).isTrue();
-    JsonNode options = JSON.readTree(charts.group(1).replace("<\\/", "</"));
+    JsonNode options = chartOptions(html);
     JsonNode metrics = JSON.readTree(dir.resolve("run/metrics.json").toFile());
     JsonNode dev = options.get(0).get("option");
     assertThat(dev.get("xAxis").get("name").asText()).isEqualTo("step");
@@ -210,10 +208,7 @@ class EndToEndTest {
     Path overlay = dir.resolve("overlay.html");
     Result two = run("report", dir.resolve("run").toString(), dir.resolve("run").toString(), "-o", overlay.toString());
     assertThat(two.code()).as(two.err()).isZero();
-    String overlaid = Files.readString(overlay);
-    Matcher overlayCharts = Pattern.compile("const charts = (\\[.*?\\]);\n", Pattern.DOTALL).matcher(overlaid);
-    assertThat(overlayCharts.find()).isTrue();
-    JsonNode lines = JSON.readTree(overlayCharts.group(1).replace("<\\/", "</")).get(0).get("option").get("series");
+    JsonNode lines = chartOptions(Files.readString(overlay)).get(0).get("option").get("series");
     // Same task, same colour; the second run dashed. (Both runs share a directory name, so the path names them.)
     JsonNode first = lines.get(0);
     JsonNode second = lines.get(lines.size() / 2);
@@ -354,6 +349,13 @@ class EndToEndTest {
     Result badThreshold = run("predict", model, "--threshold", "1.5", "x");
     assertThat(badThreshold.code()).isEqualTo(2);
     assertThat(badThreshold.err()).contains("--threshold was 1.5");
+  }
+
+  /** The ECharts options a report page draws, as the page holds them. */
+  private static JsonNode chartOptions(String html) throws Exception {
+    Matcher charts = Pattern.compile("const charts = (\\[.*?\\]);\n", Pattern.DOTALL).matcher(html);
+    assertThat(charts.find()).as("the page's chart options").isTrue();
+    return JSON.readTree(charts.group(1).replace("<\\/", "</"));
   }
 
   @Test
