@@ -26,7 +26,7 @@ import picocli.CommandLine;
     description = "Multi-task learning for the JVM: train, evaluate and run models that learn several tasks at once.",
     footer = {"", "Run 'mtl COMMAND --help' for a command's options.", "Shell completion: source <(mtl generate-completion)"},
     subcommands = {TrainCommand.class, CvCommand.class, AffinityCommand.class, EvalCommand.class, CalibrateCommand.class,
-        PredictCommand.class, PluginsCommand.class, CompareCommand.class, ReportCommand.class, CommandLine.HelpCommand.class,
+        PredictCommand.class, ServeCommand.class, PluginsCommand.class, CompareCommand.class, ReportCommand.class, CommandLine.HelpCommand.class,
         MtlCli.Completion.class})
 public final class MtlCli implements Runnable {
   static final int FAILURE = 1;

@@ -2,9 +2,10 @@ package dev.mtl.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mtl.core.api.MultiTaskModel;
+import dev.mtl.core.api.PredictionFilter;
 import dev.mtl.core.data.TextLines;
+import dev.mtl.core.engine.GracefulStop;
 import dev.mtl.core.io.AtomicFiles;
-import dev.mtl.core.task.LossKind;
 import dev.mtl.core.task.TaskPrediction;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -15,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -67,12 +67,6 @@ final class PredictCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (threshold != null && !(threshold >= 0 && threshold <= 1)) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--threshold was " + threshold + " but must be a probability in [0, 1]");
-    }
-    if (topK != null && topK < 1) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--top-k was " + topK + " but must be at least 1");
-    }
     if (input != null && !texts.isEmpty()) {
       throw new CommandLine.ParameterException(spec.commandLine(), "give texts as arguments or --input FILE, not both");
     }
@@ -80,12 +74,12 @@ final class PredictCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(), "--input " + input + " does not exist or is not a file");
     }
     try (MultiTaskModel m = MultiTaskModel.load(model)) {
-      for (String task : tasks) {
-        if (!m.tasks().contains(task)) {
-          throw new CommandLine.ParameterException(spec.commandLine(), "--tasks names '" + task + "' but this model's tasks are " + m.tasks());
-        }
+      PredictionFilter decisions;
+      try {
+        decisions = PredictionFilter.of(m, tasks, threshold, topK);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--" + e.getMessage());
       }
-      Decisions decisions = new Decisions(m, tasks.isEmpty() ? m.tasks() : tasks, threshold, topK);
       if (output == null) {
         predictAll(m, decisions, spec.commandLine().getOut());
       } else {
@@ -99,7 +93,7 @@ final class PredictCommand implements Callable<Integer> {
     return 0;
   }
 
-  private void predictAll(MultiTaskModel m, Decisions decisions, PrintWriter out) throws IOException {
+  private void predictAll(MultiTaskModel m, PredictionFilter decisions, PrintWriter out) throws IOException {
     if (!texts.isEmpty()) {
       print(out, m, decisions, texts);
       return;
@@ -121,10 +115,11 @@ final class PredictCommand implements Callable<Integer> {
     }
   }
 
-  private static void print(PrintWriter out, MultiTaskModel m, Decisions decisions, List<String> texts) throws IOException {
+  private static void print(PrintWriter out, MultiTaskModel m, PredictionFilter decisions, List<String> texts) throws IOException {
     if (texts.isEmpty()) {
       return;
     }
+    GracefulStop.throwIfRequested(); // SIGTERM ends a long stream between chunks
     List<Map<String, TaskPrediction>> predictions = m.predict(texts);
     for (int i = 0; i < texts.size(); i++) {
       Map<String, Object> row = new LinkedHashMap<>();
@@ -133,43 +128,5 @@ final class PredictCommand implements Callable<Integer> {
       out.println(JSON.writeValueAsString(row));
     }
     out.flush();
-  }
-
-  /** Which tasks to show and how to choose their labels from the scores, as the options say. */
-  static final class Decisions {
-    private final Map<String, LossKind> losses = new LinkedHashMap<>();
-    private final Double threshold;
-    private final Integer topK;
-
-    Decisions(MultiTaskModel model, List<String> tasks, Double threshold, Integer topK) {
-      tasks.forEach(t -> losses.put(t, model.task(t).output().loss()));
-      this.threshold = threshold;
-      this.topK = topK;
-    }
-
-    Map<String, TaskPrediction> apply(Map<String, TaskPrediction> predictions) {
-      Map<String, TaskPrediction> shown = new LinkedHashMap<>();
-      losses.forEach((task, loss) -> shown.put(task, choose(predictions.get(task), loss)));
-      return shown;
-    }
-
-    private TaskPrediction choose(TaskPrediction p, LossKind loss) {
-      if (loss.regression() || (threshold == null && topK == null)) {
-        return p;
-      }
-      List<String> labels;
-      if (loss == LossKind.SIGMOID_BINARY_CROSS_ENTROPY) {
-        labels = threshold == null ? new ArrayList<>(p.labels())
-            : new ArrayList<>(p.scores().entrySet().stream().filter(e -> e.getValue() >= threshold).map(Map.Entry::getKey).toList());
-      } else {
-        // Single-label: the most likely label; with --top-k, the k most likely.
-        labels = new ArrayList<>(topK == null ? p.labels() : p.scores().keySet());
-      }
-      labels.sort(Comparator.comparing((String label) -> p.scores().get(label)).reversed());
-      if (topK != null && labels.size() > topK) {
-        labels = labels.subList(0, topK);
-      }
-      return TaskPrediction.classification(labels, p.scores());
-    }
   }
 }

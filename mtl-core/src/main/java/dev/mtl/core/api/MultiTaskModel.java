@@ -48,7 +48,15 @@ import java.util.Set;
  * <p>The plugins the model was trained with (task types, tokenizer, sharing strategy, engine) must be
  * on the class path. Close the model to free the engine's native memory. Predictions run inside a
  * {@link GracefulStop} guard: on SIGTERM the JVM waits for those in flight before it exits, and
- * later ones fail with {@link dev.mtl.core.engine.StopRequestedException}.
+ * later ones fail with {@link dev.mtl.core.engine.StopRequestedException} (unless the calling
+ * thread holds a guard from before the stop, as a server's batch worker does).
+ *
+ * <p><b>Threads.</b> {@link #predict}, {@link #scores}, {@link #evaluate}, {@link #tasks} and
+ * {@link #task} may be called from any number of threads at once (the engine's prediction pass
+ * keeps no per-call state on the model; what it caches from the parameters is built under a lock);
+ * concurrent calls return what the same calls would return one after another. {@link
+ * #calibrate} changes decisions and is serialised with itself, but should not run while other
+ * threads predict; {@link #cacheFeatures} and {@link #close} must not overlap other calls.
  */
 public final class MultiTaskModel implements AutoCloseable {
   private final Path directory;
@@ -166,7 +174,8 @@ public final class MultiTaskModel implements AutoCloseable {
     int[][] tokens = texts.stream().map(encoder::encode).toArray(int[][]::new);
     try (GracefulStop.Guard guard = GracefulStop.enter()) {
       float[][] features = pretrained == null ? null : featureCache == null ? pretrained.encode(texts) : cachedVectors(texts);
-      return Evaluator.scoreAll(network, tokens, features, tasks());
+      // One call is one unit of work: once started it finishes, even if a stop is requested meanwhile.
+      return Evaluator.scoreAllUnstoppable(network, tokens, features, tasks());
     }
   }
 

@@ -19,6 +19,8 @@ public final class GracefulStop {
   static final long WAIT_SECONDS = 120;
 
   private static final AtomicInteger ACTIVE = new AtomicInteger();
+  /** Guards open on this thread: work inside one was started before any stop and may finish. */
+  private static final ThreadLocal<int[]> DEPTH = ThreadLocal.withInitial(() -> new int[1]);
   private static final Object LOCK = new Object();
   private static volatile boolean requested;
   private static boolean hookInstalled;
@@ -37,6 +39,7 @@ public final class GracefulStop {
         return;
       }
       closed = true;
+      DEPTH.get()[0]--;
       if (ACTIVE.decrementAndGet() == 0) {
         synchronized (LOCK) {
           LOCK.notifyAll();
@@ -46,14 +49,18 @@ public final class GracefulStop {
   }
 
   /**
-   * Starts guarded work (guards nest). Fails with {@link StopRequestedException} once a stop was
-   * requested: no new native work starts while the JVM is shutting down.
+   * Starts guarded work; close the guard on the same thread. Fails with {@link
+   * StopRequestedException} once a stop was requested, unless this thread already holds a guard:
+   * no new work starts while the JVM is shutting down, but work started before (a server's request
+   * in flight, its batch worker) finishes what it needs.
    */
   public static Guard enter() {
     installHook();
     ACTIVE.incrementAndGet();
+    int[] depth = DEPTH.get();
+    depth[0]++;
     Guard guard = new Guard();
-    if (requested) {
+    if (requested && depth[0] == 1) {
       guard.close();
       throw new StopRequestedException("stopped: the process is shutting down");
     }

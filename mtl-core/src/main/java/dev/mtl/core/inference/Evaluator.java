@@ -81,8 +81,10 @@ public final class Evaluator {
     progress.rows(0, total);
     for (DataSource source : sources) {
       long before = done;
-      Map<String, float[][]> scores = scoreAll(network, source.tokens(), source.features(), source.tasks(),
-          rows -> progress.rows(before + rows, total));
+      Map<String, float[][]> scores = scoreAll(network, source.tokens(), source.features(), source.tasks(), rows -> {
+        progress.rows(before + rows, total);
+        GracefulStop.throwIfRequested();
+      });
       done += source.tokens().length;
       for (String task : source.tasks()) {
         float[][] targets = source.targets(task);
@@ -105,6 +107,14 @@ public final class Evaluator {
    * row's pretrained sentence vector, or null.
    */
   public static Map<String, float[][]> scoreAll(Network network, int[][] tokens, float[][] features, List<String> tasks) {
+    return scoreAll(network, tokens, features, tasks, rows -> GracefulStop.throwIfRequested());
+  }
+
+  /**
+   * {@link #scoreAll(Network, int[][], float[][], List)} to the end even when a stop was requested:
+   * for predictions a server accepted before it began to shut down.
+   */
+  public static Map<String, float[][]> scoreAllUnstoppable(Network network, int[][] tokens, float[][] features, List<String> tasks) {
     return scoreAll(network, tokens, features, tasks, rows -> {});
   }
 
@@ -114,7 +124,6 @@ public final class Evaluator {
     Map<String, float[][]> scores = new LinkedHashMap<>();
     tasks.forEach(t -> scores.put(t, new float[tokens.length][]));
     for (int[] indices : LengthBatcher.sortedBatches(tokens, BATCH_SIZE)) {
-      GracefulStop.throwIfRequested();
       Map<String, float[][]> batch = network.predict(TokenBatch.of(tokens, features, indices), tasks);
       for (String task : tasks) {
         float[][] taskScores = batch.get(task);

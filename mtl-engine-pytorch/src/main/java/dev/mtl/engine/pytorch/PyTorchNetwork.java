@@ -761,7 +761,7 @@ final class PyTorchNetwork implements Network {
    * until the next step changes the parameters. Predicting and saving read these, so neither
    * changes how training goes on (nor do evaluations, checkpoints or model saves in between).
    */
-  private Map<String, NDArray> readableParameters() {
+  private synchronized Map<String, NDArray> readableParameters() {
     if (rowUpdated.isEmpty()) {
       return parameters.arrays();
     }
@@ -774,7 +774,7 @@ final class PyTorchNetwork implements Network {
   }
 
   /** Drops the caught-up copies and what predictions derived from the parameters: they are about to change. */
-  private void forgetCaughtUp() {
+  private synchronized void forgetCaughtUp() {
     lowering.forgetDerived();
     if (caughtUp != null) {
       rowUpdated.forEach(table -> caughtUp.get(table).close());
