@@ -25,8 +25,8 @@ import picocli.CommandLine.Spec;
     description = {
         "POST /predict with {\"text\": \"...\"} or {\"texts\": [...]} (optional \"tasks\", \"threshold\", \"top_k\") answers "
             + "what mtl predict prints; GET /health is 200 once the model is loaded; GET /metrics is Prometheus text; GET "
-            + "/model lists tasks and labels. Concurrent requests are predicted together, up to --batch-size texts gathered "
-            + "for at most --max-wait-ms; a full queue answers 503 with Retry-After. SIGTERM or Ctrl-C stops taking "
+            + "/model lists tasks and labels. Requests that queue while a batch runs are predicted together in the next, "
+            + "up to --batch-size texts; a full queue answers 503 with Retry-After. SIGTERM or Ctrl-C stops taking "
             + "requests, answers those in flight and queued, and exits. docs/serving.md has measurements and a systemd unit."})
 final class ServeCommand implements Callable<Integer> {
   @Spec
@@ -50,8 +50,9 @@ final class ServeCommand implements Callable<Integer> {
       description = "texts predicted together at most; 1 turns batching off (default: ${DEFAULT-VALUE})")
   int batchSize;
 
-  @Option(names = "--max-wait-ms", paramLabel = "MS", defaultValue = "5",
-      description = "how long a request waits for others to share its batch (default: ${DEFAULT-VALUE})")
+  @Option(names = "--max-wait-ms", paramLabel = "MS", defaultValue = "0",
+      description = "how long a batch waits for more requests; 0: it takes those that queued while the last one ran, "
+          + "so a lone request never waits (default: ${DEFAULT-VALUE})")
   int maxWaitMs;
 
   @Option(names = "--queue", paramLabel = "REQUESTS", defaultValue = "256",

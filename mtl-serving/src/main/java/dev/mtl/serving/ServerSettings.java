@@ -28,9 +28,13 @@ public record ServerSettings(String host, int port, int maxBatchTexts, Duration 
     }
   }
 
-  /** Loopback on {@code port}, batches of up to 64 texts gathered for at most 5 ms, 256 requests queued. */
+  /**
+   * Loopback on {@code port}; batches of up to 64 texts made of the requests that queued while the
+   * previous batch ran (no waiting: a lone request is predicted at once, and under load batches fill
+   * by themselves); 256 requests queued at most.
+   */
   public static ServerSettings defaults(int port) {
-    return new ServerSettings("127.0.0.1", port, 64, Duration.ofMillis(5), 256, 1 << 20, 1024, 32, Duration.ofSeconds(30));
+    return new ServerSettings("127.0.0.1", port, 64, Duration.ZERO, 256, 1 << 20, 1024, 32, Duration.ofSeconds(30));
   }
 
   public ServerSettings withBatching(int maxBatchTexts, Duration maxWait) {
