@@ -150,6 +150,32 @@ class EndToEndTest {
   }
 
   @Test
+  @DisplayName("the model directory has its card: MODEL.md and the same facts in mtl-model.json, data files traced by SHA-256")
+  void modelCard() throws Exception {
+    assertThat(trainExit).as(trainErr).isZero();
+    JsonNode card = JSON.readTree(dir.resolve("run/model/mtl-model.json").toFile()).get("card");
+    JsonNode metrics = JSON.readTree(dir.resolve("run/metrics.json").toFile());
+    assertThat(card.get("tasks").fieldNames()).toIterable().containsExactly("group", "ekman", "sst2");
+    assertThat(card.get("tasks").get("ekman").get("labels")).hasSize(7);
+    assertThat(card.get("tasks").get("sst2").get("test")).isEqualTo(metrics.get("test").get("sst2").get("values"));
+    assertThat(card.get("tasks").get("sst2").get("examples").get("train").asInt()).isEqualTo(400);
+    assertThat(card.get("training").get("epochs").asInt()).isEqualTo(4);
+    assertThat(card.get("os").asText()).contains(System.getProperty("os.name"));
+    // Every data file of the config, with the digest of its bytes.
+    JsonNode data = card.get("data");
+    assertThat(data).hasSize(8);
+    for (JsonNode file : data) {
+      byte[] bytes = Files.readAllBytes(Path.of(file.get("path").asText()));
+      String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+      assertThat(file.get("sha256").asText()).as(file.toString()).isEqualTo(sha);
+      assertThat(file.get("bytes").asLong()).isEqualTo(bytes.length);
+    }
+    String md = Files.readString(dir.resolve("run/model/MODEL.md"));
+    assertThat(md).startsWith("# Model card: e2e").contains("| sst2 | text-classification | 2 | 400 | 0 | 150 | accuracy |",
+        "## Data", data.get(0).get("sha256").asText(), "## Versions", "## Config as run", "learning-rate: 0.005");
+  }
+
+  @Test
   @DisplayName("records task weights and the gradient conflict of every task pair, per logged step and per epoch")
   void recordsWeightingHistory() throws Exception {
     assertThat(trainExit).as(trainErr).isZero();

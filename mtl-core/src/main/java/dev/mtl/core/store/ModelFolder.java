@@ -53,7 +53,7 @@ public final class ModelFolder {
         Map<String, Object> model = new LinkedHashMap<>(manifest.model());
         model.put(ModelSpec.PRETRAINED_ENCODER, described);
         complete = new ModelManifest(manifest.format(), manifest.name(), manifest.engine(), manifest.tokenizer(), model,
-            manifest.sharing(), manifest.tasks(), manifest.run(), manifest.versions());
+            manifest.sharing(), manifest.tasks(), manifest.run(), manifest.versions(), manifest.card());
       }
       complete.write(dir);
       Files.writeString(dir.resolve("config.yaml"), new YAMLMapper().writeValueAsString(config));
@@ -85,7 +85,7 @@ public final class ModelFolder {
     List<ModelManifest.TaskEntry> entries = tasks.stream()
         .map(t -> new ModelManifest.TaskEntry(t.name(), t.type(), t.resolvedSettings())).toList();
     ModelManifest updated = new ModelManifest(old.format(), old.name(), old.engine(), old.tokenizer(), old.model(), old.sharing(),
-        entries, old.run(), old.versions());
+        entries, old.run(), old.versions(), old.card());
     updated.write(modelDir);
     return updated;
   }

@@ -1,6 +1,7 @@
 package dev.mtl.core.store;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -30,14 +31,21 @@ import java.util.Map;
  * @param tasks each task's name, type and resolved settings
  * @param run the whole run config as given, for repeating the run
  * @param versions the version of each plugin class that trained the model, by {@code kind/name}
+ * @param card where the model came from ({@link ModelCard}): null until training has finished
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ModelManifest(int format, String name, Plugin engine, Plugin tokenizer, Map<String, Object> model,
-    Plugin sharing, List<TaskEntry> tasks, Map<String, Object> run, Map<String, String> versions) {
+    Plugin sharing, List<TaskEntry> tasks, Map<String, Object> run, Map<String, String> versions,
+    @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Object> card) {
 
   public static final String FILE_NAME = "mtl-model.json";
   public static final int FORMAT = 1;
   private static final ObjectMapper JSON = JsonFiles.mapper();
+
+  /** This manifest with {@code card}. */
+  public ModelManifest withCard(Map<String, Object> card) {
+    return new ModelManifest(format, name, engine, tokenizer, model, sharing, tasks, run, versions, card);
+  }
 
   /** A plugin by name with its settings. */
   public record Plugin(String type, Map<String, Object> settings) {}

@@ -16,6 +16,7 @@ import dev.mtl.core.model.TransformerShape;
 import dev.mtl.core.run.RunConfig;
 import dev.mtl.core.run.TrainingSettings;
 import dev.mtl.core.spi.Plugin;
+import dev.mtl.core.store.ModelCard;
 import dev.mtl.core.store.ModelManifest;
 import dev.mtl.core.task.LossKind;
 import dev.mtl.core.task.OutputSpec;
@@ -138,12 +139,30 @@ public final class MultiTaskTrainer {
             ? engine.resume(prepared.spec(), settings.optimizer(), config.seed(), checkpoint)
             : engine.create(prepared.spec(), settings.optimizer(), config.seed());
         TrainingLog log = resume ? TrainingLog.resume(logFile, state.logBytes) : TrainingLog.create(logFile)) {
-      listener.onStart(summaries(run.tasks(), train, dev, test), encoder.vocabularySize(), network.parameterCount(), engine.device());
+      List<TrainingListener.TaskSummary> summaries = summaries(run.tasks(), train, dev, test);
+      listener.onStart(summaries, encoder.vocabularySize(), network.parameterCount(), engine.device());
       logInputs(log, prepared, features, pretrained, resume, network);
       TrainingSession session = new TrainingSession(run, prepared, network, log, state, listener, gramians, devSources, checkpoint);
       session.trainAll();
-      return session.finish(engine, testSources);
+      TrainingReport report = session.finish(engine, testSources);
+      writeCard(run, summaries, report);
+      return report;
     }
+  }
+
+  /** The model card of a finished run, in its model directory ({@link ModelCard}). */
+  private static void writeCard(ResolvedRun run, List<TrainingListener.TaskSummary> summaries, TrainingReport report) throws IOException {
+    Map<String, ModelCard.TaskFacts> facts = new LinkedHashMap<>();
+    for (TrainingListener.TaskSummary s : summaries) {
+      facts.put(s.task(), new ModelCard.TaskFacts(s.train(), s.dev(), s.test(), report.dev().get(s.task()), report.test().get(s.task())));
+    }
+    double seconds = report.epochs().stream().mapToDouble(TrainingListener.EpochSummary::seconds).sum();
+    String kept = !report.taskEpochs().isEmpty() ? "each task's best dev state" + (report.fineTuneEpochs().isEmpty() ? "" : ", then fine-tuned alone")
+        : "epoch " + (report.selectedEpoch() + 1) + " of " + report.epochs().size();
+    Map<String, Object> card = ModelCard.facts(run.config().name(), run.config().root(), run.tasks(), facts,
+        new ModelCard.TrainingFacts(report.epochs().size(), seconds, report.parameterCount(), report.peakRssBytes(), kept),
+        versions(run));
+    ModelCard.write(report.modelDirectory(), card, run.config().root().values());
   }
 
   /** Starts the network from what is pretrained, and logs it: word vectors, a transformer, pretrained features. */
@@ -225,7 +244,7 @@ public final class MultiTaskTrainer {
     return new ModelManifest(ModelManifest.FORMAT, config.name(), plugin(config.engine()), plugin(config.tokenizer()),
         new LinkedHashMap<>(config.root().section("model").values()), plugin(config.sharing()),
         run.tasks().stream().map(t -> new ModelManifest.TaskEntry(t.name(), t.type(), t.resolvedSettings())).toList(),
-        config.root().values(), versions(run));
+        config.root().values(), versions(run), null);
   }
 
   /** Each plugin's version as it reports it (see {@link dev.mtl.core.spi.Plugin#version()}), and mtl-core's. */
