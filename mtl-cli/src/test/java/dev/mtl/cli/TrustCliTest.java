@@ -5,8 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mtl.core.engine.ParameterFile;
 import dev.mtl.core.training.RunDirectory;
 import java.io.DataOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
@@ -166,9 +170,10 @@ class TrustCliTest {
   }
 
   @Test
-  @DisplayName("parameters.bin: a negative or enormous shape fails before allocating, NaN is refused, each naming the file and tensor")
-  void damagedParameters() throws Exception {
+  @DisplayName("parameters.bin (models saved before safetensors): a negative or enormous shape fails before allocating, NaN is refused")
+  void damagedLegacyParameters() throws Exception {
     Path copy = modelCopy("params");
+    Files.delete(copy.resolve("parameters/parameters.safetensors"));
     Path file = copy.resolve("parameters/parameters.bin");
     writeParameters(file, "emb.weight", new long[] {-3, 8}, new float[0]);
     assertThat(predictError(copy)).contains(file + " is damaged: it declares tensor 'emb.weight' with the negative dimension -3");
@@ -177,6 +182,45 @@ class TrustCliTest {
         "where 64 bytes are left");
     writeParameters(file, "emb.weight", new long[] {2}, new float[] {1f, Float.NaN});
     assertThat(predictError(copy)).contains(file + ": tensor 'emb.weight' holds NaN at index 1");
+  }
+
+  @Test
+  @DisplayName("parameters.safetensors: a range past the data or an enormous shape fails before allocating, a foreign dtype "
+      + "and NaN are refused, each naming the file and tensor")
+  void damagedSafeTensors() throws Exception {
+    Path copy = modelCopy("safetensors");
+    Path file = copy.resolve("parameters/parameters.safetensors");
+    writeSafeTensors(file, "{\"emb.weight\": {\"dtype\": \"F32\", \"shape\": [40000, 40000], \"data_offsets\": [0, 6400000000]}}", new float[4]);
+    assertThat(predictError(copy)).contains(file + " is damaged: it declares tensor 'emb.weight' of shape [40000, 40000]");
+    writeSafeTensors(file, "{\"emb.weight\": {\"dtype\": \"F32\", \"shape\": [8], \"data_offsets\": [0, 32]}}", new float[4]);
+    assertThat(predictError(copy)).contains("tensor 'emb.weight' of shape [8] (32 bytes) at bytes [0, 32) of 16");
+    writeSafeTensors(file, "{\"emb.weight\": {\"dtype\": \"F16\", \"shape\": [2], \"data_offsets\": [0, 4]}}", new float[1]);
+    assertThat(predictError(copy)).contains("tensor 'emb.weight' of dtype 'F16' (mtl reads F32 only)");
+    writeSafeTensors(file, "{\"emb.weight\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 8]}}", new float[] {1f, Float.NaN});
+    assertThat(predictError(copy)).contains(file + ": tensor 'emb.weight' holds NaN at index 1");
+  }
+
+  @Test
+  @DisplayName("a model saved before safetensors (parameters.bin) still loads and predicts the same")
+  void legacyParametersLoad() throws Exception {
+    Path copy = modelCopy("legacy");
+    EndToEndTest.Result before = EndToEndTest.run("predict", copy.toString(), "a gorgeous film", "a dull one");
+    Path parameters = copy.resolve("parameters");
+    ParameterFile.write(parameters.resolve("parameters.bin"), ParameterFile.read(parameters.resolve("parameters.safetensors")));
+    Files.delete(parameters.resolve("parameters.safetensors"));
+    EndToEndTest.Result after = EndToEndTest.run("predict", copy.toString(), "a gorgeous film", "a dull one");
+    assertThat(after.code()).as(after.err()).isZero();
+    assertThat(after.out()).isEqualTo(before.out());
+  }
+
+  private static void writeSafeTensors(Path file, String header, float[] values) throws Exception {
+    byte[] json = header.getBytes(StandardCharsets.UTF_8);
+    ByteBuffer bytes = ByteBuffer.allocate(8 + json.length + 4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+    bytes.putLong(json.length).put(json);
+    for (float v : values) {
+      bytes.putFloat(v);
+    }
+    Files.write(file, bytes.array());
   }
 
   @Test

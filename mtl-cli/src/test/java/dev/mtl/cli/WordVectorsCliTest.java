@@ -73,7 +73,7 @@ class WordVectorsCliTest {
 
   private Map<String, float[]> rows(Path run) throws Exception {
     List<String> vocabulary = Files.readAllLines(run.resolve("model/tokenizer/vocabulary.txt"));
-    ParameterFile.Tensor table = ParameterFile.read(run.resolve("model/parameters/parameters.bin")).get("shared.embedding.weight");
+    ParameterFile.Tensor table = ParameterFile.read(run.resolve("model/parameters/parameters.safetensors")).get("shared.embedding.weight");
     Map<String, float[]> out = new LinkedHashMap<>();
     for (String word : WORDS) {
       int id = vocabulary.indexOf(word);
@@ -156,7 +156,7 @@ class WordVectorsCliTest {
         .filter(w -> !training.contains(w) && !w.equals("Zyx") && !w.equals("e.g.")).limit(3).toList();
     assertThat(expected).as("this sample leaves at most one of WORDS out, so the skips are exercised").contains("zyxwvut");
     assertThat(vocabulary.subList(training.size(), vocabulary.size())).isEqualTo(expected);
-    ParameterFile.Tensor table = ParameterFile.read(run.resolve("model/parameters/parameters.bin")).get("shared.embedding.weight");
+    ParameterFile.Tensor table = ParameterFile.read(run.resolve("model/parameters/parameters.safetensors")).get("shared.embedding.weight");
     int zyxwvut = vocabulary.indexOf("zyxwvut");
     assertThat(Arrays.copyOfRange(table.values(), zyxwvut * 8, zyxwvut * 8 + 8)).containsExactly(1, 2, 3, 4, 5, 6, 7, 8);
     assertThat(event.get("vocabulary_covered").asDouble()).as("coverage of the training vocabulary, not of the added words")

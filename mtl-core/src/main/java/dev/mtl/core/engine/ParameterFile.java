@@ -17,8 +17,10 @@ import java.util.Map;
 
 /**
  * An engine-neutral file of named float32 tensors, so that parameters saved by one engine can be
- * read by another. Layout (big-endian): the magic {@code MTLP}, a format version, the tensor
- * count, then per tensor its name (modified UTF-8), rank, dimensions and values.
+ * read by another. A file named {@code *.safetensors} is in the safetensors format, which Python
+ * tools read ({@link SafeTensors}; a model's parameters). Any other name is mtl's own layout
+ * (big-endian): the magic {@code MTLP}, a format version, the tensor count, then per tensor its
+ * name (modified UTF-8), rank, dimensions and values (optimizer state, and models saved before).
  */
 public final class ParameterFile {
   private static final int MAGIC = 0x4D544C50; // "MTLP"
@@ -37,6 +39,10 @@ public final class ParameterFile {
   }
 
   public static void write(Path file, Map<String, Tensor> tensors) throws IOException {
+    if (isSafeTensors(file)) {
+      SafeTensors.write(file, tensors);
+      return;
+    }
     try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16))) {
       out.writeInt(MAGIC);
       out.writeInt(VERSION);
@@ -64,7 +70,16 @@ public final class ParameterFile {
    * left. A tensor holding NaN or an infinity is refused too (a diverged or damaged model).
    */
   public static Map<String, Tensor> read(Path file) throws IOException {
-    long left = Files.size(file);
+    if (isSafeTensors(file)) {
+      return SafeTensors.read(file);
+    }
+    long left;
+    try {
+      left = Files.size(file);
+    } catch (NoSuchFileException e) {
+      throw new IOException(file + " is missing: the model directory is incomplete or was written by an older mtl. "
+          + "Retrain the model with this version, or restore the directory.", e);
+    }
     try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
       if (left < 12 || in.readInt() != MAGIC) {
         throw new IOException(file + " is not an mtl parameter file; the model directory is damaged. Retrain or restore it.");
@@ -118,6 +133,10 @@ public final class ParameterFile {
     } catch (EOFException | UTFDataFormatException e) {
       throw new IOException(file + " is truncated or damaged; the model directory is damaged. Retrain or restore it.", e);
     }
+  }
+
+  private static boolean isSafeTensors(Path file) {
+    return file.getFileName().toString().endsWith(".safetensors");
   }
 
   private static IOException damaged(Path file, String what) {

@@ -8,6 +8,7 @@ import dev.mtl.core.model.ModelGraph;
 import dev.mtl.core.model.ParameterOwner;
 import dev.mtl.core.model.TransformerShape;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,8 +28,10 @@ import java.util.SplittableRandom;
  * model saved by one engine loads in another. Engines create their own arrays from it.
  */
 public final class ParameterLayout {
-  /** The file, in a model or checkpoint folder, that holds the parameters ({@link ParameterFile} format). */
-  public static final String FILE = "parameters.bin";
+  /** The file, in a model or checkpoint folder, that holds the parameters: safetensors, which Python tools read. */
+  public static final String FILE = "parameters.safetensors";
+  /** Where models saved before safetensors hold their parameters (mtl's own {@link ParameterFile} layout); still read. */
+  public static final String LEGACY_FILE = "parameters.bin";
   /** The file, in a checkpoint folder, that holds the optimizer's state. */
   public static final String OPTIMIZER_FILE = "optimizer.bin";
   /** A token embedding starts uniform in [-EMBEDDING_LIMIT, EMBEDDING_LIMIT]. */
@@ -320,6 +323,13 @@ public final class ParameterLayout {
     return out;
   }
 
+  /** The parameter file in {@code directory}: {@link #FILE}, or {@link #LEGACY_FILE} in a folder saved before it. */
+  public static Path savedFile(Path directory) {
+    Path file = directory.resolve(FILE);
+    Path legacy = directory.resolve(LEGACY_FILE);
+    return !Files.exists(file) && Files.exists(legacy) ? legacy : file;
+  }
+
   /**
    * The parameters saved in {@code directory}, in creation order, checked against this layout: the
    * same names, and each of the shape the model needs.
@@ -327,7 +337,7 @@ public final class ParameterLayout {
    * @throws IOException if the file is missing or damaged, or does not match the model
    */
   public Map<String, ParameterFile.Tensor> readSaved(Path directory) throws IOException {
-    Path file = directory.resolve(FILE);
+    Path file = savedFile(directory);
     Map<String, ParameterFile.Tensor> saved = ParameterFile.read(file);
     if (!saved.keySet().equals(specs.keySet())) {
       List<String> missing = new ArrayList<>(specs.keySet());
