@@ -108,6 +108,45 @@ class ExamplesTest {
   }
 
   @Test
+  @Order(0)
+  @DisplayName("the distribution archive, unpacked, trains and predicts with only a JDK: no checkout, no Maven on the PATH")
+  void distributionRuns() throws Exception {
+    Path archive = ROOT.resolve("mtl-cli/target/mtl-" + VERSION + ".tar.gz");
+    assertThat(archive).isRegularFile();
+    Path unpacked = WORK.resolve("dist");
+    run(WORK, Map.of(), "rm", "-rf", unpacked.toString());
+    Files.createDirectories(unpacked);
+    Result untar = run(unpacked, Map.of(), "tar", "xzf", archive.toString());
+    assertThat(untar.code()).as(untar.output()).isZero();
+    Path home = unpacked.resolve("mtl-" + VERSION);
+    assertThat(home.resolve("bin/mtl")).isExecutable();
+    assertThat(home.resolve("lib/mtl-cli-" + VERSION + ".jar")).isRegularFile();
+    assertThat(home.resolve("LICENSE")).isRegularFile();
+    // A PATH with java and the two tools the launcher uses, and nothing else (no mvn).
+    Path tools = Files.createDirectories(WORK.resolve("dist-path"));
+    for (String tool : List.of("dirname", "bash")) {
+      Path link = tools.resolve(tool);
+      Files.deleteIfExists(link);
+      Files.createSymbolicLink(link, Path.of("/usr/bin", tool).toRealPath());
+    }
+    Files.deleteIfExists(tools.resolve("java"));
+    Files.createSymbolicLink(tools.resolve("java"), Path.of(javaBinary()).toRealPath());
+    Path config = Files.writeString(WORK.resolve("dist.yaml"), "name: dist\noutput: dist-run\ntasks:\n"
+        + "  - {name: sst2, type: text-classification, labels: [negative, positive], label-encoding: index, train: "
+        + sample("sentence-classic/stsa.binary.train", 400) + ", test: " + sample("sentence-classic/stsa.binary.test", 100) + "}\n"
+        + "model: {embedding-size: 16, encoder: cnn, hidden-size: 8}\ntraining: {epochs: 1, batch-size: 32}\n");
+    Map<String, String> onlyJava = Map.of("PATH", tools.toString(), "HOME", System.getProperty("user.home"));
+    Result train = run(WORK, onlyJava, home.resolve("bin/mtl").toString(), "train", config.toString(), "--overwrite");
+    assertThat(train.code()).as(train.output()).isZero();
+    assertThat(train.output()).doesNotContain("building");
+    assertThat(WORK.resolve("dist-run/model/MODEL.md")).isRegularFile();
+    assertThat(WORK.resolve("dist-run/model/parameters/parameters.safetensors")).isRegularFile();
+    Result predict = run(WORK, onlyJava, home.resolve("bin/mtl").toString(), "predict", WORK.resolve("dist-run/model").toString(), "a gorgeous film");
+    assertThat(predict.code()).as(predict.output()).isZero();
+    assertThat(JSON.readTree(predict.output().lines().filter(l -> l.startsWith("{")).findFirst().orElseThrow()).get("sst2").get("labels")).hasSize(1);
+  }
+
+  @Test
   @Order(1)
   @DisplayName("the plugin builds on its own and passes the testkit contract")
   void pluginBuilds() throws Exception {
