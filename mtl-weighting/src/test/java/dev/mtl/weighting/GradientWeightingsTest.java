@@ -177,6 +177,48 @@ class GradientWeightingsTest {
   }
 
   @Test
+  @DisplayName("DualProj: the mean where it conflicts with no task; otherwise the nearest non-conflicting update above it")
+  void dualProjNoConflict() {
+    // g1 = (1,0), g2 = (-0.5,1): the mean (0.25, 0.5) has inner products 0.25 and 0.375, no conflict.
+    assertThat(DualProjWeighting.projectedMean(gramian(new double[] {1, 0}, new double[] {-0.5, 1})))
+        .containsExactly(new double[] {0.5, 0.5}, within(1e-9));
+    // g1 = (1,0), g2 = (-2,1): the mean (-0.5, 0.5) conflicts with g1 (inner product -0.5). The projection
+    // raises g1's weight until g1·d = 0: v = (a, 0.5), d = (a - 1, 0.5), a = 1; g2·d = 0.5 ≥ 0.
+    assertThat(DualProjWeighting.projectedMean(gramian(new double[] {1, 0}, new double[] {-2, 1})))
+        .containsExactly(new double[] {1, 0.5}, within(1e-6));
+    for (int trial = 0; trial < 20; trial++) {
+      double[][] grads = randomGradients(new Random(100 + trial), 2 + trial % 5, 6);
+      double[][] g = gramian(grads);
+      double[] v = DualProjWeighting.projectedMean(g);
+      double[] gv = Matrices.times(g, v);
+      for (int i = 0; i < v.length; i++) {
+        assertThat(v[i]).as("above the mean's weight").isGreaterThanOrEqualTo(1.0 / v.length - 1e-9);
+        assertThat(gv[i]).as("task %d does not conflict with the update", i).isGreaterThanOrEqualTo(-1e-6 * Math.max(1, g[i][i]));
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("Krum: the gradient with the nearest neighbours is chosen; an outlying task never is; Multi-Krum averages m")
+  void krumSkipsOutliers() {
+    // Three gradients close together and one far away (an outlying task).
+    double[][] grads = {{1, 0}, {1.1, 0.1}, {0.9, -0.1}, {-20, 30}};
+    double[][] g = gramian(grads);
+    // f = 1: each scored by its T - f - 2 = 1 nearest neighbour. Squared distances: 1~2 0.02, 1~3 0.02, 2~3 0.08;
+    // scores 0.02, 0.02, 0.02 (nearest of 3 is 1 at 0.02), outlier huge: ties go to the first task.
+    assertThat(KrumWeighting.krum(g, 1, 1)).containsExactly(1, 0, 0, 0);
+    // Multi-Krum, m = 3: the three close gradients, 1/3 each.
+    assertThat(KrumWeighting.krum(g, 1, 3)).containsExactly(new double[] {1.0 / 3, 1.0 / 3, 1.0 / 3, 0}, within(1e-12));
+    // f = 0: two nearest neighbours each: 1 gets 0.02 + 0.02 = 0.04, the others 0.02 + 0.08: task 1 wins.
+    assertThat(KrumWeighting.krum(g, 0, 1)).containsExactly(1, 0, 0, 0);
+    for (int trial = 0; trial < 20; trial++) {
+      double[] w = KrumWeighting.krum(gramian(randomGradients(new Random(200 + trial), 4 + trial % 3, 5)), 1, 2);
+      assertThat(Arrays.stream(w).sum()).isCloseTo(1, within(1e-12));
+      assertThat(Arrays.stream(w).filter(x -> x > 0)).hasSize(2);
+    }
+  }
+
+  @Test
   @DisplayName("Nash-MTL: the weights are the bargaining fixed point (Gα)_i = 1/α_i")
   void nashFixedPoint() {
     // Orthogonal gradients: α_i = 1/‖g_i‖ in the normalised Gramian (ridge aside).
@@ -259,7 +301,8 @@ class GradientWeightingsTest {
   @DisplayName("every gradient method reads its Gramian choice from `gramian`, representation by default")
   void gramianChoice() {
     for (var provider : List.of(new MgdaWeighting(), new PcGradWeighting(), new CaGradWeighting(), new ImtlGWeighting(),
-        new NashMtlWeighting(), new AlignedMtlWeighting(), new UpGradWeighting(), new GradNormWeighting())) {
+        new NashMtlWeighting(), new AlignedMtlWeighting(), new UpGradWeighting(), new GradNormWeighting(), new DualProjWeighting(),
+        new KrumWeighting())) {
       LossWeighting byDefault = provider.create(ConfigSection.of("run.yaml", Path.of("."), Map.of()), List.of("a", "b"));
       LossWeighting exact = provider.create(ConfigSection.of("run.yaml", Path.of("."), Map.of("gramian", "parameters")), List.of("a", "b"));
       assertThat(byDefault.need()).as(provider.name()).isEqualTo(GradientNeed.GRAMIAN_ON_REPRESENTATION);

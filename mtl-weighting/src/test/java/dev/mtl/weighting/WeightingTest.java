@@ -175,4 +175,28 @@ class WeightingTest {
       return new UpGradWeighting();
     }
   }
+
+  @Nested
+  class DualProj extends LossWeightingContract {
+    @Override
+    protected LossWeightingProvider plugin() {
+      return new DualProjWeighting();
+    }
+  }
+
+  @Nested
+  class Krum extends LossWeightingContract {
+    @Override
+    protected LossWeightingProvider plugin() {
+      return new KrumWeighting();
+    }
+
+    @Test
+    @DisplayName("refuses fewer than byzantine + 3 tasks, naming the setting")
+    void tooFewTasks() {
+      ConfigSection section = ConfigSection.of("run", Path.of("."), Map.of("byzantine", 1));
+      new KrumWeighting().create(section, List.of("a", "b", "c"));
+      assertThat(section.source().problems()).singleElement().satisfies(p -> assertThat(p.message()).contains("byzantine", "needs at least"));
+    }
+  }
 }
