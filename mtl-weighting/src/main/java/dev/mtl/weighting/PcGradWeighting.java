@@ -63,7 +63,7 @@ public final class PcGradWeighting implements LossWeightingProvider {
     return total;
   }
 
-  private static int[] shuffled(int n, SplittableRandom random) {
+  static int[] shuffled(int n, SplittableRandom random) {
     int[] order = new int[n];
     for (int i = 0; i < n; i++) {
       order[i] = i;

@@ -219,6 +219,39 @@ class GradientWeightingsTest {
   }
 
   @Test
+  @DisplayName("GradVac: a pair below its target cosine is raised to exactly the target; the targets follow an EMA of the cosines")
+  void gradVacReachesTarget() {
+    // g1 = (1,0), g2 = (-1,1): cosine -1/√2, below the starting target 0.
+    // g1' = g1 + w·g2, w = ‖g1‖ (0·√(1−½) − (−1/√2)·1) / (‖g2‖·1) = 1/2: g1' = (0.5, 0.5), orthogonal to g2.
+    // g2' = g2 + w·g1, w = ‖g2‖ (1/√2) / ‖g1‖ = 1: g2' = (0, 1), orthogonal to g1.
+    // The update g1' + g2' = 2·g1 + 1.5·g2; each target moves to β·(−1/√2) with β = 0.5.
+    double[][] g = gramian(new double[] {1, 0}, new double[] {-1, 1});
+    double[][] targets = new double[2][2];
+    double[] w = GradVacWeighting.vaccinate(g, targets, 0.5, new SplittableRandom(0));
+    assertThat(w).containsExactly(new double[] {2, 1.5}, within(1e-12));
+    assertThat(targets[0][1]).isCloseTo(0.5 * -1 / Math.sqrt(2), within(1e-12));
+    assertThat(targets[1][0]).isCloseTo(0.5 * -1 / Math.sqrt(2), within(1e-12));
+    // The defining invariant, two tasks, random gradients and targets: afterwards cos(g_i', g_j) = max(φ_ij, φ̂_ij).
+    Random random = new Random(7);
+    for (int trial = 0; trial < 50; trial++) {
+      double[][] grads = randomGradients(random, 2, 5);
+      double[][] gram = gramian(grads);
+      double target = random.nextDouble() * 1.8 - 0.9;
+      double cos = gram[0][1] / Math.sqrt(gram[0][0] * gram[1][1]);
+      double[] c = new double[2];
+      // Task 0's adjusted gradient alone: run with task 1 unable to move (its target -1 is never above its cosine).
+      double[][] only0 = {{0, target}, {-1, 0}};
+      double[] weights = GradVacWeighting.vaccinate(gram, only0, 0, new SplittableRandom(1));
+      // weights = c(0) + e_1; c(0) = weights - e_1.
+      c[0] = weights[0];
+      c[1] = weights[1] - 1;
+      double[] adjusted = combine(c, grads);
+      double after = Matrices.dot(adjusted, grads[1]) / Math.sqrt(Matrices.dot(adjusted, adjusted) * gram[1][1]);
+      assertThat(after).as("trial %d", trial).isCloseTo(Math.max(cos, target), within(1e-9));
+    }
+  }
+
+  @Test
   @DisplayName("Nash-MTL: the weights are the bargaining fixed point (Gα)_i = 1/α_i")
   void nashFixedPoint() {
     // Orthogonal gradients: α_i = 1/‖g_i‖ in the normalised Gramian (ridge aside).
@@ -302,7 +335,7 @@ class GradientWeightingsTest {
   void gramianChoice() {
     for (var provider : List.of(new MgdaWeighting(), new PcGradWeighting(), new CaGradWeighting(), new ImtlGWeighting(),
         new NashMtlWeighting(), new AlignedMtlWeighting(), new UpGradWeighting(), new GradNormWeighting(), new DualProjWeighting(),
-        new KrumWeighting())) {
+        new KrumWeighting(), new GradVacWeighting())) {
       LossWeighting byDefault = provider.create(ConfigSection.of("run.yaml", Path.of("."), Map.of()), List.of("a", "b"));
       LossWeighting exact = provider.create(ConfigSection.of("run.yaml", Path.of("."), Map.of("gramian", "parameters")), List.of("a", "b"));
       assertThat(byDefault.need()).as(provider.name()).isEqualTo(GradientNeed.GRAMIAN_ON_REPRESENTATION);

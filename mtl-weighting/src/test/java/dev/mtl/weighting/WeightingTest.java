@@ -199,4 +199,17 @@ class WeightingTest {
       assertThat(section.source().problems()).singleElement().satisfies(p -> assertThat(p.message()).contains("byzantine", "needs at least"));
     }
   }
+
+  @Nested
+  class GradVac extends LossWeightingContract {
+    @Override
+    protected LossWeightingProvider plugin() {
+      return new GradVacWeighting();
+    }
+
+    @Override
+    protected boolean promisesNonNegativeWeights() {
+      return false;
+    }
+  }
 }
