@@ -252,6 +252,32 @@ class GradientWeightingsTest {
   }
 
   @Test
+  @DisplayName("IMTL: the scaled combination still projects equally on every unit task gradient, and scales are learned to e^s = 1/L")
+  void imtlFull() {
+    double[][] grads = randomGradients(new Random(11), 3, 6);
+    double[] w = ImtlWeighting.combine(gramian(grads), new double[] {2, 0.5, 1});
+    double[] d = combine(w, grads);
+    double first = Matrices.dot(d, grads[0]) / Math.sqrt(Matrices.dot(grads[0], grads[0]));
+    for (double[] g : grads) {
+      assertThat(Matrices.dot(d, g) / Math.sqrt(Matrices.dot(g, g))).isCloseTo(first, within(1e-9));
+    }
+    // Steady losses 4 and 0.5 with orthogonal unit gradients: the scales go to 1/4 and 2.
+    LossWeighting imtl = new ImtlWeighting().create(ConfigSection.of("run", Path.of("."), Map.of("learning-rate", 0.05)), List.of("a", "b"));
+    double[][] identity = {{1, 0}, {0, 1}};
+    double[] last = null;
+    for (int step = 0; step < 3000; step++) {
+      last = imtl.weights(new WeightingInput(step, 0, List.of("a", "b"), new double[] {4, 0.5}, Optional.of(identity)));
+    }
+    // Orthogonal unit gradients scaled by 1/4 and 2: equal projections need α ∝ 1/scale, so w = α·scale is equal.
+    assertThat(last[0]).isCloseTo(last[1], within(1e-3));
+    LossWeighting scalesOnly = new ImtlLWeighting().create(ConfigSection.of("run", Path.of("."), Map.of("learning-rate", 0.05)), List.of("a", "b"));
+    for (int step = 0; step < 3000; step++) {
+      last = scalesOnly.weights(new WeightingInput(step, 0, List.of("a", "b"), new double[] {4, 0.5}, Optional.empty()));
+    }
+    assertThat(last).containsExactly(new double[] {0.25, 2}, within(1e-3));
+  }
+
+  @Test
   @DisplayName("Nash-MTL: the weights are the bargaining fixed point (Gα)_i = 1/α_i")
   void nashFixedPoint() {
     // Orthogonal gradients: α_i = 1/‖g_i‖ in the normalised Gramian (ridge aside).
@@ -335,7 +361,7 @@ class GradientWeightingsTest {
   void gramianChoice() {
     for (var provider : List.of(new MgdaWeighting(), new PcGradWeighting(), new CaGradWeighting(), new ImtlGWeighting(),
         new NashMtlWeighting(), new AlignedMtlWeighting(), new UpGradWeighting(), new GradNormWeighting(), new DualProjWeighting(),
-        new KrumWeighting(), new GradVacWeighting())) {
+        new KrumWeighting(), new GradVacWeighting(), new ImtlWeighting())) {
       LossWeighting byDefault = provider.create(ConfigSection.of("run.yaml", Path.of("."), Map.of()), List.of("a", "b"));
       LossWeighting exact = provider.create(ConfigSection.of("run.yaml", Path.of("."), Map.of("gramian", "parameters")), List.of("a", "b"));
       assertThat(byDefault.need()).as(provider.name()).isEqualTo(GradientNeed.GRAMIAN_ON_REPRESENTATION);

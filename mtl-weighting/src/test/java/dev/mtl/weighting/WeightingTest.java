@@ -212,4 +212,25 @@ class WeightingTest {
       return false;
     }
   }
+
+  @Nested
+  class ImtlL extends LossWeightingContract {
+    @Override
+    protected LossWeightingProvider plugin() {
+      return new ImtlLWeighting();
+    }
+  }
+
+  @Nested
+  class Imtl extends LossWeightingContract {
+    @Override
+    protected LossWeightingProvider plugin() {
+      return new ImtlWeighting();
+    }
+
+    @Override
+    protected boolean promisesNonNegativeWeights() {
+      return false;
+    }
+  }
 }
