@@ -278,6 +278,29 @@ class GradientWeightingsTest {
   }
 
   @Test
+  @DisplayName("ConFIG: equal positive projection on every unit gradient, and the length is the gradients' total along it")
+  void configConflictFree() {
+    // g1 = (1,0), g2 = (0,2): v with û·v = 1 for both is (1,1); ‖v‖ = √2; Σ g_i·v̂ = (1 + 2)/√2; d = 3/2·(1,1).
+    // d = w1 g1 + w2 g2 → w1 = 3/2, w2 = 3/4.
+    assertThat(ConfigWeighting.conflictFree(gramian(new double[] {1, 0}, new double[] {0, 2})))
+        .containsExactly(new double[] {1.5, 0.75}, within(1e-12));
+    for (int trial = 0; trial < 20; trial++) {
+      double[][] grads = randomGradients(new Random(300 + trial), 2 + trial % 4, 7);
+      double[] d = combine(ConfigWeighting.conflictFree(gramian(grads)), grads);
+      double dNorm = Math.sqrt(Matrices.dot(d, d));
+      double first = Matrices.dot(d, grads[0]) / Math.sqrt(Matrices.dot(grads[0], grads[0]));
+      double total = 0;
+      for (double[] g : grads) {
+        double projection = Matrices.dot(d, g) / Math.sqrt(Matrices.dot(g, g));
+        assertThat(projection).as("no conflict").isPositive();
+        assertThat(projection).isCloseTo(first, within(1e-8 * Math.max(1, Math.abs(first))));
+        total += Matrices.dot(g, d) / dNorm;
+      }
+      assertThat(dNorm).isCloseTo(total, within(1e-8 * Math.max(1, total)));
+    }
+  }
+
+  @Test
   @DisplayName("Nash-MTL: the weights are the bargaining fixed point (Gα)_i = 1/α_i")
   void nashFixedPoint() {
     // Orthogonal gradients: α_i = 1/‖g_i‖ in the normalised Gramian (ridge aside).
@@ -361,7 +384,7 @@ class GradientWeightingsTest {
   void gramianChoice() {
     for (var provider : List.of(new MgdaWeighting(), new PcGradWeighting(), new CaGradWeighting(), new ImtlGWeighting(),
         new NashMtlWeighting(), new AlignedMtlWeighting(), new UpGradWeighting(), new GradNormWeighting(), new DualProjWeighting(),
-        new KrumWeighting(), new GradVacWeighting(), new ImtlWeighting())) {
+        new KrumWeighting(), new GradVacWeighting(), new ImtlWeighting(), new ConfigWeighting())) {
       LossWeighting byDefault = provider.create(ConfigSection.of("run.yaml", Path.of("."), Map.of()), List.of("a", "b"));
       LossWeighting exact = provider.create(ConfigSection.of("run.yaml", Path.of("."), Map.of("gramian", "parameters")), List.of("a", "b"));
       assertThat(byDefault.need()).as(provider.name()).isEqualTo(GradientNeed.GRAMIAN_ON_REPRESENTATION);

@@ -233,4 +233,17 @@ class WeightingTest {
       return false;
     }
   }
+
+  @Nested
+  class Config extends LossWeightingContract {
+    @Override
+    protected LossWeightingProvider plugin() {
+      return new ConfigWeighting();
+    }
+
+    @Override
+    protected boolean promisesNonNegativeWeights() {
+      return false;
+    }
+  }
 }
