@@ -139,4 +139,23 @@ class LossWeightingsTest {
     double eb = Math.exp(0.5);
     assertThat(third).containsExactly(new double[] {2 * ea / (ea + eb), 2 * eb / (ea + eb), 1}, within(1e-12));
   }
+
+  @Test
+  @DisplayName("FAMO: weights z_t/L_t normalised (uniform z at the start: ∝ 1/L); the task whose log-loss fell fastest loses weight")
+  void famo() {
+    LossWeighting famo = new FamoWeighting().create(ConfigSection.of("run", Path.of("."), Map.of("learning-rate", 0.1, "gamma", 0.0)),
+        List.of("a", "b"));
+    // Step 0: ξ = 0, z = (1/2, 1/2): w ∝ (1/4, 1/1) → (0.2, 0.8); the weighted losses w_t L_t are equal.
+    double[] w0 = famo.weights(new WeightingInput(0, 0, List.of("a", "b"), new double[] {4, 1}, Optional.empty()));
+    assertThat(w0).containsExactly(new double[] {0.2, 0.8}, within(1e-12));
+    // Step 1: a's loss halved (δ_a = log 2), b's stayed (δ_b = 0): ∂/∂ξ_a = z_a(δ_a − zᵀδ) > 0, so ξ_a falls and a's z drops.
+    double[] w1 = famo.weights(new WeightingInput(1, 0, List.of("a", "b"), new double[] {2, 1}, Optional.empty()));
+    double za = w1[0] * 2;
+    double zb = w1[1] * 1;
+    assertThat(za / (za + zb)).isLessThan(0.5);
+    assertThat(w1[0] + w1[1]).isCloseTo(1, within(1e-12));
+    // A step that trains another task set compares nothing: ξ stays, so z stays.
+    double[] w2 = famo.weights(new WeightingInput(2, 0, List.of("a"), new double[] {1}, Optional.empty()));
+    assertThat(w2).containsExactly(1.0);
+  }
 }

@@ -246,4 +246,12 @@ class WeightingTest {
       return false;
     }
   }
+
+  @Nested
+  class Famo extends LossWeightingContract {
+    @Override
+    protected LossWeightingProvider plugin() {
+      return new FamoWeighting();
+    }
+  }
 }
