@@ -301,6 +301,32 @@ class GradientWeightingsTest {
   }
 
   @Test
+  @DisplayName("FairGrad: (Gw)_i = w_i^(-1/α) holds; orthogonal gradients give w_i = ‖g_i‖^(-2α/(α+1)); larger α favours the weaker task")
+  void fairGradCondition() {
+    // Orthogonal gradients: G = diag(4, 1). (Gw)_i = G_ii w_i = w_i^(-1/α) → w_i = G_ii^(-α/(α+1)).
+    double[][] diagonal = {{4, 0}, {0, 1}};
+    for (double alpha : new double[] {0.5, 1, 2, 5}) {
+      double[] w = FairGradWeighting.fair(diagonal, alpha);
+      assertThat(w[0]).as("α = %s", alpha).isCloseTo(Math.pow(4, -alpha / (alpha + 1)), within(1e-9));
+      assertThat(w[1]).as("α = %s", alpha).isCloseTo(1, within(1e-9));
+    }
+    // The weaker (smaller-gradient) task's share of the update, w_i‖g_i‖², grows toward equal progress as α grows.
+    double[] proportional = FairGradWeighting.fair(diagonal, 1);
+    double[] maxMin = FairGradWeighting.fair(diagonal, 50);
+    assertThat(maxMin[1] / (maxMin[0] * 4)).isGreaterThan(proportional[1] / (proportional[0] * 4));
+    for (int trial = 0; trial < 10; trial++) {
+      double[][] g = gramian(randomGradients(new Random(400 + trial), 2 + trial % 4, 6));
+      double alpha = 0.5 + trial % 3;
+      double[] w = FairGradWeighting.fair(Matrices.plusIdentity(g, 1e-6), alpha);
+      double[] gw = Matrices.times(Matrices.plusIdentity(g, 1e-6), w);
+      for (int i = 0; i < w.length; i++) {
+        assertThat(w[i]).isPositive();
+        assertThat(gw[i]).isCloseTo(Math.pow(w[i], -1 / alpha), within(1e-7 * Math.pow(w[i], -1 / alpha)));
+      }
+    }
+  }
+
+  @Test
   @DisplayName("Nash-MTL: the weights are the bargaining fixed point (Gα)_i = 1/α_i")
   void nashFixedPoint() {
     // Orthogonal gradients: α_i = 1/‖g_i‖ in the normalised Gramian (ridge aside).
@@ -384,7 +410,7 @@ class GradientWeightingsTest {
   void gramianChoice() {
     for (var provider : List.of(new MgdaWeighting(), new PcGradWeighting(), new CaGradWeighting(), new ImtlGWeighting(),
         new NashMtlWeighting(), new AlignedMtlWeighting(), new UpGradWeighting(), new GradNormWeighting(), new DualProjWeighting(),
-        new KrumWeighting(), new GradVacWeighting(), new ImtlWeighting(), new ConfigWeighting())) {
+        new KrumWeighting(), new GradVacWeighting(), new ImtlWeighting(), new ConfigWeighting(), new FairGradWeighting())) {
       LossWeighting byDefault = provider.create(ConfigSection.of("run.yaml", Path.of("."), Map.of()), List.of("a", "b"));
       LossWeighting exact = provider.create(ConfigSection.of("run.yaml", Path.of("."), Map.of("gramian", "parameters")), List.of("a", "b"));
       assertThat(byDefault.need()).as(provider.name()).isEqualTo(GradientNeed.GRAMIAN_ON_REPRESENTATION);

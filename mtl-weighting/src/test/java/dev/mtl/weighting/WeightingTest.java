@@ -254,4 +254,12 @@ class WeightingTest {
       return new FamoWeighting();
     }
   }
+
+  @Nested
+  class FairGrad extends LossWeightingContract {
+    @Override
+    protected LossWeightingProvider plugin() {
+      return new FairGradWeighting();
+    }
+  }
 }
