@@ -45,12 +45,9 @@ public final class ConfigWeighting implements LossWeightingProvider {
 
   static double[] conflictFree(double[][] gramian) {
     int n = gramian.length;
-    double[] norm = new double[n];
-    for (int t = 0; t < n; t++) {
-      norm[t] = Math.sqrt(gramian[t][t]);
-      if (!(norm[t] > 0)) {
-        return Matrices.filled(n, 1.0 / n);
-      }
+    double[] norm = Matrices.gradientNorms(gramian);
+    if (norm == null) {
+      return Matrices.filled(n, 1.0 / n);
     }
     double[][] normalized = new double[n][n];
     for (int i = 0; i < n; i++) {

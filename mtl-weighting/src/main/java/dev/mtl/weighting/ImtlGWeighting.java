@@ -44,12 +44,9 @@ public final class ImtlGWeighting implements LossWeightingProvider {
 
   static double[] impartial(double[][] gramian) {
     int n = gramian.length;
-    double[] norm = new double[n];
-    for (int t = 0; t < n; t++) {
-      norm[t] = Math.sqrt(gramian[t][t]);
-      if (!(norm[t] > 0)) {
-        return Matrices.filled(n, 1.0 / n);
-      }
+    double[] norm = Matrices.gradientNorms(gramian);
+    if (norm == null) {
+      return Matrices.filled(n, 1.0 / n);
     }
     double[][] a = new double[n][n];
     double[] b = new double[n];

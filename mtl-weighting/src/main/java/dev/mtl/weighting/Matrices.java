@@ -32,6 +32,18 @@ final class Matrices {
     return dot(x, times(m, x));
   }
 
+  /** Each task gradient's norm, the square roots of the Gramian's diagonal; null when one is zero (no direction). */
+  static double[] gradientNorms(double[][] gramian) {
+    double[] norm = new double[gramian.length];
+    for (int t = 0; t < norm.length; t++) {
+      norm[t] = Math.sqrt(gramian[t][t]);
+      if (!(norm[t] > 0)) {
+        return null;
+      }
+    }
+    return norm;
+  }
+
   static double[] filled(int n, double value) {
     double[] out = new double[n];
     Arrays.fill(out, value);
