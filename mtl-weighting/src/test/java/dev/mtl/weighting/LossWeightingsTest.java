@@ -158,4 +158,25 @@ class LossWeightingsTest {
     double[] w2 = famo.weights(new WeightingInput(2, 0, List.of("a"), new double[] {1}, Optional.empty()));
     assertThat(w2).containsExactly(1.0);
   }
+
+  @Test
+  @DisplayName("STCH: Σ log L during warm-up (w = 1/L); then the smooth max of log(L/nadir): Σ w_t L_t = T, the task furthest behind leads")
+  void stch() {
+    LossWeighting stch = new StchWeighting().create(ConfigSection.of("run", Path.of("."), Map.of("mu", 1.0, "warmup-epochs", 1)),
+        List.of("a", "b"));
+    // Warm-up epoch 0: losses (2, 0.5) then (4, 0.5): weights 1/L; nadir = means (3, 0.5).
+    assertThat(stch.weights(new WeightingInput(0, 0, List.of("a", "b"), new double[] {2, 0.5}, Optional.empty())))
+        .containsExactly(new double[] {0.5, 2}, within(1e-12));
+    stch.weights(new WeightingInput(1, 0, List.of("a", "b"), new double[] {4, 0.5}, Optional.empty()));
+    // Epoch 1, losses (1.5, 1): L/n = (0.5, 2); μ = 1: w_t L_t ∝ L_t/n_t = (0.5, 2) → (0.2, 0.8)·T = (0.4, 1.6).
+    double[] w = stch.weights(new WeightingInput(2, 1, List.of("a", "b"), new double[] {1.5, 1}, Optional.empty()));
+    assertThat(w[0] * 1.5).isCloseTo(0.4, within(1e-12));
+    assertThat(w[1] * 1).isCloseTo(1.6, within(1e-12));
+    // Small μ: nearly all of the step to task b, the one furthest above its nadir.
+    LossWeighting sharp = new StchWeighting().create(ConfigSection.of("run", Path.of("."), Map.of("mu", 0.01)), List.of("a", "b"));
+    sharp.weights(new WeightingInput(0, 0, List.of("a", "b"), new double[] {3, 0.5}, Optional.empty()));
+    double[] v = sharp.weights(new WeightingInput(1, 1, List.of("a", "b"), new double[] {1.5, 1}, Optional.empty()));
+    assertThat(v[1] * 1).isCloseTo(2, within(1e-9));
+    assertThat(v[0]).isLessThan(1e-9);
+  }
 }

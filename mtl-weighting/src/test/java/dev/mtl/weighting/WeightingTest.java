@@ -262,4 +262,12 @@ class WeightingTest {
       return new FairGradWeighting();
     }
   }
+
+  @Nested
+  class Stch extends LossWeightingContract {
+    @Override
+    protected LossWeightingProvider plugin() {
+      return new StchWeighting();
+    }
+  }
 }
