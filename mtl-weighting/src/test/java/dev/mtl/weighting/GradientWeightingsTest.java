@@ -327,6 +327,23 @@ class GradientWeightingsTest {
   }
 
   @Test
+  @DisplayName("SDMGrad: λ = 0 is MGDA's min-norm point, a large λ the average; the weights stay on the simplex and solve its optimality conditions")
+  void sdmGradBetweenMgdaAndMean() {
+    // g1 = (1,0), g2 = (0,2): MGDA's min-norm convex combination is (0.8, 0.2) (‖d‖² = a² + 4(1−a)², minimal at a = 0.8).
+    double[][] g = gramian(new double[] {1, 0}, new double[] {0, 2});
+    assertThat(SdmGradWeighting.directionOriented(g, 0)).containsExactly(new double[] {0.8, 0.2}, within(1e-9));
+    assertThat(SdmGradWeighting.directionOriented(g, 1e6)).containsExactly(new double[] {0.5, 0.5}, within(1e-5));
+    // λ = 1: minimise ½(a² + 4b²) + (a/2 + 2b) on a + b = 1 → a + 1/2 = 4b + 2 → a = 1.1, beyond the simplex: w* = (1, 0).
+    // Weights (w* + λu)/(1 + λ) = (1.5, 0.5)/2 = (0.75, 0.25).
+    assertThat(SdmGradWeighting.directionOriented(g, 1)).containsExactly(new double[] {0.75, 0.25}, within(1e-9));
+    for (int trial = 0; trial < 10; trial++) {
+      double[] w = SdmGradWeighting.directionOriented(gramian(randomGradients(new Random(500 + trial), 2 + trial % 4, 6)), 0.3);
+      assertThat(Arrays.stream(w).sum()).isCloseTo(1, within(1e-9));
+      assertThat(Arrays.stream(w).min().orElseThrow()).isGreaterThanOrEqualTo(0.3 / (1.3 * w.length) - 1e-9);
+    }
+  }
+
+  @Test
   @DisplayName("Nash-MTL: the weights are the bargaining fixed point (Gα)_i = 1/α_i")
   void nashFixedPoint() {
     // Orthogonal gradients: α_i = 1/‖g_i‖ in the normalised Gramian (ridge aside).
@@ -410,7 +427,7 @@ class GradientWeightingsTest {
   void gramianChoice() {
     for (var provider : List.of(new MgdaWeighting(), new PcGradWeighting(), new CaGradWeighting(), new ImtlGWeighting(),
         new NashMtlWeighting(), new AlignedMtlWeighting(), new UpGradWeighting(), new GradNormWeighting(), new DualProjWeighting(),
-        new KrumWeighting(), new GradVacWeighting(), new ImtlWeighting(), new ConfigWeighting(), new FairGradWeighting())) {
+        new KrumWeighting(), new GradVacWeighting(), new ImtlWeighting(), new ConfigWeighting(), new FairGradWeighting(), new SdmGradWeighting())) {
       LossWeighting byDefault = provider.create(ConfigSection.of("run.yaml", Path.of("."), Map.of()), List.of("a", "b"));
       LossWeighting exact = provider.create(ConfigSection.of("run.yaml", Path.of("."), Map.of("gramian", "parameters")), List.of("a", "b"));
       assertThat(byDefault.need()).as(provider.name()).isEqualTo(GradientNeed.GRAMIAN_ON_REPRESENTATION);

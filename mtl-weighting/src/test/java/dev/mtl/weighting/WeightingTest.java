@@ -270,4 +270,12 @@ class WeightingTest {
       return new StchWeighting();
     }
   }
+
+  @Nested
+  class SdmGrad extends LossWeightingContract {
+    @Override
+    protected LossWeightingProvider plugin() {
+      return new SdmGradWeighting();
+    }
+  }
 }
