@@ -52,12 +52,8 @@ public final class FamoWeighting implements LossWeightingProvider {
 
       @Override
       public double[] weights(WeightingInput input) {
-        int[] index = new int[input.tasks().size()];
-        double[] losses = new double[index.length];
-        for (int t = 0; t < index.length; t++) {
-          index[t] = TaskIndex.of(taskNames, input.tasks().get(t));
-          losses[t] = Math.max(input.losses()[t], FLOOR);
-        }
+        int[] index = TaskIndex.of(taskNames, input.tasks());
+        double[] losses = TaskIndex.flooredLosses(input, FLOOR);
         learn(index, losses);
         double[] z = softmax(logits, index);
         double total = 0;

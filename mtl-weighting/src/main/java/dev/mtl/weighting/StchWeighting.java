@@ -49,12 +49,8 @@ public final class StchWeighting implements LossWeightingProvider {
       @Override
       public double[] weights(WeightingInput input) {
         int size = input.tasks().size();
-        int[] index = new int[size];
-        double[] losses = new double[size];
-        for (int t = 0; t < size; t++) {
-          index[t] = TaskIndex.of(taskNames, input.tasks().get(t));
-          losses[t] = Math.max(input.losses()[t], FLOOR);
-        }
+        int[] index = TaskIndex.of(taskNames, input.tasks());
+        double[] losses = TaskIndex.flooredLosses(input, FLOOR);
         double[] w = new double[size];
         boolean nadirKnown = true;
         for (int k : index) {
