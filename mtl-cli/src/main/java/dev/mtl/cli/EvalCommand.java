@@ -44,7 +44,7 @@ final class EvalCommand implements Callable<Integer> {
         document.put("data", data.input.toString());
         document.put("split", data.isConfig() ? split : null);
         document.put("metrics", metrics);
-        spec.commandLine().getOut().println(JsonFiles.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(JsonFiles.document(document)));
+        spec.commandLine().getOut().print(JsonFiles.pretty(document));
         spec.commandLine().getOut().flush();
       } else {
         Tables.printMetrics(spec.commandLine().getOut(), "evaluation", metrics);

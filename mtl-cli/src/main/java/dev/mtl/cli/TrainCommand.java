@@ -133,7 +133,7 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   private void printJson(Object result) throws IOException {
-    spec.commandLine().getOut().println(JsonFiles.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(JsonFiles.document(result)));
+    spec.commandLine().getOut().print(JsonFiles.pretty(result));
     spec.commandLine().getOut().flush();
   }
 

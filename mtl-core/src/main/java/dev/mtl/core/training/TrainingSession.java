@@ -180,12 +180,17 @@ final class TrainingSession {
     return stopped;
   }
 
+  /** Tells the listener how far an evaluation of {@code split} has come. */
+  private Evaluator.Progress progress(String split) {
+    return (done, total) -> listener.onEvaluation(split, done, total);
+  }
+
   /** Metrics of every task labelled in {@code sources}, the listener hearing how far it has come. */
   private Map<String, TaskMetrics> evaluate(String split, Network network, List<DataSource> sources) {
     if (sources.isEmpty()) {
       return new LinkedHashMap<>();
     }
-    return Evaluator.evaluate(network, run.tasks(), sources, (done, total) -> listener.onEvaluation(split, done, total));
+    return Evaluator.evaluate(network, run.tasks(), sources, progress(split));
   }
 
   /** One optimizer step on a batch from each source the sampler picks. */
@@ -313,8 +318,7 @@ final class TrainingSession {
     if (asking.isEmpty()) {
       return;
     }
-    Map<String, Evaluator.Scored> dev = Evaluator.labelledScores(served, asking, devSources,
-        (done, total) -> listener.onEvaluation("dev (choosing thresholds)", done, total));
+    Map<String, Evaluator.Scored> dev = Evaluator.labelledScores(served, asking, devSources, progress("dev (choosing thresholds)"));
     for (Task task : asking) {
       Calibration calibration = Calibration.of(task, dev.get(task.name()));
       log.write("event", "calibration", "task", task.name(), "metric", calibration.after().primary(), "dev_before",
@@ -386,8 +390,7 @@ final class TrainingSession {
     try (Network kept = keepLast && taskStates.isEmpty() ? null : ModelFolder.loadNetwork(engine, prepared.spec(), modelDir)) {
       Network served = kept == null ? network : kept;
       calibrate(served, devMetrics);
-      Map<String, Evaluator.Scored> testScores = Evaluator.labelledScores(served, run.tasks(), testSources,
-          (done, total) -> listener.onEvaluation("test", done, total));
+      Map<String, Evaluator.Scored> testScores = Evaluator.labelledScores(served, run.tasks(), testSources, progress("test"));
       testMetrics = Evaluator.metrics(run.tasks(), testScores);
       testClasses = Evaluator.classReports(run.tasks(), testScores);
     } catch (StopRequestedException stop) {
