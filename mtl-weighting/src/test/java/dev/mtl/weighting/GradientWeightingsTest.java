@@ -344,6 +344,92 @@ class GradientWeightingsTest {
   }
 
   @Test
+  @DisplayName("DB-MTL: every task's log-loss gradient is scaled to the largest norm; the norms are tracked by a moving average")
+  void dbMtlBalancesNorms() {
+    // g1 = (2, 0), g2 = (0, 1), losses (2, 0.5): log-loss gradient norms 2/2 = 1 and 1/0.5 = 2.
+    double[][] g = gramian(new double[] {2, 0}, new double[] {0, 1});
+    double[] average = new double[2];
+    double[] steps = new double[2];
+    double[] w = DbMtlWeighting.balance(g, new double[] {2, 0.5}, new int[] {0, 1}, average, steps, 0, 0);
+    assertThat(w).containsExactly(new double[] {1, 2}, within(1e-12));
+    // Invariant: each weighted gradient w_t g_t has the largest log-loss gradient norm, 2.
+    assertThat(w[0] * 2).isCloseTo(2, within(1e-12));
+    assertThat(w[1] * 1).isCloseTo(2, within(1e-12));
+    // β = 0.9 (LibMTL's default), buffer from 0: step 1 tracks (0.1, 0.2); with norms (1, 1) next, step 2 tracks
+    // (1 + 0.9(0.1 − 1), 1 + 0.9(0.2 − 1)) = (0.19, 0.28), so w = ((0.28/0.19)/L1, 1/L2).
+    Arrays.fill(average, 0);
+    Arrays.fill(steps, 0);
+    DbMtlWeighting.balance(g, new double[] {2, 0.5}, new int[] {0, 1}, average, steps, 0.9, 0);
+    assertThat(average).containsExactly(new double[] {0.1, 0.2}, within(1e-12));
+    double[] second = DbMtlWeighting.balance(gramian(new double[] {1, 0}, new double[] {0, 1}), new double[] {1, 1},
+        new int[] {0, 1}, average, steps, 0.9, 0);
+    assertThat(second).containsExactly(new double[] {0.28 / 0.19, 1}, within(1e-12));
+    // Through the plugin: a resumed weighting continues exactly.
+    LossWeighting db = new DbMtlWeighting().create(ConfigSection.empty("w"), List.of("a", "b"));
+    WeightingInput input = new WeightingInput(0, 0, List.of("a", "b"), new double[] {2, 0.5}, Optional.of(g));
+    db.weights(input);
+    LossWeighting resumed = new DbMtlWeighting().create(ConfigSection.empty("w"), List.of("a", "b"));
+    resumed.restore(db.state());
+    assertThat(resumed.weights(input)).containsExactly(db.weights(input));
+  }
+
+  @Test
+  @DisplayName("MoDo: one projected step on ½λᵀGλ + ρ‖λ‖²/2 by hand; repeated steps with ρ = 0 reach MGDA's min-norm weights")
+  void modoFollowsMgda() {
+    // G = diag(1, 4), λ = (½, ½), γ = 0.1, ρ = 0: λ − γGλ = (0.45, 0.3); onto the simplex: + 0.125 each = (0.575, 0.425).
+    double[][] diagonal = {{1, 0}, {0, 4}};
+    assertThat(ModoWeighting.step(diagonal, new double[] {0.5, 0.5}, 0.1, 0)).containsExactly(new double[] {0.575, 0.425}, within(1e-12));
+    for (int trial = 0; trial < 5; trial++) {
+      double[][] g = gramian(randomGradients(new Random(600 + trial), 2 + trial % 3, 5));
+      double[] lambda = Matrices.filled(g.length, 1.0 / g.length);
+      double rate = 0.5 / Matrices.trace(g);
+      for (int k = 0; k < 20000; k++) {
+        lambda = ModoWeighting.step(g, lambda, rate, 0);
+        assertThat(Arrays.stream(lambda).sum()).isCloseTo(1, within(1e-9));
+      }
+      assertThat(Matrices.quadratic(g, lambda)).isCloseTo(Matrices.quadratic(g, MgdaWeighting.minNormWeights(g)),
+          within(1e-6 * Matrices.trace(g)));
+    }
+  }
+
+  @Test
+  @DisplayName("MoCo: loss-scaled unit gradients, a tracked Gramian and a softmax step on λ, by hand; larger losses get smaller λ")
+  void mocoTracksGramian() {
+    // g1 = (2, 0), g2 = (0, 1), losses 1: ĝ are the unit vectors, Ĝ = I. Step 1: β_1 = 0.5 → YYᵀ = ½I;
+    // λ = softmax(½ − 0.1·¼, ½ − 0.1·¼) = (½, ½); weights λ_t L_t / ‖g_t‖ = (¼, ½).
+    MocoWeighting.Tracker tracker = new MocoWeighting.Tracker(2, 0.5, 0.5, 0.1, 0.5, 0);
+    double[] w = tracker.step(gramian(new double[] {2, 0}, new double[] {0, 1}), new double[] {1, 1});
+    assertThat(w).containsExactly(new double[] {0.25, 0.5}, within(1e-12));
+    // Step 2 with losses (2, 1): β_2 = 0.5/√2, Ĝ = diag(4, 1), YYᵀ = ½I − β_2(½I − Ĝ);
+    // λ = softmax(½ − γ_2 YYᵀ_11 ½, ½ − γ_2 YYᵀ_22 ½), γ_2 = 0.1/√2.
+    double b2 = 0.5 / Math.sqrt(2);
+    double y11 = 0.5 - b2 * (0.5 - 4);
+    double y22 = 0.5 - b2 * (0.5 - 1);
+    double g2 = 0.1 / Math.sqrt(2);
+    double a = 0.5 - g2 * y11 * 0.5;
+    double b = 0.5 - g2 * y22 * 0.5;
+    double l1 = Math.exp(a) / (Math.exp(a) + Math.exp(b));
+    w = tracker.step(gramian(new double[] {2, 0}, new double[] {0, 1}), new double[] {2, 1});
+    assertThat(tracker.lambda()).containsExactly(new double[] {l1, 1 - l1}, within(1e-12));
+    assertThat(w).containsExactly(new double[] {l1 * 2 / 2, (1 - l1) * 1 / 1}, within(1e-12));
+    assertThat(l1).isLessThan(0.5);
+    // Invariants on random steps: λ on the simplex, ‖w_t g_t‖ = λ_t L_t.
+    SplittableRandom random = new SplittableRandom(7);
+    MocoWeighting.Tracker three = new MocoWeighting.Tracker(3, 0.5, 0.5, 0.1, 0.5, 0.01);
+    for (int k = 0; k < 50; k++) {
+      double[][] gradients = randomGradients(new Random(700 + k), 3, 4);
+      double[] losses = {0.5 + random.nextDouble(), 0.5 + random.nextDouble(), 0.5 + random.nextDouble()};
+      double[][] gram = gramian(gradients);
+      double[] weights = three.step(gram, losses);
+      double[] lambda = three.lambda();
+      assertThat(Arrays.stream(lambda).sum()).isCloseTo(1, within(1e-12));
+      for (int t = 0; t < 3; t++) {
+        assertThat(weights[t] * Math.sqrt(gram[t][t])).isCloseTo(lambda[t] * losses[t], within(1e-9));
+      }
+    }
+  }
+
+  @Test
   @DisplayName("Nash-MTL: the weights are the bargaining fixed point (Gα)_i = 1/α_i")
   void nashFixedPoint() {
     // Orthogonal gradients: α_i = 1/‖g_i‖ in the normalised Gramian (ridge aside).
@@ -427,7 +513,8 @@ class GradientWeightingsTest {
   void gramianChoice() {
     for (var provider : List.of(new MgdaWeighting(), new PcGradWeighting(), new CaGradWeighting(), new ImtlGWeighting(),
         new NashMtlWeighting(), new AlignedMtlWeighting(), new UpGradWeighting(), new GradNormWeighting(), new DualProjWeighting(),
-        new KrumWeighting(), new GradVacWeighting(), new ImtlWeighting(), new ConfigWeighting(), new FairGradWeighting(), new SdmGradWeighting())) {
+        new KrumWeighting(), new GradVacWeighting(), new ImtlWeighting(), new ConfigWeighting(), new FairGradWeighting(), new SdmGradWeighting(),
+        new DbMtlWeighting(), new ModoWeighting(), new MocoWeighting())) {
       LossWeighting byDefault = provider.create(ConfigSection.of("run.yaml", Path.of("."), Map.of()), List.of("a", "b"));
       LossWeighting exact = provider.create(ConfigSection.of("run.yaml", Path.of("."), Map.of("gramian", "parameters")), List.of("a", "b"));
       assertThat(byDefault.need()).as(provider.name()).isEqualTo(GradientNeed.GRAMIAN_ON_REPRESENTATION);

@@ -278,4 +278,28 @@ class WeightingTest {
       return new SdmGradWeighting();
     }
   }
+
+  @Nested
+  class DbMtl extends LossWeightingContract {
+    @Override
+    protected LossWeightingProvider plugin() {
+      return new DbMtlWeighting();
+    }
+  }
+
+  @Nested
+  class Modo extends LossWeightingContract {
+    @Override
+    protected LossWeightingProvider plugin() {
+      return new ModoWeighting();
+    }
+  }
+
+  @Nested
+  class Moco extends LossWeightingContract {
+    @Override
+    protected LossWeightingProvider plugin() {
+      return new MocoWeighting();
+    }
+  }
 }
