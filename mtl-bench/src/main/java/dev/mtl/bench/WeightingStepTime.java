@@ -129,7 +129,7 @@ public final class WeightingStepTime {
       double m = median(millis.get(method));
       String gramian = switch (weightings.get(method).need()) {
         case LOSSES_ONLY -> "none";
-        case GRAMIAN_ON_REPRESENTATION -> "representation";
+        case GRAMIAN_ON_REPRESENTATION, GRADIENTS_ON_REPRESENTATION -> "representation";
         case GRAMIAN_ON_PARAMETERS -> "parameters";
       };
       System.out.printf("| %s | %s | %.1f | %.2f |%n", method.split(":")[0], gramian, m, m / equal);

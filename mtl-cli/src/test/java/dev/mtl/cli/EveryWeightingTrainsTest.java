@@ -38,7 +38,8 @@ class EveryWeightingTrainsTest {
         """.formatted(EndToEndTest.shared("goemotions/group/labels.txt"), group, EndToEndTest.shared("goemotions/ekman/labels.txt"),
         ekman, EndToEndTest.shared("goemotions/original/labels.txt"), emotion));
     List<String> names = new ArrayList<>(PluginRegistry.load().all(LossWeightingProvider.class).keySet());
-    assertThat(names).contains("krum", "dualproj", "upgrad", "equal");
+    assertThat(names).contains("krum", "dualproj", "upgrad", "equal", "graddrop", "trimmed-mean", "excess-mtl", "dbmtl", "moco", "modo")
+        .hasSizeGreaterThanOrEqualTo(30);
     ObjectMapper json = new ObjectMapper();
     for (String name : names) {
       Path output = dir.resolve("run-" + name);
@@ -51,5 +52,26 @@ class EveryWeightingTrainsTest {
         assertThat(epoch.get("mean_weight").get(task).asDouble()).as(name + " " + task).isFinite();
       }
     }
+  }
+
+  @Test
+  @DisplayName("a weighting that combines representation gradients itself is refused at load on an engine that cannot hand them over")
+  void gradientCombinerNeedsPyTorch() throws Exception {
+    Path group = EndToEndTest.firstLines("goemotions/group/train.tsv", 50, dir.resolve("group.tsv"));
+    Path ekman = EndToEndTest.firstLines("goemotions/ekman/train.tsv", 50, dir.resolve("ekman.tsv"));
+    Path config = Files.writeString(dir.resolve("tf.yaml"), """
+        name: tf
+        output: run
+        task-defaults: {type: text-classification, label-encoding: index, format: tsv, multi-label: true}
+        tasks:
+          - {name: group, labels: %s, train: %s}
+          - {name: ekman, labels: %s, train: %s}
+        weighting: {type: graddrop}
+        engine: tensorflow
+        """.formatted(EndToEndTest.shared("goemotions/group/labels.txt"), group, EndToEndTest.shared("goemotions/ekman/labels.txt"),
+        ekman));
+    EndToEndTest.Result r = EndToEndTest.run("train", config.toString(), "--quiet", "--set", "output=" + dir.resolve("out"));
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("tf.yaml").contains("weighting.type").contains("graddrop").contains("djl-pytorch");
   }
 }

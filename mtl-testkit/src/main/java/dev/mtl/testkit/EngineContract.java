@@ -20,10 +20,13 @@ import dev.mtl.core.engine.TrainStep;
 import dev.mtl.core.model.EncoderKind;
 import dev.mtl.core.weighting.GradientNeed;
 import dev.mtl.core.weighting.LossWeighting;
+import dev.mtl.core.weighting.RepresentationGradients;
+import dev.mtl.core.weighting.WeightingInput;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -266,5 +269,71 @@ public abstract class EngineContract {
       }
       assertClose(a.predict(probe, TASKS), b.predict(probe, TASKS), 1e-5f);
     }
+  }
+
+  @Test
+  @DisplayName("a weighting that combines the representation gradients itself steers the layers below: its own weighted sum"
+      + " trains like the same weights, a zero combination trains differently")
+  void combinedGradientsApplied() {
+    assumeTrue(engine.unsupported(GradientNeed.GRADIENTS_ON_REPRESENTATION).isEmpty(), "the engine does not hand gradients to weightings");
+    TokenBatch probe = SyntheticTasks.batch(new Random(9), 8).tokens();
+    double[] weights = {0.2, 1.5, 3};
+    LossWeighting fixed = TestWeightings.needing(GradientNeed.LOSSES_ONLY, input -> weights.clone());
+    try (Network a = engine.create(spec(EncoderKind.CNN, 0), ADAM, 4); Network b = engine.create(spec(EncoderKind.CNN, 0), ADAM, 4);
+        Network c = engine.create(spec(EncoderKind.CNN, 0), ADAM, 4)) {
+      for (int step = 0; step < 3; step++) {
+        List<SourceBatch> batches = List.of(SyntheticTasks.batch(new Random(20 + step), 16));
+        StepResult x = a.trainStep(new TrainStep(batches, combining(weights, 1), step, 0, RATE, GradientNeed.LOSSES_ONLY));
+        StepResult y = b.trainStep(new TrainStep(batches, fixed, step, 0, RATE, GradientNeed.LOSSES_ONLY));
+        c.trainStep(new TrainStep(batches, combining(weights, 0), step, 0, RATE, GradientNeed.LOSSES_ONLY));
+        assertThat(x.weights()).isEqualTo(y.weights());
+        x.losses().forEach((task, loss) -> assertThat(loss).as(task).isCloseTo(y.losses().get(task), within(1e-5)));
+      }
+      Map<String, float[][]> reference = b.predict(probe, TASKS);
+      assertClose(a.predict(probe, TASKS), reference, 1e-5f);
+      Map<String, float[][]> frozenTrunk = c.predict(probe, TASKS);
+      boolean differs = TASKS.stream().anyMatch(task -> {
+        float[][] p = frozenTrunk.get(task);
+        float[][] q = reference.get(task);
+        for (int r = 0; r < p.length; r++) {
+          for (int k = 0; k < p[r].length; k++) {
+            if (Math.abs(p[r][k] - q[r][k]) > 1e-4f) {
+              return true;
+            }
+          }
+        }
+        return false;
+      });
+      assertThat(differs).as("a zero gradient below the representation must change what the trunk learns").isTrue();
+    }
+  }
+
+  /** Weights {@code weights}; combines the representation gradients into {@code scale · Σ w_t g_t} in Java. */
+  private static LossWeighting combining(double[] weights, double scale) {
+    return new LossWeighting() {
+      @Override
+      public GradientNeed need() {
+        return GradientNeed.GRADIENTS_ON_REPRESENTATION;
+      }
+
+      @Override
+      public double[] weights(WeightingInput input) {
+        assertThat(input.gradients()).as("the per-task gradients the weighting needs").isPresent();
+        return weights.clone();
+      }
+
+      @Override
+      public Optional<float[]> combine(WeightingInput input, double[] w) {
+        RepresentationGradients g = input.gradients().orElseThrow();
+        float[] sum = new float[g.rows() * g.width()];
+        for (int t = 0; t < w.length; t++) {
+          float[] gradient = g.byTask().get(t);
+          for (int k = 0; k < sum.length; k++) {
+            sum[k] += (float) (scale * w[t] * gradient[k]);
+          }
+        }
+        return Optional.of(sum);
+      }
+    };
   }
 }

@@ -6,9 +6,11 @@ import dev.mtl.core.config.ConfigSection;
 import dev.mtl.core.spi.LossWeightingProvider;
 import dev.mtl.core.weighting.GradientNeed;
 import dev.mtl.core.weighting.LossWeighting;
+import dev.mtl.core.weighting.RepresentationGradients;
 import dev.mtl.core.weighting.WeightingInput;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -18,7 +20,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The contract of a loss weighting: one finite weight per task, every step, for three tasks and
  * for one; non-negative unless the method says otherwise ({@link #promisesNonNegativeWeights()}).
- * Weightings that need a Gramian get a real one (of three explicit gradients, one conflicting).
+ * Weightings that need a Gramian get a real one (of three explicit gradients, one conflicting);
+ * those that need the gradients themselves get them too, and what they combine must be finite and
+ * the representation's size.
  */
 public abstract class LossWeightingContract extends PluginContract<LossWeightingProvider> {
   protected static final List<String> TASKS = List.of("a", "b", "c");
@@ -35,6 +39,26 @@ public abstract class LossWeightingContract extends PluginContract<LossWeighting
 
   /** The Gramian of g1 = (2, 0, 0), g2 = (0.5, 3, 0), g3 = (-1, 0, 0.5); g3 conflicts with g1 and g2. */
   protected static final double[][] GRAMIAN = {{4, 1, -2}, {1, 9.25, -0.5}, {-2, -0.5, 1.25}};
+
+  /** The three gradients behind {@link #GRAMIAN}, as one example's gradients on a width-3 representation. */
+  private static final float[][] GRADIENTS = {{2, 0, 0}, {0.5f, 3, 0}, {-1, 0, 0.5f}};
+
+  /** What the engine would give {@code weighting} in a step over {@code tasks} (the first of a, b, c). */
+  protected static WeightingInput input(LossWeighting weighting, long step, int epoch, List<String> tasks, double[] losses) {
+    int n = tasks.size();
+    Optional<double[][]> gramian = Optional.empty();
+    if (weighting.need() != GradientNeed.LOSSES_ONLY) {
+      double[][] g = new double[n][n];
+      for (int i = 0; i < n; i++) {
+        System.arraycopy(GRAMIAN[i], 0, g[i], 0, n);
+      }
+      gramian = Optional.of(g);
+    }
+    Optional<RepresentationGradients> gradients = weighting.need() != GradientNeed.GRADIENTS_ON_REPRESENTATION ? Optional.empty()
+        : Optional.of(new RepresentationGradients(1, 3, new float[] {0.3f, -0.2f, 0.5f},
+            Arrays.stream(GRADIENTS).limit(n).map(float[]::clone).toList()));
+    return new WeightingInput(step, epoch, tasks, losses, gramian, gradients);
+  }
 
   @Override
   protected final Class<LossWeightingProvider> pluginInterface() {
@@ -54,8 +78,8 @@ public abstract class LossWeightingContract extends PluginContract<LossWeighting
     LossWeighting weighting = create();
     for (int step = 0; step < 40; step++) {
       double[] losses = {1.0 / (step + 1), 2.0, 0.5 + step};
-      Optional<double[][]> g = weighting.need() == GradientNeed.LOSSES_ONLY ? Optional.empty() : Optional.of(GRAMIAN);
-      double[] w = weighting.weights(new WeightingInput(step, step / 5, TASKS, losses, g));
+      WeightingInput input = input(weighting, step, step / 5, TASKS, losses);
+      double[] w = weighting.weights(input);
       assertThat(w).hasSize(TASKS.size());
       for (double x : w) {
         assertThat(x).isFinite();
@@ -63,6 +87,13 @@ public abstract class LossWeightingContract extends PluginContract<LossWeighting
           assertThat(x).isGreaterThanOrEqualTo(0);
         }
       }
+      weighting.combine(input, w).ifPresent(combined -> {
+        assertThat(weighting.need()).as("only a weighting given the gradients can combine them").isEqualTo(GradientNeed.GRADIENTS_ON_REPRESENTATION);
+        assertThat(combined).hasSize(3);
+        for (float x : combined) {
+          assertThat(x).isFinite();
+        }
+      });
     }
   }
 
@@ -73,8 +104,7 @@ public abstract class LossWeightingContract extends PluginContract<LossWeighting
     List<WeightingInput> inputs = new ArrayList<>();
     for (int step = 0; step < 30; step++) {
       double[] losses = {1.0 / (step + 1), 2.0 + step % 3, 0.5 + step};
-      Optional<double[][]> g = original.need() == GradientNeed.LOSSES_ONLY ? Optional.empty() : Optional.of(GRAMIAN);
-      inputs.add(new WeightingInput(step, step / 6, TASKS, losses, g));
+      inputs.add(input(original, step, step / 6, TASKS, losses));
     }
     for (int step = 0; step < 15; step++) {
       original.weights(inputs.get(step));
@@ -92,8 +122,7 @@ public abstract class LossWeightingContract extends PluginContract<LossWeighting
     ConfigSection section = ConfigSection.of("contract", Path.of("."), settings());
     LossWeighting weighting = plugin().create(section, List.of("a"));
     for (int step = 0; step < 5; step++) {
-      Optional<double[][]> g = weighting.need() == GradientNeed.LOSSES_ONLY ? Optional.empty() : Optional.of(new double[][] {{2.5}});
-      double[] w = weighting.weights(new WeightingInput(step, 0, List.of("a"), new double[] {0.7}, g));
+      double[] w = weighting.weights(input(weighting, step, 0, List.of("a"), new double[] {0.7}));
       assertThat(w).hasSize(1);
       assertThat(w[0]).isFinite().isPositive();
     }

@@ -39,7 +39,7 @@ public final class ImtlWeighting implements LossWeightingProvider {
       @Override
       double[] weights(double[][] gramian, WeightingInput input) {
         double[] scale = scales.current(input);
-        double[] w = combine(gramian, scale);
+        double[] w = scaledProjections(gramian, scale);
         scales.learn(input, scale);
         return w;
       }
@@ -57,7 +57,7 @@ public final class ImtlWeighting implements LossWeightingProvider {
   }
 
   /** IMTL-G's weights on the gradients scaled by {@code scale}, as weights on the unscaled ones. */
-  static double[] combine(double[][] gramian, double[] scale) {
+  static double[] scaledProjections(double[][] gramian, double[] scale) {
     int n = gramian.length;
     double[][] scaled = new double[n][n];
     for (int i = 0; i < n; i++) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import dev.mtl.core.config.ConfigSection;
 import dev.mtl.core.weighting.GradientNeed;
 import dev.mtl.core.weighting.LossWeighting;
+import dev.mtl.core.weighting.RepresentationGradients;
 import dev.mtl.core.weighting.WeightingInput;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -255,7 +256,7 @@ class GradientWeightingsTest {
   @DisplayName("IMTL: the scaled combination still projects equally on every unit task gradient, and scales are learned to e^s = 1/L")
   void imtlFull() {
     double[][] grads = randomGradients(new Random(11), 3, 6);
-    double[] w = ImtlWeighting.combine(gramian(grads), new double[] {2, 0.5, 1});
+    double[] w = ImtlWeighting.scaledProjections(gramian(grads), new double[] {2, 0.5, 1});
     double[] d = combine(w, grads);
     double first = Matrices.dot(d, grads[0]) / Math.sqrt(Matrices.dot(grads[0], grads[0]));
     for (double[] g : grads) {
@@ -426,6 +427,111 @@ class GradientWeightingsTest {
       for (int t = 0; t < 3; t++) {
         assertThat(weights[t] * Math.sqrt(gram[t][t])).isCloseTo(lambda[t] * losses[t], within(1e-9));
       }
+    }
+  }
+
+  @Test
+  @DisplayName("GradDrop: per feature, only gradients of the sign drawn with probability P survive; agreeing signs are never dropped; leak 1 is the sum")
+  void gradDropPicksASign() {
+    // One example, x = (1, −1), g1 = (1, 2), g2 = (−3, 1). Input-signed sums: s1 = (1, −2), s2 = (−3, −1).
+    // Feature 0: P = ½(1 + (1 − 3)/(1 + 3)) = 0.25; feature 1: P = ½(1 − 3/3) = 0, both negative, both kept.
+    RepresentationGradients g = new RepresentationGradients(1, 2, new float[] {1, -1}, List.of(new float[] {1, 2}, new float[] {-3, 1}));
+    assertThat(GradDropWeighting.drop(g, new double[] {0.1, 0.5}, 0)).containsExactly(1, 3); // U0 < P0: the positive task 1 stays
+    assertThat(GradDropWeighting.drop(g, new double[] {0.9, 0.5}, 0)).containsExactly(-3, 3); // U0 > P0: the negative task 2 stays
+    assertThat(GradDropWeighting.drop(g, new double[] {0.9, 0.5}, 1)).containsExactly(-2, 3); // leak 1: nothing dropped
+    assertThat(GradDropWeighting.drop(g, new double[] {0.9, 0.5}, 0.5)).containsExactly(-2.5f, 3); // half of task 1 leaks
+    // Over random draws the positive side survives at feature 0 with frequency P = 0.25.
+    LossWeighting drop = new GradDropWeighting().create(ConfigSection.empty("w"), List.of("a", "b"));
+    int positive = 0;
+    int steps = 4000;
+    for (int step = 0; step < steps; step++) {
+      WeightingInput input = new WeightingInput(step, 0, List.of("a", "b"), new double[] {1, 1}, Optional.of(new double[][] {{5, -1}, {-1, 10}}),
+          Optional.of(g));
+      assertThat(drop.weights(input)).containsExactly(1, 1);
+      positive += drop.combine(input, new double[] {1, 1}).orElseThrow()[0] > 0 ? 1 : 0;
+    }
+    assertThat(positive / (double) steps).isCloseTo(0.25, within(0.03));
+    // Invariant: random gradients whose tasks agree in input-signed sign at every feature lose nothing.
+    SplittableRandom random = new SplittableRandom(11);
+    for (int trial = 0; trial < 20; trial++) {
+      int rows = 3;
+      int width = 4;
+      float[] values = new float[rows * width];
+      float[][] grads = new float[3][rows * width];
+      for (int k = 0; k < values.length; k++) {
+        values[k] = random.nextBoolean() ? 1 : -1;
+        float sign = (k % width) % 2 == 0 ? 1 : -1; // the same sign for every task at a feature, times the input sign
+        for (float[] grad : grads) {
+          grad[k] = (float) (sign * values[k] * random.nextDouble());
+        }
+      }
+      RepresentationGradients agreeing = new RepresentationGradients(rows, width, values, List.of(grads));
+      double[] draws = random.doubles(width).toArray();
+      float[] combined = GradDropWeighting.drop(agreeing, draws, 0);
+      for (int k = 0; k < combined.length; k++) {
+        assertThat(combined[k]).isCloseTo(grads[0][k] + grads[1][k] + grads[2][k], within(1e-6f));
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("trimmed mean: each coordinate drops its trim largest and smallest task values; trim 0 is the mean; an outlier moves nothing")
+  void trimmedMeanIgnoresExtremes() {
+    List<float[]> g = List.of(new float[] {1, 10}, new float[] {2, -4}, new float[] {100, 0}, new float[] {3, 1});
+    // Column 0 sorted: 1, 2, 3, 100 → mean of (2, 3) = 2.5; column 1: −4, 0, 1, 10 → mean of (0, 1) = 0.5.
+    assertThat(TrimmedMeanWeighting.trimmedMean(g, 1)).containsExactly(2.5f, 0.5f);
+    assertThat(TrimmedMeanWeighting.trimmedMean(g, 0)).containsExactly(26.5f, 1.75f);
+    // Invariant: with trim ≥ 1, scaling one task's gradient arbitrarily keeps every coordinate within the others' range.
+    SplittableRandom random = new SplittableRandom(3);
+    for (int trial = 0; trial < 20; trial++) {
+      float[][] grads = new float[5][6];
+      for (float[] row : grads) {
+        for (int k = 0; k < row.length; k++) {
+          row[k] = (float) random.nextGaussian();
+        }
+      }
+      for (int k = 0; k < 6; k++) {
+        grads[0][k] *= 1e6f;
+      }
+      float[] out = TrimmedMeanWeighting.trimmedMean(List.of(grads), 1);
+      for (int k = 0; k < 6; k++) {
+        double min = Double.MAX_VALUE;
+        double max = -Double.MAX_VALUE;
+        for (int t = 1; t < 5; t++) {
+          min = Math.min(min, grads[t][k]);
+          max = Math.max(max, grads[t][k]);
+        }
+        assertThat((double) out[k]).isBetween(min - 1e-6, max + 1e-6);
+      }
+    }
+    // Too few tasks for the trim is a config problem naming the setting.
+    ConfigSection settings = ConfigSection.of("run.yaml", Path.of("."), Map.of("trim", 2));
+    new TrimmedMeanWeighting().create(settings, List.of("a", "b", "c", "d"));
+    assertThat(settings.source().problems()).extracting(p -> p.message()).anySatisfy(m -> assertThat(m).contains("trim").contains("2·trim"));
+  }
+
+  @Test
+  @DisplayName("ExcessMTL: excess risks Σ g²/√Σg² by hand, relative to the first step's; the weights grow by exp(η e/e₀) and sum to T")
+  void excessMtlByHand() {
+    ExcessMtlWeighting.Estimator estimator = new ExcessMtlWeighting.Estimator(2, 0.5);
+    // Step 1, g = (1, 2) on one feature: sums of squares (1, 4), e = (1/1, 4/2) = (1, 2): the reference; weights stay 1.
+    assertThat(estimator.step(new double[][] {{1}, {2}})).containsExactly(1, 1);
+    // Step 2, g = (1, 1): sums (2, 5), e = (1/√2, 1/√5), relative (1/√2, 1/(2√5)); w ∝ exp(0.5 · relative), sum 2.
+    // (ε = 1e-7 under every square root, as in the reference.)
+    double e = 1e-7;
+    double a = Math.exp(0.5 * (1 / Math.sqrt(2 + e)) / (1 / Math.sqrt(1 + e)));
+    double b = Math.exp(0.5 * (1 / Math.sqrt(5 + e)) / (4 / Math.sqrt(4 + e)));
+    double[] w = estimator.step(new double[][] {{1}, {1}});
+    assertThat(w).containsExactly(new double[] {2 * a / (a + b), 2 * b / (a + b)}, within(1e-9));
+    assertThat(w[0]).isGreaterThan(w[1]); // task a is further from converged, relative to where it started
+    // Through the plugin: representation gradients summed over the batch's rows.
+    RepresentationGradients g = new RepresentationGradients(2, 1, new float[] {1, 1}, List.of(new float[] {0.5f, 0.5f}, new float[] {1, 1}));
+    assertThat(ExcessMtlWeighting.batchSummed(g)).isDeepEqualTo(new double[][] {{1}, {2}});
+    LossWeighting excess = new ExcessMtlWeighting().create(ConfigSection.empty("w"), List.of("a", "b"));
+    for (int step = 0; step < 10; step++) {
+      double[] weights = excess.weights(new WeightingInput(step, 0, List.of("a", "b"), new double[] {1, 1},
+          Optional.of(new double[][] {{1, 0}, {0, 4}}), Optional.of(g)));
+      assertThat(weights[0] + weights[1]).isCloseTo(2, within(1e-12));
     }
   }
 

@@ -302,4 +302,28 @@ class WeightingTest {
       return new MocoWeighting();
     }
   }
+
+  @Nested
+  class GradDrop extends LossWeightingContract {
+    @Override
+    protected LossWeightingProvider plugin() {
+      return new GradDropWeighting();
+    }
+  }
+
+  @Nested
+  class TrimmedMean extends LossWeightingContract {
+    @Override
+    protected LossWeightingProvider plugin() {
+      return new TrimmedMeanWeighting();
+    }
+  }
+
+  @Nested
+  class ExcessMtl extends LossWeightingContract {
+    @Override
+    protected LossWeightingProvider plugin() {
+      return new ExcessMtlWeighting();
+    }
+  }
 }

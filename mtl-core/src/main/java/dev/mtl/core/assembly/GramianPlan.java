@@ -56,7 +56,7 @@ public record GramianPlan(GradientNeed everyStep, GradientNeed forRecord) {
   }
 
   private static String describe(GradientNeed need) {
-    return need == GradientNeed.GRAMIAN_ON_REPRESENTATION ? "on the shared representation" : "on the shared parameters";
+    return need.onRepresentation() ? "on the shared representation" : "on the shared parameters";
   }
 
   /** What to compute at {@code step}: the weighting's need, or the record's at logged steps. */

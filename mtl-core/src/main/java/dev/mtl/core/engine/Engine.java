@@ -1,6 +1,7 @@
 package dev.mtl.core.engine;
 
 import dev.mtl.core.model.ModelGraph;
+import dev.mtl.core.weighting.GradientNeed;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -43,6 +44,14 @@ public interface Engine extends AutoCloseable {
    * before any data is read.
    */
   default Optional<String> unsupported(ModelGraph graph) {
+    return Optional.empty();
+  }
+
+  /**
+   * Why the engine cannot give a weighting what it needs each step, as a phrase that follows "the
+   * engine" (naming an engine that can); empty if it can. Checked when a config loads.
+   */
+  default Optional<String> unsupported(GradientNeed need) {
     return Optional.empty();
   }
 

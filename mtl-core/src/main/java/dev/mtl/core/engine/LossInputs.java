@@ -6,6 +6,7 @@ import dev.mtl.core.task.TaskData;
 import dev.mtl.core.weighting.LossWeighting;
 import dev.mtl.core.weighting.WeightingInput;
 import java.util.Arrays;
+import java.util.Optional;
 
 /**
  * What every engine computes the same way around a step, in plain Java: a head's targets as a
@@ -73,5 +74,26 @@ public final class LossInputs {
       }
     }
     return weights;
+  }
+
+  /**
+   * The weighting's gradient for the layers below the representation ({@link LossWeighting#combine}),
+   * checked to be {@code length} finite values; empty when it leaves that to the weighted sum.
+   */
+  public static Optional<float[]> checkedCombination(LossWeighting weighting, WeightingInput input, double[] weights, int length) {
+    Optional<float[]> combined = weighting.combine(input, weights);
+    combined.ifPresent(values -> {
+      if (values.length != length) {
+        throw new IllegalStateException("weighting " + weighting.getClass().getName() + " combined the task gradients into "
+            + values.length + " values for a representation of " + length);
+      }
+      for (float v : values) {
+        if (!Float.isFinite(v)) {
+          throw new IllegalStateException("weighting " + weighting.getClass().getName() + " combined the task gradients into"
+              + " the value " + v + " at step " + input.step() + " (losses " + Arrays.toString(input.losses()) + ")");
+        }
+      }
+    });
+    return combined;
   }
 }

@@ -7,5 +7,16 @@ public enum GradientNeed {
   /** Also the T x T Gramian of per-task gradients on the shared representation (cheap). */
   GRAMIAN_ON_REPRESENTATION,
   /** Also the T x T Gramian of per-task gradients on the shared parameters (exact, costlier). */
-  GRAMIAN_ON_PARAMETERS
+  GRAMIAN_ON_PARAMETERS,
+  /**
+   * The per-task gradients on the shared representation themselves, with their Gramian, for
+   * weightings that combine them coordinate by coordinate ({@link LossWeighting#combine}); as cheap
+   * as {@link #GRAMIAN_ON_REPRESENTATION} plus one copy of the gradients to the JVM.
+   */
+  GRADIENTS_ON_REPRESENTATION;
+
+  /** Whether the engine measures gradients on the shared representation (detaching the heads there). */
+  public boolean onRepresentation() {
+    return this == GRAMIAN_ON_REPRESENTATION || this == GRADIENTS_ON_REPRESENTATION;
+  }
 }

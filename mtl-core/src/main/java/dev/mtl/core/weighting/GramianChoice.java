@@ -21,9 +21,12 @@ public final class GramianChoice {
       return Optional.empty();
     }
     boolean sharesParameters = !graph.sharedParameters().isEmpty();
-    String parametersInstead = sharesParameters
-        ? "set 'gramian: parameters' to measure gradients on the shared parameters instead"
-        : "use a weighting that needs losses only (equal, fixed, uncertainty, dwa, rlw, gls)";
+    String lossesOnly = "use a weighting that needs losses only (equal, fixed, uncertainty, dwa, rlw, gls)";
+    String parametersInstead = !sharesParameters ? lossesOnly
+        : need == GradientNeed.GRADIENTS_ON_REPRESENTATION
+            ? "this weighting works on the representation only; use a Gramian-based one with 'gramian: parameters' (e.g. pcgrad,"
+                + " upgrad) or " + lossesOnly.substring(4)
+            : "set 'gramian: parameters' to measure gradients on the shared parameters instead";
     if (need == GradientNeed.GRAMIAN_ON_PARAMETERS) {
       return sharesParameters ? Optional.empty() : Optional.of("no trainable parameter is shared by two or more tasks"
           + " (the sharing ties tasks only through penalties, if at all); " + parametersInstead);

@@ -1,6 +1,7 @@
 package dev.mtl.core.weighting;
 
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Turns per-task losses (and, when asked for, the Gramian of per-task gradients) into task
@@ -16,6 +17,17 @@ public interface LossWeighting {
 
   /** One weight per task, in the order of {@link WeightingInput#tasks()}. */
   double[] weights(WeightingInput input);
+
+  /**
+   * For weightings whose {@link #need()} is {@link GradientNeed#GRADIENTS_ON_REPRESENTATION}: the
+   * gradient the layers below the shared representation receive, {@code rows x width} row-major, in
+   * place of {@code Σ_t w_t g_t}; empty (the default) for that weighted sum. Called once per step
+   * after {@link #weights}, with the same input; the weights still scale each task's gradient on
+   * the parameters above the representation (its head) and are what the run records.
+   */
+  default Optional<float[]> combine(WeightingInput input, double[] weights) {
+    return Optional.empty();
+  }
 
   /**
    * What this weighting has learned or accumulated (learned weights, running averages), saved with

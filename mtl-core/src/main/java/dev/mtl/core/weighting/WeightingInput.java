@@ -13,8 +13,11 @@ import java.util.Optional;
  * @param losses this step's loss of each task
  * @param gramian inner products of per-task gradients, present when the weighting's {@link
  *     LossWeighting#need()} asks for it
+ * @param gradients the per-task gradients on the shared representation, present when the need is
+ *     {@link GradientNeed#GRADIENTS_ON_REPRESENTATION}
  */
-public record WeightingInput(long step, int epoch, List<String> tasks, double[] losses, Optional<double[][]> gramian) {
+public record WeightingInput(long step, int epoch, List<String> tasks, double[] losses, Optional<double[][]> gramian,
+    Optional<RepresentationGradients> gradients) {
   public WeightingInput {
     tasks = List.copyOf(tasks);
     // Copies: a weighting may change what it was given without changing the engine's record of the step.
@@ -23,5 +26,14 @@ public record WeightingInput(long step, int epoch, List<String> tasks, double[] 
     if (losses.length != tasks.size()) {
       throw new IllegalArgumentException(losses.length + " losses for " + tasks.size() + " tasks");
     }
+    int taskGradients = gradients.map(g -> g.byTask().size()).orElse(tasks.size());
+    if (taskGradients != tasks.size()) {
+      throw new IllegalArgumentException(taskGradients + " task gradients for " + tasks.size() + " tasks");
+    }
+  }
+
+  /** A step's input without representation gradients (every need but {@link GradientNeed#GRADIENTS_ON_REPRESENTATION}). */
+  public WeightingInput(long step, int epoch, List<String> tasks, double[] losses, Optional<double[][]> gramian) {
+    this(step, epoch, tasks, losses, gramian, Optional.empty());
   }
 }

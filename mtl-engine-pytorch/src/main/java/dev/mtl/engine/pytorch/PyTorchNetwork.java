@@ -29,6 +29,7 @@ import dev.mtl.core.task.LossKind;
 import dev.mtl.core.task.TaskData;
 import dev.mtl.core.weighting.GradientNeed;
 import dev.mtl.core.weighting.GramianChoice;
+import dev.mtl.core.weighting.RepresentationGradients;
 import dev.mtl.core.weighting.WeightingInput;
 import java.io.IOException;
 import java.nio.FloatBuffer;
@@ -206,7 +207,7 @@ final class PyTorchNetwork implements Network {
       GramianChoice.problem(gramianKind, graph, sources).ifPresent(problem -> {
         throw new IllegalArgumentException("cannot compute the Gramian of task gradients (" + gramianKind + "): " + problem);
       });
-      detachAt = gramianKind == GradientNeed.GRAMIAN_ON_REPRESENTATION ? sharedRepresentation : null;
+      detachAt = gramianKind.onRepresentation() ? sharedRepresentation : null;
     }
     try (NDManager scope = manager.newSubManager();
         GradientCollector collector = Engine.getEngine(PyTorchEngine.ENGINE).newGradientCollector()) {
@@ -244,8 +245,14 @@ final class PyTorchNetwork implements Network {
         PerTaskGradients perTask = perTaskGradients(scope, tasks, losses, gramianKind, detachAt == null ? null : lastPass.representation(),
             rows, auxiliary != null);
         gramian = perTask.gramian();
-        weights = LossInputs.checkedWeights(request.weighting(), new WeightingInput(request.step(), request.epoch(), tasks, values,
-            Optional.of(gramian)));
+        Optional<RepresentationGradients> atRepresentation = gramianKind == GradientNeed.GRADIENTS_ON_REPRESENTATION
+            ? Optional.of(representationGradients(lastPass.representation().leaf(), perTask.atRepresentation()))
+            : Optional.empty();
+        WeightingInput input = new WeightingInput(request.step(), request.epoch(), tasks, values, Optional.of(gramian),
+            atRepresentation);
+        weights = LossInputs.checkedWeights(request.weighting(), input);
+        Optional<float[]> combination = atRepresentation.isEmpty() ? Optional.empty()
+            : LossInputs.checkedCombination(request.weighting(), input, weights, atRepresentation.get().values().length);
         NDArray auxiliaryAtRepresentation = null;
         if (auxiliary != null) {
           // Unweighted, into the parameters' gradients (and the representation's, passed on below).
@@ -257,7 +264,9 @@ final class PyTorchNetwork implements Network {
         if (detachAt != null) {
           // The trunk below the representation gets the weighted sum of the tasks' gradients there.
           Lowering.Representation representation = lastPass.representation();
-          NDArray combined = weightedSum(perTask.atRepresentation(), weights);
+          NDArray combined = combination.isPresent()
+              ? scope.create(combination.get(), perTask.atRepresentation().get(0).getShape())
+              : weightedSum(perTask.atRepresentation(), weights);
           if (auxiliaryAtRepresentation != null) {
             combined = combined.add(auxiliaryAtRepresentation);
           }
@@ -530,6 +539,15 @@ final class PyTorchNetwork implements Network {
       sum = sum == null ? term : sum.add(term);
     }
     return sum;
+  }
+
+  /** The representation's values and each task's gradient there, copied to the JVM as rows x width. */
+  private static RepresentationGradients representationGradients(NDArray representation, List<NDArray> byTask) {
+    long[] shape = representation.getShape().getShape();
+    int rows = shape.length == 0 ? 1 : (int) shape[0];
+    int width = rows == 0 ? 0 : (int) (representation.size() / rows);
+    return new RepresentationGradients(rows, width, representation.toType(DataType.FLOAT32, false).toFloatArray(),
+        byTask.stream().map(NDArray::toFloatArray).toList());
   }
 
   /**

@@ -7,6 +7,7 @@ import dev.mtl.core.engine.Network;
 import dev.mtl.core.engine.NetworkSpec;
 import dev.mtl.core.engine.OptimizerSettings;
 import dev.mtl.core.model.ModelGraph;
+import dev.mtl.core.weighting.GradientNeed;
 import dev.mtl.core.store.ModelManifest;
 import dev.mtl.engine.djl.DjlRuntime;
 import dev.mtl.engine.djl.TfNatives;
@@ -69,6 +70,15 @@ final class TfEngine implements Engine {
   @Override
   public Optional<String> unsupported(ModelGraph graph) {
     return Optional.ofNullable(TfLowering.unsupported(graph));
+  }
+
+  @Override
+  public Optional<String> unsupported(GradientNeed need) {
+    // The step program fixes the trunk's gradient as Σ w_t g_t inside the TensorFlow graph.
+    return need == GradientNeed.GRADIENTS_ON_REPRESENTATION
+        ? Optional.of("cannot hand per-task gradients to a weighting that combines them itself (graddrop, trimmed-mean,"
+            + " excess-mtl) yet; use engine djl-pytorch, or a weighting over the Gramian")
+        : Optional.empty();
   }
 
   @Override
