@@ -25,7 +25,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 mode="${1:-run}"
 doc="$root/docs/sharing.md"
-all_strategies="hard soft shared-private hierarchical cross-stitch mmoe asp"
+all_strategies="hard soft shared-private hierarchical cross-stitch mmoe cgc ple asp"
 sweeps=(bench-sharing bench-sharing-vectors bench-recipe)
 
 report() {

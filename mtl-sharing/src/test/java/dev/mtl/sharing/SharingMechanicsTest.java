@@ -16,6 +16,7 @@ import dev.mtl.core.engine.TrainStep;
 import dev.mtl.core.model.EncoderKind;
 import dev.mtl.core.model.Layer;
 import dev.mtl.core.model.ModelGraph;
+import dev.mtl.core.model.ParameterOwner;
 import dev.mtl.core.model.ModelSpec;
 import dev.mtl.core.model.PoolKind;
 import dev.mtl.core.model.SharingStrategy;
@@ -147,6 +148,43 @@ class SharingMechanicsTest {
       assertThat(gate).isInstanceOf(Layer.Gate.class);
       assertThat(((Layer.Gate) gate).expertIds()).containsExactly("expert1.pool", "expert2.pool", "expert3.pool");
     }
+  }
+
+  @Test
+  @DisplayName("cgc: each task's gate mixes its own experts and the shared ones; a task's loss never reaches another's experts")
+  void cgcGates() {
+    ModelGraph graph = describe(new CgcSharing(), Map.of("shared-experts", 2, "task-experts", 2));
+    Layer.Gate gate = (Layer.Gate) graph.layer(graph.head("a").input());
+    assertThat(gate.expertIds()).containsExactly("level1.a.expert1.pool", "level1.a.expert2.pool", "level1.shared.expert1.pool",
+        "level1.shared.expert2.pool");
+    assertThat(graph.parametersOf("a")).extracting(ParameterOwner::id)
+        .contains("shared.embedding", "level1.a.expert1.encoder", "level1.shared.expert2.encoder", "level1.gate.a", "a")
+        .doesNotContain("level1.b.expert1.encoder", "level1.gate.b", "b");
+    assertThat(graph.sharedParameters()).extracting(ParameterOwner::id)
+        .containsExactlyInAnyOrder("shared.embedding", "level1.shared.expert1.encoder", "level1.shared.expert2.encoder");
+  }
+
+  @Test
+  @DisplayName("ple: lower levels gate sequences for the level above; a task reaches others' lower experts only through the shared gate")
+  void pleLevels() {
+    ModelGraph graph = describe(new PleSharing(), Map.of("levels", 2, "shared-experts", 1, "task-experts", 1));
+    // Level 1's gates mix sequences (the level-2 encoders read them); level 2's mix pooled vectors for the heads.
+    assertThat(graph.isSequence("level1.gate.a")).isTrue();
+    assertThat(graph.isSequence("level1.gate.shared")).isTrue();
+    assertThat(graph.isSequence(graph.head("a").input())).isFalse();
+    assertThat(((Layer.Encoder) graph.layer("level2.a.expert1.encoder")).inputId()).isEqualTo("level1.gate.a");
+    assertThat(((Layer.Encoder) graph.layer("level2.shared.expert1.encoder")).inputId()).isEqualTo("level1.gate.shared");
+    assertThat(((Layer.Gate) graph.layer("level1.gate.shared")).expertIds())
+        .containsExactly("level1.shared.expert1.encoder", "level1.a.expert1.encoder", "level1.b.expert1.encoder");
+    // Task a reaches b's level-1 expert through the shared gate, but never b's level-2 expert or gate.
+    assertThat(graph.parametersOf("a")).extracting(ParameterOwner::id)
+        .contains("level1.b.expert1.encoder", "level1.gate.shared", "level2.shared.expert1.encoder", "level2.gate.a")
+        .doesNotContain("level2.b.expert1.encoder", "level2.gate.b", "level1.gate.b");
+    // It trains: the sequence gates work on the engine and the loss falls.
+    Run run = train(graph, 30);
+    double first = run.steps().get(0).losses().get("a") + run.steps().get(0).losses().get("b");
+    double last = run.steps().get(29).losses().get("a") + run.steps().get(29).losses().get("b");
+    assertThat(last).isLessThan(first);
   }
 
   /** Each task's rows as a data source of its own, as separate datasets arrive. */

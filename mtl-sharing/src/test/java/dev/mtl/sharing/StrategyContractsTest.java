@@ -161,4 +161,32 @@ class StrategyContractsTest {
       return Map.of("adversarial-weight", -1);
     }
   }
+
+  @Nested
+  @DisplayName("cgc")
+  class Cgc extends SharingStrategyContract {
+    @Override
+    protected SharingStrategyProvider plugin() {
+      return new CgcSharing();
+    }
+
+    @Override
+    protected Map<String, Object> invalidSettings() {
+      return Map.of("task-experts", 0);
+    }
+  }
+
+  @Nested
+  @DisplayName("ple")
+  class Ple extends SharingStrategyContract {
+    @Override
+    protected SharingStrategyProvider plugin() {
+      return new PleSharing();
+    }
+
+    @Override
+    protected Map<String, Object> invalidSettings() {
+      return Map.of("levels", 0);
+    }
+  }
 }

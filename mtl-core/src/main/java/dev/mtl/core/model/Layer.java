@@ -157,8 +157,10 @@ public sealed interface Layer permits Layer.Embedding, Layer.Features, Layer.Tra
   }
 
   /**
-   * A mixture-of-experts gate (MMoE, Ma et al. 2018): {@code softmax(W · gateInput + b)} weighs the
-   * expert vectors. Experts and gate input are vector layers.
+   * A mixture-of-experts gate (MMoE, Ma et al. 2018): {@code softmax(W · gateInput + b)}, one weight
+   * per expert and text, weighs the experts' outputs. The gate input is a vector layer; the experts
+   * are all vectors, or all sequences (weighted at every position, as PLE's lower extraction
+   * levels do; padding stays zero).
    */
   record Gate(String id, List<String> expertIds, String gateInputId) implements Layer {
     public Gate {

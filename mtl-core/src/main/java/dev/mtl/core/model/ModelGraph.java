@@ -153,7 +153,20 @@ public record ModelGraph(List<Layer> layers, List<Head> heads, List<Penalty> pen
     if (layer instanceof Layer.GradientReversal reversal) {
       return sequence.get(reversal.inputId());
     }
-    if (layer instanceof Layer.Gate || layer instanceof Layer.Concat) {
+    if (layer instanceof Layer.Gate gate) {
+      if (sequence.get(gate.gateInputId())) {
+        throw new IllegalArgumentException("gate '" + layer.id() + "' needs a vector gate input but '" + gate.gateInputId()
+            + "' is a sequence");
+      }
+      boolean first = sequence.get(gate.expertIds().get(0));
+      for (String expert : gate.expertIds()) {
+        if (sequence.get(expert) != first) {
+          throw new IllegalArgumentException("gate '" + layer.id() + "' mixes sequence and vector experts");
+        }
+      }
+      return first;
+    }
+    if (layer instanceof Layer.Concat) {
       for (String input : layer.inputs()) {
         if (sequence.get(input)) {
           throw new IllegalArgumentException("layer '" + layer.id() + "' needs vectors but '" + input + "' is a sequence");
@@ -219,8 +232,11 @@ public record ModelGraph(List<Layer> layers, List<Head> heads, List<Penalty> pen
   /** True for layers that output a sequence, false for vectors. */
   public boolean isSequence(String id) {
     Layer layer = layer(id);
-    if (layer instanceof Layer.Pool || layer instanceof Layer.Gate || layer instanceof Layer.Concat) {
+    if (layer instanceof Layer.Pool || layer instanceof Layer.Concat) {
       return false;
+    }
+    if (layer instanceof Layer.Gate gate) {
+      return isSequence(gate.expertIds().get(0));
     }
     if (layer instanceof Layer.Mix mix) {
       return isSequence(mix.inputIds().get(0));

@@ -352,7 +352,13 @@ final class Lowering {
             .singletonOrThrow().softmax(1);
         NDList experts = new NDList();
         gate.expertIds().forEach(id -> experts.add(output(id)));
-        return NDArrays.stack(experts, 1).mul(weights.expandDims(2)).sum(new int[] {1});
+        NDArray stacked = NDArrays.stack(experts, 1);
+        // (batch, experts) → (batch, experts, 1[, 1]): one weight per text for every position and feature.
+        NDArray perExpert = weights.expandDims(2);
+        if (stacked.getShape().dimension() == 4) {
+          perExpert = perExpert.expandDims(3);
+        }
+        return stacked.mul(perExpert).sum(new int[] {1});
       }
       Layer.LabelFeed feed = (Layer.LabelFeed) layer;
       NDArray x = output(feed.inputId());

@@ -177,7 +177,12 @@ final class TfLowering {
         List<Operand<TFloat32>> experts = new ArrayList<>();
         gate.expertIds().forEach(id -> experts.add(output(id)));
         Operand<TFloat32> stacked = tf.stack(experts, Stack.axis(1L));
-        return tf.reduceSum(tf.math.mul(stacked, tf.expandDims(weights, tf.constant(2))), tf.constant(1));
+        // (batch, experts) → (batch, experts, 1[, 1]): one weight per text for every position and feature.
+        Operand<TFloat32> perExpert = tf.expandDims(weights, tf.constant(2));
+        if (graph.isSequence(gate.expertIds().get(0))) {
+          perExpert = tf.expandDims(perExpert, tf.constant(3));
+        }
+        return tf.reduceSum(tf.math.mul(stacked, perExpert), tf.constant(1));
       }
       Layer.LabelFeed feed = (Layer.LabelFeed) layer;
       Operand<TFloat32> x = output(feed.inputId());
