@@ -25,7 +25,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 mode="${1:-run}"
 doc="$root/docs/sharing.md"
-all_strategies="hard soft shared-private hierarchical cross-stitch mmoe cgc ple asp"
+all_strategies="hard soft shared-private hierarchical cross-stitch mmoe cgc ple mtan asp"
 sweeps=(bench-sharing bench-sharing-vectors bench-recipe)
 
 report() {
@@ -84,7 +84,8 @@ if [ -n "${PATIENCE:-}" ]; then
 fi
 if [ -n "${VECTORS:-}" ]; then
   sweep=bench-sharing-vectors
-  settings+=(--set "model.embedding-size=100" --set "model.word-vectors.file=$VECTORS"
+  # Absolute: a --set path is read relative to the config file, and VECTORS is given from the checkout's root.
+  settings+=(--set "model.embedding-size=100" --set "model.word-vectors.file=$(realpath "$VECTORS")"
     --set "model.word-vectors.train=fine-tune" --set "model.word-vectors.scale=match")
   title="$title, GloVe 6B 100-d word vectors (scale: match, fine-tuned)"
 fi

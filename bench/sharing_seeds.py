@@ -2,7 +2,8 @@
 seeds, and each task's primary test metric, from the runs bench/sharing.sh leaves:
 <dataset>/seed-<s>/<strategy>/metrics.json (their "baselines" hold the comparison).
 
-Usage: python3 bench/sharing_seeds.py runs/bench-sharing/<dataset> <strategy>...
+Usage: python3 bench/sharing_seeds.py [--label=NAME] runs/bench-sharing/<dataset> <strategy>...
+(bench/weighting.sh passes --label=weighting and one directory per weighting instead of strategy)
 """
 import json
 import pathlib
@@ -18,8 +19,12 @@ def mean_std(values):
 
 
 def main():
-    dataset = pathlib.Path(sys.argv[1])
-    strategies = sys.argv[2:]
+    args = sys.argv[1:]
+    label = "strategy"
+    if args and args[0].startswith("--label="):
+        label = args.pop(0)[len("--label="):]
+    dataset = pathlib.Path(args[0])
+    strategies = args[1:]
     seeds = sorted(p for p in dataset.glob("seed-*") if p.is_dir())
     tasks = []
     rows = []
@@ -49,7 +54,7 @@ def main():
         rows.insert(0, ("single-task", len(next(iter(baseline.values()))), [], baseline))
     print(f"Over {len(seeds)} seeds ({', '.join(s.name[5:] for s in seeds)}): Δm% and each task's primary test metric, mean ± std.")
     print()
-    print("| strategy | runs | Δm% | " + " | ".join(tasks) + " |")
+    print(f"| {label} | runs | Δm% | " + " | ".join(tasks) + " |")
     print("|---|---|---|" + "---|" * len(tasks))
     for strategy, runs, delta_m, primary in rows:
         cells = []

@@ -62,13 +62,16 @@ class SharedPartsTest {
     ModelGraph hierarchical = graph(new HierarchicalSharing(), Map.of("layers", 2, "depth", Map.of("a", 1, "b", 2)));
     assertThat(hierarchical.sharedRepresentation()).contains(HierarchicalSharing.encoderId(1));
     assertThat(graph(new MmoeSharing(), Map.of()).sharedRepresentation()).contains("shared.embedding");
+    assertThat(graph(new PleSharing(), Map.of()).sharedRepresentation()).contains("shared.embedding");
+    // Every MTAN path passes through the first shared layer: the tasks' attention chains and the stack above both read it.
+    assertThat(graph(new MtanSharing(), Map.of()).sharedRepresentation()).contains("shared.layer1.encoder");
   }
 
   @Test
   @DisplayName("a Gramian-based weighting trains on every strategy with a shared part, at every level its graph allows")
   void gramianWeightingOnEveryStrategy() {
     List<SharingStrategyProvider> providers = List.of(new HardSharing(), new SoftSharing(), new SharedPrivateSharing(),
-        new HierarchicalSharing(), new CrossStitchSharing(), new MmoeSharing());
+        new HierarchicalSharing(), new CrossStitchSharing(), new MmoeSharing(), new CgcSharing(), new PleSharing(), new MtanSharing());
     List<SourceBatch> batches = SharingMechanicsTest.batches(3, 3);
     for (SharingStrategyProvider provider : providers) {
       Map<String, Object> settings = provider instanceof HierarchicalSharing ? Map.of("layers", 2, "depth", Map.of("a", 1, "b", 2)) : Map.of();

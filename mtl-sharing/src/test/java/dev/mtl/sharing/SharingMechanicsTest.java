@@ -187,6 +187,26 @@ class SharingMechanicsTest {
     assertThat(last).isLessThan(first);
   }
 
+  @Test
+  @DisplayName("mtan: each task masks every shared layer with its own attention, reading its attention below; it trains")
+  void mtanAttention() {
+    ModelGraph graph = describe(new MtanSharing(), Map.of("layers", 2));
+    Layer.TaskAttention top = (Layer.TaskAttention) graph.layer("attention.a.layer2");
+    assertThat(top.inputId()).isEqualTo("shared.layer2.encoder");
+    assertThat(top.contextId()).contains("attention.a.layer1");
+    assertThat(((Layer.TaskAttention) graph.layer("attention.a.layer1")).contextId()).isEmpty();
+    assertThat(((Layer.Pool) graph.layer(graph.head("a").input())).inputId()).isEqualTo("attention.a.layer2");
+    assertThat(graph.parametersOf("a")).extracting(ParameterOwner::id)
+        .contains("shared.embedding", "shared.layer1.encoder", "shared.layer2.encoder", "attention.a.layer1", "attention.a.layer2")
+        .doesNotContain("attention.b.layer1", "attention.b.layer2");
+    assertThat(graph.sharedParameters()).extracting(ParameterOwner::id)
+        .containsExactlyInAnyOrder("shared.embedding", "shared.layer1.encoder", "shared.layer2.encoder");
+    Run run = train(graph, 30);
+    double first = run.steps().get(0).losses().get("a") + run.steps().get(0).losses().get("b");
+    double last = run.steps().get(29).losses().get("a") + run.steps().get(29).losses().get("b");
+    assertThat(last).isLessThan(first);
+  }
+
   /** Each task's rows as a data source of its own, as separate datasets arrive. */
   static List<SourceBatch> singleTaskSources(long seed) {
     SourceBatch both = batches(seed, 1).get(0);

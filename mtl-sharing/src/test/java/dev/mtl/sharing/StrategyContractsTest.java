@@ -189,4 +189,23 @@ class StrategyContractsTest {
       return Map.of("levels", 0);
     }
   }
+
+  @Nested
+  @DisplayName("mtan")
+  class Mtan extends SharingStrategyContract {
+    @Override
+    protected SharingStrategyProvider plugin() {
+      return new MtanSharing();
+    }
+
+    @Override
+    protected Map<String, Object> invalidSettings() {
+      return Map.of("layers", 5);
+    }
+
+    @Override
+    protected Set<EncoderKind> supportedEncoders() {
+      return EnumSet.of(EncoderKind.CNN, EncoderKind.BILSTM);
+    }
+  }
 }

@@ -135,6 +135,11 @@ public final class ParameterLayout {
       addTransformer(p, owner, trainable, t);
     } else if (layer instanceof Layer.AdaptedTransformer a) {
       addAdapters(p, owner, trainable, a);
+    } else if (layer instanceof Layer.TaskAttention a) {
+      int width = graph.outputSize(a.inputId());
+      int in = width + a.contextId().map(graph::outputSize).orElse(0);
+      xavier(p + "weight", owner, trainable, in, width, width, in);
+      zeros(p + "bias", owner, trainable, width);
     } else if (layer instanceof Layer.Gate g) {
       int in = graph.outputSize(g.gateInputId());
       int experts = g.expertIds().size();

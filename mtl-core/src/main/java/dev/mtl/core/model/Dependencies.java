@@ -137,7 +137,7 @@ final class Dependencies {
     Layer layer = graph.layer(owner.id());
     // A transformer that trains none of its layers has no trained parameters to share.
     return layer instanceof Layer.Embedding || layer instanceof Layer.Transformer t && t.trainLayers() > 0
-        || layer instanceof Layer.AdaptedTransformer || layer instanceof Layer.Gate
+        || layer instanceof Layer.AdaptedTransformer || layer instanceof Layer.Gate || layer instanceof Layer.TaskAttention
         || (layer instanceof Layer.Encoder e && e.kind() != EncoderKind.MEAN);
   }
 }

@@ -14,7 +14,7 @@ import java.util.Optional;
  * output {@code (batch, width)}.
  */
 public sealed interface Layer permits Layer.Embedding, Layer.Features, Layer.Transformer, Layer.AdaptedTransformer, Layer.Encoder,
-    Layer.Pool, Layer.Mix, Layer.Gate, Layer.LabelFeed, Layer.Concat, Layer.GradientReversal {
+    Layer.Pool, Layer.Mix, Layer.Gate, Layer.TaskAttention, Layer.LabelFeed, Layer.Concat, Layer.GradientReversal {
   String id();
 
   /** The layers this one reads; empty for the embedding, which reads token ids. */
@@ -171,6 +171,24 @@ public sealed interface Layer permits Layer.Embedding, Layer.Features, Layer.Tra
     public List<String> inputs() {
       List<String> all = new ArrayList<>(expertIds);
       all.add(gateInputId);
+      return all;
+    }
+  }
+
+  /**
+   * A task's soft attention over a shared sequence (MTAN, Liu, Johns and Davison, "End-to-End
+   * Multi-Task Learning with Attention", CVPR 2019): at every position
+   * {@code sigmoid(W [x ; context] + b) ⊙ x}, one mask value per feature, so the task picks what it
+   * needs from the shared features. {@code context}, when present, is the task's attended sequence
+   * from the level below (the same texts, any width), as MTAN's attention modules read the previous
+   * module's output. Padding stays zero.
+   */
+  record TaskAttention(String id, String inputId, Optional<String> contextId) implements Layer {
+    @Override
+    public List<String> inputs() {
+      List<String> all = new ArrayList<>();
+      all.add(inputId);
+      contextId.ifPresent(all::add);
       return all;
     }
   }

@@ -153,6 +153,14 @@ public record ModelGraph(List<Layer> layers, List<Head> heads, List<Penalty> pen
     if (layer instanceof Layer.GradientReversal reversal) {
       return sequence.get(reversal.inputId());
     }
+    if (layer instanceof Layer.TaskAttention) {
+      for (String input : layer.inputs()) {
+        if (!sequence.get(input)) {
+          throw new IllegalArgumentException("task attention '" + layer.id() + "' needs sequences but '" + input + "' is a vector");
+        }
+      }
+      return true;
+    }
     if (layer instanceof Layer.Gate gate) {
       if (sequence.get(gate.gateInputId())) {
         throw new IllegalArgumentException("gate '" + layer.id() + "' needs a vector gate input but '" + gate.gateInputId()
@@ -275,6 +283,9 @@ public record ModelGraph(List<Layer> layers, List<Head> heads, List<Penalty> pen
     }
     if (layer instanceof Layer.GradientReversal r) {
       return width(byId.get(r.inputId()), byId, heads);
+    }
+    if (layer instanceof Layer.TaskAttention a) {
+      return width(byId.get(a.inputId()), byId, heads);
     }
     if (layer instanceof Layer.Concat c) {
       return c.inputIds().stream().mapToInt(id -> width(byId.get(id), byId, heads)).sum();

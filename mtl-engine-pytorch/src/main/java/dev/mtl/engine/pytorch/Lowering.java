@@ -347,6 +347,13 @@ final class Lowering {
         NDArray held = x.stopGradient();
         return held.add(x.sub(held).mul(scalar(scope, (float) -reversal.scale())));
       }
+      if (layer instanceof Layer.TaskAttention attention) {
+        NDArray x = output(attention.inputId());
+        NDArray both = attention.contextId().map(c -> NDArrays.concat(new NDList(x, output(c)), 2)).orElse(x);
+        NDArray mask = Linear.linear(both, param(attention, "weight"), param(attention, "bias")).singletonOrThrow()
+            .getNDArrayInternal().sigmoid();
+        return mask.mul(x); // x is zero at padding, so the product is too
+      }
       if (layer instanceof Layer.Gate gate) {
         NDArray weights = Linear.linear(output(gate.gateInputId()), param(gate, "weight"), param(gate, "bias"))
             .singletonOrThrow().softmax(1);

@@ -172,6 +172,19 @@ final class TfLowering {
         Operand<TFloat32> held = tf.stopGradient(x);
         return tf.math.add(held, tf.math.mul(tf.math.sub(x, held), tf.constant((float) -reversal.scale())));
       }
+      if (layer instanceof Layer.TaskAttention attention) {
+        Operand<TFloat32> x = output(attention.inputId());
+        Operand<TFloat32> both = attention.contextId().isEmpty() ? x
+            : tf.concat(List.of(x, output(attention.contextId().get())), tf.constant(2));
+        // (batch, time, in) → (batch · time, in) for the matrix product, then back to (batch, time, width).
+        int in = graph.outputSize(attention.inputId()) + attention.contextId().map(graph::outputSize).orElse(0);
+        int width = graph.outputSize(attention.inputId());
+        Operand<TFloat32> flat = tf.reshape(both, tf.constant(new int[] {-1, in}));
+        Operand<TFloat32> logits = linear(flat, param(attention, "weight"), param(attention, "bias"));
+        Operand<TInt32> shape = tf.concat(List.of(tf.slice(tf.shape(x), tf.constant(new int[] {0}), tf.constant(new int[] {2})),
+            tf.constant(new int[] {width})), tf.constant(0));
+        return tf.math.mul(tf.math.sigmoid(tf.reshape(logits, shape)), x);
+      }
       if (layer instanceof Layer.Gate gate) {
         Operand<TFloat32> weights = tf.nn.softmax(linear(output(gate.gateInputId()), param(gate, "weight"), param(gate, "bias")));
         List<Operand<TFloat32>> experts = new ArrayList<>();
