@@ -69,6 +69,6 @@ class EnginesAgreeTest {
         compared.add(provider.name());
       }
     }
-    assertThat(compared).contains("hard", "mmoe", "cgc", "ple", "mtan");
+    assertThat(compared).contains("hard", "mmoe", "cgc", "ple", "mtan", "dselect-k");
   }
 }

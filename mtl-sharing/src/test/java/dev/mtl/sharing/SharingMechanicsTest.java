@@ -207,6 +207,62 @@ class SharingMechanicsTest {
     assertThat(last).isLessThan(first);
   }
 
+  @Test
+  @DisplayName("dselect-k: a selector whose smooth steps sit at 0 or 1 reads exactly the expert its binary code names; halfway codes split evenly")
+  void dselectSelectsByCode() {
+    ModelGraph sparse = describe(new DSelectKSharing(), Map.of("experts", 4, "k", 1, "gamma", 1.0));
+    Layer.Gate gate = (Layer.Gate) sparse.layer(sparse.head("a").input());
+    assertThat(gate.sparse()).contains(new Layer.DSelect(1, 1.0));
+    assertThat(gate.logits()).isEqualTo(3); // two code bits and one mixing logit
+    TokenBatch texts = batches(5, 1).get(0).tokens();
+    // Codes (z₀, z₁) with the gate's weights at zero: z = (0.5, −0.5) → S = (1, 0) → bits (1, 0) → expert 2 (index 1);
+    // (0.5, 0.5) → expert 4; (0, 0.5) → S = (½, 1): experts 3 and 4 (bit 1 set) at ½ each.
+    assertThat(gateOutput(sparse, new float[] {0.5f, -0.5f, 0}, texts)).isEqualTo(expertOutput(sparse, List.of("expert2.pool"), texts));
+    assertThat(gateOutput(sparse, new float[] {2f, 3f, 0}, texts)).isEqualTo(expertOutput(sparse, List.of("expert4.pool"), texts));
+    float[][] split = gateOutput(sparse, new float[] {0, 0.5f, 0}, texts);
+    float[][] even = expertOutput(sparse, List.of("expert3.pool", "expert4.pool"), texts);
+    for (int r = 0; r < split.length; r++) {
+      assertThat(split[r]).containsExactly(even[r], within(1e-5f));
+    }
+    // A task's loss reaches every expert (until its selectors settle) and its own gate only.
+    assertThat(sparse.parametersOf("a")).extracting(ParameterOwner::id)
+        .contains("expert1.encoder", "expert4.encoder", "gate.a").doesNotContain("gate.b");
+    Run run = train(sparse, 30);
+    assertThat(run.steps().get(29).losses().get("a")).isLessThan(run.steps().get(0).losses().get("a"));
+  }
+
+  /** Task a's scores from {@code graph} with gate a's weights at zero and its bias (codes, then mixing logits) as given. */
+  private static float[][] gateOutput(ModelGraph graph, float[] bias, TokenBatch texts) {
+    Map<String, ParameterFile.Tensor> values = new java.util.LinkedHashMap<>(ParameterLayout.of(graph, 25, 0).initialValues(3));
+    ParameterFile.Tensor weight = values.get("gate.a.weight");
+    values.put("gate.a.weight", new ParameterFile.Tensor(weight.shape(), new float[weight.values().length]));
+    values.put("gate.a.bias", new ParameterFile.Tensor(new long[] {bias.length}, bias));
+    try (Network network = engine.create(new NetworkSpec(graph, 25, 0), new OptimizerSettings("adam", 0.01), 3)) {
+      network.setParameters(values);
+      return network.predict(texts, List.of("a")).get("a");
+    }
+  }
+
+  /** Task a's scores when its head reads the mean of {@code experts} directly (a softmax gate with equal logits), same parameters. */
+  private static float[][] expertOutput(ModelGraph graph, List<String> experts, TokenBatch texts) {
+    List<Layer> layers = new ArrayList<>(graph.layers().stream().filter(l -> !l.id().equals("gate.a")).toList());
+    layers.add(new Layer.Gate("direct", experts, MmoeSharing.GATE_INPUT));
+    List<dev.mtl.core.model.Head> heads = graph.heads().stream()
+        .map(h -> h.task().equals("a") ? new dev.mtl.core.model.Head(h.task(), "direct", h.output(), h.dropout()) : h).toList();
+    ModelGraph direct = new ModelGraph(layers, heads);
+    Map<String, ParameterFile.Tensor> values = new java.util.LinkedHashMap<>(ParameterLayout.of(graph, 25, 0).initialValues(3));
+    values.remove("gate.a.weight");
+    values.remove("gate.a.bias");
+    int n = experts.size();
+    int in = direct.outputSize(MmoeSharing.GATE_INPUT);
+    values.put("direct.weight", new ParameterFile.Tensor(new long[] {n, in}, new float[n * in]));
+    values.put("direct.bias", new ParameterFile.Tensor(new long[] {n}, new float[n]));
+    try (Network network = engine.create(new NetworkSpec(direct, 25, 0), new OptimizerSettings("adam", 0.01), 3)) {
+      network.setParameters(values);
+      return network.predict(texts, List.of("a")).get("a");
+    }
+  }
+
   /** Each task's rows as a data source of its own, as separate datasets arrive. */
   static List<SourceBatch> singleTaskSources(long seed) {
     SourceBatch both = batches(seed, 1).get(0);

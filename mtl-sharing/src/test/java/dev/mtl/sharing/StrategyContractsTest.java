@@ -208,4 +208,18 @@ class StrategyContractsTest {
       return EnumSet.of(EncoderKind.CNN, EncoderKind.BILSTM);
     }
   }
+
+  @Nested
+  @DisplayName("dselect-k")
+  class DSelectK extends SharingStrategyContract {
+    @Override
+    protected SharingStrategyProvider plugin() {
+      return new DSelectKSharing();
+    }
+
+    @Override
+    protected Map<String, Object> invalidSettings() {
+      return Map.of("experts", 6);
+    }
+  }
 }

@@ -142,9 +142,9 @@ public final class ParameterLayout {
       zeros(p + "bias", owner, trainable, width);
     } else if (layer instanceof Layer.Gate g) {
       int in = graph.outputSize(g.gateInputId());
-      int experts = g.expertIds().size();
-      xavier(p + "weight", owner, trainable, in, experts, experts, in);
-      zeros(p + "bias", owner, trainable, experts);
+      int logits = g.logits();
+      xavier(p + "weight", owner, trainable, in, logits, logits, in);
+      zeros(p + "bias", owner, trainable, logits);
     }
   }
 

@@ -160,11 +160,30 @@ public sealed interface Layer permits Layer.Embedding, Layer.Features, Layer.Tra
    * A mixture-of-experts gate (MMoE, Ma et al. 2018): {@code softmax(W · gateInput + b)}, one weight
    * per expert and text, weighs the experts' outputs. The gate input is a vector layer; the experts
    * are all vectors, or all sequences (weighted at every position, as PLE's lower extraction
-   * levels do; padding stays zero).
+   * levels do; padding stays zero). With {@code sparse} the weights come from DSelect-k instead of
+   * a softmax.
    */
-  record Gate(String id, List<String> expertIds, String gateInputId) implements Layer {
+  record Gate(String id, List<String> expertIds, String gateInputId, Optional<DSelect> sparse) implements Layer {
     public Gate {
       expertIds = List.copyOf(expertIds);
+      int n = expertIds.size();
+      if (sparse.isPresent() && (n < 2 || Integer.bitCount(n) != 1)) {
+        throw new IllegalArgumentException("gate '" + id + "' selects experts by binary code, so it needs a power of two of them"
+            + " (2, 4, 8, ...), not " + n);
+      }
+    }
+
+    /** A softmax gate. */
+    public Gate(String id, List<String> expertIds, String gateInputId) {
+      this(id, expertIds, gateInputId, Optional.empty());
+    }
+
+    /**
+     * Outputs of the gate's linear map of its input: one logit per expert for a softmax gate;
+     * {@code selectors · (bits + 1)} for DSelect-k (each selector's binary code and its mixing logit).
+     */
+    public int logits() {
+      return sparse.map(d -> d.selectors() * (DSelect.bits(expertIds.size()) + 1)).orElse(expertIds.size());
     }
 
     @Override
@@ -172,6 +191,33 @@ public sealed interface Layer permits Layer.Embedding, Layer.Features, Layer.Tra
       List<String> all = new ArrayList<>(expertIds);
       all.add(gateInputId);
       return all;
+    }
+  }
+
+  /**
+   * DSelect-k expert selection (Hazimeh, Zhao, Chowdhery, Sathiamoorthy, Chen, Mazumder, Hong and
+   * Chi, "DSelect-k: Differentiable Selection in the Mixture of Experts with Applications to
+   * Multi-Task Learning", NeurIPS 2021): each of {@code selectors} selectors reads
+   * {@code m = ⌈log₂ n⌉} numbers z from the gate's input and weighs expert i by
+   * {@code Π_j (b_ij S(z_j) + (1 − b_ij)(1 − S(z_j)))}, b_i being i's binary code and S the cubic
+   * smooth step {@code S(t) = −2t³/γ³ + 3t/(2γ) + ½} on {@code [−γ/2, γ/2]} (0 below, 1 above). S
+   * reaches exactly 0 and 1, so a selector can settle on one expert and its gradient then stops:
+   * selection is sparse and still trained by gradient descent. The selectors' choices are mixed by a
+   * softmax over their own logits. n must be a power of two, so every code names an expert.
+   */
+  record DSelect(int selectors, double gamma) {
+    public DSelect {
+      if (selectors < 1) {
+        throw new IllegalArgumentException("DSelect-k needs at least 1 selector, not " + selectors);
+      }
+      if (!(gamma > 0) || Double.isInfinite(gamma)) {
+        throw new IllegalArgumentException("DSelect-k's smooth step needs a finite width γ > 0, not " + gamma);
+      }
+    }
+
+    /** Bits of the binary code that numbers {@code experts} experts: ⌈log₂ experts⌉, at least 1. */
+    public static int bits(int experts) {
+      return Math.max(1, 32 - Integer.numberOfLeadingZeros(experts - 1));
     }
   }
 

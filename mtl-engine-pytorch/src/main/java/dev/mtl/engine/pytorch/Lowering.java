@@ -355,8 +355,8 @@ final class Lowering {
         return mask.mul(x); // x is zero at padding, so the product is too
       }
       if (layer instanceof Layer.Gate gate) {
-        NDArray weights = Linear.linear(output(gate.gateInputId()), param(gate, "weight"), param(gate, "bias"))
-            .singletonOrThrow().softmax(1);
+        NDArray logits = Linear.linear(output(gate.gateInputId()), param(gate, "weight"), param(gate, "bias")).singletonOrThrow();
+        NDArray weights = gate.sparse().isEmpty() ? logits.softmax(1) : dselect(logits, gate);
         NDList experts = new NDList();
         gate.expertIds().forEach(id -> experts.add(output(id)));
         NDArray stacked = NDArrays.stack(experts, 1);
@@ -374,6 +374,32 @@ final class Lowering {
       Shape shape = x.getShape();
       NDArray perPosition = scores.expandDims(1).broadcast(new Shape(shape.get(0), shape.get(1), scores.getShape().get(1)));
       return masked(NDArrays.concat(new NDList(x, perPosition), 2));
+    }
+
+    /** DSelect-k's expert weights {@code (batch, experts)} from the gate's logits (see {@link Layer.DSelect}). */
+    private NDArray dselect(NDArray logits, Layer.Gate gate) {
+      Layer.DSelect d = gate.sparse().orElseThrow();
+      int n = gate.expertIds().size();
+      int m = Layer.DSelect.bits(n);
+      int k = d.selectors();
+      long batch = logits.getShape().get(0);
+      float half = (float) (d.gamma() / 2);
+      // Smooth step on the codes: t clipped to [−γ/2, γ/2], S(t) = −2t³/γ³ + 3t/(2γ) + ½.
+      NDArray t = logits.get(":, 0:" + (k * m)).clip(-half, half).reshape(batch, k, 1, m);
+      float g = (float) d.gamma();
+      NDArray s = t.pow(3).mul(-2f / (g * g * g)).add(t.mul(3f / (2 * g))).add(0.5f);
+      float[] codes = new float[n * m];
+      for (int i = 0; i < n; i++) {
+        for (int j = 0; j < m; j++) {
+          codes[i * m + j] = (i >> j) & 1;
+        }
+      }
+      NDArray bits = scope.create(codes, new Shape(1, 1, n, m));
+      // b·S + (1 − b)(1 − S) = (1 − S) + b(2S − 1), multiplied over the code's bits.
+      NDArray perBit = s.neg().add(1f).add(bits.mul(s.mul(2f).sub(1f)));
+      NDArray perSelector = perBit.prod(new int[] {3}); // (batch, selectors, experts)
+      NDArray mix = logits.get(":, " + (k * m) + ":").softmax(1).reshape(batch, k, 1);
+      return perSelector.mul(mix).sum(new int[] {1});
     }
 
     /** Zero at padding positions; the array itself when no row is padded. */

@@ -186,7 +186,8 @@ final class TfLowering {
         return tf.math.mul(tf.math.sigmoid(tf.reshape(logits, shape)), x);
       }
       if (layer instanceof Layer.Gate gate) {
-        Operand<TFloat32> weights = tf.nn.softmax(linear(output(gate.gateInputId()), param(gate, "weight"), param(gate, "bias")));
+        Operand<TFloat32> logits = linear(output(gate.gateInputId()), param(gate, "weight"), param(gate, "bias"));
+        Operand<TFloat32> weights = gate.sparse().isEmpty() ? tf.nn.softmax(logits) : dselect(logits, gate);
         List<Operand<TFloat32>> experts = new ArrayList<>();
         gate.expertIds().forEach(id -> experts.add(output(id)));
         Operand<TFloat32> stacked = tf.stack(experts, Stack.axis(1L));
@@ -260,6 +261,32 @@ final class TfLowering {
      * both sides and keeps the first T positions, which is padding width/2 before and
      * width - 1 - width/2 after. Weights are stored as PyTorch's {@code (out, in, width)}.
      */
+    /** DSelect-k's expert weights {@code (batch, experts)} from the gate's logits (the PyTorch lowering's {@code dselect}). */
+    private Operand<TFloat32> dselect(Operand<TFloat32> logits, Layer.Gate gate) {
+      Layer.DSelect d = gate.sparse().orElseThrow();
+      int n = gate.expertIds().size();
+      int m = Layer.DSelect.bits(n);
+      int k = d.selectors();
+      float g = (float) d.gamma();
+      Operand<TFloat32> codes = tf.slice(logits, tf.constant(new int[] {0, 0}), tf.constant(new int[] {-1, k * m}));
+      Operand<TFloat32> t = tf.reshape(tf.clipByValue(codes, tf.constant(-g / 2), tf.constant(g / 2)), tf.constant(new int[] {-1, k, 1, m}));
+      Operand<TFloat32> s = tf.math.add(tf.math.add(tf.math.mul(tf.math.pow(t, tf.constant(3f)), tf.constant(-2f / (g * g * g))),
+          tf.math.mul(t, tf.constant(3f / (2 * g)))), tf.constant(0.5f));
+      float[] bitValues = new float[n * m];
+      for (int i = 0; i < n; i++) {
+        for (int j = 0; j < m; j++) {
+          bitValues[i * m + j] = (i >> j) & 1;
+        }
+      }
+      Operand<TFloat32> bits = tf.reshape(tf.constant(bitValues), tf.constant(new int[] {1, 1, n, m}));
+      Operand<TFloat32> oneMinusS = tf.math.sub(tf.constant(1f), s);
+      Operand<TFloat32> perBit = tf.math.add(oneMinusS, tf.math.mul(bits, tf.math.sub(tf.math.mul(s, tf.constant(2f)), tf.constant(1f))));
+      Operand<TFloat32> perSelector = tf.reduceProd(perBit, tf.constant(3));
+      Operand<TFloat32> mix = tf.reshape(tf.nn.softmax(tf.slice(logits, tf.constant(new int[] {0, k * m}), tf.constant(new int[] {-1, k}))),
+          tf.constant(new int[] {-1, k, 1}));
+      return tf.reduceSum(tf.math.mul(perSelector, mix), tf.constant(1));
+    }
+
     private Operand<TFloat32> cnn(Operand<TFloat32> x, Layer.Encoder e) {
       Operand<TFloat32> image = tf.expandDims(x, tf.constant(1)); // (batch, 1, time, in)
       List<Operand<TFloat32>> maps = new ArrayList<>();
