@@ -2,13 +2,9 @@ package dev.mtl.sharing;
 
 import com.google.auto.service.AutoService;
 import dev.mtl.core.config.ConfigSection;
-import dev.mtl.core.model.Head;
 import dev.mtl.core.model.Layer;
-import dev.mtl.core.model.ModelGraph;
-import dev.mtl.core.model.PoolKind;
 import dev.mtl.core.model.SharingStrategy;
 import dev.mtl.core.spi.SharingStrategyProvider;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -46,24 +42,6 @@ public final class DSelectKSharing implements SharingStrategyProvider {
     if (k > experts) {
       settings.problem("k", k, "selects more experts than there are (" + experts + "); lower it or raise `experts`");
     }
-    return (model, heads) -> {
-      List<Layer> layers = new ArrayList<>();
-      layers.add(Parts.sharedEmbedding(model));
-      List<String> pools = new ArrayList<>();
-      for (int e = 1; e <= experts; e++) {
-        String prefix = "expert" + e + ".";
-        layers.add(Parts.encoder(prefix + "encoder", Parts.EMBEDDING, model));
-        layers.add(Parts.pool(prefix + "pool", prefix + "encoder", model));
-        pools.add(prefix + "pool");
-      }
-      layers.add(new Layer.Pool(MmoeSharing.GATE_INPUT, Parts.EMBEDDING, PoolKind.MEAN));
-      List<Head> out = new ArrayList<>();
-      for (SharingStrategy.HeadRequest head : heads) {
-        String gate = "gate." + head.task();
-        layers.add(new Layer.Gate(gate, pools, MmoeSharing.GATE_INPUT, Optional.of(new Layer.DSelect(k, gamma))));
-        out.add(Parts.head(head, gate, model));
-      }
-      return new ModelGraph(layers, out);
-    };
+    return (model, heads) -> MmoeSharing.describe(model, heads, experts, Optional.of(new Layer.DSelect(k, gamma)));
   }
 }

@@ -44,11 +44,6 @@ public final class GradDropWeighting implements LossWeightingProvider {
     long seed = settings.longValue("seed", 0);
     return new RepresentationWeighting() {
       @Override
-      public double[] weights(WeightingInput input) {
-        return Matrices.filled(input.tasks().size(), 1);
-      }
-
-      @Override
       public Optional<float[]> combine(WeightingInput input, double[] weights) {
         RepresentationGradients g = gradients(input, "graddrop");
         SplittableRandom random = new SplittableRandom(seed ^ (input.step() * 0x9E3779B97F4A7C15L));

@@ -43,11 +43,6 @@ public final class TrimmedMeanWeighting implements LossWeightingProvider {
     }
     return new RepresentationWeighting() {
       @Override
-      public double[] weights(WeightingInput input) {
-        return Matrices.filled(input.tasks().size(), 1);
-      }
-
-      @Override
       public Optional<float[]> combine(WeightingInput input, double[] weights) {
         RepresentationGradients g = gradients(input, "trimmed-mean");
         return Optional.of(trimmedMean(g.byTask(), Math.min(trim, (g.byTask().size() - 1) / 2)));
