@@ -387,7 +387,8 @@ final class Lowering {
       // Smooth step on the codes: t clipped to [−γ/2, γ/2], S(t) = −2t³/γ³ + 3t/(2γ) + ½.
       NDArray t = logits.get(":, 0:" + (k * m)).clip(-half, half).reshape(batch, k, 1, m);
       float g = (float) d.gamma();
-      NDArray s = t.pow(3).mul(-2f / (g * g * g)).add(t.mul(3f / (2 * g))).add(0.5f);
+      // t·t·t and scope scalars: DJL's pow(Number)/mul(Number) free the scalar autograd keeps (see scalar()).
+      NDArray s = t.mul(t).mul(t).mul(scalar(scope, -2f / (g * g * g))).add(t.mul(scalar(scope, 3f / (2 * g)))).add(0.5f);
       float[] codes = new float[n * m];
       for (int i = 0; i < n; i++) {
         for (int j = 0; j < m; j++) {
@@ -396,8 +397,12 @@ final class Lowering {
       }
       NDArray bits = scope.create(codes, new Shape(1, 1, n, m));
       // b·S + (1 − b)(1 − S) = (1 − S) + b(2S − 1), multiplied over the code's bits.
-      NDArray perBit = s.neg().add(1f).add(bits.mul(s.mul(2f).sub(1f)));
-      NDArray perSelector = perBit.prod(new int[] {3}); // (batch, selectors, experts)
+      NDArray perBit = s.neg().add(1f).add(bits.mul(s.mul(scalar(scope, 2f)).sub(1f)));
+      // The product over the code's bits, one multiplication per bit (factors reach exactly 0).
+      NDArray perSelector = perBit.get(":, :, :, 0");
+      for (int j = 1; j < m; j++) {
+        perSelector = perSelector.mul(perBit.get(":, :, :, " + j)); // (batch, selectors, experts)
+      }
       NDArray mix = logits.get(":, " + (k * m) + ":").softmax(1).reshape(batch, k, 1);
       return perSelector.mul(mix).sum(new int[] {1});
     }

@@ -199,16 +199,47 @@ class GramianTest {
    * a few steps, NaN gradients), so steps run here while another thread keeps collecting.
    */
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"penalty", "bilstm", "mean"})
+  @ValueSource(strings = {"penalty", "bilstm", "mean", "dselect", "attention", "sequence-gate"})
   @DisplayName("the losses of other graphs do not change while the garbage collector runs")
   void unaffectedByGarbageCollection(String kind) {
     ModelGraph graph = switch (kind) {
       case "penalty" -> sharedPrivate();
       case "bilstm" -> SyntheticTasks.graph(EncoderKind.BILSTM, 0.2);
+      case "dselect" -> gated(true, Optional.of(new Layer.DSelect(2, 1.0)));
+      case "sequence-gate" -> gated(false, Optional.empty());
+      case "attention" -> attention();
       default -> SyntheticTasks.graph(EncoderKind.MEAN, 0.2);
     };
     assertThat(whileCollectingGarbage(() -> losses(graph, GradientNeed.LOSSES_ONLY)))
         .containsExactlyElementsOf(losses(graph, GradientNeed.LOSSES_ONLY));
+  }
+
+  /** Two CNN experts under one gate (over their pooled vectors, or over their sequences, pooled after) that every head reads. */
+  private static ModelGraph gated(boolean pooledExperts, Optional<Layer.DSelect> sparse) {
+    List<Layer> layers = new ArrayList<>(List.of(new Layer.Embedding("emb", 16, 0.2), new Layer.Pool("gate-input", "emb", PoolKind.MEAN),
+        new Layer.Encoder("e1", "emb", EncoderKind.CNN, 6), new Layer.Encoder("e2", "emb", EncoderKind.CNN, 6)));
+    if (pooledExperts) {
+      layers.add(new Layer.Pool("p1", "e1", PoolKind.MAX));
+      layers.add(new Layer.Pool("p2", "e2", PoolKind.MAX));
+      layers.add(new Layer.Gate("gate", List.of("p1", "p2"), "gate-input", sparse));
+      return withHeads(layers, "gate");
+    }
+    layers.add(new Layer.Gate("gate", List.of("e1", "e2"), "gate-input", sparse));
+    layers.add(new Layer.Pool("pool", "gate", PoolKind.MAX));
+    return withHeads(layers, "pool");
+  }
+
+  /** MTAN-style: two task-attention masks, the second reading the first, over one CNN encoder. */
+  private static ModelGraph attention() {
+    return withHeads(List.of(new Layer.Embedding("emb", 16, 0.2), new Layer.Encoder("enc", "emb", EncoderKind.CNN, 6),
+        new Layer.TaskAttention("att1", "enc", Optional.empty()), new Layer.TaskAttention("att2", "enc", Optional.of("att1")),
+        new Layer.Pool("pool", "att2", PoolKind.MAX)), "pool");
+  }
+
+  /** The synthetic tasks' heads on {@code input}. */
+  private static ModelGraph withHeads(List<Layer> layers, String input) {
+    return new ModelGraph(layers, SyntheticTasks.graph(EncoderKind.CNN, 0.2).heads().stream()
+        .map(h -> new Head(h.task(), input, h.output(), h.dropout())).toList());
   }
 
   /** Every task's loss at each of 30 Adam steps from the same seed and batches. */

@@ -270,7 +270,8 @@ final class TfLowering {
       float g = (float) d.gamma();
       Operand<TFloat32> codes = tf.slice(logits, tf.constant(new int[] {0, 0}), tf.constant(new int[] {-1, k * m}));
       Operand<TFloat32> t = tf.reshape(tf.clipByValue(codes, tf.constant(-g / 2), tf.constant(g / 2)), tf.constant(new int[] {-1, k, 1, m}));
-      Operand<TFloat32> s = tf.math.add(tf.math.add(tf.math.mul(tf.math.pow(t, tf.constant(3f)), tf.constant(-2f / (g * g * g))),
+      Operand<TFloat32> cube = tf.math.mul(tf.math.mul(t, t), t);
+      Operand<TFloat32> s = tf.math.add(tf.math.add(tf.math.mul(cube, tf.constant(-2f / (g * g * g))),
           tf.math.mul(t, tf.constant(3f / (2 * g)))), tf.constant(0.5f));
       float[] bitValues = new float[n * m];
       for (int i = 0; i < n; i++) {
@@ -281,7 +282,12 @@ final class TfLowering {
       Operand<TFloat32> bits = tf.reshape(tf.constant(bitValues), tf.constant(new int[] {1, 1, n, m}));
       Operand<TFloat32> oneMinusS = tf.math.sub(tf.constant(1f), s);
       Operand<TFloat32> perBit = tf.math.add(oneMinusS, tf.math.mul(bits, tf.math.sub(tf.math.mul(s, tf.constant(2f)), tf.constant(1f))));
-      Operand<TFloat32> perSelector = tf.reduceProd(perBit, tf.constant(3));
+      Operand<TFloat32> perSelector = null;
+      for (int j = 0; j < m; j++) {
+        Operand<TFloat32> bit = tf.squeeze(tf.slice(perBit, tf.constant(new int[] {0, 0, 0, j}), tf.constant(new int[] {-1, -1, -1, 1})),
+            Squeeze.axis(List.of(3L)));
+        perSelector = perSelector == null ? bit : tf.math.mul(perSelector, bit);
+      }
       Operand<TFloat32> mix = tf.reshape(tf.nn.softmax(tf.slice(logits, tf.constant(new int[] {0, k * m}), tf.constant(new int[] {-1, k}))),
           tf.constant(new int[] {-1, k, 1}));
       return tf.reduceSum(tf.math.mul(perSelector, mix), tf.constant(1));
