@@ -6,7 +6,9 @@ import java.util.List;
  * Each task's gradient on the shared representation in one step, and the representation's values,
  * for weightings that act coordinate by coordinate ({@link GradientNeed#GRADIENTS_ON_REPRESENTATION}).
  * Every array is {@code rows x width}, row-major: one row per example of the step's batch. The
- * engine builds fresh arrays every step, so a weighting may use them as scratch space.
+ * engine builds fresh arrays every step and reads nothing back from them; the same arrays go to
+ * {@link LossWeighting#weights} and then to {@link LossWeighting#combine}, so what one changes the
+ * other sees.
  *
  * @param rows examples in the batch
  * @param width the representation's width
