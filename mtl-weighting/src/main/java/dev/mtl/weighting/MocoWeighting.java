@@ -5,9 +5,9 @@ import dev.mtl.core.config.ConfigSection;
 import dev.mtl.core.spi.LossWeightingProvider;
 import dev.mtl.core.weighting.LossWeighting;
 import dev.mtl.core.weighting.WeightingInput;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 
 /**
  * MoCo, multi-objective gradient correction (Fernando, Shen, Liu, Chaudhury, Murugesan and Chen,
@@ -73,6 +73,7 @@ public final class MocoWeighting implements LossWeightingProvider {
     private final double gamma;
     private final double gammaSigma;
     private final double rho;
+    private final int[] everyTask;
     private double[] tracked;
     private double[] lambda;
     private double steps;
@@ -84,6 +85,7 @@ public final class MocoWeighting implements LossWeightingProvider {
       this.gamma = gamma;
       this.gammaSigma = gammaSigma;
       this.rho = rho;
+      this.everyTask = IntStream.range(0, n).toArray();
       this.tracked = new double[n * n];
       this.lambda = Matrices.filled(n, 1.0 / n);
     }
@@ -111,7 +113,7 @@ public final class MocoWeighting implements LossWeightingProvider {
         }
         moved[i] = lambda[i] - lambdaRate * push;
       }
-      lambda = softmax(moved);
+      lambda = FamoWeighting.softmax(moved, everyTask);
       double[] w = new double[n];
       for (int t = 0; t < n; t++) {
         w[t] = norms[t] > 0 ? lambda[t] * losses[t] / norms[t] : 0;
@@ -131,20 +133,6 @@ public final class MocoWeighting implements LossWeightingProvider {
       tracked = state.get("tracked-gramian").clone();
       lambda = state.get("lambda").clone();
       steps = state.get("steps")[0];
-    }
-
-    private static double[] softmax(double[] v) {
-      double max = Arrays.stream(v).max().orElse(0);
-      double[] out = new double[v.length];
-      double total = 0;
-      for (int i = 0; i < v.length; i++) {
-        out[i] = Math.exp(v[i] - max);
-        total += out[i];
-      }
-      for (int i = 0; i < v.length; i++) {
-        out[i] /= total;
-      }
-      return out;
     }
   }
 }

@@ -219,6 +219,18 @@ public sealed interface Layer permits Layer.Embedding, Layer.Features, Layer.Tra
     public static int bits(int experts) {
       return Math.max(1, 32 - Integer.numberOfLeadingZeros(experts - 1));
     }
+
+    /** Every expert's binary code, {@code experts x bits(experts)} row-major: bit j of expert i is {@code (i >> j) & 1}. */
+    public static float[] codes(int experts) {
+      int m = bits(experts);
+      float[] codes = new float[experts * m];
+      for (int i = 0; i < experts; i++) {
+        for (int j = 0; j < m; j++) {
+          codes[i * m + j] = (i >> j) & 1;
+        }
+      }
+      return codes;
+    }
   }
 
   /**

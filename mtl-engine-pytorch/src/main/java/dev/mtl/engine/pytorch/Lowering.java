@@ -389,13 +389,7 @@ final class Lowering {
       float g = (float) d.gamma();
       // t·t·t and scope scalars: DJL's pow(Number)/mul(Number) free the scalar autograd keeps (see scalar()).
       NDArray s = t.mul(t).mul(t).mul(scalar(scope, -2f / (g * g * g))).add(t.mul(scalar(scope, 3f / (2 * g)))).add(0.5f);
-      float[] codes = new float[n * m];
-      for (int i = 0; i < n; i++) {
-        for (int j = 0; j < m; j++) {
-          codes[i * m + j] = (i >> j) & 1;
-        }
-      }
-      NDArray bits = scope.create(codes, new Shape(1, 1, n, m));
+      NDArray bits = scope.create(Layer.DSelect.codes(n), new Shape(1, 1, n, m));
       // b·S + (1 − b)(1 − S) = (1 − S) + b(2S − 1), multiplied over the code's bits.
       NDArray perBit = s.neg().add(1f).add(bits.mul(s.mul(scalar(scope, 2f)).sub(1f)));
       // The product over the code's bits, one multiplication per bit (factors reach exactly 0).

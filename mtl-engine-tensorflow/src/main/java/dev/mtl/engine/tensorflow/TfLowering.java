@@ -273,13 +273,7 @@ final class TfLowering {
       Operand<TFloat32> cube = tf.math.mul(tf.math.mul(t, t), t);
       Operand<TFloat32> s = tf.math.add(tf.math.add(tf.math.mul(cube, tf.constant(-2f / (g * g * g))),
           tf.math.mul(t, tf.constant(3f / (2 * g)))), tf.constant(0.5f));
-      float[] bitValues = new float[n * m];
-      for (int i = 0; i < n; i++) {
-        for (int j = 0; j < m; j++) {
-          bitValues[i * m + j] = (i >> j) & 1;
-        }
-      }
-      Operand<TFloat32> bits = tf.reshape(tf.constant(bitValues), tf.constant(new int[] {1, 1, n, m}));
+      Operand<TFloat32> bits = tf.reshape(tf.constant(Layer.DSelect.codes(n)), tf.constant(new int[] {1, 1, n, m}));
       Operand<TFloat32> oneMinusS = tf.math.sub(tf.constant(1f), s);
       Operand<TFloat32> perBit = tf.math.add(oneMinusS, tf.math.mul(bits, tf.math.sub(tf.math.mul(s, tf.constant(2f)), tf.constant(1f))));
       Operand<TFloat32> perSelector = null;
