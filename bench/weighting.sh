@@ -22,7 +22,8 @@ loss_based=(equal uncertainty dwa rlw gls famo stch imtl-l)
 gramian_based=(gradnorm mgda pcgrad cagrad imtl-g imtl nash-mtl aligned-mtl upgrad dualproj gradvac config fairgrad sdmgrad krum
   dbmtl moco modo)
 gradient_based=(graddrop trimmed-mean excess-mtl)
-all=("${loss_based[@]}" "${gramian_based[@]}" "${gradient_based[@]}")
+bilevel=(auto-lambda moml forum)
+all=("${loss_based[@]}" "${gramian_based[@]}" "${gradient_based[@]}" "${bilevel[@]}")
 
 run() {
   local epochs="${1:-3}"

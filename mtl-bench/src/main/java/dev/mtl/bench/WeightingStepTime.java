@@ -104,7 +104,7 @@ public final class WeightingStepTime {
         // Warm-up: native kernels, allocator pools and the JIT.
         for (int i = 0; i < Math.min(10, steps); i++) {
           networks.get(method).trainStep(new TrainStep(stepBatches.get(i), weightings.get(method), i, 0,
-              config.training().optimizer().learningRate(), GradientNeed.LOSSES_ONLY));
+              config.training().optimizer().learningRate(), GradientNeed.LOSSES_ONLY, metaBatches(weightings.get(method), stepBatches, i)));
         }
       }
       for (int round = 0; round < rounds; round++) {
@@ -114,7 +114,7 @@ public final class WeightingStepTime {
           long start = System.nanoTime();
           for (int i = 0; i < steps; i++) {
             networks.get(method).trainStep(new TrainStep(stepBatches.get(i), weightings.get(method), step + i, 0,
-                config.training().optimizer().learningRate(), GradientNeed.LOSSES_ONLY));
+                config.training().optimizer().learningRate(), GradientNeed.LOSSES_ONLY, metaBatches(weightings.get(method), stepBatches, i)));
           }
           millis.get(method).add((System.nanoTime() - start) / 1e6 / steps);
         }
@@ -131,6 +131,7 @@ public final class WeightingStepTime {
         case LOSSES_ONLY -> "none";
         case GRAMIAN_ON_REPRESENTATION, GRADIENTS_ON_REPRESENTATION -> "representation";
         case GRAMIAN_ON_PARAMETERS -> "parameters";
+        case GRAMIAN_WITH_META_BATCH -> "all parameters + meta batch";
       };
       System.out.printf("| %s | %s | %.1f | %.2f |%n", method.split(":")[0], gramian, m, m / equal);
     }
@@ -140,5 +141,10 @@ public final class WeightingStepTime {
     double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
     int n = sorted.length;
     return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  }
+
+  /** A bilevel weighting's meta batches for step i: the next step's batches, as the trainer draws a second batch per source. */
+  private static List<SourceBatch> metaBatches(LossWeighting weighting, List<List<SourceBatch>> stepBatches, int i) {
+    return weighting.need() == GradientNeed.GRAMIAN_WITH_META_BATCH ? stepBatches.get((i + 1) % stepBatches.size()) : List.of();
   }
 }

@@ -38,8 +38,8 @@ class EveryWeightingTrainsTest {
         """.formatted(EndToEndTest.shared("goemotions/group/labels.txt"), group, EndToEndTest.shared("goemotions/ekman/labels.txt"),
         ekman, EndToEndTest.shared("goemotions/original/labels.txt"), emotion));
     List<String> names = new ArrayList<>(PluginRegistry.load().all(LossWeightingProvider.class).keySet());
-    assertThat(names).contains("krum", "dualproj", "upgrad", "equal", "graddrop", "trimmed-mean", "excess-mtl", "dbmtl", "moco", "modo")
-        .hasSizeGreaterThanOrEqualTo(30);
+    assertThat(names).contains("krum", "dualproj", "upgrad", "equal", "graddrop", "trimmed-mean", "excess-mtl", "dbmtl", "moco", "modo",
+        "auto-lambda", "moml", "forum").hasSizeGreaterThanOrEqualTo(33);
     ObjectMapper json = new ObjectMapper();
     for (String name : names) {
       Path output = dir.resolve("run-" + name);
@@ -55,7 +55,8 @@ class EveryWeightingTrainsTest {
   }
 
   @Test
-  @DisplayName("a weighting that combines representation gradients itself is refused at load on an engine that cannot hand them over")
+  @DisplayName("weightings that combine representation gradients themselves or need a meta batch are refused at load on an engine"
+      + " that cannot give them that")
   void gradientCombinerNeedsPyTorch() throws Exception {
     Path group = EndToEndTest.firstLines("goemotions/group/train.tsv", 50, dir.resolve("group.tsv"));
     Path ekman = EndToEndTest.firstLines("goemotions/ekman/train.tsv", 50, dir.resolve("ekman.tsv"));
@@ -70,8 +71,11 @@ class EveryWeightingTrainsTest {
         engine: tensorflow
         """.formatted(EndToEndTest.shared("goemotions/group/labels.txt"), group, EndToEndTest.shared("goemotions/ekman/labels.txt"),
         ekman));
-    EndToEndTest.Result r = EndToEndTest.run("train", config.toString(), "--quiet", "--set", "output=" + dir.resolve("out"));
-    assertThat(r.code()).isEqualTo(2);
-    assertThat(r.err()).contains("tf.yaml").contains("weighting.type").contains("graddrop").contains("djl-pytorch");
+    for (String weighting : List.of("graddrop", "auto-lambda", "forum")) {
+      EndToEndTest.Result r = EndToEndTest.run("train", config.toString(), "--quiet", "--set", "output=" + dir.resolve("out"),
+          "--set", "weighting=" + weighting);
+      assertThat(r.code()).as(weighting).isEqualTo(2);
+      assertThat(r.err()).contains("tf.yaml").contains("weighting.type").contains(weighting).contains("djl-pytorch");
+    }
   }
 }

@@ -20,6 +20,7 @@ import dev.mtl.core.engine.TrainStep;
 import dev.mtl.core.model.EncoderKind;
 import dev.mtl.core.weighting.GradientNeed;
 import dev.mtl.core.weighting.LossWeighting;
+import dev.mtl.core.weighting.MetaGradients;
 import dev.mtl.core.weighting.RepresentationGradients;
 import dev.mtl.core.weighting.WeightingInput;
 import java.nio.file.Path;
@@ -28,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -305,6 +307,81 @@ public abstract class EngineContract {
         return false;
       });
       assertThat(differs).as("a zero gradient below the representation must change what the trunk learns").isTrue();
+    }
+  }
+
+  @Test
+  @DisplayName("meta batch: with the training batch as its own meta batch, every block of the meta Gramian is the training"
+      + " Gramian, whose cross terms are the Gramian on the shared parameters")
+  void metaGramianOfTheSameBatch() {
+    assumeTrue(engine.unsupported(GradientNeed.GRAMIAN_WITH_META_BATCH).isEmpty(), "the engine runs no meta batches");
+    SourceBatch batch = SyntheticTasks.batch(new Random(3), 16);
+    AtomicReference<WeightingInput> seen = new AtomicReference<>();
+    LossWeighting recording = new LossWeighting() {
+      @Override
+      public GradientNeed need() {
+        return GradientNeed.GRAMIAN_WITH_META_BATCH;
+      }
+
+      @Override
+      public double[] weights(WeightingInput input) {
+        seen.set(input);
+        return new double[] {1, 1, 1};
+      }
+    };
+    try (Network network = engine.create(spec(EncoderKind.CNN, 0), ADAM, 5)) {
+      network.trainStep(new TrainStep(List.of(batch), recording, 0, 0, RATE, GradientNeed.LOSSES_ONLY, List.of(batch)));
+    }
+    double[][] shared = gramian(List.of(batch));
+    WeightingInput input = seen.get();
+    MetaGradients meta = input.meta().orElseThrow();
+    int n = TASKS.size();
+    for (int s = 0; s < n; s++) {
+      assertThat(meta.losses()[s]).as("meta loss %d", s).isCloseTo(input.losses()[s], within(1e-6));
+      for (int t = 0; t < n; t++) {
+        double scale = 1e-4 * Math.sqrt(meta.training(s, s) * meta.training(t, t)) + 1e-7;
+        assertThat(meta.alignment(s, t)).as("<h_%d, g_%d>", s, t).isCloseTo(meta.training(s, t), within(scale));
+        assertThat(meta.meta(s, t)).as("<h_%d, h_%d>", s, t).isCloseTo(meta.training(s, t), within(scale));
+        if (s != t) {
+          assertThat(meta.training(s, t)).as("G[%d][%d]", s, t).isCloseTo(shared[s][t], within(scale));
+        } else {
+          assertThat(meta.training(s, s)).as("‖g_%d‖² includes the head", s).isGreaterThan(shared[s][s]);
+        }
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("meta batch: weights on its losses move the parameters as those weights on the same batch for training would")
+  void metaWeightsApplied() {
+    assumeTrue(engine.unsupported(GradientNeed.GRAMIAN_WITH_META_BATCH).isEmpty(), "the engine runs no meta batches");
+    TokenBatch probe = SyntheticTasks.batch(new Random(9), 8).tokens();
+    double[] weights = {0.2, 1.5, 3};
+    LossWeighting metaOnly = new LossWeighting() {
+      @Override
+      public GradientNeed need() {
+        return GradientNeed.GRAMIAN_WITH_META_BATCH;
+      }
+
+      @Override
+      public double[] weights(WeightingInput input) {
+        return new double[3];
+      }
+
+      @Override
+      public Optional<double[]> metaWeights(WeightingInput input, double[] w) {
+        return Optional.of(weights.clone());
+      }
+    };
+    LossWeighting fixed = TestWeightings.needing(GradientNeed.LOSSES_ONLY, input -> weights.clone());
+    try (Network a = engine.create(spec(EncoderKind.CNN, 0), ADAM, 4); Network b = engine.create(spec(EncoderKind.CNN, 0), ADAM, 4)) {
+      for (int step = 0; step < 3; step++) {
+        SourceBatch train = SyntheticTasks.batch(new Random(20 + step), 16);
+        SourceBatch meta = SyntheticTasks.batch(new Random(40 + step), 16);
+        a.trainStep(new TrainStep(List.of(train), metaOnly, step, 0, RATE, GradientNeed.LOSSES_ONLY, List.of(meta)));
+        b.trainStep(new TrainStep(List.of(meta), fixed, step, 0, RATE, GradientNeed.LOSSES_ONLY));
+      }
+      assertClose(a.predict(probe, TASKS), b.predict(probe, TASKS), 1e-5f);
     }
   }
 

@@ -6,6 +6,7 @@ import dev.mtl.core.config.ConfigSection;
 import dev.mtl.core.spi.LossWeightingProvider;
 import dev.mtl.core.weighting.GradientNeed;
 import dev.mtl.core.weighting.LossWeighting;
+import dev.mtl.core.weighting.MetaGradients;
 import dev.mtl.core.weighting.RepresentationGradients;
 import dev.mtl.core.weighting.WeightingInput;
 import java.nio.file.Path;
@@ -57,7 +58,34 @@ public abstract class LossWeightingContract extends PluginContract<LossWeighting
     Optional<RepresentationGradients> gradients = weighting.need() != GradientNeed.GRADIENTS_ON_REPRESENTATION ? Optional.empty()
         : Optional.of(new RepresentationGradients(1, 3, new float[] {0.3f, -0.2f, 0.5f},
             Arrays.stream(GRADIENTS).limit(n).map(float[]::clone).toList()));
-    return new WeightingInput(step, epoch, tasks, losses, gramian, gradients);
+    Optional<MetaGradients> meta = weighting.need() != GradientNeed.GRAMIAN_WITH_META_BATCH ? Optional.empty()
+        : Optional.of(metaGradients(n, step));
+    return new WeightingInput(step, epoch, tasks, losses, gramian, gradients, meta);
+  }
+
+  /**
+   * The first {@code n} tasks' training gradients {@link #GRADIENTS} and meta-batch gradients that
+   * change from step to step (the first task's agrees with the training gradients, the others drift).
+   */
+  private static MetaGradients metaGradients(int n, long step) {
+    double drift = Math.sin(step);
+    double[][] meta = {{1.5, 0.5, 0}, {drift, 2, 1}, {-0.5, 0.2 * drift, 1}};
+    double[][] vectors = new double[2 * n][];
+    double[] metaLosses = new double[n];
+    for (int i = 0; i < n; i++) {
+      vectors[i] = new double[] {GRADIENTS[i][0], GRADIENTS[i][1], GRADIENTS[i][2]};
+      vectors[n + i] = meta[i];
+      metaLosses[i] = 1 + 0.1 * i + 0.01 * step;
+    }
+    double[][] gramian = new double[2 * n][2 * n];
+    for (int i = 0; i < 2 * n; i++) {
+      for (int j = 0; j < 2 * n; j++) {
+        for (int k = 0; k < 3; k++) {
+          gramian[i][j] += vectors[i][k] * vectors[j][k];
+        }
+      }
+    }
+    return new MetaGradients(metaLosses, gramian);
   }
 
   @Override
@@ -87,6 +115,14 @@ public abstract class LossWeightingContract extends PluginContract<LossWeighting
           assertThat(x).isGreaterThanOrEqualTo(0);
         }
       }
+      weighting.metaWeights(input, w).ifPresent(meta -> {
+        assertThat(weighting.need()).as("only a weighting given a meta batch can weigh its losses")
+            .isEqualTo(GradientNeed.GRAMIAN_WITH_META_BATCH);
+        assertThat(meta).hasSize(TASKS.size());
+        for (double x : meta) {
+          assertThat(x).isFinite();
+        }
+      });
       weighting.combine(input, w).ifPresent(combined -> {
         assertThat(weighting.need()).as("only a weighting given the gradients can combine them").isEqualTo(GradientNeed.GRADIENTS_ON_REPRESENTATION);
         assertThat(combined).hasSize(3);
@@ -122,9 +158,13 @@ public abstract class LossWeightingContract extends PluginContract<LossWeighting
     ConfigSection section = ConfigSection.of("contract", Path.of("."), settings());
     LossWeighting weighting = plugin().create(section, List.of("a"));
     for (int step = 0; step < 5; step++) {
-      double[] w = weighting.weights(input(weighting, step, 0, List.of("a"), new double[] {0.7}));
+      WeightingInput input = input(weighting, step, 0, List.of("a"), new double[] {0.7});
+      double[] w = weighting.weights(input);
       assertThat(w).hasSize(1);
-      assertThat(w[0]).isFinite().isPositive();
+      // The task trains: on its own loss, or (FORUM) on its meta-batch loss.
+      double meta = weighting.metaWeights(input, w).map(m -> m[0]).orElse(0.0);
+      assertThat(w[0]).isFinite().isGreaterThanOrEqualTo(0);
+      assertThat(w[0] + meta).isPositive();
     }
   }
 }

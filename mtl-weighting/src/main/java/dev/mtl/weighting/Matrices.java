@@ -217,17 +217,36 @@ final class Matrices {
    * solvable when task gradients are linearly dependent; it moves the answer by about that much.
    */
   static double[] minimizeQuadratic(double[][] q, double[] c, double[] lower, boolean sumToOne) {
+    boolean[] inSum = new boolean[c.length];
+    Arrays.fill(inSum, sumToOne);
+    return minimizeQuadratic(q, c, lower, inSum);
+  }
+
+  /**
+   * As {@link #minimizeQuadratic(double[][], double[], double[], boolean)}, with {@code Σ x_i = 1}
+   * over the coordinates where {@code inSum} is true only (none true: no equality); the others are
+   * bounded below only and must not make the objective unbounded.
+   */
+  static double[] minimizeQuadratic(double[][] q, double[] c, double[] lower, boolean[] inSum) {
     int n = c.length;
+    boolean sumToOne = false;
+    for (boolean b : inSum) {
+      sumToOne |= b;
+    }
     double[][] qr = plusIdentity(symmetric(q), 1e-12 * Math.max(trace(q) / n, Double.MIN_NORMAL));
     double[] x = lower.clone();
     boolean[] fixed = new boolean[n];
     Arrays.fill(fixed, true);
     if (sumToOne) {
       // Start at the vertex with the smallest objective; Σx = 1 needs lower to sum to at most 1.
-      double slack = 1 - Arrays.stream(lower).sum();
-      int best = 0;
-      for (int i = 1; i < n; i++) {
-        if (qr[i][i] / 2 * slack * slack + c[i] * slack < qr[best][best] / 2 * slack * slack + c[best] * slack) {
+      double slack = 1;
+      for (int i = 0; i < n; i++) {
+        slack -= inSum[i] ? lower[i] : 0;
+      }
+      int best = -1;
+      for (int i = 0; i < n; i++) {
+        if (inSum[i] && (best < 0
+            || qr[i][i] / 2 * slack * slack + c[i] * slack < qr[best][best] / 2 * slack * slack + c[best] * slack)) {
           best = i;
         }
       }
@@ -240,13 +259,13 @@ final class Matrices {
         gradient[i] += c[i];
       }
       double gradientScale = 1 + Arrays.stream(gradient).map(Math::abs).max().orElse(0);
-      Step step = equalityStep(qr, gradient, fixed, sumToOne);
+      Step step = equalityStep(qr, gradient, fixed, inSum, sumToOne);
       double stepSize = Arrays.stream(step.direction()).map(Math::abs).max().orElse(0);
       if (stepSize <= 1e-14 * (1 + Arrays.stream(x).map(Math::abs).max().orElse(0))) {
         int release = -1;
         double most = -1e-12 * gradientScale;
         for (int i = 0; i < n; i++) {
-          double multiplier = gradient[i] - step.multiplier();
+          double multiplier = gradient[i] - (inSum[i] ? step.multiplier() : 0);
           if (fixed[i] && multiplier < most) {
             most = multiplier;
             release = i;
@@ -284,7 +303,7 @@ final class Matrices {
   private record Step(double[] direction, double multiplier) {}
 
   /** The step to the minimum with fixed coordinates held, and the multiplier of Σx = 1 (0 without it). */
-  private static Step equalityStep(double[][] q, double[] gradient, boolean[] fixed, boolean sumToOne) {
+  private static Step equalityStep(double[][] q, double[] gradient, boolean[] fixed, boolean[] inSum, boolean sumToOne) {
     int n = gradient.length;
     int[] free = IntStream.range(0, n).filter(i -> !fixed[i]).toArray();
     double[] direction = new double[n];
@@ -299,7 +318,7 @@ final class Matrices {
         a[r][k] = q[free[r]][free[k]];
       }
       b[r] = -gradient[free[r]];
-      if (sumToOne) {
+      if (sumToOne && inSum[free[r]]) {
         a[r][free.length] = -1;
         a[free.length][r] = 1;
       }

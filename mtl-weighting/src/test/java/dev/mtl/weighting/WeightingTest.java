@@ -326,4 +326,41 @@ class WeightingTest {
       return new ExcessMtlWeighting();
     }
   }
+
+  @Nested
+  class AutoLambda extends LossWeightingContract {
+    @Override
+    protected LossWeightingProvider plugin() {
+      return new AutoLambdaWeighting();
+    }
+  }
+
+  @Nested
+  class AutoLambdaWithPrimary extends LossWeightingContract {
+    @Override
+    protected LossWeightingProvider plugin() {
+      return new AutoLambdaWeighting();
+    }
+
+    @Override
+    protected Map<String, Object> settings() {
+      return Map.of("primary", List.of("a"), "learning-rate", 0.01);
+    }
+  }
+
+  @Nested
+  class Moml extends LossWeightingContract {
+    @Override
+    protected LossWeightingProvider plugin() {
+      return new MomlWeighting();
+    }
+  }
+
+  @Nested
+  class Forum extends LossWeightingContract {
+    @Override
+    protected LossWeightingProvider plugin() {
+      return new ForumWeighting();
+    }
+  }
 }

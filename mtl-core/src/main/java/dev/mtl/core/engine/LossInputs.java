@@ -96,4 +96,22 @@ public final class LossInputs {
     });
     return combined;
   }
+
+  /** The weighting's meta-batch loss weights ({@link LossWeighting#metaWeights}), checked like {@link #checkedWeights}. */
+  public static Optional<double[]> checkedMetaWeights(LossWeighting weighting, WeightingInput input, double[] weights) {
+    Optional<double[]> meta = weighting.metaWeights(input, weights);
+    meta.ifPresent(values -> {
+      if (values.length != input.tasks().size()) {
+        throw new IllegalStateException("weighting " + weighting.getClass().getName() + " returned " + values.length
+            + " meta-batch weights for " + input.tasks().size() + " tasks " + input.tasks());
+      }
+      for (int i = 0; i < values.length; i++) {
+        if (!Double.isFinite(values[i])) {
+          throw new IllegalStateException("weighting " + weighting.getClass().getName() + " gave task '" + input.tasks().get(i)
+              + "' the meta-batch weight " + values[i] + " at step " + input.step());
+        }
+      }
+    });
+    return meta;
+  }
 }

@@ -16,11 +16,24 @@ import java.util.Objects;
  * @param learningRate this step's rate: the trainer's schedule decides it, the engine keeps none
  * @param measure a Gramian to compute for the record when the weighting needs none ({@link
  *     GradientNeed#LOSSES_ONLY} for none); it never changes the update (see {@link GramianChoice})
+ * @param metaBatches for a weighting that needs {@link GradientNeed#GRAMIAN_WITH_META_BATCH}: a second
+ *     batch from each source in {@code batches}, drawn independently of it; empty otherwise
  */
 public record TrainStep(List<SourceBatch> batches, LossWeighting weighting, long step, int epoch, double learningRate,
-    GradientNeed measure) {
+    GradientNeed measure, List<SourceBatch> metaBatches) {
+  /** A step without meta batches (every weighting but the bilevel ones). */
+  public TrainStep(List<SourceBatch> batches, LossWeighting weighting, long step, int epoch, double learningRate,
+      GradientNeed measure) {
+    this(batches, weighting, step, epoch, learningRate, measure, List.of());
+  }
+
   public TrainStep {
     batches = List.copyOf(batches);
+    metaBatches = List.copyOf(metaBatches);
+    if (weighting != null && weighting.need() == GradientNeed.GRAMIAN_WITH_META_BATCH && metaBatches.isEmpty()) {
+      throw new IllegalArgumentException("the weighting " + weighting.getClass().getSimpleName() + " needs meta batches (a second"
+          + " batch of training data per source) in each step, and the step has none");
+    }
     Objects.requireNonNull(weighting, "weighting");
     Objects.requireNonNull(measure, "measure");
     if (!(learningRate >= 0) || Double.isInfinite(learningRate)) {

@@ -108,8 +108,14 @@ public final class TaskAffinity {
             measurements++;
             listener.onMeasured(step, steps, look);
           }
+          List<SourceBatch> metaBatches = new ArrayList<>();
+          if (run.weighting().need() == GradientNeed.GRAMIAN_WITH_META_BATCH) {
+            for (int s = 0; s < sources.size(); s++) {
+              metaBatches.add(sources.get(s).batch(streams.get(s).next()));
+            }
+          }
           network.trainStep(new TrainStep(batches, run.weighting(), step, 0, settings.optimizer().rateAt(step, steps),
-              GradientNeed.LOSSES_ONLY));
+              GradientNeed.LOSSES_ONLY, metaBatches));
         }
       }
       for (int i = 0; i < n; i++) {

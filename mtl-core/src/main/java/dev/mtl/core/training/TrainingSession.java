@@ -12,6 +12,7 @@ import dev.mtl.core.engine.SourceBatch;
 import dev.mtl.core.engine.StepResult;
 import dev.mtl.core.engine.StopRequestedException;
 import dev.mtl.core.engine.TrainStep;
+import dev.mtl.core.weighting.GradientNeed;
 import dev.mtl.core.inference.Calibration;
 import dev.mtl.core.inference.DataSource;
 import dev.mtl.core.inference.Evaluator;
@@ -58,6 +59,8 @@ final class TrainingSession {
   private final Path checkpoint;
   private final Path modelDir;
   private final List<Iterator<int[]>> batchStreams = new ArrayList<>();
+  /** For bilevel weightings: a second, independently shuffled stream per source, drawn alongside the first. */
+  private final List<Iterator<int[]>> metaStreams = new ArrayList<>();
   private final int[] sourceSizes;
   private final List<List<String>> sourceTasks;
   private final int stepsPerEpoch;
@@ -87,6 +90,15 @@ final class TrainingSession {
         stream.next();
       }
       batchStreams.add(stream);
+      if (run.weighting().need() == GradientNeed.GRAMIAN_WITH_META_BATCH) {
+        Iterator<int[]> meta = new MultiTaskTrainer.CyclingBatches(trainSources.get(s), settings.batchSize(),
+            new Random(config.seed() * 31 + s + 0x5DEECE66DL));
+        // One meta batch is drawn with each batch, so the same count puts it where it was.
+        for (long d = 0; d < state.drawn[s]; d++) {
+          meta.next();
+        }
+        metaStreams.add(meta);
+      }
     }
     this.sourceSizes = trainSources.stream().mapToInt(DataSource::size).toArray();
     this.sourceTasks = trainSources.stream().map(source -> List.copyOf(source.tasks())).toList();
@@ -197,14 +209,18 @@ final class TrainingSession {
   private void step(int epoch, int stepInEpoch) throws IOException {
     long step = state.step;
     List<SourceBatch> batches = new ArrayList<>(trainSources.size());
+    List<SourceBatch> metaBatches = new ArrayList<>();
     for (int s : run.sampler().sources(new SamplingStep(step, totalSteps, sourceTasks, sourceSizes, config.seed()))) {
       batches.add(trainSources.get(s).batch(batchStreams.get(s).next()));
+      if (!metaStreams.isEmpty()) {
+        metaBatches.add(trainSources.get(s).batch(metaStreams.get(s).next()));
+      }
       state.drawn[s]++;
     }
     StepResult result = null;
     try {
       result = network.trainStep(new TrainStep(batches, run.weighting(), step, epoch, settings.optimizer().rateAt(step, totalSteps),
-          gramians.measureAt(step, settings.logEvery())));
+          gramians.measureAt(step, settings.logEvery()), metaBatches));
     } catch (NonFiniteException e) {
       if (!settings.skipNonFinite()) {
         log.stopped(epoch, step, e.getMessage());

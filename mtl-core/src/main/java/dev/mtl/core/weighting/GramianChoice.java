@@ -17,7 +17,8 @@ public final class GramianChoice {
    * @param sources the tasks of each training batch (tasks over the same texts share one)
    */
   public static Optional<String> problem(GradientNeed need, ModelGraph graph, List<List<String>> sources) {
-    if (need == GradientNeed.LOSSES_ONLY) {
+    if (need == GradientNeed.LOSSES_ONLY || need == GradientNeed.GRAMIAN_WITH_META_BATCH) {
+      // Inner products over every trained parameter exist for any graph and any sources.
       return Optional.empty();
     }
     boolean sharesParameters = !graph.sharedParameters().isEmpty();

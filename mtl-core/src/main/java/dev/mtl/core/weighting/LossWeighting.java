@@ -30,6 +30,16 @@ public interface LossWeighting {
   }
 
   /**
+   * For weightings whose {@link #need()} is {@link GradientNeed#GRAMIAN_WITH_META_BATCH}: weights of
+   * the tasks' meta-batch losses, whose gradients the update then adds to {@code Σ_t w_t ∇L_t}
+   * (FORUM moves the parameters along the meta losses too); empty (the default) to leave the meta
+   * batch out of the update. Called once per step after {@link #weights}, with the same input.
+   */
+  default Optional<double[]> metaWeights(WeightingInput input, double[] weights) {
+    return Optional.empty();
+  }
+
+  /**
    * What this weighting has learned or accumulated (learned weights, running averages), saved with
    * checkpoints so a resumed run continues exactly; empty for weightings without state.
    */

@@ -15,9 +15,11 @@ import java.util.Optional;
  *     LossWeighting#need()} asks for it
  * @param gradients the per-task gradients on the shared representation, present when the need is
  *     {@link GradientNeed#GRADIENTS_ON_REPRESENTATION}
+ * @param meta the meta batch's losses and gradient inner products, present when the need is {@link
+ *     GradientNeed#GRAMIAN_WITH_META_BATCH}
  */
 public record WeightingInput(long step, int epoch, List<String> tasks, double[] losses, Optional<double[][]> gramian,
-    Optional<RepresentationGradients> gradients) {
+    Optional<RepresentationGradients> gradients, Optional<MetaGradients> meta) {
   public WeightingInput {
     tasks = List.copyOf(tasks);
     // Copies: a weighting may change what it was given without changing the engine's record of the step.
@@ -30,10 +32,20 @@ public record WeightingInput(long step, int epoch, List<String> tasks, double[] 
     if (taskGradients != tasks.size()) {
       throw new IllegalArgumentException(taskGradients + " task gradients for " + tasks.size() + " tasks");
     }
+    int metaLosses = meta.map(m -> m.losses().length).orElse(tasks.size());
+    if (metaLosses != tasks.size()) {
+      throw new IllegalArgumentException(metaLosses + " meta-batch losses for " + tasks.size() + " tasks");
+    }
+  }
+
+  /** A step's input with representation gradients and no meta batch. */
+  public WeightingInput(long step, int epoch, List<String> tasks, double[] losses, Optional<double[][]> gramian,
+      Optional<RepresentationGradients> gradients) {
+    this(step, epoch, tasks, losses, gramian, gradients, Optional.empty());
   }
 
   /** A step's input without representation gradients (every need but {@link GradientNeed#GRADIENTS_ON_REPRESENTATION}). */
   public WeightingInput(long step, int epoch, List<String> tasks, double[] losses, Optional<double[][]> gramian) {
-    this(step, epoch, tasks, losses, gramian, Optional.empty());
+    this(step, epoch, tasks, losses, gramian, Optional.empty(), Optional.empty());
   }
 }

@@ -28,6 +28,7 @@ import dev.mtl.core.model.ModelGraph;
 import dev.mtl.core.task.LossKind;
 import dev.mtl.core.task.TaskData;
 import dev.mtl.core.weighting.GradientNeed;
+import dev.mtl.core.weighting.MetaGradients;
 import dev.mtl.core.weighting.GramianChoice;
 import dev.mtl.core.weighting.RepresentationGradients;
 import dev.mtl.core.weighting.WeightingInput;
@@ -211,7 +212,9 @@ final class PyTorchNetwork implements Network {
     }
     try (NDManager scope = manager.newSubManager();
         GradientCollector collector = Engine.getEngine(PyTorchEngine.ENGINE).newGradientCollector()) {
-      StepRows rows = rowUpdated.isEmpty() ? null : new StepRows(scope, request.batches(), rowUpdated);
+      // The meta batches' rows too: their gradients enter the Gramian (and, for FORUM, the update).
+      StepRows rows = rowUpdated.isEmpty() ? null
+          : new StepRows(scope, concat(request.batches(), request.metaBatches()), rowUpdated);
       TaskLosses forward = taskLosses(scope, request.batches(), rows, true, detachAt);
       List<String> tasks = forward.tasks();
       List<NDArray> losses = forward.losses();
@@ -241,6 +244,20 @@ final class PyTorchNetwork implements Network {
           total = total == null ? term : total.add(term);
         }
         collector.backward(total);
+      } else if (gramianKind == GradientNeed.GRAMIAN_WITH_META_BATCH) {
+        MetaStep meta = metaStep(scope, request.metaBatches(), tasks, losses, rows, auxiliary != null);
+        gramian = meta.trainingGramian();
+        WeightingInput input = new WeightingInput(request.step(), request.epoch(), tasks, values, Optional.of(gramian),
+            Optional.empty(), Optional.of(meta.gradients()));
+        weights = LossInputs.checkedWeights(request.weighting(), input);
+        Optional<double[]> metaWeights = LossInputs.checkedMetaWeights(request.weighting(), input, weights);
+        if (auxiliary != null) {
+          JniUtils.backward((PtNDArray) auxiliary, (PtNDArray) scope.ones(auxiliary.getShape()), false, false);
+        }
+        if (penalty != null) {
+          collector.backward(penalty);
+        }
+        taskGradients = meta.weighted(weights, metaWeights);
       } else {
         PerTaskGradients perTask = perTaskGradients(scope, tasks, losses, gramianKind, detachAt == null ? null : lastPass.representation(),
             rows, auxiliary != null);
@@ -599,6 +616,106 @@ final class PyTorchNetwork implements Network {
       }
     }
     return new PerTaskGradients(gramian, atRepresentation, byTask);
+  }
+
+  private static List<SourceBatch> concat(List<SourceBatch> a, List<SourceBatch> b) {
+    List<SourceBatch> out = new ArrayList<>(a);
+    out.addAll(b);
+    return out;
+  }
+
+  /**
+   * A bilevel step's gradients: each task's training gradient (one backward pass per task through
+   * the step's forward pass), then a forward pass over the meta batches and one backward pass per
+   * task there, each kept per parameter it reached; their inner products over every trained parameter.
+   */
+  private MetaStep metaStep(NDManager scope, List<SourceBatch> metaBatches, List<String> tasks, List<NDArray> losses,
+      StepRows rows, boolean keepGraph) {
+    int n = tasks.size();
+    List<Map<String, NDArray>> gradients = new ArrayList<>();
+    for (int t = 0; t < n; t++) {
+      NDArray loss = losses.get(t);
+      JniUtils.backward((PtNDArray) loss, (PtNDArray) scope.ones(loss.getShape()), keepGraph || t < n - 1, false);
+      gradients.add(takeGradients(scope, tasks.get(t), rows));
+    }
+    TaskLosses meta = taskLosses(scope, metaBatches, rows, true, null);
+    double[] metaLosses = new double[n];
+    int lastLabelled = -1;
+    for (int t = 0; t < n; t++) {
+      if (meta.tasks().contains(tasks.get(t))) {
+        lastLabelled = t;
+      }
+    }
+    for (int t = 0; t < n; t++) {
+      int at = meta.tasks().indexOf(tasks.get(t));
+      if (at < 0) {
+        gradients.add(Map.of()); // no row of the meta batch labels this task
+        continue;
+      }
+      NDArray loss = meta.losses().get(at);
+      metaLosses[t] = loss.getFloat();
+      JniUtils.backward((PtNDArray) loss, (PtNDArray) scope.ones(loss.getShape()), t < lastLabelled, false);
+      gradients.add(takeGradients(scope, tasks.get(t), rows));
+    }
+    double[][] gramian = new double[2 * n][2 * n];
+    for (String name : parameters.trainableNames()) {
+      NDList parts = new NDList();
+      boolean any = false;
+      for (Map<String, NDArray> byName : gradients) {
+        NDArray g = byName.get(name);
+        any |= g != null;
+        parts.add(g == null ? scope.zeros(new Shape(gradientHolder(name, rows).size())) : g.flatten());
+      }
+      if (!any) {
+        continue;
+      }
+      NDArray stacked = NDArrays.stack(parts);
+      float[] flat = stacked.matMul(stacked.transpose()).toFloatArray();
+      for (int i = 0; i < 2 * n; i++) {
+        for (int j = 0; j < 2 * n; j++) {
+          gramian[i][j] += flat[i * 2 * n + j];
+        }
+      }
+    }
+    return new MetaStep(new MetaGradients(metaLosses, gramian), gradients);
+  }
+
+  /** Copies (and zeroes) the gradients a backward pass of {@code task}'s loss left on the parameters its pass reaches. */
+  private Map<String, NDArray> takeGradients(NDManager scope, String task, StepRows rows) {
+    Map<String, NDArray> own = new LinkedHashMap<>();
+    for (String name : parameterNames.computeIfAbsent("all:" + task, k -> lowering.trainableNames(graph.parametersOf(task)))) {
+      own.put(name, takeGradient(scope, gradientHolder(name, rows)));
+    }
+    return own;
+  }
+
+  /** @param byGradient the tasks' training gradients per parameter, then their meta-batch gradients */
+  private record MetaStep(MetaGradients gradients, List<Map<String, NDArray>> byGradient) {
+    double[][] trainingGramian() {
+      int n = gradients.losses().length;
+      double[][] out = new double[n][n];
+      for (int i = 0; i < n; i++) {
+        for (int j = 0; j < n; j++) {
+          out[i][j] = gradients.training(i, j);
+        }
+      }
+      return out;
+    }
+
+    /** Σ_t w_t g_t + Σ_s v_s h_s per parameter. */
+    Map<String, NDArray> weighted(double[] weights, Optional<double[]> metaWeights) {
+      int n = weights.length;
+      Map<String, NDArray> out = new LinkedHashMap<>();
+      for (int i = 0; i < 2 * n; i++) {
+        double w = i < n ? weights[i] : metaWeights.isPresent() ? metaWeights.get()[i - n] : 0;
+        if (w == 0 && i >= n) {
+          continue;
+        }
+        float factor = (float) w;
+        byGradient.get(i).forEach((name, g) -> out.merge(name, g.mul(factor), NDArray::add));
+      }
+      return out;
+    }
   }
 
   /** The trained parameters below the shared representation, which every task's pass reaches. */

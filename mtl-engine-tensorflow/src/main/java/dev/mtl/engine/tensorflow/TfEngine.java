@@ -75,10 +75,13 @@ final class TfEngine implements Engine {
   @Override
   public Optional<String> unsupported(GradientNeed need) {
     // The step program fixes the trunk's gradient as Σ w_t g_t inside the TensorFlow graph.
-    return need == GradientNeed.GRADIENTS_ON_REPRESENTATION
-        ? Optional.of("cannot hand per-task gradients to a weighting that combines them itself (graddrop, trimmed-mean,"
-            + " excess-mtl) yet; use engine djl-pytorch, or a weighting over the Gramian")
-        : Optional.empty();
+    return switch (need) {
+      case GRADIENTS_ON_REPRESENTATION -> Optional.of("cannot hand per-task gradients to a weighting that combines them itself"
+          + " (graddrop, trimmed-mean, excess-mtl) yet; use engine djl-pytorch, or a weighting over the Gramian");
+      case GRAMIAN_WITH_META_BATCH -> Optional.of("cannot run the meta-batch passes of a bilevel weighting (auto-lambda, moml,"
+          + " forum) yet; use engine djl-pytorch, or a weighting over the Gramian");
+      default -> Optional.empty();
+    };
   }
 
   @Override
