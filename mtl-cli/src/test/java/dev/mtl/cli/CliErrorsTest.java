@@ -123,7 +123,7 @@ class CliErrorsTest {
         "`tasks[1].format` was 'tvs' but it must be one of [csv, jsonl, label-text, tsv] (" + config + ":7)",
         "`tasks[1].train` was 'missing.txt' but it must name an existing file",
         "`model.encoder` was 'transformer' but it must be one of [bilstm, cnn, mean] (" + config + ":10)",
-        "`sharing.type` was 'hrad' but it must name a known sharing strategy; available: [adapters, asp, cgc, cross-stitch, dselect-k, hard, hierarchical, mmoe, mtan, ple, shared-private, soft]");
+        "`sharing.type` was 'hrad' but it must name a known sharing strategy; available: [adapters, asp, cgc, cross-stitch, dselect-k, hard, hierarchical, learning-to-branch, mmoe, mtan, ple, shared-private, soft]");
   }
 
   @Test

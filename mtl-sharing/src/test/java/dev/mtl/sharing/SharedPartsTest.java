@@ -71,7 +71,8 @@ class SharedPartsTest {
   @DisplayName("a Gramian-based weighting trains on every strategy with a shared part, at every level its graph allows")
   void gramianWeightingOnEveryStrategy() {
     List<SharingStrategyProvider> providers = List.of(new HardSharing(), new SoftSharing(), new SharedPrivateSharing(),
-        new HierarchicalSharing(), new CrossStitchSharing(), new MmoeSharing(), new CgcSharing(), new PleSharing(), new MtanSharing(), new DSelectKSharing());
+        new HierarchicalSharing(), new CrossStitchSharing(), new MmoeSharing(), new CgcSharing(), new PleSharing(), new MtanSharing(), new DSelectKSharing(),
+        new LearningToBranchSharing());
     List<SourceBatch> batches = SharingMechanicsTest.batches(3, 3);
     for (SharingStrategyProvider provider : providers) {
       Map<String, Object> settings = provider instanceof HierarchicalSharing ? Map.of("layers", 2, "depth", Map.of("a", 1, "b", 2)) : Map.of();

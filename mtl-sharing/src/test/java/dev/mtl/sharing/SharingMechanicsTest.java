@@ -231,6 +231,93 @@ class SharingMechanicsTest {
     assertThat(run.steps().get(29).losses().get("a")).isLessThan(run.steps().get(0).losses().get("a"));
   }
 
+  @Test
+  @DisplayName("learning-to-branch: at inference a task reads only its most likely parent column; the other column's"
+      + " parameters change nothing")
+  void branchInferenceReadsTheArgmaxParent() {
+    ModelGraph graph = describe(new LearningToBranchSharing(), Map.of("layers", 2));
+    Layer.Mix parent = (Layer.Mix) graph.layer("column.a.layer2.parent");
+    assertThat(parent.branching()).isPresent();
+    assertThat(parent.inputIds()).containsExactly("column.a.layer1.encoder", "column.b.layer1.encoder");
+    TokenBatch texts = batches(5, 1).get(0).tokens();
+    Map<String, ParameterFile.Tensor> initial = ParameterLayout.of(graph, 25, 0).initialValues(3);
+    assertThat(initial.get("branch2.alpha").values()).containsOnly(0f); // every parent equally likely at first
+    // Row a = task a's logits over (column a, column b).
+    float[][] viaB = scores(graph, withLogits(initial, 0, 5, 0, 0), texts);
+    assertThat(scores(graph, withLogits(initial, 1, 7, 0, 0), texts)).isEqualTo(viaB); // same argmax, same reading
+    Map<String, ParameterFile.Tensor> changedColumnA = new java.util.LinkedHashMap<>(withLogits(initial, 0, 5, 0, 0));
+    changedColumnA.replaceAll((name, tensor) -> name.startsWith("column.a.layer1.") ? scaled(tensor, 3) : tensor);
+    assertThat(scores(graph, changedColumnA, texts)).as("column a's first layer is not read").isEqualTo(viaB);
+    float[][] viaA = scores(graph, withLogits(initial, 5, 0, 0, 0), texts);
+    assertThat(viaA).isNotEqualTo(viaB);
+  }
+
+  @Test
+  @DisplayName("learning-to-branch: a training step sends task a's gradient through one sampled parent only; the logits learn"
+      + " and the losses fall")
+  void branchTrainingSamplesOneParent(@TempDir Path dir) throws Exception {
+    ModelGraph graph = describe(new LearningToBranchSharing(), Map.of("layers", 2));
+    LossWeighting onlyA = TestWeightings.needing(GradientNeed.LOSSES_ONLY, input -> input.tasks().stream()
+        .mapToDouble(task -> task.equals("a") ? 1 : 0).toArray());
+    Map<String, ParameterFile.Tensor> initial = ParameterLayout.of(graph, 25, 0).initialValues(3);
+    int movedOnce = 0;
+    for (int seed = 0; seed < 6; seed++) {
+      Map<String, ParameterFile.Tensor> after;
+      try (Network network = engine.create(new NetworkSpec(graph, 25, 0), new OptimizerSettings("sgd", 0.1), seed)) {
+        network.setParameters(initial);
+        network.trainStep(new TrainStep(batches(seed, 1), onlyA, 0, 0, 0.1, GradientNeed.LOSSES_ONLY));
+        Path saved = Files.createDirectories(dir.resolve("seed" + seed));
+        network.save(saved);
+        after = ParameterFile.read(saved.resolve(ParameterLayout.FILE));
+      }
+      boolean columnA = moved(initial, after, "column.a.layer1.encoder.conv3.weight");
+      boolean columnB = moved(initial, after, "column.b.layer1.encoder.conv3.weight");
+      assertThat(columnA ^ columnB).as("seed %d: exactly one parent gets task a's gradient", seed).isTrue();
+      movedOnce += columnB ? 1 : 0;
+      assertThat(moved(initial, after, "column.b.layer2.encoder.conv3.weight")).as("task b's own column, unweighted").isFalse();
+      assertThat(moved(initial, after, "branch2.alpha")).as("the straight-through gradient reaches the logits").isTrue();
+    }
+    assertThat(movedOnce).as("both parents get sampled over the seeds").isBetween(1, 5);
+    Run run = train(graph, 40);
+    double first = run.steps().get(0).losses().get("a") + run.steps().get(0).losses().get("b");
+    double last = run.steps().get(39).losses().get("a") + run.steps().get(39).losses().get("b");
+    assertThat(last).isLessThan(first);
+  }
+
+  @Test
+  @DisplayName("learning-to-branch: the Gumbel-softmax temperature falls by √2 every half-life's worth of steps")
+  void branchTemperature() {
+    Layer.Branching branching = new Layer.Branching(2, 100);
+    assertThat(branching.temperature(0)).isEqualTo(2);
+    assertThat(branching.temperature(100)).isCloseTo(2 / Math.sqrt(2), within(1e-12));
+    assertThat(branching.temperature(300)).isCloseTo(1, within(1e-12));
+  }
+
+  private static Map<String, ParameterFile.Tensor> withLogits(Map<String, ParameterFile.Tensor> values, float... alpha) {
+    Map<String, ParameterFile.Tensor> out = new java.util.LinkedHashMap<>(values);
+    out.put("branch2.alpha", new ParameterFile.Tensor(new long[] {2, 2}, alpha));
+    return out;
+  }
+
+  private static ParameterFile.Tensor scaled(ParameterFile.Tensor tensor, float factor) {
+    float[] values = tensor.values().clone();
+    for (int i = 0; i < values.length; i++) {
+      values[i] = values[i] * factor + 0.01f;
+    }
+    return new ParameterFile.Tensor(tensor.shape(), values);
+  }
+
+  private static boolean moved(Map<String, ParameterFile.Tensor> before, Map<String, ParameterFile.Tensor> after, String name) {
+    return !Arrays.equals(before.get(name).values(), after.get(name).values());
+  }
+
+  private static float[][] scores(ModelGraph graph, Map<String, ParameterFile.Tensor> values, TokenBatch texts) {
+    try (Network network = engine.create(new NetworkSpec(graph, 25, 0), new OptimizerSettings("adam", 0.01), 3)) {
+      network.setParameters(values);
+      return network.predict(texts, List.of("a")).get("a");
+    }
+  }
+
   /** Task a's scores from {@code graph} with gate a's weights at zero and its bias (codes, then mixing logits) as given. */
   private static float[][] gateOutput(ModelGraph graph, float[] bias, TokenBatch texts) {
     Map<String, ParameterFile.Tensor> values = new java.util.LinkedHashMap<>(ParameterLayout.of(graph, 25, 0).initialValues(3));

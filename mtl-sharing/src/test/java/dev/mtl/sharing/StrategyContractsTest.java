@@ -222,4 +222,18 @@ class StrategyContractsTest {
       return Map.of("experts", 6);
     }
   }
+
+  @Nested
+  @DisplayName("learning-to-branch")
+  class LearningToBranch extends SharingStrategyContract {
+    @Override
+    protected SharingStrategyProvider plugin() {
+      return new LearningToBranchSharing();
+    }
+
+    @Override
+    protected Map<String, Object> invalidSettings() {
+      return Map.of("layers", 1);
+    }
+  }
 }

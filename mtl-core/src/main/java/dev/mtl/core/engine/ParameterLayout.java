@@ -212,12 +212,15 @@ public final class ParameterLayout {
     zeros(name + ".bias", owner, trainable, width);
   }
 
-  /** A cross-stitch unit's mixing matrix: {@code selfWeight} on the diagonal, the rest shared evenly. */
+  /**
+   * A cross-stitch unit's mixing matrix: {@code selfWeight} on the diagonal, the rest shared evenly;
+   * a branching unit's logits: all zero (every parent equally likely).
+   */
   private void addMixingUnit(Layer.Mix mix, boolean trainable) {
     int t = mix.inputIds().size();
     float[] alpha = new float[t * t];
     float other = t == 1 ? 0f : (float) ((1 - mix.selfWeight()) / (t - 1));
-    for (int i = 0; i < t; i++) {
+    for (int i = 0; i < t && mix.branching().isEmpty(); i++) {
       for (int j = 0; j < t; j++) {
         alpha[i * t + j] = i == j ? (float) mix.selfWeight() : other;
       }

@@ -145,14 +145,47 @@ public sealed interface Layer permits Layer.Embedding, Layer.Features, Layer.Tra
    * one unit (rows 0..T-1) share α, which starts with {@code selfWeight} on the diagonal and the
    * rest spread evenly. Works on sequences or vectors.
    */
-  record Mix(String id, List<String> inputIds, int row, String unit, double selfWeight) implements Layer {
+  record Mix(String id, List<String> inputIds, int row, String unit, double selfWeight, Optional<Branching> branching)
+      implements Layer {
     public Mix {
       inputIds = List.copyOf(inputIds);
+    }
+
+    /** A cross-stitch mix: the row's weights as they are. */
+    public Mix(String id, List<String> inputIds, int row, String unit, double selfWeight) {
+      this(id, inputIds, row, unit, selfWeight, Optional.empty());
     }
 
     @Override
     public List<String> inputs() {
       return inputIds;
+    }
+  }
+
+  /**
+   * Learning to Branch (Guo, Lee and Ulbricht, "Learning to Branch for Multi-Task Learning", ICML
+   * 2020) on a {@link Mix}: the row of α holds logits over the inputs (the parent branches), starting
+   * equal. In training the row's weights are a hard Gumbel-softmax sample: one parent, chosen with
+   * probability softmax(α), with the straight-through gradient of the soft sample at temperature
+   * {@link #temperature(long)}; at inference the row reads its most likely parent only. Tasks that
+   * settle on the same parent share it: the tree of shared and task-specific layers is learned.
+   *
+   * @param initialTemperature τ at step 0
+   * @param halfLife steps until τ has fallen by √2: {@code τ = initialTemperature / √(1 + step / halfLife)}
+   */
+  record Branching(double initialTemperature, double halfLife) {
+    public Branching {
+      if (!(initialTemperature > 0) || Double.isInfinite(initialTemperature)) {
+        throw new IllegalArgumentException("branching needs a finite temperature > 0, not " + initialTemperature);
+      }
+      if (!(halfLife > 0) || Double.isInfinite(halfLife)) {
+        throw new IllegalArgumentException("branching needs a finite temperature half-life > 0 steps, not " + halfLife);
+      }
+    }
+
+    /** The Gumbel-softmax temperature at a 0-based optimizer step: high early (exploring parents), falling as training goes. */
+    public double temperature(long step) {
+      return initialTemperature / Math.sqrt(1 + step / halfLife);
     }
   }
 

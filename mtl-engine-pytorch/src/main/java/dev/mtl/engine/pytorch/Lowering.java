@@ -54,6 +54,8 @@ final class Lowering {
   private final Map<String, NDArray> derived = new HashMap<>();
   /** See {@link #readsFeatures()}; asked on every pass, so worked out once. */
   private final boolean readsFeatures;
+  /** See {@link #atStep}. */
+  private long step;
 
   Lowering(ModelGraph graph, ParameterSet parameters) {
     this(graph, parameters, null);
@@ -326,9 +328,11 @@ final class Lowering {
       }
       if (layer instanceof Layer.Mix mix) {
         NDArray alpha = values.get(mix.unit() + ".alpha");
+        NDArray parents = mix.branching().isPresent() ? parentWeights(mix, alpha) : null;
         NDArray sum = null;
         for (int j = 0; j < mix.inputIds().size(); j++) {
-          NDArray term = output(mix.inputIds().get(j)).mul(inScope(scope, alpha.get(mix.row(), j)));
+          NDArray weight = parents != null ? inScope(scope, parents.get(j)) : inScope(scope, alpha.get(mix.row(), j));
+          NDArray term = output(mix.inputIds().get(j)).mul(weight);
           sum = sum == null ? term : sum.add(term);
         }
         return sum;
@@ -522,6 +526,25 @@ final class Lowering {
       NDArray variance = centred.square().mean(new int[] {-1}, true);
       NDArray normalised = centred.div(variance.add(scalar(scope, (float) shape.layerNormEpsilon())).sqrt());
       return normalised.mul(param(layer, name + ".weight")).add(param(layer, name + ".bias"));
+    }
+
+    /**
+     * A branching row's weights over its parents: in training a hard Gumbel-softmax sample (one-hot
+     * going forward, the soft sample's gradient going back to the logits); otherwise the most likely
+     * parent's one-hot, a constant. A parent not chosen gets weight exactly 0, so no gradient.
+     */
+    private NDArray parentWeights(Layer.Mix mix, NDArray alpha) {
+      NDArray logits = inScope(scope, alpha.get(mix.row()));
+      int parents = mix.inputIds().size();
+      if (!training) {
+        return scope.create(oneHot(logits.toFloatArray()));
+      }
+      NDArray uniform = scope.randomUniform(1e-6f, 1f, new Shape(parents));
+      NDArray gumbel = uniform.log().neg().log().neg();
+      float temperature = (float) mix.branching().orElseThrow().temperature(step);
+      NDArray soft = logits.add(gumbel).div(scalar(scope, temperature)).softmax(0);
+      NDArray hard = scope.create(oneHot(soft.toFloatArray()));
+      return hard.sub(soft.stopGradient()).add(soft);
     }
 
     /** Rows centred over the batch, then scaled to unit length (1e-6 under the root keeps a zero row finite). */
@@ -727,6 +750,24 @@ final class Lowering {
       }
       return out;
     }
+  }
+
+  /** 1 at the largest value (the first of equals), 0 elsewhere. */
+  static float[] oneHot(float[] values) {
+    int best = 0;
+    for (int i = 1; i < values.length; i++) {
+      if (values[i] > values[best]) {
+        best = i;
+      }
+    }
+    float[] out = new float[values.length];
+    out[best] = 1;
+    return out;
+  }
+
+  /** The optimizer step that training passes belong to, for what depends on it (Learning to Branch's temperature). */
+  void atStep(long step) {
+    this.step = step;
   }
 
   Pass pass(PassInputs inputs, boolean training, String detachAt, Map<String, NDArray> values) {

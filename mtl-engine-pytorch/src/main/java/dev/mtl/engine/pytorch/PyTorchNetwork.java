@@ -200,6 +200,7 @@ final class PyTorchNetwork implements Network {
     forgetCaughtUp();
     // Dropout masks depend only on the seed and the step, so a resumed run draws what an uninterrupted one draws.
     Engine.getEngine(PyTorchEngine.ENGINE).setRandomSeed(Long.hashCode(seed * 0x9E3779B97F4A7C15L + request.step()));
+    lowering.atStep(request.step());
     GradientNeed gramianKind = request.weighting().need() != GradientNeed.LOSSES_ONLY ? request.weighting().need() : request.measure();
     String detachAt = null;
     if (gramianKind != GradientNeed.LOSSES_ONLY) {

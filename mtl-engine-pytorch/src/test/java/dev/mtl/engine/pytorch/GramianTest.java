@@ -23,6 +23,7 @@ import dev.mtl.core.model.Penalty;
 import dev.mtl.core.model.PoolKind;
 import dev.mtl.core.weighting.GradientNeed;
 import dev.mtl.core.weighting.LossWeighting;
+import dev.mtl.core.weighting.WeightingInput;
 import dev.mtl.testkit.SyntheticTasks;
 import dev.mtl.testkit.TestEngine;
 import dev.mtl.testkit.TestWeightings;
@@ -199,7 +200,7 @@ class GramianTest {
    * a few steps, NaN gradients), so steps run here while another thread keeps collecting.
    */
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"penalty", "bilstm", "mean", "dselect", "attention", "sequence-gate"})
+  @ValueSource(strings = {"penalty", "bilstm", "mean", "dselect", "attention", "sequence-gate", "branch", "meta-batch"})
   @DisplayName("the losses of other graphs do not change while the garbage collector runs")
   void unaffectedByGarbageCollection(String kind) {
     ModelGraph graph = switch (kind) {
@@ -208,10 +209,12 @@ class GramianTest {
       case "dselect" -> gated(true, Optional.of(new Layer.DSelect(2, 1.0)));
       case "sequence-gate" -> gated(false, Optional.empty());
       case "attention" -> attention();
+      case "branch" -> branched();
+      case "meta-batch" -> SyntheticTasks.graph(EncoderKind.CNN, 0.2);
       default -> SyntheticTasks.graph(EncoderKind.MEAN, 0.2);
     };
-    assertThat(whileCollectingGarbage(() -> losses(graph, GradientNeed.LOSSES_ONLY)))
-        .containsExactlyElementsOf(losses(graph, GradientNeed.LOSSES_ONLY));
+    GradientNeed need = kind.equals("meta-batch") ? GradientNeed.GRAMIAN_WITH_META_BATCH : GradientNeed.LOSSES_ONLY;
+    assertThat(whileCollectingGarbage(() -> losses(graph, need))).containsExactlyElementsOf(losses(graph, need));
   }
 
   /** Two CNN experts under one gate (over their pooled vectors, or over their sequences, pooled after) that every head reads. */
@@ -227,6 +230,14 @@ class GramianTest {
     layers.add(new Layer.Gate("gate", List.of("e1", "e2"), "gate-input", sparse));
     layers.add(new Layer.Pool("pool", "gate", PoolKind.MAX));
     return withHeads(layers, "pool");
+  }
+
+  /** Learning to Branch: every head reads one of two CNN columns, chosen by a Gumbel-softmax sample each step. */
+  private static ModelGraph branched() {
+    return withHeads(List.of(new Layer.Embedding("emb", 16, 0.2), new Layer.Encoder("e1", "emb", EncoderKind.CNN, 6),
+        new Layer.Encoder("e2", "emb", EncoderKind.CNN, 6),
+        new Layer.Mix("parent", List.of("e1", "e2"), 0, "branch", 0.5, Optional.of(new Layer.Branching(1, 10))),
+        new Layer.Pool("pool", "parent", PoolKind.MAX)), "pool");
   }
 
   /** MTAN-style: two task-attention masks, the second reading the first, over one CNN encoder. */
@@ -248,8 +259,11 @@ class GramianTest {
     Random random = new Random(4);
     try (Network network = engine.create(new NetworkSpec(graph, VOCAB, PAD), new OptimizerSettings("adam", 0.01), SEED)) {
       for (int step = 0; step < 30; step++) {
-        StepResult result = network.trainStep(new TrainStep(List.of(SyntheticTasks.batch(random, 16)), fixed(need, 1, 1, 1), step, 0, 0.01,
-            GradientNeed.LOSSES_ONLY));
+        SourceBatch batch = SyntheticTasks.batch(random, 16);
+        // A meta batch (the bilevel weightings' second pass) moves the parameters along its losses too.
+        List<SourceBatch> meta = need == GradientNeed.GRAMIAN_WITH_META_BATCH ? List.of(SyntheticTasks.batch(random, 16)) : List.of();
+        StepResult result = network.trainStep(new TrainStep(List.of(batch), withMetaWeights(fixed(need, 1, 1, 1)), step, 0, 0.01,
+            GradientNeed.LOSSES_ONLY, meta));
         losses.addAll(result.losses().values());
       }
     }
@@ -334,5 +348,25 @@ class GramianTest {
   /** Fixed weights that ask for a given Gramian, to drive each path of the engine. */
   private static LossWeighting fixed(GradientNeed need, double... weights) {
     return TestWeightings.needing(need, input -> weights.clone());
+  }
+
+  /** {@code weighting} as it is, giving the meta batch's losses weight 0.5 when it needs a meta batch. */
+  private static LossWeighting withMetaWeights(LossWeighting weighting) {
+    return new LossWeighting() {
+      @Override
+      public GradientNeed need() {
+        return weighting.need();
+      }
+
+      @Override
+      public double[] weights(WeightingInput input) {
+        return weighting.weights(input);
+      }
+
+      @Override
+      public Optional<double[]> metaWeights(WeightingInput input, double[] weights) {
+        return need() == GradientNeed.GRAMIAN_WITH_META_BATCH ? Optional.of(java.util.stream.DoubleStream.generate(() -> 0.5).limit(input.tasks().size()).toArray()) : Optional.empty();
+      }
+    };
   }
 }

@@ -61,6 +61,10 @@ final class TfLowering {
         return "cannot run a transformer encoder (layer '" + layer.id() + "') yet: only the PyTorch engine lowers it."
             + " Use engine djl-pytorch";
       }
+      if (layer instanceof Layer.Mix mix && mix.branching().isPresent()) {
+        return "cannot sample Learning to Branch's parent choices (layer '" + mix.id() + "') yet: its step program has no"
+            + " Gumbel noise or step-dependent temperature. Use engine djl-pytorch";
+      }
       if (layer instanceof Layer.Features) {
         return "cannot start from a pretrained sentence encoder (model.pretrained-encoder) yet: its training graph and"
             + " SavedModel take token ids only. Use engine djl-pytorch with the pretrained encoder";
