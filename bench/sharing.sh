@@ -25,7 +25,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 mode="${1:-run}"
 doc="$root/docs/sharing.md"
-all_strategies="hard soft shared-private hierarchical cross-stitch mmoe dselect-k cgc ple mtan asp"
+all_strategies="hard soft shared-private hierarchical cross-stitch mmoe dselect-k cgc ple mtan learning-to-branch asp"
 sweeps=(bench-sharing bench-sharing-vectors bench-recipe)
 
 report() {
