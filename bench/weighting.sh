@@ -67,6 +67,7 @@ timing() {
   for w in "${loss_based[@]}"; do methods="$methods,$w"; done
   for w in "${gramian_based[@]}"; do methods="$methods,$w:representation"; done
   for w in "${gradient_based[@]}"; do methods="$methods,$w"; done  # representation only, no `gramian` setting
+  for w in "${bilevel[@]}"; do methods="$methods,$w"; done         # every parameter, with the meta batch
   for w in mgda pcgrad upgrad; do methods="$methods,$w:parameters"; done
   mkdir -p "$out"
   bench/weighting-step-time.sh "$config" "${methods#,}" 40 5 > "$out/timing.md.tmp"
