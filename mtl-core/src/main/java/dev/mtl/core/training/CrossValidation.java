@@ -32,7 +32,7 @@ public final class CrossValidation {
    *
    * @param name a readable name, e.g. {@code sharing.type=soft,training.learning-rate=0.003}
    */
-  public record Setting(String name, List<String> overrides) {
+  public record Setting(String name, List<String> overrides) implements java.io.Serializable {
     public Setting {
       overrides = List.copyOf(overrides);
     }
@@ -76,8 +76,14 @@ public final class CrossValidation {
    * @param foldSizes rows held out in each fold, per task
    * @param settings in the order given; the first is the Δm reference
    * @param best the setting with the highest mean Δm% (the first when none beats it)
+   * @param retries runs that had to be repeated and why (a distributed run's failed tasks); empty when none
    */
-  public record Report(int folds, List<Map<String, Integer>> foldSizes, List<SettingResult> settings, String best) {
+  public record Report(int folds, List<Map<String, Integer>> foldSizes, List<SettingResult> settings, String best,
+      List<String> retries) {
+    public Report {
+      retries = List.copyOf(retries);
+    }
+
     public Setting bestSetting() {
       return settings.stream().map(SettingResult::setting).filter(s -> s.name().equals(best)).findFirst().orElseThrow();
     }
@@ -94,72 +100,127 @@ public final class CrossValidation {
   }
 
   /**
-   * Cross-validates every setting on {@code folds} folds of {@code config}'s training data.
+   * Cross-validates every setting on {@code folds} folds of {@code config}'s training data, one run
+   * after another in this JVM.
    *
    * @param baseOverrides {@code --set} overrides every setting gets first
    */
   public Report run(Path config, List<String> baseOverrides, List<Setting> settings, int folds, PluginRegistry registry,
       Listener listener) throws IOException {
-    if (settings.isEmpty()) {
-      throw new IllegalArgumentException("cross-validation needs at least one setting");
-    }
-    RunConfig first = RunConfig.load(config, baseOverrides);
-    ResolvedRun reader = ResolvedRun.resolve(first, registry);
-    reader.release(); // resolved for its tasks only
-    TrainingData data = TrainingData.read(reader.tasks(), first.holdouts());
-    // Every setting's config is checked now, so a bad --try or --grid fails before hours of training.
-    for (Setting setting : settings) {
-      ResolvedRun.check(RunConfig.load(config, setting.overridesAfter(baseOverrides)), registry);
-    }
-    Folds split = Folds.stratified(reader.tasks(), data.train(), folds, first.seed());
-    Path directory = directory(first);
+    Plan plan = Plan.of(config, baseOverrides, settings, folds, registry);
+    TrainingData data = plan.readData(registry);
+    Folds split = plan.folds(data, registry);
     // Every fold trains on the same texts: a pretrained encoder encodes each once for all of them.
-    MultiTaskTrainer trainer = new MultiTaskTrainer().withFeatureCache(directory.resolve(MultiTaskTrainer.FEATURES_DIR));
-
+    MultiTaskTrainer trainer = new MultiTaskTrainer().withFeatureCache(plan.directory().resolve(MultiTaskTrainer.FEATURES_DIR));
     List<List<Map<String, TaskMetrics>>> results = new ArrayList<>();
     for (int s = 0; s < settings.size(); s++) {
       results.add(new ArrayList<>());
     }
-    List<Map<String, Integer>> foldSizes = new ArrayList<>();
     for (int fold = 0; fold < folds; fold++) {
       TrainingData foldData = split.split(data, fold);
-      Map<String, Integer> sizes = new LinkedHashMap<>();
-      foldData.test().forEach((task, rows) -> sizes.put(task, rows.labelledCount()));
-      foldSizes.add(sizes);
       for (int s = 0; s < settings.size(); s++) {
-        Setting setting = settings.get(s);
-        List<String> overrides = setting.overridesAfter(baseOverrides);
-        overrides.add("output=" + directory.resolve(setting.folder(s)).resolve("fold-" + (fold + 1)).toAbsolutePath());
-        ResolvedRun run = ResolvedRun.resolve(RunConfig.load(config, overrides), registry);
-        TrainingReport report;
-        try {
-          report = trainer.train(run, foldData, listener.forRun(setting, fold));
-        } catch (StopRequestedException stop) {
-          throw new StopRequestedException("cross-validation stopped by a signal in fold " + (fold + 1)
-              + " of '" + setting.name() + "'; a cross-validation cannot be resumed: run mtl cv again");
-        }
-        results.get(s).add(report.test());
+        results.get(s).add(plan.train(trainer, s, fold, foldData, registry, listener.forRun(settings.get(s), fold)));
+      }
+    }
+    return plan.report(results, split, data, List.of());
+  }
+
+  /**
+   * A cross-validation's runs, each of which can train on its own (in this JVM, or as a Spark task
+   * on another machine that reads the same config and data files): every setting's config checked,
+   * the folds drawn from the config's seed so every caller gets the same.
+   */
+  public record Plan(Path config, List<String> baseOverrides, List<Setting> settings, int folds, RunConfig first) {
+    public Plan {
+      baseOverrides = List.copyOf(baseOverrides);
+      settings = List.copyOf(settings);
+    }
+
+    /** Checks every setting's config now, so a bad --try or --grid fails before hours of training. */
+    public static Plan of(Path config, List<String> baseOverrides, List<Setting> settings, int folds, PluginRegistry registry)
+        throws IOException {
+      if (settings.isEmpty()) {
+        throw new IllegalArgumentException("cross-validation needs at least one setting");
+      }
+      RunConfig first = RunConfig.load(config, baseOverrides);
+      for (Setting setting : settings) {
+        ResolvedRun.check(RunConfig.load(config, setting.overridesAfter(baseOverrides)), registry);
+      }
+      return new Plan(config, baseOverrides, settings, folds, first);
+    }
+
+    /** Where the runs and the report go. */
+    public Path directory() {
+      return CrossValidation.directory(first);
+    }
+
+    /** The config's training data (and dev and test splits), as the first setting reads it. */
+    public TrainingData readData(PluginRegistry registry) {
+      ResolvedRun reader = ResolvedRun.resolve(first, registry);
+      reader.release(); // resolved for its tasks only
+      return TrainingData.read(reader.tasks(), first.holdouts());
+    }
+
+    /** The stratified folds of {@code data}'s training rows, from the config's seed. */
+    public Folds folds(TrainingData data, PluginRegistry registry) {
+      ResolvedRun reader = ResolvedRun.resolve(first, registry);
+      reader.release();
+      return Folds.stratified(reader.tasks(), data.train(), folds, first.seed());
+    }
+
+    /**
+     * Trains setting {@code s} on fold {@code fold} ({@code foldData}: {@code Folds.split} of the
+     * data) into {@code <directory>/<setting>/fold-<fold+1>}, with {@code extraOverrides} last (e.g.
+     * the engine's threads on a Spark executor); returns its test metrics.
+     */
+    public Map<String, TaskMetrics> train(MultiTaskTrainer trainer, int s, int fold, TrainingData foldData, PluginRegistry registry,
+        TrainingListener listener, String... extraOverrides) throws IOException {
+      Setting setting = settings.get(s);
+      List<String> overrides = setting.overridesAfter(baseOverrides);
+      overrides.add("output=" + directory().resolve(setting.folder(s)).resolve("fold-" + (fold + 1)).toAbsolutePath());
+      overrides.addAll(List.of(extraOverrides));
+      ResolvedRun run = ResolvedRun.resolve(RunConfig.load(config, overrides), registry);
+      try {
+        return trainer.train(run, foldData, listener).test();
+      } catch (StopRequestedException stop) {
+        throw new StopRequestedException("cross-validation stopped by a signal in fold " + (fold + 1)
+            + " of '" + setting.name() + "'; a cross-validation cannot be resumed: run mtl cv again");
       }
     }
 
-    List<SettingResult> settingResults = new ArrayList<>();
-    for (int s = 0; s < settings.size(); s++) {
-      List<Map<String, TaskMetrics>> foldTest = results.get(s);
-      List<Double> deltas = new ArrayList<>();
+    /**
+     * The report over every setting's fold results ({@code results.get(s).get(fold)}), written to
+     * {@code <directory>/report.json}.
+     *
+     * @param retries what the caller wants said about runs it had to repeat (empty when none)
+     */
+    public Report report(List<List<Map<String, TaskMetrics>>> results, Folds split, TrainingData data, List<String> retries)
+        throws IOException {
+      List<Map<String, Integer>> foldSizes = new ArrayList<>();
       for (int fold = 0; fold < folds; fold++) {
-        deltas.add(new Baselines(results.get(0).get(fold), Map.of()).compare(foldTest.get(fold), Map.of()).deltaM());
+        Map<String, Integer> sizes = new LinkedHashMap<>();
+        split.split(data, fold).test().forEach((task, rows) -> sizes.put(task, rows.labelledCount()));
+        foldSizes.add(sizes);
       }
-      settingResults.add(new SettingResult(settings.get(s), foldTest, deltas, summarise(foldTest), Summary.of(deltas)));
-    }
-    SettingResult best = settingResults.get(0);
-    for (SettingResult r : settingResults) {
-      if (r.deltaM().mean() > best.deltaM().mean()) {
-        best = r;
+      List<SettingResult> settingResults = new ArrayList<>();
+      for (int s = 0; s < settings.size(); s++) {
+        List<Map<String, TaskMetrics>> foldTest = results.get(s);
+        List<Double> deltas = new ArrayList<>();
+        for (int fold = 0; fold < folds; fold++) {
+          deltas.add(new Baselines(results.get(0).get(fold), Map.of()).compare(foldTest.get(fold), Map.of()).deltaM());
+        }
+        settingResults.add(new SettingResult(settings.get(s), foldTest, deltas, summarise(foldTest), Summary.of(deltas)));
       }
+      SettingResult best = settingResults.get(0);
+      for (SettingResult r : settingResults) {
+        if (r.deltaM().mean() > best.deltaM().mean()) {
+          best = r;
+        }
+      }
+      Report report = new Report(folds, foldSizes, settingResults, best.setting().name(), retries);
+      AtomicFiles.writeString(directory().resolve(REPORT_FILE), JsonFiles.pretty(report));
+      return report;
     }
-    Report report = new Report(folds, foldSizes, settingResults, best.setting().name());
-    AtomicFiles.writeString(directory.resolve(REPORT_FILE), JsonFiles.pretty(report));
-    return report;
   }
 
   private static Map<String, Map<String, Summary>> summarise(List<Map<String, TaskMetrics>> foldTest) {

@@ -1,0 +1,59 @@
+package dev.mtl.spark;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mtl.core.registry.PluginRegistry;
+import dev.mtl.core.training.CrossValidation;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** `mtl cv` as Spark tasks in local mode: the same fold metrics and report as the sequential run. */
+class DistributedCrossValidationTest {
+  @TempDir Path dir;
+
+  @Test
+  @DisplayName("local[2]: 2 settings x 2 folds as 4 Spark tasks give the fold metrics, Δm and best setting of mtl cv's sequential run")
+  void sameAsSequential() throws Exception {
+    Path shared = Path.of(System.getProperty("mtl.shared.data"));
+    Files.write(dir.resolve("sentiment.tsv"), Files.readAllLines(shared.resolve("goemotions/group/train.tsv"), StandardCharsets.UTF_8)
+        .subList(0, 300));
+    Files.write(dir.resolve("ekman.tsv"), Files.readAllLines(shared.resolve("goemotions/ekman/train.tsv"), StandardCharsets.UTF_8)
+        .subList(0, 300));
+    Path config = Files.writeString(dir.resolve("cv.yaml"), """
+        output: run
+        seed: 5
+        task-defaults: {type: text-classification, label-encoding: index, format: tsv, multi-label: true}
+        tasks:
+          - {name: sentiment, labels: %s, train: sentiment.tsv}
+          - {name: ekman, labels: %s, train: ekman.tsv}
+        model: {embedding-size: 16, encoder: cnn, hidden-size: 8}
+        training: {epochs: 1, batch-size: 32}
+        """.formatted(shared.resolve("goemotions/group/labels.txt"), shared.resolve("goemotions/ekman/labels.txt")));
+    List<CrossValidation.Setting> settings = List.of(new CrossValidation.Setting("as configured", List.of()),
+        new CrossValidation.Setting("model.hidden-size=12", List.of("model.hidden-size=12")));
+    CrossValidation.Report sequential = new CrossValidation().run(config, List.of("engine.threads=1", "output=" + dir.resolve("seq")),
+        settings, 2, PluginRegistry.load(), (setting, fold) -> new dev.mtl.core.training.TrainingListener() {});
+    SparkSession spark = SparkSession.builder().master("local[2]").appName("cv").config("spark.ui.enabled", "false").getOrCreate();
+    CrossValidation.Report distributed;
+    try {
+      distributed = DistributedCrossValidation.run(spark, config, List.of("output=" + dir.resolve("spark")), settings, 2);
+    } finally {
+      spark.stop();
+    }
+    assertThat(distributed.foldSizes()).isEqualTo(sequential.foldSizes());
+    for (int s = 0; s < settings.size(); s++) {
+      assertThat(distributed.settings().get(s).foldTest()).as(settings.get(s).name()).isEqualTo(sequential.settings().get(s).foldTest());
+      assertThat(distributed.settings().get(s).foldDeltaM()).isEqualTo(sequential.settings().get(s).foldDeltaM());
+    }
+    assertThat(distributed.best()).isEqualTo(sequential.best());
+    assertThat(distributed.retries()).isEmpty();
+    assertThat(dir.resolve("spark/cv/report.json")).exists();
+    assertThat(dir.resolve("spark/cv/2-model.hidden-size=12/fold-2/metrics.json")).exists();
+  }
+}
