@@ -12,7 +12,9 @@ mode="${1:-predict}"
 model="${2:-runs/goemotions/model}"
 texts="${3:-../shared/data/goemotions/group/test.tsv}"
 mvn -B -q -o install -DskipTests -pl mtl-spark -am > /dev/null
-classpath="$(mvn -B -q -o -pl mtl-spark dependency:build-classpath -Dmdep.includeScope=provided -Dmdep.outputFile=/dev/stdout)"
+mvn -B -q -o -Dstyle.color=never -pl mtl-spark dependency:build-classpath -Dmdep.includeScope=compile \
+  -Dmdep.outputFile="$root/mtl-spark/target/classpath.bench" > /dev/null
+classpath="$(cat "$root/mtl-spark/target/classpath.bench")"
 opens="--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
   --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED
   --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED
