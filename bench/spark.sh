@@ -2,7 +2,7 @@
 # Spark measurements for docs/spark.md, on an otherwise idle machine:
 #   bench/spark.sh predict [MODEL_DIR] [TEXTS]   the same texts predicted directly in one JVM, then through Spark
 #                                                local[1] and local[2] (defaults: the GoEmotions example's model and test texts)
-#   bench/spark.sh cv                            a 2-setting x 2-fold grid of examples/plain/sentence-classic.yaml (1 epoch):
+#   bench/spark.sh cv                            a 2-setting x 2-fold grid of examples/plain/sentence-classic.yaml:
 #                                                sequential as mtl cv, then Spark local[1] and local[2]
 # Run it on an otherwise idle machine.
 set -euo pipefail
@@ -34,8 +34,7 @@ case "$mode" in
     out="$root/runs/bench-spark-cv"
     rm -rf "$out"
     mkdir -p "$out"
-    sed -e 's|^output:.*|output: run|' -e 's|^  epochs: .*|  epochs: 1|' examples/plain/sentence-classic.yaml \
-      > "$root/examples/plain/.bench-spark-cv.yaml"
+    sed -e 's|^output:.*|output: run|' examples/plain/sentence-classic.yaml > "$root/examples/plain/.bench-spark-cv.yaml"
     run_java dev.mtl.spark.CrossValidationTiming "$root/examples/plain/.bench-spark-cv.yaml" 2 "$out" model.hidden-size=64,128 \
       2>&1 | grep -v ' WARN '
     rm -f "$root/examples/plain/.bench-spark-cv.yaml";;
