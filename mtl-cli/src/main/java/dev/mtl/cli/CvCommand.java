@@ -12,7 +12,6 @@ import jakarta.inject.Provider;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -107,38 +106,10 @@ final class CvCommand implements Callable<Integer> {
 
   /** The config as it is first, then each --try, then every combination of the --grid values. */
   private List<CrossValidation.Setting> settings() {
-    List<CrossValidation.Setting> settings = new ArrayList<>();
-    settings.add(new CrossValidation.Setting("as configured", List.of()));
-    for (String t : tries) {
-      List<String> parts = Arrays.stream(t.split(";")).map(String::strip).filter(p -> !p.isEmpty()).toList();
-      parts.forEach(this::checkOverride);
-      settings.add(new CrossValidation.Setting(String.join(",", parts), parts));
-    }
-    List<List<String>> combinations = List.of(List.of());
-    for (String g : grid) {
-      checkOverride(g);
-      int eq = g.indexOf('=');
-      String key = g.substring(0, eq).strip();
-      List<List<String>> next = new ArrayList<>();
-      for (List<String> c : combinations) {
-        for (String value : g.substring(eq + 1).split(",")) {
-          List<String> extended = new ArrayList<>(c);
-          extended.add(key + "=" + value.strip());
-          next.add(extended);
-        }
-      }
-      combinations = next;
-    }
-    if (!grid.isEmpty()) {
-      combinations.forEach(c -> settings.add(new CrossValidation.Setting(String.join(",", c), c)));
-    }
-    return settings;
-  }
-
-  private void checkOverride(String override) {
-    int eq = override.indexOf('=');
-    if (eq <= 0 || eq == override.length() - 1) {
-      throw new ParameterException(spec.commandLine(), "'" + override + "' is not KEY=VALUE (e.g. sharing.type=soft)");
+    try {
+      return CrossValidation.Setting.of(tries, grid);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
     }
   }
 

@@ -93,12 +93,26 @@ public final class DistributedCrossValidation {
       Process child = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
       int code = child.waitFor();
       if (code != 0) {
+        // What the failed attempt left is removed, so Spark's next attempt starts from nothing.
+        deleteRecursively(CrossValidation.Plan.of(Path.of(config), baseOverrides, settings, folds, PluginRegistry.load())
+            .runDirectory(s, fold));
         List<String> lines = Files.readAllLines(log);
         throw new IllegalStateException("cross-validation run '" + settings.get(s).name() + "' fold " + (fold + 1) + " failed (exit "
             + code + "); its output ends:\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size())));
       }
       TaskContext context = TaskContext.get();
       return new RunResult(s, fold, context == null ? 0 : context.attemptNumber(), Files.readString(result));
+    }
+
+    private static void deleteRecursively(Path path) throws IOException {
+      if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        return;
+      }
+      try (java.util.stream.Stream<Path> all = Files.walk(path)) {
+        for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.delete(p);
+        }
+      }
     }
 
     /** This JVM's class path and the jars Spark added for the job (an executor loads those through its own class loader). */

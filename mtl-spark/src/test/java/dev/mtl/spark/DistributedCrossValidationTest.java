@@ -56,4 +56,36 @@ class DistributedCrossValidationTest {
     assertThat(dir.resolve("spark/cv/report.json")).exists();
     assertThat(dir.resolve("spark/cv/2-model.hidden-size=12/fold-2/metrics.json")).exists();
   }
+
+  @Test
+  @DisplayName("a run whose task fails is retried by Spark (local[2,2]) after its partial output is removed, and the report says so")
+  void failedRunRetried() throws Exception {
+    Path shared = Path.of(System.getProperty("mtl.shared.data"));
+    Files.write(dir.resolve("sentiment.tsv"), Files.readAllLines(shared.resolve("goemotions/group/train.tsv"), StandardCharsets.UTF_8)
+        .subList(0, 200));
+    Path config = Files.writeString(dir.resolve("retry.yaml"), """
+        output: run
+        task-defaults: {type: text-classification, label-encoding: index, format: tsv, multi-label: true}
+        tasks:
+          - {name: sentiment, labels: %s, train: sentiment.tsv}
+        model: {embedding-size: 8, encoder: mean}
+        training: {epochs: 1, batch-size: 32}
+        """.formatted(shared.resolve("goemotions/group/labels.txt")));
+    // A file where fold 2's run folder goes: its first attempt cannot claim the folder and fails.
+    Path blocked = dir.resolve("out/cv/1-as_configured/fold-2");
+    Files.createDirectories(blocked.getParent());
+    Files.writeString(blocked, "in the way");
+    SparkSession spark = SparkSession.builder().master("local[2,2]").appName("cv-retry").config("spark.ui.enabled", "false").getOrCreate();
+    CrossValidation.Report report;
+    try {
+      // As the spark-submit job takes it: mtl cv's options.
+      report = CrossValidationJob.run(spark, new String[] {"--config", config.toString(), "--folds", "2", "--set",
+          "output=" + dir.resolve("out")});
+    } finally {
+      spark.stop();
+    }
+    assertThat(report.retries()).singleElement().asString().contains("'as configured' fold 2").contains("2 times");
+    assertThat(report.settings().get(0).foldTest()).hasSize(2).doesNotContainNull();
+    assertThat(blocked.resolve("metrics.json")).exists();
+  }
 }

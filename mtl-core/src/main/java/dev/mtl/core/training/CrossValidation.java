@@ -37,6 +37,49 @@ public final class CrossValidation {
       overrides = List.copyOf(overrides);
     }
 
+    /**
+     * The settings {@code mtl cv} tries: the config as it is first, then each {@code --try}
+     * ({@code KEY=VALUE} overrides separated by {@code ;}), then every combination of the
+     * {@code --grid} values ({@code KEY=V1,V2,...}).
+     *
+     * @throws IllegalArgumentException naming an override that is not {@code KEY=VALUE}
+     */
+    public static List<Setting> of(List<String> tries, List<String> grid) {
+      List<Setting> settings = new ArrayList<>();
+      settings.add(new Setting("as configured", List.of()));
+      for (String t : tries) {
+        List<String> parts = java.util.Arrays.stream(t.split(";")).map(String::strip).filter(p -> !p.isEmpty()).toList();
+        parts.forEach(Setting::checkOverride);
+        settings.add(new Setting(String.join(",", parts), parts));
+      }
+      List<List<String>> combinations = List.of(List.of());
+      for (String g : grid) {
+        checkOverride(g);
+        int eq = g.indexOf('=');
+        String key = g.substring(0, eq).strip();
+        List<List<String>> next = new ArrayList<>();
+        for (List<String> c : combinations) {
+          for (String value : g.substring(eq + 1).split(",")) {
+            List<String> extended = new ArrayList<>(c);
+            extended.add(key + "=" + value.strip());
+            next.add(extended);
+          }
+        }
+        combinations = next;
+      }
+      if (!grid.isEmpty()) {
+        combinations.forEach(c -> settings.add(new Setting(String.join(",", c), c)));
+      }
+      return settings;
+    }
+
+    private static void checkOverride(String override) {
+      int eq = override.indexOf('=');
+      if (eq <= 0 || eq == override.length() - 1) {
+        throw new IllegalArgumentException("'" + override + "' is not KEY=VALUE (e.g. sharing.type=soft)");
+      }
+    }
+
     /** {@code base} (the overrides every setting gets) followed by this setting's own. */
     public List<String> overridesAfter(List<String> base) {
       List<String> all = new ArrayList<>(base);
@@ -168,6 +211,11 @@ public final class CrossValidation {
       return Folds.stratified(reader.tasks(), data.train(), folds, first.seed());
     }
 
+    /** Where setting {@code s}'s run on fold {@code fold} writes: {@code <directory>/<setting>/fold-<fold+1>}. */
+    public Path runDirectory(int s, int fold) {
+      return directory().resolve(settings.get(s).folder(s)).resolve("fold-" + (fold + 1)).toAbsolutePath();
+    }
+
     /**
      * Trains setting {@code s} on fold {@code fold} ({@code foldData}: {@code Folds.split} of the
      * data) into {@code <directory>/<setting>/fold-<fold+1>}, with {@code extraOverrides} last (e.g.
@@ -177,7 +225,7 @@ public final class CrossValidation {
         TrainingListener listener, String... extraOverrides) throws IOException {
       Setting setting = settings.get(s);
       List<String> overrides = setting.overridesAfter(baseOverrides);
-      overrides.add("output=" + directory().resolve(setting.folder(s)).resolve("fold-" + (fold + 1)).toAbsolutePath());
+      overrides.add("output=" + runDirectory(s, fold));
       overrides.addAll(List.of(extraOverrides));
       ResolvedRun run = ResolvedRun.resolve(RunConfig.load(config, overrides), registry);
       try {
