@@ -32,8 +32,8 @@ public final class CrossValidationRun {
     PluginRegistry registry = PluginRegistry.load();
     CrossValidation.Plan plan = CrossValidation.Plan.of(Path.of(request.config()), request.baseOverrides(), request.settings(),
         request.folds(), registry);
-    TrainingData data = plan.readData(registry);
-    TrainingData foldData = plan.folds(data, registry).split(data, request.fold());
+    TrainingData data = plan.readData();
+    TrainingData foldData = plan.folds(data).split(data, request.fold());
     Map<String, TaskMetrics> test = plan.train(new MultiTaskTrainer(), request.setting(), request.fold(), foldData, registry,
         new TrainingListener() {}, "engine.threads=" + request.threads());
     AtomicFiles.writeString(Path.of(args[1]), JsonFiles.mapper().writeValueAsString(test));

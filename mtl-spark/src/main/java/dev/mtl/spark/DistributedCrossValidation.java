@@ -1,6 +1,7 @@
 package dev.mtl.spark;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import dev.mtl.core.io.AtomicFiles;
 import dev.mtl.core.io.JsonFiles;
 import dev.mtl.core.registry.PluginRegistry;
 import dev.mtl.core.task.TaskMetrics;
@@ -63,8 +64,8 @@ public final class DistributedCrossValidation {
             + (result.attempt() + 1) + " times (the earlier attempts' tasks failed); the report has the last attempt's metrics");
       }
     }
-    TrainingData data = plan.readData(registry);
-    Folds split = plan.folds(data, registry);
+    TrainingData data = plan.readData();
+    Folds split = plan.folds(data);
     return plan.report(bySetting, split, data, retries);
   }
 
@@ -94,7 +95,7 @@ public final class DistributedCrossValidation {
       int code = child.waitFor();
       if (code != 0) {
         // What the failed attempt left is removed, so Spark's next attempt starts from nothing.
-        deleteRecursively(CrossValidation.Plan.of(Path.of(config), baseOverrides, settings, folds, PluginRegistry.load())
+        AtomicFiles.deleteDirectory(CrossValidation.Plan.of(Path.of(config), baseOverrides, settings, folds, PluginRegistry.load())
             .runDirectory(s, fold));
         List<String> lines = Files.readAllLines(log);
         throw new IllegalStateException("cross-validation run '" + settings.get(s).name() + "' fold " + (fold + 1) + " failed (exit "
@@ -102,17 +103,6 @@ public final class DistributedCrossValidation {
       }
       TaskContext context = TaskContext.get();
       return new RunResult(s, fold, context == null ? 0 : context.attemptNumber(), Files.readString(result));
-    }
-
-    private static void deleteRecursively(Path path) throws IOException {
-      if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-        return;
-      }
-      try (java.util.stream.Stream<Path> all = Files.walk(path)) {
-        for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
-          Files.delete(p);
-        }
-      }
     }
 
     /** This JVM's class path and the jars Spark added for the job (an executor loads those through its own class loader). */

@@ -7,6 +7,7 @@ import dev.mtl.core.io.AtomicFiles;
 import dev.mtl.core.registry.PluginRegistry;
 import dev.mtl.core.run.Baselines;
 import dev.mtl.core.run.RunConfig;
+import dev.mtl.core.task.Task;
 import dev.mtl.core.task.TaskMetrics;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -151,8 +152,8 @@ public final class CrossValidation {
   public Report run(Path config, List<String> baseOverrides, List<Setting> settings, int folds, PluginRegistry registry,
       Listener listener) throws IOException {
     Plan plan = Plan.of(config, baseOverrides, settings, folds, registry);
-    TrainingData data = plan.readData(registry);
-    Folds split = plan.folds(data, registry);
+    TrainingData data = plan.readData();
+    Folds split = plan.folds(data);
     // Every fold trains on the same texts: a pretrained encoder encodes each once for all of them.
     MultiTaskTrainer trainer = new MultiTaskTrainer().withFeatureCache(plan.directory().resolve(MultiTaskTrainer.FEATURES_DIR));
     List<List<Map<String, TaskMetrics>>> results = new ArrayList<>();
@@ -173,10 +174,11 @@ public final class CrossValidation {
    * on another machine that reads the same config and data files): every setting's config checked,
    * the folds drawn from the config's seed so every caller gets the same.
    */
-  public record Plan(Path config, List<String> baseOverrides, List<Setting> settings, int folds, RunConfig first) {
+  public record Plan(Path config, List<String> baseOverrides, List<Setting> settings, int folds, RunConfig first, List<Task> tasks) {
     public Plan {
       baseOverrides = List.copyOf(baseOverrides);
       settings = List.copyOf(settings);
+      tasks = List.copyOf(tasks);
     }
 
     /** Checks every setting's config now, so a bad --try or --grid fails before hours of training. */
@@ -186,10 +188,12 @@ public final class CrossValidation {
         throw new IllegalArgumentException("cross-validation needs at least one setting");
       }
       RunConfig first = RunConfig.load(config, baseOverrides);
+      ResolvedRun reader = ResolvedRun.resolve(first, registry);
+      reader.release(); // resolved for its tasks only
       for (Setting setting : settings) {
         ResolvedRun.check(RunConfig.load(config, setting.overridesAfter(baseOverrides)), registry);
       }
-      return new Plan(config, baseOverrides, settings, folds, first);
+      return new Plan(config, baseOverrides, settings, folds, first, reader.tasks());
     }
 
     /** Where the runs and the report go. */
@@ -198,17 +202,13 @@ public final class CrossValidation {
     }
 
     /** The config's training data (and dev and test splits), as the first setting reads it. */
-    public TrainingData readData(PluginRegistry registry) {
-      ResolvedRun reader = ResolvedRun.resolve(first, registry);
-      reader.release(); // resolved for its tasks only
-      return TrainingData.read(reader.tasks(), first.holdouts());
+    public TrainingData readData() {
+      return TrainingData.read(tasks, first.holdouts());
     }
 
     /** The stratified folds of {@code data}'s training rows, from the config's seed. */
-    public Folds folds(TrainingData data, PluginRegistry registry) {
-      ResolvedRun reader = ResolvedRun.resolve(first, registry);
-      reader.release();
-      return Folds.stratified(reader.tasks(), data.train(), folds, first.seed());
+    public Folds folds(TrainingData data) {
+      return Folds.stratified(tasks, data.train(), folds, first.seed());
     }
 
     /** Where setting {@code s}'s run on fold {@code fold} writes: {@code <directory>/<setting>/fold-<fold+1>}. */

@@ -584,15 +584,10 @@ final class PyTorchNetwork implements Network {
       NDArray loss = losses.get(t);
       boolean last = t == tasks.size() - 1;
       JniUtils.backward((PtNDArray) loss, (PtNDArray) scope.ones(loss.getShape()), keepGraph || !last, false);
-      Map<String, NDArray> own = new LinkedHashMap<>();
       String task = tasks.get(t);
-      List<String> reached = representation == null
-          ? parameterNames.computeIfAbsent("all:" + task, k -> lowering.trainableNames(graph.parametersOf(task)))
-          : parameterNames.computeIfAbsent("above:" + task,
-              k -> lowering.trainableNames(graph.parametersAbove(task, sharedRepresentation)));
-      for (String name : reached) {
-        own.put(name, takeGradient(scope, gradientHolder(name, rows)));
-      }
+      Map<String, NDArray> own = takeGradients(scope, representation == null ? trainedBy(task)
+          : parameterNames.computeIfAbsent("above:" + task, k -> lowering.trainableNames(graph.parametersAbove(task, sharedRepresentation))),
+          rows);
       byTask.add(own);
       if (representation != null) {
         NDArray g = takeGradient(scope, representation.leaf());
@@ -637,7 +632,7 @@ final class PyTorchNetwork implements Network {
     for (int t = 0; t < n; t++) {
       NDArray loss = losses.get(t);
       JniUtils.backward((PtNDArray) loss, (PtNDArray) scope.ones(loss.getShape()), keepGraph || t < n - 1, false);
-      gradients.add(takeGradients(scope, tasks.get(t), rows));
+      gradients.add(takeGradients(scope, trainedBy(tasks.get(t)), rows));
     }
     TaskLosses meta = taskLosses(scope, metaBatches, rows, true, null);
     double[] metaLosses = new double[n];
@@ -656,7 +651,7 @@ final class PyTorchNetwork implements Network {
       NDArray loss = meta.losses().get(at);
       metaLosses[t] = loss.getFloat();
       JniUtils.backward((PtNDArray) loss, (PtNDArray) scope.ones(loss.getShape()), t < lastLabelled, false);
-      gradients.add(takeGradients(scope, tasks.get(t), rows));
+      gradients.add(takeGradients(scope, trainedBy(tasks.get(t)), rows));
     }
     double[][] gramian = new double[2 * n][2 * n];
     for (String name : parameters.trainableNames()) {
@@ -681,13 +676,18 @@ final class PyTorchNetwork implements Network {
     return new MetaStep(new MetaGradients(metaLosses, gramian), gradients);
   }
 
-  /** Copies (and zeroes) the gradients a backward pass of {@code task}'s loss left on the parameters its pass reaches. */
-  private Map<String, NDArray> takeGradients(NDManager scope, String task, StepRows rows) {
-    Map<String, NDArray> own = new LinkedHashMap<>();
-    for (String name : parameterNames.computeIfAbsent("all:" + task, k -> lowering.trainableNames(graph.parametersOf(task)))) {
-      own.put(name, takeGradient(scope, gradientHolder(name, rows)));
+  /** The trained parameters {@code task}'s pass reaches. */
+  private List<String> trainedBy(String task) {
+    return parameterNames.computeIfAbsent("all:" + task, k -> lowering.trainableNames(graph.parametersOf(task)));
+  }
+
+  /** Copies (and zeroes) the gradients a backward pass left on {@code names}, by name. */
+  private Map<String, NDArray> takeGradients(NDManager scope, List<String> names, StepRows rows) {
+    Map<String, NDArray> out = new LinkedHashMap<>();
+    for (String name : names) {
+      out.put(name, takeGradient(scope, gradientHolder(name, rows)));
     }
-    return own;
+    return out;
   }
 
   /** @param byGradient the tasks' training gradients per parameter, then their meta-batch gradients */
