@@ -25,6 +25,7 @@ import dev.mtl.core.weighting.RepresentationGradients;
 import dev.mtl.core.weighting.WeightingInput;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -349,6 +350,46 @@ public abstract class EngineContract {
         }
       }
     }
+  }
+
+  @Test
+  @DisplayName("soft class targets (distillation): a one-hot distribution trains exactly as its class index; a mixed one"
+      + " gives the cross-entropy against it")
+  void softClassTargets() {
+    SourceBatch batch = SyntheticTasks.batch(new Random(11), 16);
+    float[][] indices = batch.targets().get("has5");
+    float[][] oneHot = new float[indices.length][];
+    float[][] mixed = new float[indices.length][];
+    for (int i = 0; i < indices.length; i++) {
+      oneHot[i] = indices[i][0] == 1 ? new float[] {0, 1} : new float[] {1, 0};
+      float yes = 0.15f + 0.7f * indices[i][0] - 0.05f * (i % 3);
+      mixed[i] = new float[] {1 - yes, yes};
+    }
+    try (Network a = engine.create(spec(EncoderKind.CNN, 0), ADAM, 5); Network b = engine.create(spec(EncoderKind.CNN, 0), ADAM, 5);
+        Network c = engine.create(spec(EncoderKind.CNN, 0), ADAM, 5)) {
+      for (int step = 0; step < 3; step++) {
+        StepResult byIndex = a.trainStep(new TrainStep(List.of(batch), TestWeightings.equal(), step, 0, RATE, GradientNeed.LOSSES_ONLY));
+        StepResult byDistribution = b.trainStep(new TrainStep(List.of(withTargets(batch, "has5", oneHot)), TestWeightings.equal(),
+            step, 0, RATE, GradientNeed.LOSSES_ONLY));
+        assertThat(byDistribution.losses().get("has5")).isCloseTo(byIndex.losses().get("has5"), within(1e-6));
+      }
+      assertClose(b.predict(batch.tokens(), TASKS), a.predict(batch.tokens(), TASKS), 1e-6f);
+      float[][] before = c.predict(batch.tokens(), List.of("has5")).get("has5");
+      double expected = 0;
+      for (int i = 0; i < mixed.length; i++) {
+        expected -= (mixed[i][0] * Math.log(before[i][0]) + mixed[i][1] * Math.log(before[i][1])) / mixed.length;
+      }
+      StepResult soft = c.trainStep(new TrainStep(List.of(withTargets(batch, "has5", mixed)), TestWeightings.equal(), 0, 0, RATE,
+          GradientNeed.LOSSES_ONLY));
+      assertThat(soft.losses().get("has5")).isCloseTo(expected, within(1e-5));
+    }
+  }
+
+  /** The batch with {@code task}'s targets replaced. */
+  private static SourceBatch withTargets(SourceBatch batch, String task, float[][] targets) {
+    Map<String, float[][]> all = new LinkedHashMap<>(batch.targets());
+    all.put(task, targets);
+    return new SourceBatch(batch.tokens(), all, batch.rowWeights());
   }
 
   @Test

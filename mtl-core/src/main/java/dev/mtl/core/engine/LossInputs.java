@@ -16,8 +16,9 @@ public final class LossInputs {
   private LossInputs() {}
 
   /**
-   * A head's targets as a row-major {@code (rows, outputs)} matrix, one-hot for softmax heads; rows
-   * without a label stay zero (see {@link #labelledRows}).
+   * A head's targets as a row-major {@code (rows, outputs)} matrix, one-hot for softmax heads whose
+   * target is a class index, as given where it is a class distribution (one value per output, e.g.
+   * a distillation target); rows without a label stay zero (see {@link #labelledRows}).
    */
   public static float[] denseTargets(Head head, float[][] targets) {
     int width = head.output().size();
@@ -26,7 +27,7 @@ public final class LossInputs {
       if (!TaskData.isLabelled(targets[i])) {
         continue;
       }
-      if (head.output().loss() == LossKind.SOFTMAX_CROSS_ENTROPY) {
+      if (head.output().loss() == LossKind.SOFTMAX_CROSS_ENTROPY && targets[i].length != width) {
         dense[i * width + (int) targets[i][0]] = 1f;
       } else {
         System.arraycopy(targets[i], 0, dense, i * width, width);
