@@ -168,9 +168,12 @@ public final class MultiTaskTrainer {
   /** Starts the network from what is pretrained, and logs it: word vectors, a transformer, pretrained features. */
   private static void logInputs(TrainingLog log, PreparedModel prepared, FeatureCache features, SentenceEncoder pretrained,
       boolean resume, Network network) throws IOException {
-    if (!resume) {
-      prepared.startFromPretrained(network); // a resumed network has them, as trained so far, from its checkpoint
+    if (resume) {
+      // The network has them, as trained so far, from its checkpoint, and the log has these events
+      // from before it: logging them again would make a resumed run's log differ from an uninterrupted one's.
+      return;
     }
+    prepared.startFromPretrained(network);
     PretrainedWords words = prepared.words();
     if (prepared.trainable() != null) {
       TransformerShape shape = prepared.trainable().shape();
