@@ -4,6 +4,7 @@ import dev.mtl.core.assembly.ResolvedRun;
 import dev.mtl.core.io.JsonFiles;
 import dev.mtl.core.registry.PluginRegistry;
 import dev.mtl.core.run.Baselines;
+import dev.mtl.core.run.Distillation;
 import dev.mtl.core.run.RunConfig;
 import dev.mtl.core.training.MultiTaskTrainer;
 import dev.mtl.core.training.PseudoLabelTraining;
@@ -14,6 +15,7 @@ import jakarta.inject.Inject;
 import jakarta.inject.Provider;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -97,12 +99,7 @@ final class TrainCommand implements Callable<Integer> {
     RunConfig runConfig = RunConfig.load(config, overrides);
     if (singleTask) {
       claimIfValid(runConfig);
-      Baselines trained = baselines.train(runConfig, registry, (task, steps) -> {
-        if (!quiet) {
-          spec.commandLine().getErr().println("single-task baseline: " + task + " (" + steps + " steps per epoch, as the multi-task run)");
-        }
-        return new Progress(spec.commandLine().getErr(), quiet);
-      });
+      Baselines trained = trainBaselines(runConfig, registry, "single-task baseline");
       if (json) {
         printJson(trained);
         return 0;
@@ -118,10 +115,32 @@ final class TrainCommand implements Callable<Integer> {
     }
     ResolvedRun run = ResolvedRun.resolve(runConfig, registry);
     output.claim(runConfig.outputDirectory());
+    if (teachersMissing(runConfig)) {
+      // The run's own single-task baselines teach it (training.distill: {teachers: single-task}): train them first.
+      trainBaselines(runConfig, registry, "single-task teacher");
+    }
     RunSource.write(runConfig.outputDirectory(), new RunSource(config.toAbsolutePath().normalize(), overrides));
     TrainingReport report = trainer.train(run, new Progress(spec.commandLine().getErr(), quiet));
     printReport(report);
     return 0;
+  }
+
+  /** Trains each task alone ({@link SingleTaskBaselines}), naming each as {@code role} on standard error. */
+  private Baselines trainBaselines(RunConfig runConfig, PluginRegistry registry, String role) throws IOException {
+    return baselines.train(runConfig, registry, (task, steps) -> {
+      if (!quiet) {
+        spec.commandLine().getErr().println(role + ": " + task + " (" + steps + " steps per epoch, as the multi-task run)");
+      }
+      return new Progress(spec.commandLine().getErr(), quiet);
+    });
+  }
+
+  /** True when the run distils from its single-task baselines and one of their models is not there yet. */
+  private static boolean teachersMissing(RunConfig runConfig) {
+    return runConfig.training().distillation()
+        .filter(Distillation::fromSingleTask)
+        .map(d -> d.teachers().values().stream().anyMatch(model -> !Files.isDirectory(model)))
+        .orElse(false);
   }
 
   private void printReport(TrainingReport report) throws IOException {

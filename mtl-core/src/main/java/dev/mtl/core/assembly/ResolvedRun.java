@@ -32,10 +32,12 @@ public final class ResolvedRun {
   private final LossWeighting weighting;
   private final TaskSampler sampler;
   private final Map<String, String> versions;
+  private final PluginRegistry registry;
 
   private ResolvedRun(RunConfig config, ModelAssembly model, LossWeighting weighting, TaskSampler sampler,
-      Map<String, String> versions) {
+      Map<String, String> versions, PluginRegistry registry) {
     this.config = config;
+    this.registry = registry;
     this.versions = Map.copyOf(versions);
     this.model = model;
     this.weighting = weighting;
@@ -65,7 +67,7 @@ public final class ResolvedRun {
       }
       config.root().reportUnknownKeys();
       config.root().source().throwIfInvalid();
-      return new ResolvedRun(config, model, weighting, sampler, plugins.versions());
+      return new ResolvedRun(config, model, weighting, sampler, plugins.versions(), registry);
     } catch (RuntimeException e) {
       model.close();
       throw e;
@@ -94,6 +96,11 @@ public final class ResolvedRun {
 
   public RunConfig config() {
     return config;
+  }
+
+  /** The plugins the run was resolved with, e.g. to load the models it learns from (distillation teachers). */
+  public PluginRegistry registry() {
+    return registry;
   }
 
   public List<Task> tasks() {

@@ -106,7 +106,7 @@ public record RunConfig(ConfigSection root, String name, long seed, Path outputD
     PluginChoice sharing = PluginChoice.read(root, "sharing", DEFAULT_SHARING);
     PluginChoice weighting = PluginChoice.read(root, "weighting", DEFAULT_WEIGHTING);
     PluginChoice sampling = PluginChoice.read(root, "sampling", DEFAULT_SAMPLING);
-    TrainingSettings training = TrainingSettings.read(root.section("training"), tasks.stream().map(TaskEntry::name).toList());
+    TrainingSettings training = TrainingSettings.read(root.section("training"), tasks.stream().map(TaskEntry::name).toList(), output);
     if (training.optimizer().layerDecay() != 1 && !ModelSpec.fineTunesPretrained(modelSection)) {
       root.section("training").problem("layer-decay", training.optimizer().layerDecay(), "applies only to a fine-tuned transformer's"
           + " layers; set model.pretrained-encoder with mode: fine-tune, or drop layer-decay");

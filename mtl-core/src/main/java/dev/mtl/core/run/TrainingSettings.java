@@ -3,6 +3,7 @@ package dev.mtl.core.run;
 import dev.mtl.core.config.ConfigSection;
 import dev.mtl.core.engine.OptimizerSettings;
 import dev.mtl.core.sampling.TaskSampler;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -30,13 +31,15 @@ import java.util.Set;
  * @param checkpointEvery write a checkpoint every this many steps, besides the one after each
  *     epoch (0: after epochs only); {@code mtl train --resume} continues from the latest
  * @param fineTuning per-task fine-tuning after multi-task training, if configured
+ * @param distillation learning from single-task teachers' scores as well as the labels, if configured
  */
 public record TrainingSettings(int epochs, int batchSize, int stepsPerEpoch, int maxStepsPerEpoch, int logEvery,
     OptimizerSettings optimizer, String gradientConflict, boolean skipNonFinite, ModelSelection selection, int evalEvery, int checkpointEvery,
-    Optional<FineTuning> fineTuning) {
+    Optional<FineTuning> fineTuning, Optional<Distillation> distillation) {
   public static final Set<String> GRADIENT_CONFLICT = Set.of("auto", "representation", "parameters", "none");
 
-  public static TrainingSettings read(ConfigSection training, List<String> tasks) {
+  /** Reads the settings; {@code output} is the run's output folder, where {@code --single-task} writes its models. */
+  public static TrainingSettings read(ConfigSection training, List<String> tasks, Path output) {
     OptimizerSettings optimizer = OptimizerSettings.read(training);
     return new TrainingSettings(
         training.integer("epochs", 3, 1, 100_000),
@@ -50,7 +53,8 @@ public record TrainingSettings(int epochs, int batchSize, int stepsPerEpoch, int
         ModelSelection.read(training, tasks),
         training.integer("eval-every", 0, 0, Integer.MAX_VALUE),
         training.integer("checkpoint-every", 0, 0, Integer.MAX_VALUE),
-        FineTuning.read(training, optimizer.learningRate()));
+        FineTuning.read(training, optimizer.learningRate()),
+        Distillation.read(training, tasks, output.resolve(RunConfig.SINGLE_TASK_DIR)));
   }
 
   /**

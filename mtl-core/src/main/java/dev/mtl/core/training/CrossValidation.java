@@ -191,7 +191,14 @@ public final class CrossValidation {
       ResolvedRun reader = ResolvedRun.resolve(first, registry);
       reader.release(); // resolved for its tasks only
       for (Setting setting : settings) {
-        ResolvedRun.check(RunConfig.load(config, setting.overridesAfter(baseOverrides)), registry);
+        RunConfig run = RunConfig.load(config, setting.overridesAfter(baseOverrides));
+        ResolvedRun.check(run, registry);
+        if (run.training().distillation().isPresent()) {
+          // Teachers trained on the config's training rows have seen every fold's held-out rows.
+          throw new TrainingException("cross-validation cannot run a config with training.distill: its teachers were trained on"
+              + " every fold's held-out rows, so each fold's scores would flatter it; drop distill (--set training.distill=null)"
+              + " to compare settings, then distil from the chosen setting's single-task runs");
+        }
       }
       return new Plan(config, baseOverrides, settings, folds, first, reader.tasks());
     }

@@ -56,6 +56,8 @@ public final class SingleTaskBaselines {
       @SuppressWarnings("unchecked")
       Map<String, Object> training = values.get("training") instanceof Map<?, ?> m ? (Map<String, Object>) m : new LinkedHashMap<>();
       training.put("steps-per-epoch", steps);
+      // A baseline learns from its labels alone: it may be the teacher of the run that distils.
+      training.remove("distill");
       values.put("training", training);
       ConfigSection root = ConfigSection.of(config.root().source().name() + " (single task " + task + ")",
           config.root().source().baseDirectory(), values);

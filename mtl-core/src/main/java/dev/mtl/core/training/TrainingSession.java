@@ -67,6 +67,8 @@ final class TrainingSession {
   private final long totalSteps;
   private final ModelSelection selection;
   private final Baselines baselines;
+  /** The teachers' scores, when the run learns from them too ({@code training.distill}); else null. */
+  private final TeacherTargets teachers;
 
   TrainingSession(ResolvedRun run, PreparedModel prepared, Network network, TrainingLog log, RunState state, TrainingListener listener,
       GramianPlan gramians, List<DataSource> devSources, Path checkpoint) throws IOException {
@@ -106,6 +108,8 @@ final class TrainingSession {
     this.totalSteps = (long) stepsPerEpoch * settings.epochs();
     this.selection = settings.selection();
     this.baselines = Files.isRegularFile(config.baselines()) ? Baselines.read(config.baselines()) : null;
+    this.teachers = settings.distillation().isEmpty() ? null
+        : TeacherTargets.score(settings.distillation().get(), run.tasks(), trainSources, run.registry());
     if (selection.selectBy().equals("delta-m") && (baselines == null || baselines.dev().isEmpty())) {
       throw new TrainingException("training.select-by: delta-m needs single-task baselines with dev metrics in "
           + config.baselines() + "; run `mtl train " + config.name() + " --single-task` first, or select by mean");
@@ -211,7 +215,9 @@ final class TrainingSession {
     List<SourceBatch> batches = new ArrayList<>(trainSources.size());
     List<SourceBatch> metaBatches = new ArrayList<>();
     for (int s : run.sampler().sources(new SamplingStep(step, totalSteps, sourceTasks, sourceSizes, config.seed()))) {
-      batches.add(trainSources.get(s).batch(batchStreams.get(s).next()));
+      int[] rows = batchStreams.get(s).next();
+      SourceBatch batch = trainSources.get(s).batch(rows);
+      batches.add(teachers == null ? batch : teachers.mix(s, rows, batch, step, totalSteps));
       if (!metaStreams.isEmpty()) {
         metaBatches.add(trainSources.get(s).batch(metaStreams.get(s).next()));
       }
