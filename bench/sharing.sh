@@ -3,7 +3,7 @@
 # baselines of the same model, budget and selection, on GoEmotions (three label sets over one
 # corpus) and SST-2 + SUBJ + TREC (three datasets), on this machine.
 #
-#   [SEEDS="42 43 44"] [PATIENCE=2] [VECTORS=file] [RECIPE=1] [STRATEGIES="hard asp"] [DATASETS=goemotions] \
+#   [SEEDS="42 43 44"] [PATIENCE=2] [VECTORS=file] [RECIPE=1 [DISTILL=1]] [STRATEGIES="hard asp"] [DATASETS=goemotions] \
 #     bench/sharing.sh run [goemotions-epochs] [sentence-classic-epochs]      (epochs default: 1 and 2)
 #   bench/sharing.sh report     # rewrites docs/sharing.md from every sweep under runs/ (keeps its notes)
 #
@@ -15,7 +15,10 @@
 # VECTORS=file starts every embedding (baselines too) from those 100-d word vectors, fine-tuned and
 # scaled to the random start's size (bin/word-vectors fetches GloVe 6B 100-d).
 # RECIPE=1 runs each example config as shipped (the recommended recipe: its sharing, word vectors,
-# per-task selection and fine-tuning), baselines likewise; only epochs and seed are set.
+# per-task selection and fine-tuning), baselines likewise; only epochs and seed are set. With
+# DISTILL=1 it also runs `recipe-distill`: the recipe learning from the seed's single-task baselines as
+# teachers (training.distill, BAM! teacher annealing), compared with those same baselines;
+# bench/born_again.py then distils each task alone from its baseline, the control for it.
 # Sweeps go to runs/bench-sharing, runs/bench-sharing-vectors and runs/bench-recipe; a run whose
 # metrics.json exists is kept, so an interrupted sweep goes on where it stopped (delete to redo).
 # THREADS=1 runs each training on one thread: two sweeps side by side on a 2-core machine then do not
@@ -38,7 +41,10 @@ report() {
     echo "sweep names changed; the single-task baselines use the same model, budget and selection with one"
     echo "task. Δm% is the mean over tasks of the mean sign-adjusted relative change of every test metric"
     echo "against the same seed's baseline (Maninis et al. 2019); positive means sharing helped. Mean ± std"
-    echo "over seeds. SUBJ ships one file: \`holdout\` keeps 10% of its rows for dev and 10% for test (the same"
+    echo "over seeds. \"Δm% vs mean baseline\" compares each run with the baselines' metrics averaged over the seeds"
+    echo "instead (as LibMTL and most multi-task papers report it): its std is the runs' own spread, without the"
+    echo "baselines' seed noise, which dominates the first column's std when one task's test set is small (TREC: 500"
+    echo "texts). SUBJ ships one file: \`holdout\` keeps 10% of its rows for dev and 10% for test (the same"
     echo "rows in every run); TREC's dev split is a 10% holdout of its training file."
     for sweep in "${sweeps[@]}"; do
       for dataset in goemotions sentence-classic; do
@@ -96,11 +102,12 @@ fi
 if [ -n "${RECIPE:-}" ]; then
   sweep=bench-recipe
   strategies=(recipe)
+  if [ -n "${DISTILL:-}" ]; then strategies+=(recipe-distill); fi
   settings=()
   title="the recommended recipe, each example config as shipped"
 fi
 out="$root/runs/$sweep"
-command="SEEDS=\"${seeds[*]}\"${THREADS:+ THREADS=$THREADS}${PATIENCE:+ PATIENCE=$PATIENCE}${VECTORS:+ VECTORS=$VECTORS}${RECIPE:+ RECIPE=1} DATASETS=@DATASET@ bench/sharing.sh run $ge_epochs $sc_epochs"
+command="SEEDS=\"${seeds[*]}\"${THREADS:+ THREADS=$THREADS}${PATIENCE:+ PATIENCE=$PATIENCE}${VECTORS:+ VECTORS=$VECTORS}${RECIPE:+ RECIPE=1}${DISTILL:+ DISTILL=1} DATASETS=@DATASET@ bench/sharing.sh run $ge_epochs $sc_epochs"
 
 # dataset name, config, epochs, then extra --set arguments for the hierarchical run
 run_dataset() {
@@ -121,7 +128,12 @@ run_dataset() {
       echo "== $name, seed $seed: $s" >&2
       local sets=(--set "name=$s" --set "output=$base/$s" --set "training.epochs=$epochs" --set "seed=$seed"
         --set "baselines=$base/single-task/baselines.json" "${settings[@]}" "${threads[@]}")
-      if [ "$s" != recipe ]; then sets+=(--set "sharing.type=$s"); fi
+      if [ "$s" = recipe-distill ]; then
+        # The baselines teach: {task: <its single-task model>, ...}, the task names read from baselines.json.
+        sets+=(--set "training.distill={teachers: {$(python3 -c 'import json, sys; print(", ".join(f"{t}: {sys.argv[1]}/{t}/model" for t in json.load(open(sys.argv[1] + "/baselines.json"))["test"]))' "$base/single-task")}}")
+      elif [ "$s" != recipe ]; then
+        sets+=(--set "sharing.type=$s")
+      fi
       if [ "$s" = hierarchical ]; then sets+=("$@"); fi
       bin/mtl train "$config" "${sets[@]}" --quiet --overwrite > /dev/null
     done
@@ -132,7 +144,7 @@ run_dataset() {
   local known=""
   [ -f "$out/$name/strategies.txt" ] && known=$(cat "$out/$name/strategies.txt")
   local joined=()
-  for s in $all_strategies recipe; do
+  for s in $all_strategies recipe recipe-distill; do
     if [[ " $known ${strategies[*]} " == *" $s "* ]]; then joined+=("$s"); fi
   done
   echo "${joined[*]}" > "$out/$name/strategies.txt"
