@@ -43,11 +43,13 @@ final class TeacherTargets {
   /**
    * Loads each teacher and scores its task's training texts.
    *
+   * @param engineSettings settings over the teachers' own engine settings, e.g. the run's device (a
+   *     teacher trained on a GPU scores on the CPU the run trains on)
    * @throws TrainingException naming the teacher's folder when it is missing, lacks the task, or
    *     has other outputs than the task
    */
-  static TeacherTargets score(Distillation distillation, List<Task> tasks, List<DataSource> sources, PluginRegistry registry)
-      throws IOException {
+  static TeacherTargets score(Distillation distillation, List<Task> tasks, List<DataSource> sources, PluginRegistry registry,
+      Map<String, Object> engineSettings) throws IOException {
     List<Map<String, float[][]>> scores = new ArrayList<>();
     sources.forEach(source -> scores.add(new LinkedHashMap<>()));
     for (Task task : tasks) {
@@ -61,7 +63,7 @@ final class TeacherTargets {
                 ? "; `mtl train` trains the single-task teachers first, or run `mtl train <config> --single-task`"
                 : "; train it first, or name another model folder"));
       }
-      try (MultiTaskModel teacher = MultiTaskModel.load(folder, registry)) {
+      try (MultiTaskModel teacher = MultiTaskModel.load(folder, registry, engineSettings)) {
         check(task, teacher, folder);
         for (int s = 0; s < sources.size(); s++) {
           DataSource source = sources.get(s);

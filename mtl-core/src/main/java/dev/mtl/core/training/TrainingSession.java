@@ -109,7 +109,7 @@ final class TrainingSession {
     this.selection = settings.selection();
     this.baselines = Files.isRegularFile(config.baselines()) ? Baselines.read(config.baselines()) : null;
     this.teachers = settings.distillation().isEmpty() ? null
-        : TeacherTargets.score(settings.distillation().get(), run.tasks(), trainSources, run.registry());
+        : TeacherTargets.score(settings.distillation().get(), run.tasks(), trainSources, run.registry(), teacherEngineSettings(config));
     if (selection.selectBy().equals("delta-m") && (baselines == null || baselines.dev().isEmpty())) {
       throw new TrainingException("training.select-by: delta-m needs single-task baselines with dev metrics in "
           + config.baselines() + "; run `mtl train " + config.name() + " --single-task` first, or select by mean");
@@ -128,6 +128,12 @@ final class TrainingSession {
       throw new TrainingException("training.select-by: " + selection.selectBy() + " needs dev data; give tasks a `dev` file"
           + " or keep select-by: last");
     }
+  }
+
+  /** The run's device, when its config names one, for its teachers: they score where the run trains. */
+  private static Map<String, Object> teacherEngineSettings(RunConfig config) {
+    Object device = config.engine().settings().values().get("device");
+    return device == null ? Map.of() : Map.of("device", device);
   }
 
   /** The names of those tasks that no dev source labels. */
