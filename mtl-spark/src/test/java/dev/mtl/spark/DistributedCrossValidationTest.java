@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mtl.core.registry.PluginRegistry;
 import dev.mtl.core.training.CrossValidation;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,11 +19,8 @@ class DistributedCrossValidationTest {
   @Test
   @DisplayName("local[2]: 2 settings x 2 folds as 4 Spark tasks give the fold metrics, Δm and best setting of mtl cv's sequential run")
   void sameAsSequential() throws Exception {
-    Path shared = Path.of(System.getProperty("mtl.shared.data"));
-    Files.write(dir.resolve("sentiment.tsv"), Files.readAllLines(shared.resolve("goemotions/group/train.tsv"), StandardCharsets.UTF_8)
-        .subList(0, 300));
-    Files.write(dir.resolve("ekman.tsv"), Files.readAllLines(shared.resolve("goemotions/ekman/train.tsv"), StandardCharsets.UTF_8)
-        .subList(0, 300));
+    Files.write(dir.resolve("sentiment.tsv"), SharedData.firstLines("goemotions/group/train.tsv", 300));
+    Files.write(dir.resolve("ekman.tsv"), SharedData.firstLines("goemotions/ekman/train.tsv", 300));
     Path config = Files.writeString(dir.resolve("cv.yaml"), """
         output: run
         seed: 5
@@ -34,7 +30,7 @@ class DistributedCrossValidationTest {
           - {name: ekman, labels: %s, train: ekman.tsv}
         model: {embedding-size: 16, encoder: cnn, hidden-size: 8}
         training: {epochs: 1, batch-size: 32}
-        """.formatted(shared.resolve("goemotions/group/labels.txt"), shared.resolve("goemotions/ekman/labels.txt")));
+        """.formatted(SharedData.path("goemotions/group/labels.txt"), SharedData.path("goemotions/ekman/labels.txt")));
     List<CrossValidation.Setting> settings = List.of(new CrossValidation.Setting("as configured", List.of()),
         new CrossValidation.Setting("model.hidden-size=12", List.of("model.hidden-size=12")));
     CrossValidation.Report sequential = new CrossValidation().run(config, List.of("engine.threads=1", "output=" + dir.resolve("seq")),
@@ -60,9 +56,7 @@ class DistributedCrossValidationTest {
   @Test
   @DisplayName("a run whose task fails is retried by Spark (local[2,2]) after its partial output is removed, and the report says so")
   void failedRunRetried() throws Exception {
-    Path shared = Path.of(System.getProperty("mtl.shared.data"));
-    Files.write(dir.resolve("sentiment.tsv"), Files.readAllLines(shared.resolve("goemotions/group/train.tsv"), StandardCharsets.UTF_8)
-        .subList(0, 200));
+    Files.write(dir.resolve("sentiment.tsv"), SharedData.firstLines("goemotions/group/train.tsv", 200));
     Path config = Files.writeString(dir.resolve("retry.yaml"), """
         output: run
         task-defaults: {type: text-classification, label-encoding: index, format: tsv, multi-label: true}
@@ -70,7 +64,7 @@ class DistributedCrossValidationTest {
           - {name: sentiment, labels: %s, train: sentiment.tsv}
         model: {embedding-size: 8, encoder: mean}
         training: {epochs: 1, batch-size: 32}
-        """.formatted(shared.resolve("goemotions/group/labels.txt")));
+        """.formatted(SharedData.path("goemotions/group/labels.txt")));
     // A file where fold 2's run folder goes: its first attempt cannot claim the folder and fails.
     Path blocked = dir.resolve("out/cv/1-as_configured/fold-2");
     Files.createDirectories(blocked.getParent());

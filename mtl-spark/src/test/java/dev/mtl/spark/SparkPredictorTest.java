@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mtl.cli.MtlCli;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,10 +34,6 @@ class SparkPredictorTest {
   static List<String> texts;
   static SparkSession spark;
 
-  static Path shared(String path) {
-    return Path.of(System.getProperty("mtl.shared.data")).resolve(path).normalize();
-  }
-
   static int cli(String... args) {
     StringWriter err = new StringWriter();
     int code = MtlCli.execute(args, new PrintWriter(new StringWriter(), true), new PrintWriter(err, true));
@@ -48,8 +43,8 @@ class SparkPredictorTest {
 
   @BeforeAll
   static void trainAndStart() throws Exception {
-    List<String> sentiment = Files.readAllLines(shared("goemotions/group/train.tsv"), StandardCharsets.UTF_8).subList(0, 400);
-    List<String> ekman = Files.readAllLines(shared("goemotions/ekman/train.tsv"), StandardCharsets.UTF_8).subList(0, 400);
+    List<String> sentiment = SharedData.firstLines("goemotions/group/train.tsv", 400);
+    List<String> ekman = SharedData.firstLines("goemotions/ekman/train.tsv", 400);
     Files.write(dir.resolve("sentiment.tsv"), sentiment);
     Files.write(dir.resolve("ekman.tsv"), ekman);
     Path config = Files.writeString(dir.resolve("run.yaml"), """
@@ -60,11 +55,11 @@ class SparkPredictorTest {
           - {name: ekman, labels: %s, train: ekman.tsv}
         model: {embedding-size: 16, encoder: cnn, hidden-size: 8}
         training: {epochs: 1, batch-size: 32}
-        """.formatted(shared("goemotions/group/labels.txt"), shared("goemotions/ekman/labels.txt")));
+        """.formatted(SharedData.path("goemotions/group/labels.txt"), SharedData.path("goemotions/ekman/labels.txt")));
     cli("train", config.toString(), "--quiet");
     model = dir.resolve("run/model");
     texts = new ArrayList<>();
-    for (String line : Files.readAllLines(shared("goemotions/group/test.tsv"), StandardCharsets.UTF_8).subList(0, 150)) {
+    for (String line : SharedData.firstLines("goemotions/group/test.tsv", 150)) {
       texts.add(line.split("\t")[0]);
     }
     spark = SparkSession.builder().master("local[2]").appName("mtl-spark-test").config("spark.ui.enabled", "false")
@@ -151,7 +146,7 @@ class SparkPredictorTest {
   @DisplayName("the spark-submit job: GoEmotions test TSV in, one JSON line per row out, labels as `mtl predict` gives them")
   void batchJob() throws Exception {
     Path input = Files.write(dir.resolve("job-input.tsv"),
-        Files.readAllLines(shared("goemotions/group/test.tsv"), StandardCharsets.UTF_8).subList(0, 40));
+        SharedData.firstLines("goemotions/group/test.tsv", 40));
     Path output = dir.resolve("job-output");
     long rows = BatchPredictJob.run(spark, new String[] {"--model", model.toString(), "--input", input.toString(),
         "--output", output.toString(), "--partitions", "3"});

@@ -64,7 +64,7 @@ public record Distillation(Map<String, Path> teachers, boolean fromSingleTask, b
       String task = String.valueOf(key);
       if (!tasks.contains(task)) {
         byTask.problem(task, byTask.values().get(key), "is not a task of this run " + tasks + "; name the task a teacher teaches");
-        byTask.path(task, false);
+        byTask.path(task, false); // read, so the unknown-key check does not report it a second time
         continue;
       }
       byTask.path(task, true).ifPresent(folder -> teachers.put(task, folder));
