@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -115,8 +116,13 @@ final class TrainCommand implements Callable<Integer> {
     }
     ResolvedRun run = ResolvedRun.resolve(runConfig, registry);
     output.claim(runConfig.outputDirectory());
-    if (teachersMissing(runConfig)) {
+    List<String> untaught = teachersToTrain(runConfig, registry);
+    if (!untaught.isEmpty()) {
       // The run's own single-task baselines teach it (training.distill: {teachers: single-task}): train them first.
+      if (!quiet) {
+        spec.commandLine().getErr().println("single-task teachers missing or trained from another config (" + String.join(", ", untaught)
+            + "): training every task alone first, into " + SingleTaskBaselines.file(runConfig).getParent());
+      }
       trainBaselines(runConfig, registry, "single-task teacher");
     }
     RunSource.write(runConfig.outputDirectory(), new RunSource(config.toAbsolutePath().normalize(), overrides));
@@ -135,12 +141,22 @@ final class TrainCommand implements Callable<Integer> {
     });
   }
 
-  /** True when the run distils from its single-task baselines and one of their models is not there yet. */
-  private static boolean teachersMissing(RunConfig runConfig) {
-    return runConfig.training().distillation()
-        .filter(Distillation::fromSingleTask)
-        .map(d -> d.teachers().values().stream().anyMatch(model -> !Files.isDirectory(model)))
-        .orElse(false);
+  /**
+   * The tasks whose teacher must be trained before the run: when it distils from its own single-task
+   * baselines, those whose model is not there or was trained from another config than the run's now.
+   */
+  private List<String> teachersToTrain(RunConfig runConfig, PluginRegistry registry) throws IOException {
+    Optional<Distillation> distill = runConfig.training().distillation().filter(Distillation::fromSingleTask);
+    if (distill.isEmpty()) {
+      return List.of();
+    }
+    List<String> outdated = new ArrayList<>(baselines.outdated(runConfig, registry));
+    distill.get().teachers().forEach((task, model) -> {
+      if (!Files.isDirectory(model) && !outdated.contains(task)) {
+        outdated.add(task);
+      }
+    });
+    return outdated;
   }
 
   private void printReport(TrainingReport report) throws IOException {

@@ -47,7 +47,7 @@ class DistillationCliTest {
 
   @Test
   @DisplayName("teachers: single-task trains each task alone first, then the multi-task run learns from their scores and is"
-      + " compared with them; a second run reuses the teachers")
+      + " compared with them; a second run reuses the teachers, a run of a changed config trains them again")
   void singleTaskTeachers() throws Exception {
     String training = "{epochs: 2, batch-size: 16, learning-rate: 0.01, select-by: per-task, distill: {teachers: single-task}}";
     Path config = config("student", training, TREC);
@@ -76,6 +76,13 @@ class DistillationCliTest {
         "--set", "engine.device=cpu");
     assertThat(again.code()).as(again.err()).isZero();
     assertThat(again.err()).doesNotContain("single-task teacher");
+
+    // After a change to the config the old teachers no longer match it: they are trained again, from the new config.
+    EndToEndTest.Result changed = EndToEndTest.run("train", config.toString(), "--set", "model.dropout=0.3");
+    assertThat(changed.code()).as(changed.err()).isZero();
+    assertThat(changed.err()).contains("single-task teachers missing or trained from another config (sst2, trec)")
+        .contains("single-task teacher: sst2");
+    assertThat(Files.readString(dir.resolve("student/single-task/trec/config.yaml"))).contains("dropout: 0.3");
   }
 
   @Test

@@ -11,7 +11,9 @@ import dev.mtl.core.task.DataSplit;
 import dev.mtl.core.task.Task;
 import dev.mtl.core.task.TaskData;
 import dev.mtl.core.task.TaskMetrics;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -41,24 +43,11 @@ public final class SingleTaskBaselines {
   public Baselines train(RunConfig config, PluginRegistry registry, Listener listener) throws IOException {
     ResolvedRun full = ResolvedRun.resolve(config, registry);
     int steps = multiTaskStepsPerEpoch(full);
-    Path folder = config.outputDirectory().resolve(RunConfig.SINGLE_TASK_DIR);
     Map<String, TaskMetrics> test = new LinkedHashMap<>();
     Map<String, TaskMetrics> dev = new LinkedHashMap<>();
-    List<?> taskMaps = (List<?>) config.root().values().get("tasks");
     for (int i = 0; i < config.tasks().size(); i++) {
       String task = config.tasks().get(i).name();
-      Map<String, Object> values = ConfigOverrides.copy(config.root().values());
-      values.put("tasks", List.of(taskMaps.get(i)));
-      values.put("sharing", "hard");
-      values.put("weighting", "equal");
-      values.put("output", folder.resolve(task).toAbsolutePath().toString());
-      values.remove("baselines");
-      @SuppressWarnings("unchecked")
-      Map<String, Object> training = values.get("training") instanceof Map<?, ?> m ? (Map<String, Object>) m : new LinkedHashMap<>();
-      training.put("steps-per-epoch", steps);
-      // A baseline learns from its labels alone: it may be the teacher of the run that distils.
-      training.remove("distill");
-      values.put("training", training);
+      Map<String, Object> values = singleTaskValues(config, i, steps);
       ConfigSection root = ConfigSection.of(config.root().source().name() + " (single task " + task + ")",
           config.root().source().baseDirectory(), values);
       RunConfig single = RunConfig.read(root, config.name() + "-" + task);
@@ -79,6 +68,56 @@ public final class SingleTaskBaselines {
     Baselines baselines = new Baselines(test, dev);
     baselines.write(file(config));
     return baselines;
+  }
+
+  /**
+   * The tasks whose single-task run in {@code <output>/single-task/<task>/} was trained from another
+   * config than {@link #train} would use now (the run's model, data, tokenizer or training settings
+   * changed since), or is not there. Engine settings (threads, device) do not count.
+   */
+  public List<String> outdated(RunConfig config, PluginRegistry registry) throws IOException {
+    int steps = multiTaskStepsPerEpoch(ResolvedRun.resolve(config, registry));
+    Path folder = config.outputDirectory().resolve(RunConfig.SINGLE_TASK_DIR);
+    List<String> outdated = new ArrayList<>();
+    for (int i = 0; i < config.tasks().size(); i++) {
+      String task = config.tasks().get(i).name();
+      Path stored = folder.resolve(task).resolve("config.yaml");
+      if (!Files.isRegularFile(stored) || !withoutEngine(YAML.readValue(stored.toFile(), Map.class))
+          .equals(withoutEngine(YAML.readValue(YAML.writeValueAsString(singleTaskValues(config, i, steps)), Map.class)))) {
+        outdated.add(task);
+      }
+    }
+    return outdated;
+  }
+
+  private static final YAMLMapper YAML = new YAMLMapper();
+
+  private static Map<?, ?> withoutEngine(Map<?, ?> values) {
+    Map<Object, Object> copy = new LinkedHashMap<>(values);
+    copy.remove("engine");
+    return copy;
+  }
+
+  /**
+   * Task {@code i}'s baseline config: the run's, with that task alone, hard sharing, equal weights,
+   * the multi-task run's steps per epoch, its own output folder and no teachers.
+   */
+  private static Map<String, Object> singleTaskValues(RunConfig config, int i, int steps) {
+    List<?> taskMaps = (List<?>) config.root().values().get("tasks");
+    String task = config.tasks().get(i).name();
+    Map<String, Object> values = ConfigOverrides.copy(config.root().values());
+    values.put("tasks", List.of(taskMaps.get(i)));
+    values.put("sharing", "hard");
+    values.put("weighting", "equal");
+    values.put("output", config.outputDirectory().resolve(RunConfig.SINGLE_TASK_DIR).resolve(task).toAbsolutePath().toString());
+    values.remove("baselines");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> training = values.get("training") instanceof Map<?, ?> m ? (Map<String, Object>) m : new LinkedHashMap<>();
+    training.put("steps-per-epoch", steps);
+    // A baseline learns from its labels alone: it may be the teacher of the run that distils.
+    training.remove("distill");
+    values.put("training", training);
+    return values;
   }
 
   /** The steps per epoch the multi-task run takes, from its training sources (tasks over one corpus count once). */
