@@ -56,4 +56,43 @@ class SamplingCliTest {
       assertThat(trainedTogether).containsExactlyInAnyOrder(Set.of("sst2"), Set.of("trec"));
     }
   }
+
+  @ParameterizedTest(name = "task-batches: {0}")
+  @ValueSource(strings = {"shared", "per-task"})
+  @DisplayName("two label sets over one corpus share each batch, or with `task-batches: per-task` take turns with batches of their own")
+  void tasksOverOneCorpus(String taskBatches) throws Exception {
+    Path sentiment = EndToEndTest.firstLines("goemotions/group/train.tsv", 200, dir.resolve("sentiment.tsv"));
+    Path ekman = EndToEndTest.firstLines("goemotions/ekman/train.tsv", 200, dir.resolve("ekman.tsv"));
+    String labels = EndToEndTest.shared("goemotions").toAbsolutePath().toString();
+    Path config = Files.writeString(dir.resolve("run.yaml"), "output: run\nseed: 1\n"
+        + "task-defaults: {type: text-classification, multi-label: true, format: tsv, text-column: 0, label-column: 1,"
+        + " label-encoding: index}\ntasks:\n"
+        + "  - {name: sentiment, labels: " + labels + "/group/labels.txt, train: " + sentiment + "}\n"
+        + "  - {name: ekman, labels: " + labels + "/ekman/labels.txt, train: " + ekman + "}\n"
+        + "tokenizer: {type: words, min-frequency: 1}\n"
+        + "model: {embedding-size: 16, encoder: mean, hidden-size: 8}\n"
+        + "sampling: round-robin\n"
+        + "training: {epochs: 1, batch-size: 16, log-every: 1, task-batches: " + taskBatches + "}\n");
+    EndToEndTest.Result r = EndToEndTest.run("train", config.toString(), "--quiet");
+    assertThat(r.code()).as(r.err()).isZero();
+    List<Set<String>> stepTasks = new java.util.ArrayList<>();
+    for (String line : Files.readAllLines(dir.resolve("run/training-log.jsonl"))) {
+      JsonNode event = JSON.readTree(line);
+      if (event.get("event").asText().equals("step")) {
+        Set<String> tasks = new HashSet<>();
+        event.get("losses").fieldNames().forEachRemaining(tasks::add);
+        stepTasks.add(tasks);
+      }
+    }
+    if (taskBatches.equals("shared")) {
+      // One source: ceil(200 / 16) steps, each training both label sets on the same batch.
+      assertThat(stepTasks).hasSize(13).containsOnly(Set.of("sentiment", "ekman"));
+    } else {
+      // A source per task, in turn: each task still makes one pass over the corpus per epoch.
+      assertThat(stepTasks).hasSize(26);
+      for (int i = 0; i < stepTasks.size(); i++) {
+        assertThat(stepTasks.get(i)).as("step %d", i).containsExactly(i % 2 == 0 ? "sentiment" : "ekman");
+      }
+    }
+  }
 }

@@ -41,6 +41,9 @@ public record PreparedModel(TextEncoder encoder, PretrainedWords words, Trainabl
       encoder = words.encoder();
     }
     List<DataSource> trainSources = DataSource.group(train, encoder, features);
+    if (config.training().batchesPerTask()) {
+      trainSources = trainSources.stream().flatMap(source -> source.tasks().stream().map(source::only)).toList();
+    }
     ModelGraph graph = run.graph();
     if (words != null) {
       graph = words.freezeIfAsked(graph);

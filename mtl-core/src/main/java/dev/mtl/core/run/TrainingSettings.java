@@ -32,10 +32,15 @@ import java.util.Set;
  *     epoch (0: after epochs only); {@code mtl train --resume} continues from the latest
  * @param fineTuning per-task fine-tuning after multi-task training, if configured
  * @param distillation learning from single-task teachers' scores as well as the labels, if configured
+ * @param batchesPerTask {@code task-batches: per-task}: tasks labelled on the same texts still draw
+ *     batches of their own, each task a data source of its own, so the sampler chooses among tasks
+ *     (round-robin: one task, and a whole optimizer step, per step). {@code shared} (the default):
+ *     they share every batch, one encoder pass training all of them. Either way each task makes one
+ *     pass over its data per epoch.
  */
 public record TrainingSettings(int epochs, int batchSize, int stepsPerEpoch, int maxStepsPerEpoch, int logEvery,
     OptimizerSettings optimizer, String gradientConflict, boolean skipNonFinite, ModelSelection selection, int evalEvery, int checkpointEvery,
-    Optional<FineTuning> fineTuning, Optional<Distillation> distillation) {
+    Optional<FineTuning> fineTuning, Optional<Distillation> distillation, boolean batchesPerTask) {
   public static final Set<String> GRADIENT_CONFLICT = Set.of("auto", "representation", "parameters", "none");
 
   /** Reads the settings; {@code output} is the run's output folder, where {@code --single-task} writes its models. */
@@ -54,7 +59,8 @@ public record TrainingSettings(int epochs, int batchSize, int stepsPerEpoch, int
         training.integer("eval-every", 0, 0, Integer.MAX_VALUE),
         training.integer("checkpoint-every", 0, 0, Integer.MAX_VALUE),
         FineTuning.read(training, optimizer.learningRate()),
-        Distillation.read(training, tasks, output.resolve(RunConfig.SINGLE_TASK_DIR)));
+        Distillation.read(training, tasks, output.resolve(RunConfig.SINGLE_TASK_DIR)),
+        training.oneOf("task-batches", "shared", Set.of("shared", "per-task")).equals("per-task"));
   }
 
   /**

@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * Chooses which data sources train in each step (tasks over the same texts form one source and
- * train together). A sampler is a function of the step, the run's progress and seed: it keeps no
+ * train together, unless {@code training.task-batches: per-task} gives each task its own). A sampler is a function of the step, the run's progress and seed: it keeps no
  * state, so a run resumed at step s draws exactly what an uninterrupted run draws there.
  */
 public interface TaskSampler {
