@@ -15,16 +15,8 @@ mvn -B -q -o install -DskipTests -pl mtl-spark -am > /dev/null
 mvn -B -q -o -Dstyle.color=never -pl mtl-spark dependency:build-classpath -Dmdep.includeScope=compile \
   -Dmdep.outputFile="$root/mtl-spark/target/classpath.bench" > /dev/null
 classpath="$(cat "$root/mtl-spark/target/classpath.bench")"
-opens="--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
-  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED
-  --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED
-  --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
-  --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED
-  --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED
-  --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED"
 run_java() {
-  # shellcheck disable=SC2086
-  DJL_OFFLINE=true java $opens -Dai.djl.offline=true -Dlog4j2.level=warn -cp "mtl-spark/target/classes:$classpath" "$@"
+  DJL_OFFLINE=true java @"$root/mtl-spark/java17.args" -Dai.djl.offline=true -Dlog4j2.level=warn -cp "mtl-spark/target/classes:$classpath" "$@"
 }
 case "$mode" in
   predict)
