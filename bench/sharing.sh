@@ -19,6 +19,8 @@
 # DISTILL=1 it also runs `recipe-distill`: the recipe learning from the seed's single-task baselines as
 # teachers (training.distill, BAM! teacher annealing), compared with those same baselines;
 # bench/born_again.py then distils each task alone from its baseline, the control for it.
+# VARIANTS='name|key=value|key=value;name2|key=value' (with RECIPE=1) adds runs of the example with those
+# --set changes, e.g. VARIANTS='recipe-per-task|sampling=round-robin|training.task-batches=per-task'.
 # Sweeps go to runs/bench-sharing, runs/bench-sharing-vectors and runs/bench-recipe; a run whose
 # metrics.json exists is kept, so an interrupted sweep goes on where it stopped (delete to redo).
 # THREADS=1 runs each training on one thread: two sweeps side by side on a 2-core machine then do not
@@ -81,6 +83,7 @@ sc_epochs="${3:-2}"
 read -r -a strategies <<< "${STRATEGIES:-$all_strategies}"
 read -r -a datasets <<< "${DATASETS:-goemotions sentence-classic}"
 read -r -a seeds <<< "${SEEDS:-42}"
+declare -A variant_sets=()
 sweep=bench-sharing
 title="every strategy"
 settings=()
@@ -103,11 +106,16 @@ if [ -n "${RECIPE:-}" ]; then
   sweep=bench-recipe
   strategies=(recipe)
   if [ -n "${DISTILL:-}" ]; then strategies+=(recipe-distill); fi
+  IFS=';' read -r -a variant_specs <<< "${VARIANTS:-}"
+  for spec in "${variant_specs[@]}"; do
+    variant_sets[${spec%%|*}]="${spec#*|}"
+    strategies+=("${spec%%|*}")
+  done
   settings=()
   title="the recommended recipe, each example config as shipped"
 fi
 out="$root/runs/$sweep"
-command="SEEDS=\"${seeds[*]}\"${THREADS:+ THREADS=$THREADS}${PATIENCE:+ PATIENCE=$PATIENCE}${VECTORS:+ VECTORS=$VECTORS}${RECIPE:+ RECIPE=1}${DISTILL:+ DISTILL=1} DATASETS=@DATASET@ bench/sharing.sh run $ge_epochs $sc_epochs"
+command="SEEDS=\"${seeds[*]}\"${THREADS:+ THREADS=$THREADS}${PATIENCE:+ PATIENCE=$PATIENCE}${VECTORS:+ VECTORS=$VECTORS}${RECIPE:+ RECIPE=1}${DISTILL:+ DISTILL=1}${VARIANTS:+ VARIANTS='$VARIANTS'} DATASETS=@DATASET@ bench/sharing.sh run $ge_epochs $sc_epochs"
 
 # dataset name, config, epochs, then extra --set arguments for the hierarchical run
 run_dataset() {
@@ -131,6 +139,9 @@ run_dataset() {
       if [ "$s" = recipe-distill ]; then
         # The baselines teach: {task: <its single-task model>, ...}, the task names read from baselines.json.
         sets+=(--set "training.distill={teachers: {$(python3 -c 'import json, sys; print(", ".join(f"{t}: {sys.argv[1]}/{t}/model" for t in json.load(open(sys.argv[1] + "/baselines.json"))["test"]))' "$base/single-task")}}")
+      elif [ -n "${variant_sets[$s]:-}" ]; then
+        IFS='|' read -r -a changes <<< "${variant_sets[$s]}"
+        for change in "${changes[@]}"; do sets+=(--set "$change"); done
       elif [ "$s" != recipe ]; then
         sets+=(--set "sharing.type=$s")
       fi
@@ -144,8 +155,9 @@ run_dataset() {
   local known=""
   [ -f "$out/$name/strategies.txt" ] && known=$(cat "$out/$name/strategies.txt")
   local joined=()
-  for s in $all_strategies recipe recipe-distill; do
-    if [[ " $known ${strategies[*]} " == *" $s "* ]]; then joined+=("$s"); fi
+  # shellcheck disable=SC2086
+  for s in $all_strategies recipe recipe-distill $known "${strategies[@]}"; do
+    if [[ " $known ${strategies[*]} " == *" $s "* && " ${joined[*]} " != *" $s "* ]]; then joined+=("$s"); fi
   done
   echo "${joined[*]}" > "$out/$name/strategies.txt"
   python3 "$root/bench/sharing_seeds.py" "$out/$name" "${joined[@]}"
