@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -75,7 +76,7 @@ class SamplingCliTest {
         + "training: {epochs: 1, batch-size: 16, log-every: 1, task-batches: " + taskBatches + "}\n");
     EndToEndTest.Result r = EndToEndTest.run("train", config.toString(), "--quiet");
     assertThat(r.code()).as(r.err()).isZero();
-    List<Set<String>> stepTasks = new java.util.ArrayList<>();
+    List<Set<String>> stepTasks = new ArrayList<>();
     for (String line : Files.readAllLines(dir.resolve("run/training-log.jsonl"))) {
       JsonNode event = JSON.readTree(line);
       if (event.get("event").asText().equals("step")) {

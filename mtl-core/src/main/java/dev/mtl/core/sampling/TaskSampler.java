@@ -4,8 +4,9 @@ import java.util.Arrays;
 
 /**
  * Chooses which data sources train in each step (tasks over the same texts form one source and
- * train together, unless {@code training.task-batches: per-task} gives each task its own). A sampler is a function of the step, the run's progress and seed: it keeps no
- * state, so a run resumed at step s draws exactly what an uninterrupted run draws there.
+ * train together, unless {@code training.task-batches: per-task} gives each task its own). A
+ * sampler is a function of the step, the run's progress and seed: it keeps no state, so a run
+ * resumed at step s draws exactly what an uninterrupted run draws there.
  */
 public interface TaskSampler {
   /** Indices into {@link SamplingStep#sizes()} of the sources that get a batch this step; never empty. */

@@ -1,5 +1,6 @@
 package dev.mtl.core.training;
 
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.mtl.core.assembly.ResolvedRun;
 import dev.mtl.core.config.ConfigOverrides;
 import dev.mtl.core.config.ConfigSection;
@@ -11,7 +12,6 @@ import dev.mtl.core.task.DataSplit;
 import dev.mtl.core.task.Task;
 import dev.mtl.core.task.TaskData;
 import dev.mtl.core.task.TaskMetrics;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +28,7 @@ import java.util.Map;
  * which later multi-task runs of the config compare with.
  */
 public final class SingleTaskBaselines {
+  private static final YAMLMapper YAML = new YAMLMapper();
   private final MultiTaskTrainer trainer = new MultiTaskTrainer();
 
   /** Listens to each task's run; {@code task} says which. */
@@ -89,8 +90,6 @@ public final class SingleTaskBaselines {
     }
     return outdated;
   }
-
-  private static final YAMLMapper YAML = new YAMLMapper();
 
   private static Map<?, ?> withoutEngine(Map<?, ?> values) {
     Map<Object, Object> copy = new LinkedHashMap<>(values);
