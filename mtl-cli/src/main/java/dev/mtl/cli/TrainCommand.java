@@ -116,7 +116,7 @@ final class TrainCommand implements Callable<Integer> {
     }
     ResolvedRun run = ResolvedRun.resolve(runConfig, registry);
     output.claim(runConfig.outputDirectory());
-    List<String> untaught = teachersToTrain(runConfig, registry);
+    List<String> untaught = teachersToTrain(run);
     if (!untaught.isEmpty()) {
       // The run's own single-task baselines teach it (training.distill: {teachers: single-task}): train them first.
       if (!quiet) {
@@ -145,12 +145,12 @@ final class TrainCommand implements Callable<Integer> {
    * The tasks whose teacher must be trained before the run: when it distils from its own single-task
    * baselines, those whose model is not there or was trained from another config than the run's now.
    */
-  private List<String> teachersToTrain(RunConfig runConfig, PluginRegistry registry) throws IOException {
-    Optional<Distillation> distill = runConfig.training().distillation().filter(Distillation::fromSingleTask);
+  private List<String> teachersToTrain(ResolvedRun run) throws IOException {
+    Optional<Distillation> distill = run.config().training().distillation().filter(Distillation::fromSingleTask);
     if (distill.isEmpty()) {
       return List.of();
     }
-    List<String> outdated = new ArrayList<>(baselines.outdated(runConfig, registry));
+    List<String> outdated = new ArrayList<>(baselines.outdated(run));
     distill.get().teachers().forEach((task, model) -> {
       if (!Files.isDirectory(model) && !outdated.contains(task)) {
         outdated.add(task);

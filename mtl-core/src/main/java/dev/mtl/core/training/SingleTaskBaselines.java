@@ -76,8 +76,9 @@ public final class SingleTaskBaselines {
    * config than {@link #train} would use now (the run's model, data, tokenizer or training settings
    * changed since), or is not there. Engine settings (threads, device) do not count.
    */
-  public List<String> outdated(RunConfig config, PluginRegistry registry) throws IOException {
-    int steps = multiTaskStepsPerEpoch(ResolvedRun.resolve(config, registry));
+  public List<String> outdated(ResolvedRun run) throws IOException {
+    RunConfig config = run.config();
+    int steps = multiTaskStepsPerEpoch(run);
     Path folder = config.outputDirectory().resolve(RunConfig.SINGLE_TASK_DIR);
     List<String> outdated = new ArrayList<>();
     for (int i = 0; i < config.tasks().size(); i++) {
