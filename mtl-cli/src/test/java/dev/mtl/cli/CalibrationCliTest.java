@@ -64,7 +64,7 @@ class CalibrationCliTest {
   }
 
   @Test
-  @DisplayName("threshold: tune picks 28 thresholds on dev after training, raises dev macro-F1, and the saved model predicts with them")
+  @DisplayName("threshold: tune picks 28 thresholds on dev after training, raises dev macro-F1, measures every epoch so, and the saved model predicts with them")
   void tunedInTraining() throws Exception {
     assertThat(training.code()).as(training.err()).isZero();
     Path model = dir.resolve("run/model");
@@ -73,6 +73,11 @@ class CalibrationCliTest {
     assertThat(event.get("dev_after").asDouble()).isGreaterThan(event.get("dev_before").asDouble());
     JsonNode metrics = JSON.readTree(dir.resolve("run/metrics.json").toFile());
     assertThat(metrics.get("dev").get("original").get("values").get("macro_f1").asDouble()).isEqualTo(event.get("dev_after").asDouble());
+    // Each epoch was measured on dev as it would be served, calibrated: the last epoch's (the kept model) is the calibration's.
+    JsonNode lastEpoch = lastLogEvent(dir.resolve("run"), "evaluation").get("metrics");
+    assertThat(lastEpoch.get("original").get("values").get("macro_f1").asDouble()).isEqualTo(event.get("dev_after").asDouble());
+    assertThat(lastEpoch.get("ekman").get("values").get("macro_f1").asDouble()) // not asked: at 0.5, as served
+        .isEqualTo(metrics.get("dev").get("ekman").get("values").get("macro_f1").asDouble());
 
     JsonNode thresholds = manifestTask(model, "original").get("threshold");
     assertThat(thresholds.size()).isEqualTo(28);

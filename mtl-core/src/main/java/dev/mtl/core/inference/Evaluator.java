@@ -38,6 +38,28 @@ public final class Evaluator {
     return metrics(tasks, labelledScores(network, tasks, sources, progress));
   }
 
+  /**
+   * Metrics per task as training selects by them: a task that asks to be calibrated on dev ({@link
+   * Task#calibrationRequested}, e.g. {@code threshold: tune}) is measured as {@link
+   * Task#calibratedMetrics} says it would be once calibrated on these scores, so that model selection
+   * compares the models as they would be served. At fixed 0.5 thresholds the rare labels of a
+   * multi-label task count as missed until the model grows confident, which favours later, more
+   * confident epochs over better-ranking ones. Leaves the tasks' settings as they are.
+   */
+  public static Map<String, TaskMetrics> calibratedEvaluate(Network network, List<Task> tasks, List<DataSource> sources,
+      Progress progress) {
+    Map<String, Scored> scored = labelledScores(network, tasks, sources, progress);
+    Map<String, TaskMetrics> out = new LinkedHashMap<>();
+    for (Task task : tasks) {
+      Scored s = scored.get(task.name());
+      if (s != null) {
+        out.put(task.name(), task.calibrationRequested() ? task.calibratedMetrics(s.scores(), s.targets())
+            : task.evaluate(s.scores(), s.targets()));
+      }
+    }
+    return out;
+  }
+
   /** Each task's metrics from its scores. */
   public static Map<String, TaskMetrics> metrics(List<Task> tasks, Map<String, Scored> scored) {
     Map<String, TaskMetrics> out = new LinkedHashMap<>();

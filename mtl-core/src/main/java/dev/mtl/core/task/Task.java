@@ -73,6 +73,18 @@ public interface Task {
   }
 
   /**
+   * The metrics {@link #evaluate} would give on these rows after {@link #calibrate} on the same rows,
+   * without changing this task's settings: what training selects models by when the task asks to be
+   * calibrated. The default, for tasks with nothing to calibrate, is {@link #evaluate}.
+   *
+   * @param scores one row per held-out example, after the loss's activation
+   * @param targets the same examples' targets, every row labelled
+   */
+  default TaskMetrics calibratedMetrics(float[][] scores, float[][] targets) {
+    return evaluate(scores, targets);
+  }
+
+  /**
    * Whether the task's settings ask training to end with {@link #calibrate} on the dev split (e.g.
    * {@code threshold: tune}). {@code mtl calibrate} calibrates a trained model's tasks whether or not
    * they asked.

@@ -99,6 +99,6 @@ final class TaskFineTuning {
   }
 
   private static TaskMetrics evaluate(Network network, Task task, DataSource dev) {
-    return Evaluator.evaluate(network, List.of(task), List.of(dev)).get(task.name());
+    return Evaluator.calibratedEvaluate(network, List.of(task), List.of(dev), Evaluator.Progress.NONE).get(task.name());
   }
 }

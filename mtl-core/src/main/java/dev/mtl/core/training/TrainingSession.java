@@ -207,12 +207,12 @@ final class TrainingSession {
     return (done, total) -> listener.onEvaluation(split, done, total);
   }
 
-  /** Metrics of every task labelled in {@code sources}, the listener hearing how far it has come. */
+  /** Dev metrics of every task labelled in {@code sources} (calibrated where asked), the listener hearing how far it has come. */
   private Map<String, TaskMetrics> evaluate(String split, Network network, List<DataSource> sources) {
     if (sources.isEmpty()) {
       return new LinkedHashMap<>();
     }
-    return Evaluator.evaluate(network, run.tasks(), sources, progress(split));
+    return Evaluator.calibratedEvaluate(network, run.tasks(), sources, progress(split));
   }
 
   /** One optimizer step on a batch from each source the sampler picks. */

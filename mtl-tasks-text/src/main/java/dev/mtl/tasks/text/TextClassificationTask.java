@@ -300,13 +300,23 @@ public final class TextClassificationTask implements Task {
 
   @Override
   public TaskMetrics evaluate(float[][] scores, float[][] targets) {
+    return evaluate(scores, targets, thresholds);
+  }
+
+  /** Multi-label: the metrics at the thresholds {@link #calibrate} would choose on these rows. */
+  @Override
+  public TaskMetrics calibratedMetrics(float[][] scores, float[][] targets) {
+    return multiLabel ? evaluate(scores, targets, tunedThresholds(scores, targets)) : evaluate(scores, targets);
+  }
+
+  private TaskMetrics evaluate(float[][] scores, float[][] targets, double[] labelThresholds) {
     int classes = labels().size();
     if (multiLabel) {
       boolean[][] predicted = new boolean[scores.length][classes];
       boolean[][] gold = new boolean[scores.length][classes];
       for (int i = 0; i < scores.length; i++) {
         for (int c = 0; c < classes; c++) {
-          predicted[i][c] = scores[i][c] >= thresholds[c];
+          predicted[i][c] = scores[i][c] >= labelThresholds[c];
           gold[i][c] = targets[i][c] > 0.5f;
         }
       }
@@ -332,19 +342,23 @@ public final class TextClassificationTask implements Task {
     if (!multiLabel) {
       return Map.of();
     }
-    List<String> names = labels();
+    this.thresholds = tunedThresholds(scores, targets);
+    return Map.of("threshold", thresholdsByLabel());
+  }
+
+  /** Each label's best-F1 threshold on these rows; a label without positive rows keeps its own. */
+  private double[] tunedThresholds(float[][] scores, float[][] targets) {
     double[] chosen = thresholds.clone();
     float[] column = new float[scores.length];
     boolean[] gold = new boolean[scores.length];
-    for (int c = 0; c < names.size(); c++) {
+    for (int c = 0; c < chosen.length; c++) {
       for (int i = 0; i < scores.length; i++) {
         column[i] = scores[i][c];
         gold[i] = targets[i][c] > 0.5f;
       }
       chosen[c] = ThresholdSearch.bestF1(column, gold, chosen[c]);
     }
-    this.thresholds = chosen;
-    return Map.of("threshold", thresholdsByLabel());
+    return chosen;
   }
 
   @Override

@@ -153,7 +153,7 @@ class TextClassificationTaskTest {
   }
 
   @Test
-  @DisplayName("threshold: tune chooses each label's threshold on held-out scores; the resolved settings recreate it")
+  @DisplayName("threshold: tune chooses each label's threshold on held-out scores (calibratedMetrics measures that choice without making it); the resolved settings recreate it")
   void tunedThresholds() throws Exception {
     Path train = file("t.txt", "a,b x\nb y\nc z\n");
     Task task = fitted(Map.of("train", train.toString(), "multi-label", true, "threshold", "tune"));
@@ -161,6 +161,10 @@ class TextClassificationTaskTest {
     float[][] scores = {{0.9f, 0.2f, 0.1f}, {0.6f, 0.3f, 0.1f}, {0.3f, 0.1f, 0.2f}, {0.2f, 0.05f, 0.1f}};
     float[][] gold = {{1, 1, 0}, {1, 0, 0}, {0, 1, 0}, {0, 0, 0}};
     assertThat(task.evaluate(scores, gold).values()).containsEntry("macro_f1", 0.5); // at 0.5: a F1 1, b F1 0, c never seen (not counted)
+    // What training selects by: the metrics calibration would give, the task's thresholds left at 0.5.
+    assertThat(task.calibratedMetrics(scores, gold).values().get("macro_f1")).isCloseTo(0.9, within(1e-12));
+    assertThat(task.evaluate(scores, gold).values()).containsEntry("macro_f1", 0.5);
+    assertThat(task.decode(scores[2]).labels()).isEmpty();
 
     Map<String, Object> chosen = task.calibrate(scores, gold);
 
@@ -171,6 +175,7 @@ class TextClassificationTaskTest {
     expected.put("c", 0.5);
     assertThat(chosen).containsEntry("threshold", expected);
     assertThat(task.evaluate(scores, gold).values().get("macro_f1")).isCloseTo(0.9, within(1e-12));
+    assertThat(task.calibratedMetrics(scores, gold)).isEqualTo(task.evaluate(scores, gold));
     assertThat(task.decode(scores[2]).labels()).containsExactly("b");
     assertThat(task.resolvedSettings()).containsEntry("threshold", expected);
     Task reloaded = task(task.resolvedSettings());
