@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 import java.util.function.LongConsumer;
 import java.util.stream.IntStream;
 
@@ -48,25 +49,22 @@ public final class Evaluator {
    */
   public static Map<String, TaskMetrics> calibratedEvaluate(Network network, List<Task> tasks, List<DataSource> sources,
       Progress progress) {
-    Map<String, Scored> scored = labelledScores(network, tasks, sources, progress);
-    Map<String, TaskMetrics> out = new LinkedHashMap<>();
-    for (Task task : tasks) {
-      Scored s = scored.get(task.name());
-      if (s != null) {
-        out.put(task.name(), task.calibrationRequested() ? task.calibratedMetrics(s.scores(), s.targets())
-            : task.evaluate(s.scores(), s.targets()));
-      }
-    }
-    return out;
+    return metrics(tasks, labelledScores(network, tasks, sources, progress),
+        (task, s) -> task.calibrationRequested() ? task.calibratedMetrics(s.scores(), s.targets()) : task.evaluate(s.scores(), s.targets()));
   }
 
   /** Each task's metrics from its scores. */
   public static Map<String, TaskMetrics> metrics(List<Task> tasks, Map<String, Scored> scored) {
+    return metrics(tasks, scored, (task, s) -> task.evaluate(s.scores(), s.targets()));
+  }
+
+  private static Map<String, TaskMetrics> metrics(List<Task> tasks, Map<String, Scored> scored,
+      BiFunction<Task, Scored, TaskMetrics> measure) {
     Map<String, TaskMetrics> out = new LinkedHashMap<>();
     for (Task task : tasks) {
       Scored s = scored.get(task.name());
       if (s != null) {
-        out.put(task.name(), task.evaluate(s.scores(), s.targets()));
+        out.put(task.name(), measure.apply(task, s));
       }
     }
     return out;
