@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Reproduces docs/sharing.md: sharing strategies, and the recommended recipe, against single-task
 # baselines of the same model, budget and selection, on GoEmotions (three label sets over one
-# corpus) and SST-2 + SUBJ + TREC (three datasets), on this machine.
+# corpus) and SST-2 + SUBJ + TREC (three datasets), on this machine; with RECIPE=1, also
+# DATASETS=sentiment-domains (SST-2 + CR + MPQA: one task over three domains; no plain config, so
+# no strategy sweep; it takes the sentence-classic epochs).
 #
 #   [SEEDS="42 43 44"] [PATIENCE=2] [VECTORS=file] [RECIPE=1 [DISTILL=1]] [STRATEGIES="hard asp"] [DATASETS=goemotions] \
 #     bench/sharing.sh run [goemotions-epochs] [sentence-classic-epochs]      (epochs default: 1 and 2)
@@ -49,7 +51,7 @@ report() {
     echo "texts). SUBJ ships one file: \`holdout\` keeps 10% of its rows for dev and 10% for test (the same"
     echo "rows in every run); TREC's dev split is a 10% holdout of its training file."
     for sweep in "${sweeps[@]}"; do
-      for dataset in goemotions sentence-classic; do
+      for dataset in goemotions sentence-classic sentiment-domains; do
         local dir="$root/runs/$sweep/$dataset"
         [ -f "$dir/command.txt" ] || continue
         local strategies
@@ -173,5 +175,9 @@ if [[ " ${datasets[*]} " == *" goemotions "* ]]; then
 fi
 if [[ " ${datasets[*]} " == *" sentence-classic "* ]]; then
   run_dataset sentence-classic "$configs/sentence-classic.yaml" "$sc_epochs" --set "sharing.depth={trec: 1, subj: 2, sst2: 3}"
+fi
+if [[ " ${datasets[*]} " == *" sentiment-domains "* ]]; then
+  [ -n "${RECIPE:-}" ] || { echo "sentiment-domains has only the recipe's config: run it with RECIPE=1" >&2; exit 2; }
+  run_dataset sentiment-domains examples/sentiment-domains.yaml "$sc_epochs"
 fi
 echo "bench/sharing.sh report rewrites docs/sharing.md from every sweep" >&2
