@@ -14,11 +14,12 @@ configs=("$@")
 [ ${#configs[@]} -gt 0 ] || mapfile -t configs < <(find examples -name '*.yaml' -not -path '*/target/*' | sort)
 plugin=examples/plugin-text-regression
 bin/mtl --help > /dev/null || exit 1   # build first, so no run below pays for it
-if [ ! -f "$plugin/target/mtl-text-regression-1.0.0.jar" ]; then
-  (cd "$plugin" && mvn -B -q -ntp package -DskipTests) || echo "could not build $plugin: run \`mvn install\` in the repository root first" >&2
-fi
 logs="$root/runs/bench-examples"
 mkdir -p "$logs"
+if [ ! -f "$plugin/target/mtl-text-regression-1.0.0.jar" ]; then
+  (cd "$plugin" && mvn -B -ntp -Dstyle.color=never package -DskipTests) > "$logs/plugin-build.log" 2>&1 \
+    || echo "could not build $plugin (see $logs/plugin-build.log): run \`mvn install\` in the repository root first" >&2
+fi
 echo "| config | exit | wall | peak RSS MB | test: primary metric per task |"
 echo "|---|---|---|---|---|"
 failed=0

@@ -22,9 +22,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every run config shipped in {@code examples/} resolves with the plugins this build ships: a key
- * renamed or a plugin setting changed breaks a test, not a new user's first run. (Each example is
- * also run to the end by hand, as shipped; docs/ gives the numbers. The plugin example's
- * {@code mixed-sst.yaml} is left out: it needs the plugin built separately, outside this build.)
+ * renamed or a plugin setting changed breaks a test, not a new user's first run. (bench/examples.sh
+ * trains every example to the end as shipped; docs/ gives the numbers. The plugin example's
+ * {@code mixed-sst.yaml} is left out here: it needs the plugin, built outside this module;
+ * mtl-examples-it's ExamplesTest trains it as shipped.)
  */
 class ExampleConfigsTest {
   private static final Path EXAMPLES = Path.of("..", "examples");

@@ -25,8 +25,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * Uses mtl the way outsiders do: builds the third-party regression plugin and the embedding app
  * as separate Maven projects against the installed mtl artifacts, loads the plugin from its jar
- * through MTL_PLUGIN_PATH, trains a mixed classification + regression model with the CLI, and runs
- * the app on that model.
+ * through MTL_PLUGIN_PATH, trains the plugin example's mixed classification + regression config as
+ * shipped with the CLI, and runs the app on that model.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ExamplesTest {
@@ -175,20 +175,12 @@ class ExamplesTest {
 
   @Test
   @Order(3)
-  @DisplayName("a mixed regression + classification model trains with falling loss and predicts values beside labels")
+  @DisplayName("the shipped mixed-sst.yaml, as its README runs it, trains with falling loss, learns both kinds of task and predicts values beside labels")
   void mixedModelTrains() throws Exception {
-    String yaml = "name: mixed\nseed: 5\noutput: mixed-run\ntasks:\n"
-        + "  - {name: sst1, type: text-regression, loss: huber, train: " + sample("sentence-classic/stsa.fine.train", 800)
-        + ", test: " + sample("sentence-classic/stsa.fine.test", 200) + "}\n"
-        + "  - {name: sst2, type: text-classification, labels: [negative, positive], label-encoding: index, train: "
-        + sample("sentence-classic/stsa.binary.train", 800) + ", test: " + sample("sentence-classic/stsa.binary.test", 200) + "}\n"
-        + "  - {name: subj, type: text-classification, labels: [subjective, objective], label-encoding: index, train: "
-        + sample("sentence-classic/subj.all", 800) + "}\n"
-        + "tokenizer: {type: words, min-frequency: 1}\n"
-        + "model: {embedding-size: 32, encoder: cnn, hidden-size: 16, dropout: 0.1}\n"
-        + "training: {epochs: 4, batch-size: 32, learning-rate: 0.005}\n";
-    Path config = Files.writeString(WORK.resolve("mixed.yaml"), yaml);
-    Result train = mtl("train", config.toString());
+    // The example as shipped (full SST-1, SST-2 and SUBJ, 4 epochs, about a minute); only its output
+    // goes under target/ instead of the checkout's runs/.
+    Path config = PLUGIN_PROJECT.resolve("mixed-sst.yaml");
+    Result train = mtl("train", config.toString(), "--overwrite", "--set", "output=" + WORK.resolve("mixed-run"));
     assertThat(train.code()).as(train.output()).isZero();
     JsonNode report = JSON.readTree(WORK.resolve("mixed-run/metrics.json").toFile());
     JsonNode epochs = report.get("epochs");
@@ -197,7 +189,9 @@ class ExamplesTest {
           .isLessThan(0.8 * epochs.get(0).get("mean_loss").get(task).asDouble());
     }
     assertThat(report.get("test").get("sst1").get("values").fieldNames()).toIterable().containsExactly("pearson", "spearman", "rmse", "mae");
-    assertThat(report.get("test").get("sst2").get("values").has("accuracy")).isTrue();
+    // A model that learned nothing scores about 0 and 0.5 here; the shipped config reaches 0.62 and 0.79.
+    assertThat(report.get("test").get("sst1").get("values").get("pearson").asDouble()).isGreaterThan(0.5);
+    assertThat(report.get("test").get("sst2").get("values").get("accuracy").asDouble()).isGreaterThan(0.7);
 
     Result predict = mtl("predict", WORK.resolve("mixed-run/model").toString(), "a gorgeous , moving film");
     assertThat(predict.code()).as(predict.output()).isZero();
