@@ -7,7 +7,8 @@
 #
 #   [SEEDS="42 43 44"] [PATIENCE=2] [VECTORS=file] [RECIPE=1 [DISTILL=1]] [STRATEGIES="hard asp"] [DATASETS=goemotions] \
 #     bench/sharing.sh run [goemotions-epochs] [sentence-classic-epochs]      (epochs default: 1 and 2)
-#   bench/sharing.sh report     # rewrites docs/sharing.md from every sweep under runs/ (keeps its notes)
+#   bench/sharing.sh report     # rewrites docs/sharing.md from every sweep under runs/ (keeps its notes, and the
+#                               # sections of sweeps made elsewhere)
 #
 # A sweep trains, per dataset and seed, the single-task baselines (same model and steps per epoch),
 # then one run per strategy of examples/plain/<dataset>.yaml with only `sharing` changed; every run repeats per seed and the report
@@ -35,12 +36,25 @@ doc="$root/docs/sharing.md"
 all_strategies="hard soft shared-private hierarchical cross-stitch mmoe dselect-k cgc ple mtan learning-to-branch asp"
 sweeps=(bench-sharing bench-sharing-vectors bench-recipe)
 
+# The section of sweep $1 (e.g. bench-recipe/goemotions) in the current docs/sharing.md, without
+# trailing blank lines: kept when its runs are not under runs/ here (made on another machine).
+kept_section() {
+  [ -f "$doc" ] || return 0
+  awk -v marker="<!-- sweep: $1 -->" '
+    $0 == marker { inside = 1 }
+    inside && $0 != marker && (/^<!-- sweep: / || /^<!-- notes -->/) { inside = 0 }
+    inside { lines[++n] = $0 }
+    END { while (n > 0 && lines[n] == "") n--; for (i = 1; i <= n; i++) print lines[i] }' "$doc"
+}
+
 report() {
+  local machine
+  machine="$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(java -version 2>&1 | head -1)), CPU only"
   {
     echo "# Sharing strategies and the recommended recipe, against single-task baselines"
     echo
-    echo "Made by \`bench/sharing.sh report\` from the sweeps below (each names the command that ran it) on $(nproc) cores"
-    echo "($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(java -version 2>&1 | head -1)), CPU only."
+    echo "Made by \`bench/sharing.sh report\` from the sweeps below (each names the command that ran it and"
+    echo "the machine; a sweep whose runs are not under runs/ where the report runs keeps its section)."
     echo "Every run uses its example config's model (CNN encoder, Adam, batch 32 per task) with only what the"
     echo "sweep names changed; the single-task baselines use the same model, budget and selection with one"
     echo "task. Δm% is the mean over tasks of the mean sign-adjusted relative change of every test metric"
@@ -53,11 +67,19 @@ report() {
     for sweep in "${sweeps[@]}"; do
       for dataset in goemotions sentence-classic sentiment-domains; do
         local dir="$root/runs/$sweep/$dataset"
-        [ -f "$dir/command.txt" ] || continue
+        if [ ! -f "$dir/command.txt" ]; then
+          local kept
+          kept=$(kept_section "$sweep/$dataset")
+          [ -z "$kept" ] || printf '\n%s\n' "$kept"
+          continue
+        fi
         local strategies
         strategies=$(cat "$dir/strategies.txt")
         echo
+        echo "<!-- sweep: $sweep/$dataset -->"
         echo "## $dataset: $(cat "$dir/title.txt")"
+        echo
+        echo "Machine: $machine."
         echo
         sed 's/^\(.*\): \([0-9]*\) minutes$/`\1` (\2 minutes)  /' "$dir/command.txt"
         echo
