@@ -30,7 +30,8 @@ for config in "${configs[@]}"; do
   status=$?
   wall=$(( SECONDS - start ))
   rss=$(awk '/^peak-rss-kb/ {printf "%d", $2 / 1024}' "$log")
-  output=$(grep -o 'model saved to .*' "$log" | tail -1 | sed 's|model saved to ||; s|/model$||')
+  # "model saved to DIR/model" (a model with a state per task adds ", a state per task:")
+  output=$(grep -o 'model saved to [^,]*' "$log" | tail -1 | sed 's|model saved to ||; s|/model$||')
   metrics="-"
   if [ "$status" -eq 0 ] && [ -f "$output/metrics.json" ]; then
     metrics=$(python3 - "$output/metrics.json" <<'EOF'
