@@ -24,6 +24,8 @@
 # bench/born_again.py then distils each task alone from its baseline, the control for it.
 # VARIANTS='name|key=value|key=value;name2|key=value' (with RECIPE=1) adds runs of the example with those
 # --set changes, e.g. VARIANTS='recipe-per-task|sampling=round-robin|training.task-batches=per-task'.
+# SAMPLING=name (with RECIPE=1) sets `sampling` on every run and on its baselines, whose epoch length
+# follows the multi-task run's sampler; the sweep goes to runs/bench-recipe-sampling-<name>.
 # Sweeps go to runs/bench-sharing, runs/bench-sharing-vectors and runs/bench-recipe; a run whose
 # metrics.json exists is kept, so an interrupted sweep goes on where it stopped (delete to redo).
 # THREADS=1 runs each training on one thread: two sweeps side by side on a 2-core machine then do not
@@ -34,7 +36,12 @@ cd "$root"
 mode="${1:-run}"
 doc="$root/docs/sharing.md"
 all_strategies="hard soft shared-private hierarchical cross-stitch mmoe dselect-k cgc ple mtan learning-to-branch asp"
+# The fixed sweeps, then one per sampler that SAMPLING sweeps ran here or that the doc keeps.
 sweeps=(bench-sharing bench-sharing-vectors bench-recipe)
+while read -r extra; do
+  [[ -z "$extra" || " ${sweeps[*]} " == *" $extra "* ]] || sweeps+=("$extra")
+done < <( (cd "$root/runs" 2>/dev/null && ls -d bench-recipe-sampling-* 2>/dev/null)
+  [ -f "$doc" ] && sed -n 's|^<!-- sweep: \(bench-recipe-sampling-[^/]*\)/.*|\1|p' "$doc")
 
 # The section of sweep $1 (e.g. bench-recipe/goemotions) in the current docs/sharing.md, without
 # trailing blank lines: kept when its runs are not under runs/ here (made on another machine).
@@ -104,6 +111,7 @@ fi
 [ "$mode" = run ] || { echo "usage: bench/sharing.sh run [goemotions-epochs] [sentence-classic-epochs] | report" >&2; exit 2; }
 ge_epochs="${2:-1}"
 sc_epochs="${3:-2}"
+[ -z "${SAMPLING:-}" ] || [ -n "${RECIPE:-}" ] || { echo "SAMPLING goes with RECIPE=1 (the strategy sweeps keep the plain configs' sampling)" >&2; exit 2; }
 read -r -a strategies <<< "${STRATEGIES:-$all_strategies}"
 read -r -a datasets <<< "${DATASETS:-goemotions sentence-classic}"
 read -r -a seeds <<< "${SEEDS:-42}"
@@ -137,9 +145,14 @@ if [ -n "${RECIPE:-}" ]; then
   done
   settings=()
   title="the recommended recipe, each example config as shipped"
+  if [ -n "${SAMPLING:-}" ]; then
+    sweep="bench-recipe-sampling-$SAMPLING"
+    settings=(--set "sampling=$SAMPLING")
+    title="$title but with \`sampling: $SAMPLING\` (baselines too)"
+  fi
 fi
 out="$root/runs/$sweep"
-command="SEEDS=\"${seeds[*]}\"${THREADS:+ THREADS=$THREADS}${PATIENCE:+ PATIENCE=$PATIENCE}${VECTORS:+ VECTORS=$VECTORS}${RECIPE:+ RECIPE=1}${DISTILL:+ DISTILL=1}${VARIANTS:+ VARIANTS='$VARIANTS'} DATASETS=@DATASET@ bench/sharing.sh run $ge_epochs $sc_epochs"
+command="SEEDS=\"${seeds[*]}\"${THREADS:+ THREADS=$THREADS}${PATIENCE:+ PATIENCE=$PATIENCE}${VECTORS:+ VECTORS=$VECTORS}${RECIPE:+ RECIPE=1}${SAMPLING:+ SAMPLING=$SAMPLING}${DISTILL:+ DISTILL=1}${VARIANTS:+ VARIANTS='$VARIANTS'} DATASETS=@DATASET@ bench/sharing.sh run $ge_epochs $sc_epochs"
 
 # dataset name, config, epochs, then extra --set arguments for the hierarchical run
 run_dataset() {
