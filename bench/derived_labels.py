@@ -4,10 +4,14 @@ ekman_mapping.json; neutral maps to neutral), so a coarse label's probability ca
 emotion head as the noisy-or of its emotions' probabilities. This compares, on test, the coarse head
 itself, the label derived from the emotion head, and the mean of the two, each deciding every label
 at its best-F1 threshold on dev (as `threshold: tune` does), for the single-task baselines (each
-coarse baseline with the emotion baseline) and for a multi-task run (its own heads).
+coarse baseline with the emotion baseline) and for a multi-task run (its own heads). The other way
+round, it also refines the emotion head by a coarse head: each emotion's probability p(e) is
+rescaled so that its group's share is the geometric mean of the emotion head's (the noisy-or above)
+and the coarse head's, p(e) * sqrt(p_coarse(g) / p_fine(g)).
 
 Usage: python3 bench/derived_labels.py <run>/single-task <run>     (from the repository root; runs
-bin/mtl predict on dev and test, about a minute a model)
+bin/mtl predict on dev and test, about a minute a model; the probabilities are kept in
+<run>/predictions.npz, so a second call reads them back)
 """
 import json
 import os
@@ -78,15 +82,34 @@ def derived(emotion_p, task):
                      for name in labels(task)]).T
 
 
+def refined(emotion_p, coarse_p, task):
+    """Emotion probabilities whose group's share is the geometric mean of the fine and the coarse head's."""
+    groups = dict(json.load(open(DATA + MAPPING[task])), neutral=["neutral"])
+    emotions = labels("emotion")
+    fine_g = derived(emotion_p, task)
+    out = emotion_p.copy()
+    for gi, name in enumerate(labels(task)):
+        for e in groups[name]:
+            j = emotions.index(e)
+            out[:, j] = emotion_p[:, j] * np.sqrt(coarse_p[:, gi] / np.maximum(fine_g[:, gi], 1e-6))
+    return out
+
+
 def main():
     baselines, run = sys.argv[1], sys.argv[2]
-    with tempfile.TemporaryDirectory() as work:
-        p = {}
-        for split in ("dev", "test"):
-            for task in FOLDER:
-                p[("baseline", task, split)] = predict(os.path.join(baselines, task, "model"), split, work)[task]
-            for task, scores in predict(os.path.join(run, "model"), split, work).items():
-                p[("run", task, split)] = scores
+    cache = os.path.join(run, "predictions.npz")
+    if os.path.exists(cache):
+        z = np.load(cache)
+        p = {tuple(k.split("|")): z[k] for k in z.files}
+    else:
+        with tempfile.TemporaryDirectory() as work:
+            p = {}
+            for split in ("dev", "test"):
+                for task in FOLDER:
+                    p[("baseline", task, split)] = predict(os.path.join(baselines, task, "model"), split, work)[task]
+                for task, scores in predict(os.path.join(run, "model"), split, work).items():
+                    p[("run", task, split)] = scores
+        np.savez(cache, **{"|".join(k): v for k, v in p.items()})
     print("| model | task | its head | derived from emotion | mean of the two |")
     print("|---|---|---|---|---|")
     for source in ("baseline", "run"):
@@ -97,6 +120,17 @@ def main():
             mean = ((head[0] + fine[0]) / 2, (head[1] + fine[1]) / 2)
             cells = [tuned_macro_f1(d, dev_y, t, test_y) for d, t in (head, fine, mean)]
             print(f"| {source} | {task} | " + " | ".join(f"{c:.4f}" for c in cells) + " |")
+    print()
+    print("| model | emotion's own head | refined by sentiment | refined by ekman |")
+    print("|---|---|---|---|")
+    dev_y, test_y = gold("emotion", "dev"), gold("emotion", "test")
+    for source in ("baseline", "run"):
+        head = (p[(source, "emotion", "dev")], p[(source, "emotion", "test")])
+        cells = [tuned_macro_f1(head[0], dev_y, head[1], test_y)]
+        for task in MAPPING:
+            dev_r, test_r = (refined(head[i], p[(source, task, split)], task) for i, split in enumerate(("dev", "test")))
+            cells.append(tuned_macro_f1(dev_r, dev_y, test_r, test_y))
+        print(f"| {source} | " + " | ".join(f"{c:.4f}" for c in cells) + " |")
 
 
 if __name__ == "__main__":
