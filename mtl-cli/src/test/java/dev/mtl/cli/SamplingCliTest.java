@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -95,5 +96,29 @@ class SamplingCliTest {
         assertThat(stepTasks.get(i)).as("step %d", i).containsExactly(i % 2 == 0 ? "sentiment" : "ekman");
       }
     }
+  }
+
+  @Test
+  @DisplayName("a weighting of task gradients with one dataset per step, one task each, fails before training and names the fix")
+  void gradientWeightingNeedsTwoTasksPerStep() throws Exception {
+    Path sst2 = EndToEndTest.firstLines("sentence-classic/stsa.binary.train", 60, dir.resolve("sst2.txt"));
+    Path trec = EndToEndTest.firstLines("sentence-classic/TREC.train.all", 40, dir.resolve("trec.txt"));
+    Path config = Files.writeString(dir.resolve("run.yaml"), "output: run\nseed: 1\ntasks:\n"
+        + "  - {name: sst2, type: text-classification, train: " + sst2 + "}\n"
+        + "  - {name: trec, type: text-classification, train: " + trec + "}\n"
+        + "model: {embedding-size: 16, encoder: mean, hidden-size: 8}\n"
+        + "weighting: {type: pcgrad, gramian: parameters}\n"
+        + "sampling: round-robin\n"
+        + "training: {epochs: 1, batch-size: 16}\n");
+    EndToEndTest.Result r = EndToEndTest.run("train", config.toString(), "--quiet");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("`sampling.type` was 'round-robin' but it cannot go with weighting 'pcgrad': it trains 1 of the 2"
+        + " data sources [[sst2], [trec]] per step and each holds one task", "(" + config + ":8)",
+        "use sampling: all, or a weighting that needs losses only");
+    assertThat(dir.resolve("run/model")).doesNotExist();
+    // The fix the message names: every dataset every step gives the weighting both tasks' gradients.
+    Files.writeString(config, Files.readString(config).replace("sampling: round-robin", "sampling: all"));
+    EndToEndTest.Result fixed = EndToEndTest.run("train", config.toString(), "--quiet");
+    assertThat(fixed.code()).as(fixed.err()).isZero();
   }
 }

@@ -41,6 +41,11 @@ final class PowerLaw {
       public int defaultStepsPerEpoch(int[] batchesPerSource) {
         return Arrays.stream(batchesPerSource).sum();
       }
+
+      @Override
+      public int mostSourcesPerStep(int sources) {
+        return Math.min(1, sources);
+      }
     };
   }
 }

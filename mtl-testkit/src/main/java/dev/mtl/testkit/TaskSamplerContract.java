@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The contract of a task sampler: every step names at least one source, each at most once, all in
  * range; the same step always gives the same answer (samplers keep no state, so a resumed run
- * draws what an uninterrupted one draws); a default epoch length of at least one step.
+ * draws what an uninterrupted one draws); never more sources than {@link TaskSampler#mostSourcesPerStep}
+ * declares (the checks before training trust it); a default epoch length of at least one step.
  */
 public abstract class TaskSamplerContract extends PluginContract<TaskSamplerProvider> {
   /** Settings of a valid sampler; empty by default. */
@@ -37,7 +38,7 @@ public abstract class TaskSamplerContract extends PluginContract<TaskSamplerProv
   }
 
   @Test
-  @DisplayName("names distinct, valid sources every step, the same ones for the same step")
+  @DisplayName("names distinct, valid sources every step, the same ones for the same step, no more than it declares")
   void validAndRepeatable() {
     TaskSampler sampler = create();
     TaskSampler again = create();
@@ -49,6 +50,7 @@ public abstract class TaskSamplerContract extends PluginContract<TaskSamplerProv
       assertThat(chosen).isNotEmpty().doesNotHaveDuplicates();
       assertThat(Arrays.stream(chosen).allMatch(i -> i >= 0 && i < sizes.length)).isTrue();
       assertThat(again.sources(s)).containsExactly(chosen);
+      assertThat(chosen.length).isLessThanOrEqualTo(sampler.mostSourcesPerStep(sizes.length));
     }
     assertThat(sampler.defaultStepsPerEpoch(new int[] {1563, 25, 188})).isPositive();
     assertThat(sampler.sources(new SamplingStep(3, 10, List.of(List.of("only")), new int[] {9}, 1))).containsExactly(0);

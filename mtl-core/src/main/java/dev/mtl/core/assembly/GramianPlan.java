@@ -1,11 +1,13 @@
 package dev.mtl.core.assembly;
 
 import dev.mtl.core.config.ConfigSection;
-import dev.mtl.core.run.RunConfig;
 import dev.mtl.core.model.ModelGraph;
+import dev.mtl.core.run.RunConfig;
+import dev.mtl.core.sampling.TaskSampler;
 import dev.mtl.core.weighting.GradientNeed;
 import dev.mtl.core.weighting.GramianChoice;
 import dev.mtl.core.weighting.LossWeighting;
+import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -20,12 +22,15 @@ import java.util.List;
 public record GramianPlan(GradientNeed everyStep, GradientNeed forRecord) {
 
   /**
+   * @param sampler which sources train in each step
    * @param sources the tasks of each training batch; before the data is read, one group of all
    *     tasks (the check then covers what the model graph alone decides)
    */
-  public static GramianPlan decide(RunConfig config, LossWeighting weighting, ModelGraph graph, List<List<String>> sources) {
+  public static GramianPlan decide(RunConfig config, LossWeighting weighting, TaskSampler sampler, ModelGraph graph,
+      List<List<String>> sources) {
     GradientNeed need = weighting.need();
     if (need != GradientNeed.LOSSES_ONLY) {
+      checkTasksPerStep(config, sampler, sources);
       GramianChoice.problem(need, graph, sources).ifPresent(problem -> {
         ConfigSection settings = config.weighting().settings();
         String key = settings.has("gramian") ? "gramian" : "type";
@@ -53,6 +58,24 @@ public record GramianPlan(GradientNeed everyStep, GradientNeed forRecord) {
         yield new GramianPlan(need, asked);
       }
     };
+  }
+
+  /**
+   * A weighting of task gradients needs steps that train two or more tasks; with one source per step
+   * and one task per source it would see a single task's gradient every step and change nothing.
+   */
+  private static void checkTasksPerStep(RunConfig config, TaskSampler sampler, List<List<String>> sources) {
+    int tasks = sources.stream().mapToInt(List::size).sum();
+    int mostSources = sampler.mostSourcesPerStep(sources.size());
+    int mostTasksPerStep = sources.stream().map(List::size).sorted(Comparator.reverseOrder()).limit(mostSources)
+        .mapToInt(Integer::intValue).sum();
+    if (tasks > 1 && mostTasksPerStep < 2) {
+      config.sampling().settings().problem("type", config.sampling().type(),
+          "cannot go with weighting '" + config.weighting().type() + "': it trains " + mostSources + " of the " + sources.size()
+              + " data sources " + sources + " per step and each holds one task, so the weighting, which combines the"
+              + " gradients of the tasks trained in one step, would see one task at a time and change nothing; use"
+              + " sampling: all, or " + GramianChoice.USE_LOSSES_ONLY.substring(4));
+    }
   }
 
   private static String describe(GradientNeed need) {

@@ -61,7 +61,7 @@ public final class ResolvedRun {
       config.pseudoLabels().ifPresent(settings -> checkPseudoLabelTasks(config, tasks, settings));
       if (model.graph() != null && weighting != null) {
         // Whether tasks read the same texts is known only once the data is read; the trainer checks that part.
-        GramianPlan.decide(config, weighting, model.graph(), List.of(names));
+        GramianPlan.decide(config, weighting, sampler, model.graph(), List.of(names));
         model.engine().unsupported(weighting.need()).ifPresent(problem -> config.weighting().settings()
             .problem("type", config.weighting().type(), "cannot run on engine '" + config.engine().type() + "': the engine " + problem));
       }

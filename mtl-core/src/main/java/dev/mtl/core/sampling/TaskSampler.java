@@ -19,4 +19,13 @@ public interface TaskSampler {
   default int defaultStepsPerEpoch(int[] batchesPerSource) {
     return Arrays.stream(batchesPerSource).max().orElse(0);
   }
+
+  /**
+   * The most of {@code sources} data sources that one step trains: all of them unless the sampler
+   * draws fewer. Checked before training, since a weighting that combines the gradients of a step's
+   * tasks does nothing when every step trains one task.
+   */
+  default int mostSourcesPerStep(int sources) {
+    return sources;
+  }
 }

@@ -112,7 +112,7 @@ public final class MultiTaskTrainer {
     TextEncoder encoder = prepared.encoder();
     List<DataSource> devSources = DataSource.group(dev, encoder, features);
     List<DataSource> testSources = DataSource.group(test, encoder, features);
-    GramianPlan gramians = GramianPlan.decide(config, run.weighting(), prepared.graph(),
+    GramianPlan gramians = GramianPlan.decide(config, run.weighting(), run.sampler(), prepared.graph(),
         prepared.trainSources().stream().map(source -> List.copyOf(source.tasks())).toList());
     config.root().source().throwIfInvalid();
 

@@ -9,6 +9,9 @@ import java.util.Optional;
  * (when the run resolves) and again by engines. One place, so the config check and the engine agree.
  */
 public final class GramianChoice {
+  /** The way out when no gradient-based weighting can work for a run. */
+  public static final String USE_LOSSES_ONLY = "use a weighting that needs losses only (equal, fixed, uncertainty, dwa, rlw, gls)";
+
   private GramianChoice() {}
 
   /**
@@ -22,7 +25,7 @@ public final class GramianChoice {
       return Optional.empty();
     }
     boolean sharesParameters = !graph.sharedParameters().isEmpty();
-    String lossesOnly = "use a weighting that needs losses only (equal, fixed, uncertainty, dwa, rlw, gls)";
+    String lossesOnly = USE_LOSSES_ONLY;
     String parametersInstead = !sharesParameters ? lossesOnly
         : need == GradientNeed.GRADIENTS_ON_REPRESENTATION
             ? "this weighting works on the representation only; use a Gramian-based one with 'gramian: parameters' (e.g. pcgrad,"
