@@ -25,15 +25,7 @@ class SamplingCliTest {
   @ValueSource(strings = {"all", "round-robin", "proportional", "temperature", "uniform", "annealed"})
   @DisplayName("trains from `sampling: <name>`; one-source samplers train one dataset per step")
   void trainsWithEachSampler(String sampler) throws Exception {
-    Path sst2 = EndToEndTest.firstLines("sentence-classic/stsa.binary.train", 300, dir.resolve("sst2.txt"));
-    Path trec = EndToEndTest.firstLines("sentence-classic/TREC.train.all", 120, dir.resolve("trec.txt"));
-    Path config = Files.writeString(dir.resolve("run.yaml"), "output: run\nseed: 1\ntasks:\n"
-        + "  - {name: sst2, type: text-classification, train: " + sst2 + "}\n"
-        + "  - {name: trec, type: text-classification, train: " + trec + "}\n"
-        + "tokenizer: {type: words, min-frequency: 1}\n"
-        + "model: {embedding-size: 16, encoder: mean, hidden-size: 8}\n"
-        + "sampling: " + sampler + "\n"
-        + "training: {epochs: 1, batch-size: 16, log-every: 1}\n");
+    Path config = sst2AndTrec(300, 120, "sampling: " + sampler + "\n" + "training: {epochs: 1, batch-size: 16, log-every: 1}\n");
     EndToEndTest.Result r = EndToEndTest.run("train", config.toString(), "--quiet");
     assertThat(r.code()).as(r.err()).isZero();
     List<String> log = Files.readAllLines(dir.resolve("run/training-log.jsonl"));
@@ -101,24 +93,29 @@ class SamplingCliTest {
   @Test
   @DisplayName("a weighting of task gradients with one dataset per step, one task each, fails before training and names the fix")
   void gradientWeightingNeedsTwoTasksPerStep() throws Exception {
-    Path sst2 = EndToEndTest.firstLines("sentence-classic/stsa.binary.train", 60, dir.resolve("sst2.txt"));
-    Path trec = EndToEndTest.firstLines("sentence-classic/TREC.train.all", 40, dir.resolve("trec.txt"));
-    Path config = Files.writeString(dir.resolve("run.yaml"), "output: run\nseed: 1\ntasks:\n"
-        + "  - {name: sst2, type: text-classification, train: " + sst2 + "}\n"
-        + "  - {name: trec, type: text-classification, train: " + trec + "}\n"
-        + "model: {embedding-size: 16, encoder: mean, hidden-size: 8}\n"
-        + "weighting: {type: pcgrad, gramian: parameters}\n"
-        + "sampling: round-robin\n"
+    Path config = sst2AndTrec(60, 40, "weighting: {type: pcgrad, gramian: parameters}\n" + "sampling: round-robin\n"
         + "training: {epochs: 1, batch-size: 16}\n");
     EndToEndTest.Result r = EndToEndTest.run("train", config.toString(), "--quiet");
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).contains("`sampling.type` was 'round-robin' but it cannot go with weighting 'pcgrad': it trains 1 of the 2"
-        + " data sources [[sst2], [trec]] per step and each holds one task", "(" + config + ":8)",
+        + " data sources [[sst2], [trec]] per step and each holds one task", "(" + config + ":9)",
         "use sampling: all, or a weighting that needs losses only");
     assertThat(dir.resolve("run/model")).doesNotExist();
     // The fix the message names: every dataset every step gives the weighting both tasks' gradients.
     Files.writeString(config, Files.readString(config).replace("sampling: round-robin", "sampling: all"));
     EndToEndTest.Result fixed = EndToEndTest.run("train", config.toString(), "--quiet");
     assertThat(fixed.code()).as(fixed.err()).isZero();
+  }
+
+  /** A run of two real datasets (the first rows of SST-2 and TREC) with a small model, then {@code rest}. */
+  private Path sst2AndTrec(int sst2Rows, int trecRows, String rest) throws Exception {
+    Path sst2 = EndToEndTest.firstLines("sentence-classic/stsa.binary.train", sst2Rows, dir.resolve("sst2.txt"));
+    Path trec = EndToEndTest.firstLines("sentence-classic/TREC.train.all", trecRows, dir.resolve("trec.txt"));
+    return Files.writeString(dir.resolve("run.yaml"), "output: run\nseed: 1\ntasks:\n"
+        + "  - {name: sst2, type: text-classification, train: " + sst2 + "}\n"
+        + "  - {name: trec, type: text-classification, train: " + trec + "}\n"
+        + "tokenizer: {type: words, min-frequency: 1}\n"
+        + "model: {embedding-size: 16, encoder: mean, hidden-size: 8}\n"
+        + rest);
   }
 }
