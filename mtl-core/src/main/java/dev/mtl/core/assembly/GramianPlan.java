@@ -74,7 +74,7 @@ public record GramianPlan(GradientNeed everyStep, GradientNeed forRecord) {
           "cannot go with weighting '" + config.weighting().type() + "': it trains " + mostSources + " of the " + sources.size()
               + " data sources " + sources + " per step and each holds one task, so the weighting, which combines the"
               + " gradients of the tasks trained in one step, would see one task at a time and change nothing; use"
-              + " sampling: all, or " + GramianChoice.USE_LOSSES_ONLY.substring(4));
+              + " sampling: all, or " + GramianChoice.LOSSES_ONLY_CHOICE);
     }
   }
 

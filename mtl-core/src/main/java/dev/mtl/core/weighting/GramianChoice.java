@@ -9,8 +9,8 @@ import java.util.Optional;
  * (when the run resolves) and again by engines. One place, so the config check and the engine agree.
  */
 public final class GramianChoice {
-  /** The way out when no gradient-based weighting can work for a run. */
-  public static final String USE_LOSSES_ONLY = "use a weighting that needs losses only (equal, fixed, uncertainty, dwa, rlw, gls)";
+  /** The way out when no weighting of task gradients can work for a run. */
+  public static final String LOSSES_ONLY_CHOICE = "a weighting that needs losses only (equal, fixed, uncertainty, dwa, rlw, gls)";
 
   private GramianChoice() {}
 
@@ -25,11 +25,11 @@ public final class GramianChoice {
       return Optional.empty();
     }
     boolean sharesParameters = !graph.sharedParameters().isEmpty();
-    String lossesOnly = USE_LOSSES_ONLY;
+    String lossesOnly = "use " + LOSSES_ONLY_CHOICE;
     String parametersInstead = !sharesParameters ? lossesOnly
         : need == GradientNeed.GRADIENTS_ON_REPRESENTATION
             ? "this weighting works on the representation only; use a Gramian-based one with 'gramian: parameters' (e.g. pcgrad,"
-                + " upgrad) or " + lossesOnly.substring(4)
+                + " upgrad) or " + LOSSES_ONLY_CHOICE
             : "set 'gramian: parameters' to measure gradients on the shared parameters instead";
     if (need == GradientNeed.GRAMIAN_ON_PARAMETERS) {
       return sharesParameters ? Optional.empty() : Optional.of("no trainable parameter is shared by two or more tasks"
