@@ -11,7 +11,7 @@ and the coarse head's, p(e) * sqrt(p_coarse(g) / p_fine(g)).
 
 Usage: python3 bench/derived_labels.py <run>/single-task <run>     (from the repository root; runs
 bin/mtl predict on dev and test, about a minute a model; the probabilities are kept in
-<run>/predictions.npz, so a second call reads them back)
+<run>/predictions.npz, so a second call reads them back unless a model was trained since)
 """
 import json
 import os
@@ -98,7 +98,9 @@ def refined(emotion_p, coarse_p, task):
 def main():
     baselines, run = sys.argv[1], sys.argv[2]
     cache = os.path.join(run, "predictions.npz")
-    if os.path.exists(cache):
+    # A model trained again after the cache was written makes it stale: its metrics.json is newer.
+    trained = [os.path.join(run, "metrics.json")] + [os.path.join(baselines, task, "metrics.json") for task in FOLDER]
+    if os.path.exists(cache) and all(os.path.getmtime(f) < os.path.getmtime(cache) for f in trained):
         z = np.load(cache)
         p = {tuple(k.split("|")): z[k] for k in z.files}
     else:
