@@ -107,6 +107,38 @@ class SamplingCliTest {
     assertThat(fixed.code()).as(fixed.err()).isZero();
   }
 
+  @Test
+  @DisplayName("a weighting that needs every task each step (moco) with one source per step fails before training, not at its first step")
+  void everyTaskWeightingNeedsEverySourceEachStep() throws Exception {
+    // Two label sets over one corpus and a second dataset: a one-source step trains two tasks or
+    // one, so the check for steps of a single task passes, and moco would fail at its first step.
+    Path sentiment = EndToEndTest.firstLines("goemotions/group/train.tsv", 120, dir.resolve("sentiment.tsv"));
+    Path ekman = EndToEndTest.firstLines("goemotions/ekman/train.tsv", 120, dir.resolve("ekman.tsv"));
+    Path sst2 = EndToEndTest.firstLines("sentence-classic/stsa.binary.train", 60, dir.resolve("sst2.txt"));
+    String labels = EndToEndTest.shared("goemotions").toAbsolutePath().toString();
+    String goemotions = "type: text-classification, multi-label: true, format: tsv, text-column: 0, label-column: 1,"
+        + " label-encoding: index";
+    Path config = Files.writeString(dir.resolve("run.yaml"), "output: run\nseed: 1\ntasks:\n"
+        + "  - {name: sentiment, " + goemotions + ", labels: " + labels + "/group/labels.txt, train: " + sentiment + "}\n"
+        + "  - {name: ekman, " + goemotions + ", labels: " + labels + "/ekman/labels.txt, train: " + ekman + "}\n"
+        + "  - {name: sst2, type: text-classification, train: " + sst2 + "}\n"
+        + "tokenizer: {type: words, min-frequency: 1}\n"
+        + "model: {embedding-size: 16, encoder: mean, hidden-size: 8}\n"
+        + "weighting: {type: moco, gramian: parameters}\n"
+        + "sampling: proportional\n"
+        + "training: {epochs: 1, batch-size: 16}\n");
+    EndToEndTest.Result r = EndToEndTest.run("train", config.toString(), "--quiet");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("`sampling.type` was 'proportional' but it cannot go with weighting 'moco': it trains 1 of the 2"
+        + " data sources [[sentiment, ekman], [sst2]] per step", "needs every task in every step", "(" + config + ":10)",
+        "use sampling: all, or another weighting");
+    assertThat(dir.resolve("run/model")).doesNotExist();
+    // The fix the message names.
+    Files.writeString(config, Files.readString(config).replace("sampling: proportional", "sampling: all"));
+    EndToEndTest.Result fixed = EndToEndTest.run("train", config.toString(), "--quiet");
+    assertThat(fixed.code()).as(fixed.err()).isZero();
+  }
+
   /** A run of two real datasets (the first rows of SST-2 and TREC) with a small model, then {@code rest}. */
   private Path sst2AndTrec(int sst2Rows, int trecRows, String rest) throws Exception {
     Path sst2 = EndToEndTest.firstLines("sentence-classic/stsa.binary.train", sst2Rows, dir.resolve("sst2.txt"));

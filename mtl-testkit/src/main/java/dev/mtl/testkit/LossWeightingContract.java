@@ -1,6 +1,7 @@
 package dev.mtl.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mtl.core.config.ConfigSection;
 import dev.mtl.core.spi.LossWeightingProvider;
@@ -149,6 +150,32 @@ public abstract class LossWeightingContract extends PluginContract<LossWeighting
     resumed.restore(original.state());
     for (int step = 15; step < 30; step++) {
       assertThat(resumed.weights(inputs.get(step))).as("step %d", step).containsExactly(original.weights(inputs.get(step)));
+    }
+  }
+
+  @Test
+  @DisplayName("a step that trains some of the run's tasks (task sampling) gets a weight for each of them, unless the weighting says it needs every task each step")
+  void stepsOverSomeTasks() {
+    LossWeighting weighting = create();
+    List<String> some = TASKS.subList(0, 2);
+    for (int step = 0; step < 20; step++) {
+      List<String> tasks = step % 2 == 0 ? TASKS : some;
+      double[] losses = Arrays.copyOf(new double[] {1.0 / (step + 1), 2.0, 0.5 + step}, tasks.size());
+      WeightingInput input = input(weighting, step, step / 5, tasks, losses);
+      if (tasks == some && weighting.needsEveryTaskEachStep()) {
+        // What it promises instead: to refuse such a step rather than weigh it wrongly (the run's
+        // setup stops such a config before training).
+        assertThatThrownBy(() -> weighting.weights(input)).isInstanceOf(IllegalStateException.class);
+        continue;
+      }
+      double[] w = weighting.weights(input);
+      assertThat(w).as("step %d over %s", step, tasks).hasSize(tasks.size());
+      for (double x : w) {
+        assertThat(x).isFinite();
+        if (promisesNonNegativeWeights()) {
+          assertThat(x).isGreaterThanOrEqualTo(0);
+        }
+      }
     }
   }
 

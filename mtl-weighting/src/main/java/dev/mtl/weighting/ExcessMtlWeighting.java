@@ -20,7 +20,8 @@ import java.util.Map;
  * representation and the running sum of its squares (AdaGrad's diagonal Hessian proxy). The first
  * step's estimates are the reference; afterwards the weights grow multiplicatively,
  * {@code w_t ← w_t exp(η e_t / e_t(first))}, renormalised to sum T. The weights start at 1; they,
- * the sums of squares and the reference are saved with checkpoints.
+ * the sums of squares and the reference are saved with checkpoints. Every step must train all the
+ * run's tasks (a config whose sampler trains one dataset per step fails before training).
  *
  * <pre>
  * weighting: {type: excess-mtl, step-size: 0.01}
@@ -43,10 +44,15 @@ public final class ExcessMtlWeighting implements LossWeightingProvider {
     Estimator estimator = new Estimator(taskNames.size(), settings.number("step-size", 0.01, 0, 100));
     return new RepresentationWeighting() {
       @Override
+      public boolean needsEveryTaskEachStep() {
+        return true;
+      }
+
+      @Override
       public double[] weights(WeightingInput input) {
         if (!input.tasks().equals(taskNames)) {
           throw new IllegalStateException("excess-mtl compares every task's excess risk with its first step's, but step "
-              + input.step() + " trains " + input.tasks() + " of " + taskNames + "; use it without task sampling");
+              + input.step() + " trains " + input.tasks() + " of " + taskNames + "; use it with sampling: all");
         }
         RepresentationGradients g = gradients(input, "excess-mtl");
         return estimator.step(batchSummed(g));

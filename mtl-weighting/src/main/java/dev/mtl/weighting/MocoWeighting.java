@@ -21,7 +21,8 @@ import java.util.stream.IntStream;
  * {@code Σ λ_t ĝ_t} from this step's gradients, so memory stays flat. With a constant gradient both
  * forms converge to the same λ. The tracked Gramian, λ and the step count are saved with
  * checkpoints. Steps that train a different set of tasks than the run's (task sampling) are
- * refused: the tracked Gramian is over all tasks.
+ * refused: the tracked Gramian is over all tasks (a config whose sampler trains one dataset per
+ * step fails before training).
  *
  * <pre>
  * weighting: {type: moco, beta: 0.5, beta-sigma: 0.5, gamma: 0.1, gamma-sigma: 0.5, rho: 0, gramian: representation}
@@ -45,10 +46,15 @@ public final class MocoWeighting implements LossWeightingProvider {
         settings.number("gamma", 0.1, 0, 1e6), settings.number("gamma-sigma", 0.5, 0, 10), settings.number("rho", 0, 0, 1e6));
     return new GramianWeighting(GramianOption.read(settings)) {
       @Override
+      public boolean needsEveryTaskEachStep() {
+        return true;
+      }
+
+      @Override
       double[] weights(double[][] gramian, WeightingInput input) {
         if (!input.tasks().equals(taskNames)) {
           throw new IllegalStateException("moco tracks the Gramian of all the run's tasks " + taskNames + ", but step "
-              + input.step() + " trains " + input.tasks() + "; use it without task sampling");
+              + input.step() + " trains " + input.tasks() + "; use it with sampling: all");
         }
         return tracker.step(gramian, input.losses());
       }

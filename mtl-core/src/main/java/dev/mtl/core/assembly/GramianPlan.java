@@ -13,8 +13,9 @@ import java.util.List;
 /**
  * Which Gramian of task gradients a run computes: the one its weighting needs every step, and the
  * one measured every {@code log-every} steps to record gradient conflict when the weighting needs
- * none. Choices that cannot work for the model are recorded as config problems, so they fail
- * before training with the setting's file and line.
+ * none. Choices that cannot work for the model, and samplers that cannot give the weighting the
+ * tasks it needs in a step, are recorded as config problems, so they fail before training with
+ * the setting's file and line.
  *
  * @param everyStep what the weighting needs ({@link GradientNeed#LOSSES_ONLY} for none)
  * @param forRecord what is measured at logged steps when {@code everyStep} is losses only
@@ -29,8 +30,11 @@ public record GramianPlan(GradientNeed everyStep, GradientNeed forRecord) {
   public static GramianPlan decide(RunConfig config, LossWeighting weighting, TaskSampler sampler, ModelGraph graph,
       List<List<String>> sources) {
     GradientNeed need = weighting.need();
+    boolean samplerFits = !weighting.needsEveryTaskEachStep() || checkEveryTaskEachStep(config, sampler, sources);
     if (need != GradientNeed.LOSSES_ONLY) {
-      checkTasksPerStep(config, sampler, sources);
+      if (samplerFits) {
+        checkTasksPerStep(config, sampler, sources);
+      }
       GramianChoice.problem(need, graph, sources).ifPresent(problem -> {
         ConfigSection settings = config.weighting().settings();
         String key = settings.has("gramian") ? "gramian" : "type";
@@ -76,6 +80,24 @@ public record GramianPlan(GradientNeed everyStep, GradientNeed forRecord) {
               + " gradients of the tasks trained in one step, would see one task at a time and change nothing; use"
               + " sampling: all, or " + GramianChoice.LOSSES_ONLY_CHOICE);
     }
+  }
+
+  /**
+   * A weighting that keeps state over all the run's tasks refuses a step that trains some of them;
+   * with a sampler that never trains every source in one step its first step would fail.
+   *
+   * @return whether the sampler fits (false: a problem was recorded)
+   */
+  private static boolean checkEveryTaskEachStep(RunConfig config, TaskSampler sampler, List<List<String>> sources) {
+    int mostSources = sampler.mostSourcesPerStep(sources.size());
+    if (mostSources < sources.size()) {
+      config.sampling().settings().problem("type", config.sampling().type(),
+          "cannot go with weighting '" + config.weighting().type() + "': it trains " + mostSources + " of the " + sources.size()
+              + " data sources " + sources + " per step, but the weighting keeps its state over all the run's tasks together and"
+              + " needs every task in every step; use sampling: all, or another weighting");
+      return false;
+    }
+    return true;
   }
 
   private static String describe(GradientNeed need) {

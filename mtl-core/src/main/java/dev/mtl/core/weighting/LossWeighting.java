@@ -15,6 +15,15 @@ public interface LossWeighting {
     return GradientNeed.LOSSES_ONLY;
   }
 
+  /**
+   * True for a weighting that keeps state over all the run's tasks together (a tracked Gramian,
+   * risks relative to a first step) and so refuses a step that trains only some of them; such a
+   * weighting with a sampler that never trains every data source in one step fails before training.
+   */
+  default boolean needsEveryTaskEachStep() {
+    return false;
+  }
+
   /** One weight per task, in the order of {@link WeightingInput#tasks()}. */
   double[] weights(WeightingInput input);
 
