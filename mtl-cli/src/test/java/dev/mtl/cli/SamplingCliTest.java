@@ -55,14 +55,8 @@ class SamplingCliTest {
   @ValueSource(strings = {"shared", "per-task"})
   @DisplayName("two label sets over one corpus share each batch, or with `task-batches: per-task` take turns with batches of their own")
   void tasksOverOneCorpus(String taskBatches) throws Exception {
-    Path sentiment = EndToEndTest.firstLines("goemotions/group/train.tsv", 200, dir.resolve("sentiment.tsv"));
-    Path ekman = EndToEndTest.firstLines("goemotions/ekman/train.tsv", 200, dir.resolve("ekman.tsv"));
-    String labels = EndToEndTest.shared("goemotions").toAbsolutePath().toString();
-    Path config = Files.writeString(dir.resolve("run.yaml"), "output: run\nseed: 1\n"
-        + "task-defaults: {type: text-classification, multi-label: true, format: tsv, text-column: 0, label-column: 1,"
-        + " label-encoding: index}\ntasks:\n"
-        + "  - {name: sentiment, labels: " + labels + "/group/labels.txt, train: " + sentiment + "}\n"
-        + "  - {name: ekman, labels: " + labels + "/ekman/labels.txt, train: " + ekman + "}\n"
+    Path config = Files.writeString(dir.resolve("run.yaml"), "output: run\nseed: 1\ntasks:\n"
+        + sentimentAndEkman(200)
         + "tokenizer: {type: words, min-frequency: 1}\n"
         + "model: {embedding-size: 16, encoder: mean, hidden-size: 8}\n"
         + "sampling: round-robin\n"
@@ -112,15 +106,9 @@ class SamplingCliTest {
   void everyTaskWeightingNeedsEverySourceEachStep() throws Exception {
     // Two label sets over one corpus and a second dataset: a one-source step trains two tasks or
     // one, so the check for steps of a single task passes, and moco would fail at its first step.
-    Path sentiment = EndToEndTest.firstLines("goemotions/group/train.tsv", 120, dir.resolve("sentiment.tsv"));
-    Path ekman = EndToEndTest.firstLines("goemotions/ekman/train.tsv", 120, dir.resolve("ekman.tsv"));
     Path sst2 = EndToEndTest.firstLines("sentence-classic/stsa.binary.train", 60, dir.resolve("sst2.txt"));
-    String labels = EndToEndTest.shared("goemotions").toAbsolutePath().toString();
-    String goemotions = "type: text-classification, multi-label: true, format: tsv, text-column: 0, label-column: 1,"
-        + " label-encoding: index";
     Path config = Files.writeString(dir.resolve("run.yaml"), "output: run\nseed: 1\ntasks:\n"
-        + "  - {name: sentiment, " + goemotions + ", labels: " + labels + "/group/labels.txt, train: " + sentiment + "}\n"
-        + "  - {name: ekman, " + goemotions + ", labels: " + labels + "/ekman/labels.txt, train: " + ekman + "}\n"
+        + sentimentAndEkman(120)
         + "  - {name: sst2, type: text-classification, train: " + sst2 + "}\n"
         + "tokenizer: {type: words, min-frequency: 1}\n"
         + "model: {embedding-size: 16, encoder: mean, hidden-size: 8}\n"
@@ -137,6 +125,17 @@ class SamplingCliTest {
     Files.writeString(config, Files.readString(config).replace("sampling: proportional", "sampling: all"));
     EndToEndTest.Result fixed = EndToEndTest.run("train", config.toString(), "--quiet");
     assertThat(fixed.code()).as(fixed.err()).isZero();
+  }
+
+  /** Task lines of two GoEmotions label sets over the same first {@code rows} comments: one corpus. */
+  private String sentimentAndEkman(int rows) throws Exception {
+    Path sentiment = EndToEndTest.firstLines("goemotions/group/train.tsv", rows, dir.resolve("sentiment.tsv"));
+    Path ekman = EndToEndTest.firstLines("goemotions/ekman/train.tsv", rows, dir.resolve("ekman.tsv"));
+    String labels = EndToEndTest.shared("goemotions").toAbsolutePath().toString();
+    String layout = "type: text-classification, multi-label: true, format: tsv, text-column: 0, label-column: 1,"
+        + " label-encoding: index";
+    return "  - {name: sentiment, " + layout + ", labels: " + labels + "/group/labels.txt, train: " + sentiment + "}\n"
+        + "  - {name: ekman, " + layout + ", labels: " + labels + "/ekman/labels.txt, train: " + ekman + "}\n";
   }
 
   /** A run of two real datasets (the first rows of SST-2 and TREC) with a small model, then {@code rest}. */
