@@ -30,11 +30,8 @@ public record GramianPlan(GradientNeed everyStep, GradientNeed forRecord) {
   public static GramianPlan decide(RunConfig config, LossWeighting weighting, TaskSampler sampler, ModelGraph graph,
       List<List<String>> sources) {
     GradientNeed need = weighting.need();
-    boolean samplerFits = !weighting.needsEveryTaskEachStep() || checkEveryTaskEachStep(config, sampler, sources);
+    checkSampler(config, weighting, sampler, sources);
     if (need != GradientNeed.LOSSES_ONLY) {
-      if (samplerFits) {
-        checkTasksPerStep(config, sampler, sources);
-      }
       GramianChoice.problem(need, graph, sources).ifPresent(problem -> {
         ConfigSection settings = config.weighting().settings();
         String key = settings.has("gramian") ? "gramian" : "type";
@@ -65,39 +62,29 @@ public record GramianPlan(GradientNeed everyStep, GradientNeed forRecord) {
   }
 
   /**
-   * A weighting of task gradients needs steps that train two or more tasks; with one source per step
-   * and one task per source it would see a single task's gradient every step and change nothing.
+   * Whether the sampler gives the weighting the tasks it needs in a step. A weighting that keeps
+   * state over all the run's tasks refuses a step that trains some of them, so it needs every
+   * source in every step. A weighting of task gradients needs steps that train two or more tasks;
+   * with one source per step and one task per source it would see a single task's gradient every
+   * step and change nothing.
    */
-  private static void checkTasksPerStep(RunConfig config, TaskSampler sampler, List<List<String>> sources) {
-    int tasks = sources.stream().mapToInt(List::size).sum();
+  private static void checkSampler(RunConfig config, LossWeighting weighting, TaskSampler sampler, List<List<String>> sources) {
     int mostSources = sampler.mostSourcesPerStep(sources.size());
+    int tasks = sources.stream().mapToInt(List::size).sum();
     int mostTasksPerStep = sources.stream().map(List::size).sorted(Comparator.reverseOrder()).limit(mostSources)
         .mapToInt(Integer::intValue).sum();
-    if (tasks > 1 && mostTasksPerStep < 2) {
-      config.sampling().settings().problem("type", config.sampling().type(),
-          "cannot go with weighting '" + config.weighting().type() + "': it trains " + mostSources + " of the " + sources.size()
-              + " data sources " + sources + " per step and each holds one task, so the weighting, which combines the"
-              + " gradients of the tasks trained in one step, would see one task at a time and change nothing; use"
-              + " sampling: all, or " + GramianChoice.LOSSES_ONLY_CHOICE);
+    String why;
+    if (weighting.needsEveryTaskEachStep() && mostSources < sources.size()) {
+      why = ", but the weighting keeps its state over all the run's tasks together and needs every task in every step; use"
+          + " sampling: all, or another weighting";
+    } else if (weighting.need() != GradientNeed.LOSSES_ONLY && tasks > 1 && mostTasksPerStep < 2) {
+      why = " and each holds one task, so the weighting, which combines the gradients of the tasks trained in one step, would"
+          + " see one task at a time and change nothing; use sampling: all, or " + GramianChoice.LOSSES_ONLY_CHOICE;
+    } else {
+      return;
     }
-  }
-
-  /**
-   * A weighting that keeps state over all the run's tasks refuses a step that trains some of them;
-   * with a sampler that never trains every source in one step its first step would fail.
-   *
-   * @return whether the sampler fits (false: a problem was recorded)
-   */
-  private static boolean checkEveryTaskEachStep(RunConfig config, TaskSampler sampler, List<List<String>> sources) {
-    int mostSources = sampler.mostSourcesPerStep(sources.size());
-    if (mostSources < sources.size()) {
-      config.sampling().settings().problem("type", config.sampling().type(),
-          "cannot go with weighting '" + config.weighting().type() + "': it trains " + mostSources + " of the " + sources.size()
-              + " data sources " + sources + " per step, but the weighting keeps its state over all the run's tasks together and"
-              + " needs every task in every step; use sampling: all, or another weighting");
-      return false;
-    }
-    return true;
+    config.sampling().settings().problem("type", config.sampling().type(), "cannot go with weighting '" + config.weighting().type()
+        + "': it trains " + mostSources + " of the " + sources.size() + " data sources " + sources + " per step" + why);
   }
 
   private static String describe(GradientNeed need) {
