@@ -22,8 +22,9 @@ public interface TaskSampler {
 
   /**
    * The most of {@code sources} data sources that one step trains: all of them unless the sampler
-   * draws fewer. Checked before training, since a weighting that combines the gradients of a step's
-   * tasks does nothing when every step trains one task.
+   * draws fewer. Checked before training against what the weighting needs in a step: a weighting
+   * that combines the gradients of a step's tasks does nothing when every step trains one task, and
+   * one that keeps state over all tasks needs every source in every step.
    */
   default int mostSourcesPerStep(int sources) {
     return sources;
