@@ -89,16 +89,10 @@ class SamplingCliTest {
   void gradientWeightingNeedsTwoTasksPerStep() throws Exception {
     Path config = sst2AndTrec(60, 40, "weighting: {type: pcgrad, gramian: parameters}\n" + "sampling: round-robin\n"
         + "training: {epochs: 1, batch-size: 16}\n");
-    EndToEndTest.Result r = EndToEndTest.run("train", config.toString(), "--quiet");
-    assertThat(r.code()).isEqualTo(2);
-    assertThat(r.err()).contains("`sampling.type` was 'round-robin' but it cannot go with weighting 'pcgrad': it trains 1 of the 2"
-        + " data sources [[sst2], [trec]] per step and each holds one task", "(" + config + ":9)",
-        "use sampling: all, or a weighting that needs losses only");
-    assertThat(dir.resolve("run/model")).doesNotExist();
     // The fix the message names: every dataset every step gives the weighting both tasks' gradients.
-    Files.writeString(config, Files.readString(config).replace("sampling: round-robin", "sampling: all"));
-    EndToEndTest.Result fixed = EndToEndTest.run("train", config.toString(), "--quiet");
-    assertThat(fixed.code()).as(fixed.err()).isZero();
+    assertRefusedUntilSamplingAll(config, "round-robin", "`sampling.type` was 'round-robin' but it cannot go with weighting"
+        + " 'pcgrad': it trains 1 of the 2 data sources [[sst2], [trec]] per step and each holds one task", "(" + config + ":9)",
+        "use sampling: all, or a weighting that needs losses only");
   }
 
   @Test
@@ -115,14 +109,21 @@ class SamplingCliTest {
         + "weighting: {type: moco, gramian: parameters}\n"
         + "sampling: proportional\n"
         + "training: {epochs: 1, batch-size: 16}\n");
+    assertRefusedUntilSamplingAll(config, "proportional", "`sampling.type` was 'proportional' but it cannot go with weighting"
+        + " 'moco': it trains 1 of the 2 data sources [[sentiment, ekman], [sst2]] per step", "needs every task in every step",
+        "(" + config + ":10)", "use sampling: all, or another weighting");
+  }
+
+  /**
+   * {@code mtl train config} fails before training (exit 2, nothing saved) with {@code messages};
+   * with {@code sampling: all} instead of {@code sampling: <sampler>}, the fix they name, it trains.
+   */
+  private void assertRefusedUntilSamplingAll(Path config, String sampler, String... messages) throws Exception {
     EndToEndTest.Result r = EndToEndTest.run("train", config.toString(), "--quiet");
     assertThat(r.code()).isEqualTo(2);
-    assertThat(r.err()).contains("`sampling.type` was 'proportional' but it cannot go with weighting 'moco': it trains 1 of the 2"
-        + " data sources [[sentiment, ekman], [sst2]] per step", "needs every task in every step", "(" + config + ":10)",
-        "use sampling: all, or another weighting");
+    assertThat(r.err()).contains(messages);
     assertThat(dir.resolve("run/model")).doesNotExist();
-    // The fix the message names.
-    Files.writeString(config, Files.readString(config).replace("sampling: proportional", "sampling: all"));
+    Files.writeString(config, Files.readString(config).replace("sampling: " + sampler, "sampling: all"));
     EndToEndTest.Result fixed = EndToEndTest.run("train", config.toString(), "--quiet");
     assertThat(fixed.code()).as(fixed.err()).isZero();
   }
