@@ -4,8 +4,11 @@ same multi-task setup mtl trains (shared embedding and encoder, a linear head pe
 weights, Adam), on the same data, with the same batching rule (every data source gives one batch
 of `batch` rows each step; an epoch is one pass over the largest source).
 
-Usage: train_reference.py SPEC.json    (written by bench/performance.sh)
+Usage: train_reference.py SPEC.json    (written by bench/performance.sh or bench/sharing_reference.sh)
 Prints one JSON line: examples/s, seconds per epoch, peak RSS and the test metric per task.
+Optional spec keys: "steps_per_epoch" (a fixed count, as mtl's single-task baselines take the multi-task
+run's), "embedding_limit" (the embedding starts uniform in [-limit, limit], as mtl's does, instead of
+PyTorch's N(0, 1)), "latency": false (skip the prediction timing).
 """
 import json
 import random
@@ -51,6 +54,10 @@ class Model(nn.Module):
         e, h = spec["embedding"], spec["hidden"]
         self.encoder = spec["encoder"]
         self.embedding = nn.Embedding(vocab, e, padding_idx=0)
+        if spec.get("embedding_limit"):
+            with torch.no_grad():
+                nn.init.uniform_(self.embedding.weight, -spec["embedding_limit"], spec["embedding_limit"])
+                self.embedding.weight[0].zero_()
         if self.encoder == "cnn":
             self.convs = nn.ModuleList([nn.Conv1d(e, h, w, padding=w // 2) for w in (3, 4, 5)])
             width = 3 * h
@@ -107,6 +114,8 @@ def main():
     steps = max((n + batch - 1) // batch for n in source_rows.values())
     if spec.get("max_steps"):
         steps = min(steps, spec["max_steps"])   # as mtl's training.max-steps-per-epoch
+    if spec.get("steps_per_epoch"):
+        steps = spec["steps_per_epoch"]
 
     def tensors(rows):
         seqs = [ids(tokens) for tokens, _ in rows]
@@ -181,7 +190,7 @@ def main():
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     # Threads are one setting per process for mtl; here they change between the two measurements.
     inference = {}
-    for threads in sorted({1, spec["threads"]}):
+    for threads in sorted({1, spec["threads"]}) if spec.get("latency", True) else []:
         torch.set_num_threads(threads)
         inference[str(threads)] = time_inference(spec, model, tasks, ids)
     print(json.dumps({"examples_per_second": examples / sum(epoch_seconds), "epoch_seconds": epoch_seconds,
