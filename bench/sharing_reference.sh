@@ -72,8 +72,8 @@ for dir in sorted(glob.glob(f"{out}/*/")):
     bench = os.path.basename(dir.rstrip("/"))
     if not os.path.isfile(f"{dir}/spec.json"):
         continue   # the split files
-    tasks = [t["name"] for t in json.load(open(f"{dir}/spec.json"))["tasks"]]
-    epochs = json.load(open(f"{dir}/spec.json"))["epochs"]
+    spec = json.load(open(f"{dir}/spec.json"))
+    tasks, epochs = [t["name"] for t in spec["tasks"]], spec["epochs"]
     seeds = sorted(int(os.path.basename(p)[4:]) for p in glob.glob(f"{dir}/mtl-*") if os.path.isfile(f"{p}/metrics.json"))
     if not seeds:
         continue
