@@ -116,7 +116,10 @@ class SparseEmbeddingUpdatesTest {
               GradientNeed.LOSSES_ONLY));
         }
       }
-      assertClose(saved(sparse, "sparse"), saved(dense, "dense"), 5e-6f);
+      // Not exact: the catch-up divides by √v + ε where dense Adam's step j divides by √(β2^j v) + ε.
+      // A row whose √v has decayed towards ε (1e-8) ends up to about 1e-5 off after its 12 owed
+      // steps (9.4e-6 here; 6e-8 with ε at 1e-14); a missed or doubled step is off by ~5e-3.
+      assertClose(saved(sparse, "sparse"), saved(dense, "dense"), 2e-5f);
     }
   }
 
