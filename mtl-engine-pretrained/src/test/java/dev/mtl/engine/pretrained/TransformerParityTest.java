@@ -165,6 +165,7 @@ class TransformerParityTest {
       identity[i * shape.width() + i] = 1f;
     }
     values.put("head.probe.weight", new ParameterFile.Tensor(new long[] {shape.width(), shape.width()}, identity));
+    values.put("head.probe.bias", new ParameterFile.Tensor(new long[] {shape.width()}, new float[shape.width()]));
     Path folder = Files.createDirectories(dir.resolve("network"));
     ParameterFile.write(folder.resolve(ParameterLayout.FILE), values);
     return engine.load(spec, folder);
