@@ -38,8 +38,13 @@ import org.tensorflow.types.TInt32;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TensorFlowCliTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  /** Largest difference in any task's dev or test metric between the two engines (stated in docs/tensorflow.md). */
-  static final double PARITY_TOLERANCE = 0.05;
+  /**
+   * Largest difference in any task's dev or test metric between the two engines (stated in
+   * docs/tensorflow.md). Without dropout both start and step alike, up to float rounding, and land
+   * within 0.011 of each other here; with dropout their masks differ and the 300-row multi-label
+   * tasks alone moved by 0.05.
+   */
+  static final double PARITY_TOLERANCE = 0.03;
 
   @TempDir static Path dir;
   private final Map<String, EndToEndTest.Result> runs = new HashMap<>();
@@ -60,7 +65,7 @@ class TensorFlowCliTest {
         .append("    test: ").append(sample("sentence-classic/stsa.binary.test", 300)).append('\n');
     yaml.append("""
         tokenizer: {type: words, min-frequency: 1}
-        model: {embedding-size: 32, encoder: cnn, hidden-size: 16, dropout: 0.2}
+        model: {embedding-size: 32, encoder: cnn, hidden-size: 16, dropout: 0}
         sharing: hard
         weighting: equal
         training: {epochs: 3, batch-size: 16, learning-rate: 0.005}
