@@ -232,9 +232,9 @@ public final class ParameterLayout {
   }
 
   /**
-   * Uniform in ±1/√fanIn: PyTorch's default start for nn.Linear and nn.Conv1d weights and biases.
-   * Measured against Glorot-uniform weights with zero biases, it is what lets the CNN recipes gain
-   * from sharing (docs/sharing.md, "Starting values").
+   * Uniform in ±1/√fanIn: PyTorch's default start for nn.Linear and nn.Conv1d weights and biases, so
+   * a model starts where a PyTorch user's script of it would. Measured against Glorot-uniform weights
+   * with zero biases in docs/sharing.md ("PyTorch's starting values, landed").
    */
   private void fanInUniform(String name, ParameterOwner owner, boolean trainable, long fanIn, long... shape) {
     add(new Spec(name, shape, owner, trainable, 1 / Math.sqrt(fanIn), -1, null));
