@@ -80,11 +80,15 @@ class SharingMechanicsTest {
   record Run(List<StepResult> steps, Map<String, float[][]> scores) {}
 
   static Run train(ModelGraph graph, int steps) {
+    return train(graph, batches(11, steps), steps);
+  }
+
+  /** Trains {@code steps} steps, step i on batch i modulo the batches given. */
+  static Run train(ModelGraph graph, List<SourceBatch> data, int steps) {
     try (Network network = engine.create(new NetworkSpec(graph, 25, 0), new OptimizerSettings("adam", 0.01), 3)) {
       List<StepResult> results = new ArrayList<>();
-      List<SourceBatch> data = batches(11, steps);
       for (int i = 0; i < steps; i++) {
-        results.add(network.trainStep(new TrainStep(List.of(data.get(i)), EQUAL, i, 0, 0.01, GradientNeed.LOSSES_ONLY)));
+        results.add(network.trainStep(new TrainStep(List.of(data.get(i % data.size())), EQUAL, i, 0, 0.01, GradientNeed.LOSSES_ONLY)));
       }
       return new Run(results, network.predict(data.get(0).tokens(), List.of("a", "b")));
     }
@@ -372,20 +376,12 @@ class SharingMechanicsTest {
     ModelGraph orthogonal = describe(new AdversarialSharedPrivateSharing(), Map.of("adversarial-weight", 0, "orthogonality-weight", 100));
     assertThat(orthogonal.layers()).noneMatch(l -> l instanceof Layer.GradientReversal);
     // One batch over and over: the penalty then measures the same rows each step, not a new draw.
-    try (Network network = engine.create(new NetworkSpec(orthogonal, 25, 0), new OptimizerSettings("adam", 0.01), 3)) {
-      List<SourceBatch> batch = batches(11, 1);
-      double first = 0;
-      double last = 0;
-      for (int step = 0; step < 40; step++) {
-        last = network.trainStep(new TrainStep(batch, EQUAL, step, 0, 0.01, GradientNeed.LOSSES_ONLY)).penalty();
-        if (step == 0) {
-          first = last;
-        }
-      }
-      assertThat(first).isPositive();
-      // Not to zero: with fewer rows than features the two row spaces cannot be fully orthogonal.
-      assertThat(last).isLessThan(0.3 * first);
-    }
+    List<StepResult> steps = train(orthogonal, batches(11, 1), 40).steps();
+    double first = steps.get(0).penalty();
+    double last = steps.get(39).penalty();
+    assertThat(first).isPositive();
+    // Not to zero: with fewer rows than features the two row spaces cannot be fully orthogonal.
+    assertThat(last).isLessThan(0.3 * first);
   }
 
   @Test
