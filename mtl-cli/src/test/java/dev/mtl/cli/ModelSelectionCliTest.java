@@ -12,6 +12,8 @@ import java.util.Locale;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** `select-by` keeps the best epoch's model by dev score; `patience` stops early. */
 class ModelSelectionCliTest {
@@ -88,6 +90,56 @@ class ModelSelectionCliTest {
     assertThat(report.get("task_epochs").get("sst2").asInt()).isNotEqualTo(report.get("task_epochs").get("trec").asInt());
     assertThat(dir.resolve("per-task/task-states")).doesNotExist();
     assertServedAsReported(report, "per-task");
+  }
+
+  @ParameterizedTest(name = "sampling: {0}")
+  @ValueSource(strings = {"all", "round-robin"})
+  @DisplayName("stop-tasks: a task stops training once its own patience runs out, keeps its state, and the other task trains on alone")
+  void stopTasks(String sampling) throws Exception {
+    // With round-robin, once one dataset's task has stopped every step draws the other's.
+    Path config = twoTasks("stop", "{epochs: 10, batch-size: 16, learning-rate: 0.02, select-by: per-task, patience: 1, stop-tasks: true,"
+        + " log-every: 1}\nsampling: " + sampling);
+    EndToEndTest.Result r = EndToEndTest.run("train", config.toString(), "--quiet");
+    assertThat(r.code()).as(r.err()).isZero();
+    JsonNode report = JSON.readTree(dir.resolve("stop/metrics.json").toFile());
+    List<JsonNode> epochs = new ArrayList<>();
+    report.get("epochs").forEach(epochs::add);
+    List<JsonNode> stops = new ArrayList<>();
+    List<JsonNode> steps = new ArrayList<>();
+    for (String line : Files.readAllLines(dir.resolve("stop/training-log.jsonl"))) {
+      JsonNode event = JSON.readTree(line);
+      if (event.get("event").asText().equals("task-stop")) {
+        stops.add(event);
+      } else if (event.get("event").asText().equals("step")) {
+        steps.add(event);
+      }
+    }
+    // The first task to go an evaluation without getting better stops; the run goes on while the
+    // other improves, and ends when the other stops too.
+    assertThat(stops).hasSize(2);
+    String stopped = stops.get(0).get("task").asText();
+    String other = stopped.equals("sst2") ? "trec" : "sst2";
+    int stopEpoch = stops.get(0).get("epoch").asInt();
+    assertThat(epochs.size()).isGreaterThan(stopEpoch + 1);
+    assertThat(stops.get(1).get("task").asText()).isEqualTo(other);
+    assertThat(stops.get(1).get("epoch").asInt()).isEqualTo(epochs.size() - 1);
+    // Its state is its best up to the stop, whatever its dev accuracy does later as the shared layers move on.
+    int best = firstBest(epochs.subList(0, stopEpoch + 1), stopped);
+    assertThat(report.get("task_epochs").get(stopped).asInt()).isEqualTo(best).isEqualTo(stops.get(0).get("best_epoch").asInt());
+    assertThat(best).isEqualTo(stopEpoch - 1);
+    // Only the other task's loss trains after the stop, and the other keeps its own best of every epoch.
+    for (JsonNode epoch : epochs.subList(stopEpoch + 1, epochs.size())) {
+      assertThat(epoch.get("mean_loss").has(stopped)).as("epoch %d", epoch.get("epoch").asInt()).isFalse();
+      assertThat(epoch.get("mean_loss").has(other)).isTrue();
+    }
+    assertThat(epochs.get(stopEpoch).get("mean_loss").has(stopped)).isTrue();
+    // Every step after the stop trains the other task, and it alone: round-robin no longer draws the stopped one's dataset.
+    long stopStep = stops.get(0).get("step").asLong();
+    List<JsonNode> after = steps.stream().filter(e -> e.get("step").asLong() >= stopStep).toList();
+    assertThat(after).hasSize(steps.size() - (int) stopStep)
+        .allSatisfy(e -> assertThat(e.get("losses").fieldNames()).toIterable().containsExactly(other));
+    assertThat(report.get("task_epochs").get(other).asInt()).isEqualTo(firstBest(epochs, other)).isGreaterThan(best);
+    assertServedAsReported(report, "stop");
   }
 
   @Test
@@ -188,6 +240,9 @@ class ModelSelectionCliTest {
     assertThat(r.err()).contains("`training.select-by` was 'accuracy' but it must be last, mean, delta-m, per-task or a task of this run [sst2]");
     Path lastOnly = Files.writeString(dir.resolve("last.yaml"), Files.readString(config).replace("select-by: accuracy, ", ""));
     assertThat(EndToEndTest.run("train", lastOnly.toString()).err()).contains("`training.patience` was '2' but it needs a criterion");
+    Path stopByMean = Files.writeString(dir.resolve("mean.yaml"), Files.readString(config).replace("accuracy", "mean, stop-tasks: true"));
+    assertThat(EndToEndTest.run("train", stopByMean.toString()).err())
+        .contains("`training.stop-tasks` was 'true' but it stops each task when its own patience runs out, so it needs select-by: per-task");
   }
 
   @Test

@@ -20,12 +20,16 @@ import java.util.Set;
  * dev metric (tasks converge at different speeds); the saved model holds one parameter set per task.
  * Dev is evaluated after every epoch and, with {@code eval-every}, every so many steps. With {@code
  * patience: N > 0} training stops after N evaluations without a better score (with {@code
- * per-task}: without any task getting better).
+ * per-task}: without any task getting better). With {@code per-task}, {@code stop-tasks: true} also
+ * stops training each task once it has gone {@code patience} evaluations without getting better
+ * (task-wise early stopping, Zhang et al. 2014): its loss leaves the step, its kept state stays,
+ * and the tasks still improving get the shared layers to themselves.
  *
  * @param selectBy {@code last}, {@code mean}, {@code delta-m}, {@code per-task} or a task name
  * @param patience evaluations without improvement before stopping; 0 never stops early
+ * @param stopTasks with {@code per-task}: stop training each task when its own patience runs out
  */
-public record ModelSelection(String selectBy, int patience) {
+public record ModelSelection(String selectBy, int patience, boolean stopTasks) {
   /** The criterion that selects each task's state on its own. */
   public static final String PER_TASK = "per-task";
   public static final Set<String> CRITERIA = Set.of("last", "mean", "delta-m", PER_TASK);
@@ -40,7 +44,12 @@ public record ModelSelection(String selectBy, int patience) {
     if (patience > 0 && selectBy.equals("last")) {
       training.problem("patience", patience, "needs a criterion to wait on; set select-by to mean, delta-m or a task name");
     }
-    return new ModelSelection(selectBy, patience);
+    boolean stopTasks = training.bool("stop-tasks", false);
+    if (stopTasks && (!selectBy.equals(PER_TASK) || patience == 0)) {
+      training.problem("stop-tasks", true, "stops each task when its own patience runs out, so it needs select-by: per-task and"
+          + " patience > 0 (now select-by: " + selectBy + ", patience: " + patience + ")");
+    }
+    return new ModelSelection(selectBy, patience, stopTasks);
   }
 
   public boolean keepsLast() {

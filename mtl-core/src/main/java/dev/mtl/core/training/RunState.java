@@ -46,6 +46,8 @@ final class RunState {
   public Map<String, TaskMetrics> taskBestDev = new LinkedHashMap<>();
   /** Evaluations since the best one, for patience. */
   public int sinceBest;
+  /** Per-task selection: each task's evaluations since its own best (stop-tasks stops it at patience). */
+  public Map<String, Integer> taskSinceBest = new LinkedHashMap<>();
   public Map<String, double[]> weighting = Map.of();
   /** Length of training-log.jsonl at this point; a resumed run cuts what came after. */
   public long logBytes;

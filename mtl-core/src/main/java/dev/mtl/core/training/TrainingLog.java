@@ -87,6 +87,11 @@ final class TrainingLog implements Closeable {
         selectBy));
   }
 
+  /** A task that stops training ({@code stop-tasks}): its patience ran out; the others go on. */
+  void taskStop(String task, int epoch, long step, int bestEpoch) throws IOException {
+    write(event("event", "task-stop", "task", task, "epoch", epoch, "step", step, "best_epoch", bestEpoch));
+  }
+
   /** An epoch of one task's fine-tuning (epoch 0: its starting point), and whether its state was kept. */
   void fineTuneEpoch(String task, int epoch, Double meanLoss, Map<String, TaskMetrics> dev, boolean kept) throws IOException {
     write(event("event", "fine-tune", "task", task, "epoch", epoch, "train_loss", meanLoss, "split", "dev", "metrics", dev, "kept", kept));

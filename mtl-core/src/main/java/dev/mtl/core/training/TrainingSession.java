@@ -31,11 +31,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 
 /**
  * One run's loop: epochs of steps, evaluations, model selection and checkpoints, over the state
@@ -215,17 +218,19 @@ final class TrainingSession {
     return Evaluator.calibratedEvaluate(network, run.tasks(), sources, progress(split));
   }
 
-  /** One optimizer step on a batch from each source the sampler picks. */
+  /** One optimizer step on a batch from each source the sampler picks, for the tasks still training. */
   private void step(int epoch, int stepInEpoch) throws IOException {
     long step = state.step;
+    Set<String> stopped = stoppedTasks();
     List<SourceBatch> batches = new ArrayList<>(trainSources.size());
     List<SourceBatch> metaBatches = new ArrayList<>();
-    for (int s : run.sampler().sources(new SamplingStep(step, totalSteps, sourceTasks, sourceSizes, config.seed()))) {
+    for (int s : sampledSources(step, stopped)) {
       int[] rows = batchStreams.get(s).next();
       SourceBatch batch = trainSources.get(s).batch(rows);
-      batches.add(teachers == null ? batch : teachers.mix(s, rows, batch, step, totalSteps));
+      batch = teachers == null ? batch : teachers.mix(s, rows, batch, step, totalSteps);
+      batches.add(withoutTasks(batch, stopped));
       if (!metaStreams.isEmpty()) {
-        metaBatches.add(trainSources.get(s).batch(metaStreams.get(s).next()));
+        metaBatches.add(withoutTasks(trainSources.get(s).batch(metaStreams.get(s).next()), stopped));
       }
       state.drawn[s]++;
     }
@@ -253,6 +258,52 @@ final class TrainingSession {
     listener.onStep(epoch, step, stepInEpoch, stepsPerEpoch, result != null ? result : new StepResult(Map.of(), Map.of(), 0));
     state.step++;
     state.stepInEpoch = stepInEpoch + 1;
+  }
+
+  /**
+   * The sources the sampler picks this step. Once {@code stop-tasks} has stopped every task of a
+   * source, the sampler chooses among the others as if that source were not there.
+   */
+  private int[] sampledSources(long step, Set<String> stopped) {
+    List<Integer> training = new ArrayList<>();
+    for (int s = 0; s < sourceTasks.size(); s++) {
+      if (!stopped.containsAll(sourceTasks.get(s))) {
+        training.add(s);
+      }
+    }
+    if (training.size() == sourceTasks.size()) {
+      return run.sampler().sources(new SamplingStep(step, totalSteps, sourceTasks, sourceSizes, config.seed()));
+    }
+    List<List<String>> tasks = training.stream().map(sourceTasks::get).toList();
+    int[] sizes = training.stream().mapToInt(s -> sourceSizes[s]).toArray();
+    int[] picked = run.sampler().sources(new SamplingStep(step, totalSteps, tasks, sizes, config.seed()));
+    return Arrays.stream(picked).map(training::get).toArray();
+  }
+
+  /** The batch without the targets of stopped tasks, so their heads sit the step out. */
+  private static SourceBatch withoutTasks(SourceBatch batch, Set<String> stopped) {
+    if (stopped.isEmpty() || batch.targets().keySet().stream().noneMatch(stopped::contains)) {
+      return batch;
+    }
+    Map<String, float[][]> targets = new LinkedHashMap<>(batch.targets());
+    Map<String, float[]> rowWeights = new LinkedHashMap<>(batch.rowWeights());
+    targets.keySet().removeAll(stopped);
+    rowWeights.keySet().removeAll(stopped);
+    return new SourceBatch(batch.tokens(), targets, rowWeights);
+  }
+
+  /** Tasks that {@code stop-tasks} has stopped: each went {@code patience} evaluations without getting better. */
+  private Set<String> stoppedTasks() {
+    if (!selection.stopTasks()) {
+      return Set.of();
+    }
+    Set<String> stopped = new LinkedHashSet<>();
+    state.taskSinceBest.forEach((task, since) -> {
+      if (since >= selection.patience()) {
+        stopped.add(task);
+      }
+    });
+    return stopped;
   }
 
   /**
@@ -287,18 +338,30 @@ final class TrainingSession {
     return true;
   }
 
-  /** Writes the model into the state folder of every task whose primary dev metric is its best so far. */
+  /**
+   * Writes the model into the state folder of every task whose primary dev metric is its best so
+   * far, and counts each task's evaluations since its best. A stopped task keeps the state it has.
+   */
   private boolean keepImprovedTasks(Map<String, TaskMetrics> dev, int epoch) throws IOException {
+    Set<String> stopped = stoppedTasks();
     boolean improved = false;
     for (Map.Entry<String, TaskMetrics> entry : dev.entrySet()) {
       String task = entry.getKey();
       double score = ModelSelection.primary(entry.getValue());
-      if (score > state.taskBestScore.getOrDefault(task, Double.NEGATIVE_INFINITY)) {
+      if (!stopped.contains(task) && score > state.taskBestScore.getOrDefault(task, Double.NEGATIVE_INFINITY)) {
         AtomicFiles.writeDirectory(taskStateDir(task), network::save);
         state.taskBestScore.put(task, score);
         state.taskBestEpoch.put(task, epoch);
         state.taskBestDev.put(task, entry.getValue());
+        state.taskSinceBest.put(task, 0);
         improved = true;
+      } else {
+        state.taskSinceBest.merge(task, 1, Integer::sum);
+      }
+    }
+    for (String task : stoppedTasks()) {
+      if (!stopped.contains(task)) {
+        log.taskStop(task, epoch, state.step, state.taskBestEpoch.getOrDefault(task, -1));
       }
     }
     return improved;
