@@ -163,6 +163,13 @@ final class Progress implements TrainingListener {
   }
 
   @Override
+  public void onTaskStop(String task, int epoch, int bestEpoch) {
+    if (!quiet) {
+      line(String.format(Locale.ROOT, "%s stops training: no better dev metric since epoch %d, whose state it keeps", task, bestEpoch + 1));
+    }
+  }
+
+  @Override
   public void onFineTuneStart(String task, int epochs, int steps) {
     if (!quiet) {
       line(String.format(Locale.ROOT, "fine-tuning %s alone: up to %d epoch(s) of %d steps", task, epochs, steps));

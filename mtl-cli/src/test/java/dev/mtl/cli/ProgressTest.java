@@ -76,11 +76,13 @@ class ProgressTest {
     progress.onEvaluation("dev", 1000, 1000);
     progress.onStep(0, 2, 2, 3, wideStep(0.25));
     progress.onEpochEnd(epoch());
+    progress.onTaskStop("sst2", 2, 0);
     progress.onFineTuneStart("sst2", 3, 40);
     progress.onFineTuneEpoch("sst2", 1, 3, 2.25, new TaskMetrics(Map.of("accuracy", 0.8125), "accuracy", 10), true);
     String out = text.toString();
     assertThat(out).doesNotContain("\r", "\033");
-    assertThat(out).contains("fine-tuning sst2 alone: up to 3 epoch(s) of 40 steps\n",
+    assertThat(out).contains("sst2 stops training: no better dev metric since epoch 1, whose state it keeps\n",
+        "fine-tuning sst2 alone: up to 3 epoch(s) of 40 steps\n",
         "fine-tuning sst2: epoch 1/3 done in 2.3 s; dev accuracy=0.8125 (best so far, kept)\n");
     List<String> lines = out.lines().toList();
     assertThat(lines).allSatisfy(l -> assertThat(l).startsWith("2026-12-03 12:00:05  "));

@@ -24,6 +24,12 @@ public interface TrainingListener {
    */
   default void onEvaluation(String split, long rowsDone, long rowsTotal) {}
 
+  /**
+   * A task stopped training ({@code training.stop-tasks}) after this epoch's evaluation: it kept its
+   * state from {@code bestEpoch} (0-based, as {@code epoch}); the other tasks go on.
+   */
+  default void onTaskStop(String task, int epoch, int bestEpoch) {}
+
   /** Before a task's fine-tuning ({@code training.fine-tune}): at most {@code epochs} epochs of {@code steps} steps. */
   default void onFineTuneStart(String task, int epochs, int steps) {}
 

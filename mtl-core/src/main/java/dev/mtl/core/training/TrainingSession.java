@@ -361,7 +361,9 @@ final class TrainingSession {
     }
     for (String task : stoppedTasks()) {
       if (!stopped.contains(task)) {
-        log.taskStop(task, epoch, state.step, state.taskBestEpoch.getOrDefault(task, -1));
+        int bestEpoch = state.taskBestEpoch.getOrDefault(task, -1);
+        log.taskStop(task, epoch, state.step, bestEpoch);
+        listener.onTaskStop(task, epoch, bestEpoch);
       }
     }
     return improved;
