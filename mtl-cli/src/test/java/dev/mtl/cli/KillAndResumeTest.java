@@ -138,6 +138,54 @@ class KillAndResumeTest {
     assertResumesExactly(run);
   }
 
+  @Test
+  @DisplayName("SIGTERM after stop-tasks has stopped one of two tasks: --resume keeps it stopped and ends as an uninterrupted run")
+  void resumesWithAStoppedTask() throws Exception {
+    Path train = EndToEndTest.firstLines("sentence-classic/TREC.train.all", 400, dir.resolve("trec-train.txt"));
+    Path test = EndToEndTest.firstLines("sentence-classic/TREC.test.all", 100, dir.resolve("trec-test.txt"));
+    String yaml = "output: run\nseed: 3\ntasks:\n"
+        + "  - {name: sst2, type: text-classification, train: " + shared.resolve("train.txt") + ", dev: " + shared.resolve("dev.txt")
+        + ", test: " + shared.resolve("test.txt") + "}\n"
+        + "  - {name: trec, type: text-classification, format: label-text, labels: [DESC, ENTY, ABBR, HUM, LOC, NUM],"
+        + " label-encoding: index, train: " + train + ", test: " + test + ", holdout: {dev: 0.25}}\n"
+        + "tokenizer: {type: words, min-frequency: 1}\n"
+        + "model: {embedding-size: 32, encoder: cnn, hidden-size: 16, dropout: 0.1}\n"
+        + "sampling: round-robin\nweighting: uncertainty\n"
+        + "training: {epochs: 10, batch-size: 4, learning-rate: 0.02, select-by: per-task, patience: 1, stop-tasks: true,"
+        + " log-every: 1, checkpoint-every: 7}\n";
+    Path straight = Files.writeString(Files.createDirectories(dir.resolve("straight")).resolve("run.yaml"), yaml);
+    EndToEndTest.Result uninterrupted = EndToEndTest.run("train", straight.toString(), "--quiet");
+    assertThat(uninterrupted.code()).as(uninterrupted.err()).isZero();
+    List<String> expectedLog = Files.readAllLines(straight.resolveSibling("run/training-log.jsonl"));
+    assertThat(expectedLog).filteredOn(l -> l.contains("\"event\":\"task-stop\"")).hasSize(2);
+
+    Path stopped = Files.writeString(Files.createDirectories(dir.resolve("stopped")).resolve("run.yaml"), yaml);
+    Path run = stopped.resolveSibling("run");
+    Process child = startChild(stopped);
+    // The first task stops about one epoch (some 175 steps) before the run ends: stop it in between.
+    awaitWhileTraining(child, () -> !contains(run.resolve("training-log.jsonl"), "\"event\":\"task-stop\""));
+    child.destroy(); // SIGTERM
+    assertThat(child.waitFor(60, TimeUnit.SECONDS)).as("the child stopped within a minute").isTrue();
+    assertThat(child.exitValue()).as(childLog()).isEqualTo(143);
+
+    EndToEndTest.Result resumed = EndToEndTest.run("train", "--resume", run.toString(), "--quiet");
+    assertThat(resumed.code()).as(resumed.err()).isZero();
+    // After the stop only the other task trains, in the resumed part as in the uninterrupted run.
+    assertThat(Files.readAllLines(run.resolve("training-log.jsonl"))).containsExactlyElementsOf(expectedLog);
+    JsonNode expected = JSON.readTree(straight.resolveSibling("run/metrics.json").toFile());
+    JsonNode actual = JSON.readTree(run.resolve("metrics.json").toFile());
+    assertThat(actual.get("test")).isEqualTo(expected.get("test"));
+    assertThat(actual.get("task_epochs")).isEqualTo(expected.get("task_epochs"));
+  }
+
+  private static boolean contains(Path file, String text) {
+    try {
+      return Files.exists(file) && Files.readString(file).contains(text);
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   private static int lines(Path file) {
     try {
       return Files.exists(file) ? Files.readAllLines(file).size() : 0;
