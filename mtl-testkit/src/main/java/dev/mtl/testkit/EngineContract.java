@@ -13,6 +13,8 @@ import dev.mtl.core.engine.Network;
 import dev.mtl.core.engine.NetworkSpec;
 import dev.mtl.core.engine.NonFiniteException;
 import dev.mtl.core.engine.OptimizerSettings;
+import dev.mtl.core.engine.ParameterFile;
+import dev.mtl.core.engine.ParameterLayout;
 import dev.mtl.core.engine.SourceBatch;
 import dev.mtl.core.engine.StepResult;
 import dev.mtl.core.engine.TokenBatch;
@@ -142,6 +144,24 @@ public abstract class EngineContract {
         }
       }
     }
+  }
+
+  @Test
+  @DisplayName("a new network starts at its spec's start values, and every other parameter at its layout's draw")
+  void startValues(@TempDir Path dir) throws Exception {
+    NetworkSpec plain = spec(EncoderKind.CNN, 0.2);
+    float[] bias = {-3.5f, 1.25f};
+    NetworkSpec given = new NetworkSpec(plain.graph(), VOCAB, PAD,
+        Map.of(ParameterLayout.headPrefix("has67") + "bias", new ParameterFile.Tensor(new long[] {2}, bias)));
+    try (Network network = engine.create(given, ADAM, 3)) {
+      network.save(dir);
+    }
+    ParameterLayout layout = ParameterLayout.of(plain.graph(), VOCAB, PAD);
+    Map<String, ParameterFile.Tensor> saved = layout.readSaved(dir);
+    Map<String, ParameterFile.Tensor> drawn = layout.initialValues(3);
+    assertThat(saved.keySet()).isEqualTo(drawn.keySet());
+    drawn.forEach((name, tensor) -> assertThat(saved.get(name).values()).as(name)
+        .containsExactly(name.equals("head.has67.bias") ? bias : tensor.values()));
   }
 
   @Test

@@ -26,9 +26,11 @@ import java.util.Map;
  *
  * @param words the run's word vectors, or null
  * @param trainable the pretrained transformer the graph fine-tunes, or null
+ * @param headBiases the heads' biases a new network starts at ({@code model.head-bias: prior},
+ *     {@link HeadPriors}); empty when they start at random
  */
 public record PreparedModel(TextEncoder encoder, PretrainedWords words, TrainableEncoder trainable, List<DataSource> trainSources,
-    ModelGraph graph) {
+    ModelGraph graph, Map<String, ParameterFile.Tensor> headBiases) {
 
   /** @param features where the run's pretrained encoder's vectors are cached, or null without one */
   public static PreparedModel prepare(ResolvedRun run, Map<String, TaskData> train, FeatureCache features)
@@ -48,12 +50,13 @@ public record PreparedModel(TextEncoder encoder, PretrainedWords words, Trainabl
     if (words != null) {
       graph = words.freezeIfAsked(graph);
     }
-    return new PreparedModel(encoder, words, run.trainable(), trainSources, graph);
+    Map<String, ParameterFile.Tensor> headBiases = config.priorHeadBias() ? HeadPriors.biases(graph, train) : Map.of();
+    return new PreparedModel(encoder, words, run.trainable(), trainSources, graph, headBiases);
   }
 
-  /** The network the engine builds for this model: its graph over the encoder's vocabulary. */
+  /** The network the engine builds for this model: its graph over the encoder's vocabulary, its heads' biases if given. */
   public NetworkSpec spec() {
-    return new NetworkSpec(graph, encoder.vocabularySize(), encoder.paddingId());
+    return new NetworkSpec(graph, encoder.vocabularySize(), encoder.paddingId(), headBiases);
   }
 
   /** Starts a new network from what the run brings pretrained: word vectors, a transformer's weights. */

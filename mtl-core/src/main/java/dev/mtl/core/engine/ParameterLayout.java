@@ -55,6 +55,11 @@ public final class ParameterLayout {
     this.graph = graph;
   }
 
+  /** The prefix of a task's head parameters: its {@code weight} ({@code outputs x inputs}) and {@code bias}. */
+  public static String headPrefix(String task) {
+    return "head." + task + ".";
+  }
+
   /** The layout of {@code graph} with an embedding of {@code vocabularySize} rows, {@code paddingId} the padding row. */
   public static ParameterLayout of(ModelGraph graph, int vocabularySize, int paddingId) {
     ParameterLayout layout = new ParameterLayout(graph);
@@ -72,8 +77,7 @@ public final class ParameterLayout {
       int in = graph.outputSize(head.input());
       int out = head.output().size();
       ParameterOwner owner = ParameterOwner.head(head.task());
-      String prefix = "head." + head.task() + ".";
-      layout.linear(prefix, owner, true, in, out);
+      layout.linear(headPrefix(head.task()), owner, true, in, out);
     }
     for (AuxiliaryLoss loss : graph.auxiliaryLosses()) {
       if (loss instanceof AuxiliaryLoss.TaskDiscriminator d) {
@@ -317,6 +321,26 @@ public final class ParameterLayout {
    * zeros, or given values.
    */
   public Map<String, ParameterFile.Tensor> initialValues(long seed) {
+    return initialValues(seed, Map.of());
+  }
+
+  /**
+   * {@link #initialValues(long)} with {@code given} in place of those parameters' starts. Their
+   * draws are taken all the same, so every other parameter starts as it would without them.
+   *
+   * @throws IllegalArgumentException if a given tensor names no parameter or has another shape
+   */
+  public Map<String, ParameterFile.Tensor> initialValues(long seed, Map<String, ParameterFile.Tensor> given) {
+    given.forEach((name, tensor) -> {
+      Spec spec = specs.get(name);
+      if (spec == null) {
+        throw new IllegalArgumentException("no parameter '" + name + "' to start at given values; the parameters are " + specs.keySet());
+      }
+      if (!Arrays.equals(spec.shape(), tensor.shape())) {
+        throw new IllegalArgumentException("parameter '" + name + "' has shape " + Arrays.toString(spec.shape())
+            + ", its given start " + Arrays.toString(tensor.shape()));
+      }
+    });
     SplittableRandom random = new SplittableRandom(seed);
     Map<String, ParameterFile.Tensor> out = new LinkedHashMap<>();
     for (Spec spec : specs.values()) {
@@ -333,7 +357,8 @@ public final class ParameterLayout {
       } else {
         values = values.clone();
       }
-      out.put(spec.name(), new ParameterFile.Tensor(spec.shape().clone(), values));
+      ParameterFile.Tensor start = given.get(spec.name());
+      out.put(spec.name(), new ParameterFile.Tensor(spec.shape().clone(), start == null ? values : start.values().clone()));
     }
     return out;
   }

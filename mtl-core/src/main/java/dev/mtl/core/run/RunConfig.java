@@ -32,12 +32,15 @@ import java.util.Set;
  * @param baselines the single-task baselines file runs are compared with (by default the one
  *     {@code mtl train --single-task} writes into the output folder)
  * @param pseudoLabels {@code pseudo-labels} with the tasks' {@code unlabeled} texts, if given
+ * @param priorHeadBias {@code model.head-bias: prior}: every head's bias starts at its training
+ *     targets' average ({@link dev.mtl.core.assembly.HeadPriors}); otherwise ({@code random}, the
+ *     default) at its layout's random draw, as its weights do
  */
 public record RunConfig(ConfigSection root, String name, long seed, Path outputDirectory, List<TaskEntry> tasks,
     PluginChoice tokenizer, ModelSpec model, PluginChoice sharing, PluginChoice weighting, PluginChoice sampling,
     TrainingSettings training, PluginChoice engine, Optional<PluginChoice> pretrainedEncoder,
     Optional<WordVectorSettings> wordVectors, Path baselines,
-    Optional<PseudoLabelSettings> pseudoLabels) {
+    Optional<PseudoLabelSettings> pseudoLabels, boolean priorHeadBias) {
 
   /** One task of the run: its name, its plugin type and the settings passed to that plugin. */
   /**
@@ -99,6 +102,7 @@ public record RunConfig(ConfigSection root, String name, long seed, Path outputD
     ModelSpec model = ModelSpec.read(modelSection);
     Optional<PluginChoice> pretrained = readPretrainedEncoder(modelSection);
     Optional<WordVectorSettings> wordVectors = WordVectorSettings.read(modelSection);
+    boolean priorHeadBias = modelSection.oneOf("head-bias", "random", Set.of("random", "prior")).equals("prior");
     if (pretrained.isPresent() && modelSection.has(WordVectorSettings.KEY)) {
       modelSection.problem(WordVectorSettings.KEY, "(given)", "cannot go with pretrained-encoder, which replaces"
           + " the token embeddings the word vectors would start; choose one");
@@ -115,7 +119,7 @@ public record RunConfig(ConfigSection root, String name, long seed, Path outputD
     Path baselines = root.path("baselines", false).orElse(output.resolve(SINGLE_TASK_DIR).resolve(BASELINES_FILE));
     Optional<PseudoLabelSettings> pseudoLabels = PseudoLabelSettings.read(root, tasks);
     return new RunConfig(root, name, seed, output, tasks, tokenizer, model, sharing, weighting, sampling, training, engine, pretrained,
-        wordVectors, baselines, pseudoLabels);
+        wordVectors, baselines, pseudoLabels, priorHeadBias);
   }
 
   /** {@code model.pretrained-encoder}: frozen (vectors computed once) or fine-tuned (mtl's own transformer layer). */

@@ -165,7 +165,10 @@ public final class MultiTaskTrainer {
     ModelCard.write(report.modelDirectory(), card, run.config().root().values());
   }
 
-  /** Starts the network from what is pretrained, and logs it: word vectors, a transformer, pretrained features. */
+  /**
+   * Starts the network from what is pretrained, and logs it: word vectors, a transformer, pretrained
+   * features; and the heads' biases at the training priors, which the network already starts at.
+   */
   private static void logInputs(TrainingLog log, PreparedModel prepared, FeatureCache features, SentenceEncoder pretrained,
       boolean resume, Network network) throws IOException {
     if (resume) {
@@ -174,6 +177,11 @@ public final class MultiTaskTrainer {
       return;
     }
     prepared.startFromPretrained(network);
+    if (!prepared.headBiases().isEmpty()) {
+      Map<String, float[]> biases = new LinkedHashMap<>();
+      prepared.headBiases().forEach((name, tensor) -> biases.put(name, tensor.values()));
+      log.write("event", "head-bias", "start", "prior", "biases", biases);
+    }
     PretrainedWords words = prepared.words();
     if (prepared.trainable() != null) {
       TransformerShape shape = prepared.trainable().shape();

@@ -51,6 +51,27 @@ class ParameterLayoutTest {
   }
 
   @Test
+  @DisplayName("given start values replace those parameters' draws and leave every other parameter's start as it was")
+  void givenStartValues() {
+    ParameterLayout layout = ParameterLayout.of(cnn(), 30, 0);
+    float[] bias = {-2f, 0.5f};
+    Map<String, ParameterFile.Tensor> drawn = layout.initialValues(9);
+    Map<String, ParameterFile.Tensor> given = layout.initialValues(9, Map.of("head.t.bias", new ParameterFile.Tensor(new long[] {2}, bias)));
+    assertThat(given.keySet()).containsExactlyElementsOf(drawn.keySet());
+    assertThat(given.get("head.t.bias").values()).containsExactly(bias);
+    assertThat(drawn.get("head.t.bias").values()).isNotEqualTo(bias);
+    drawn.forEach((name, tensor) -> {
+      if (!name.equals("head.t.bias")) {
+        assertThat(given.get(name).values()).as(name).containsExactly(tensor.values());
+      }
+    });
+    assertThatThrownBy(() -> layout.initialValues(9, Map.of("head.x.bias", new ParameterFile.Tensor(new long[] {2}, bias))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no parameter 'head.x.bias'");
+    assertThatThrownBy(() -> layout.initialValues(9, Map.of("head.t.bias", new ParameterFile.Tensor(new long[] {3}, new float[3]))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'head.t.bias' has shape [2], its given start [3]");
+  }
+
+  @Test
   @DisplayName("layer-wise decay: MiniLM's top layer at the full rate, each one below a factor less, embeddings 6 factors; frozen layers"
       + " and heads have none")
   void layerDecayFactors() {

@@ -79,7 +79,7 @@ final class Lowering {
   }
 
   private static String headPrefix(Head head) {
-    return "head." + head.task() + ".";
+    return ParameterLayout.headPrefix(head.task());
   }
 
   /** Drops the arrays kept for predictions: the parameters are about to change. */

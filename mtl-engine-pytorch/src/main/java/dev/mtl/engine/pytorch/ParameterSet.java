@@ -3,9 +3,9 @@ package dev.mtl.engine.pytorch;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.mtl.core.engine.NetworkSpec;
 import dev.mtl.core.engine.ParameterFile;
 import dev.mtl.core.engine.ParameterLayout;
-import dev.mtl.core.model.ModelGraph;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -33,10 +33,10 @@ final class ParameterSet {
     });
   }
 
-  /** Fresh parameters for {@code graph}, from the layout's generator seeded with {@code seed}. */
-  static ParameterSet initial(NDManager manager, ModelGraph graph, int vocabularySize, int paddingId, long seed) {
-    ParameterLayout layout = ParameterLayout.of(graph, vocabularySize, paddingId);
-    return new ParameterSet(manager, layout, layout.initialValues(seed));
+  /** Fresh parameters for {@code spec}, from the layout's generator seeded with {@code seed} and the spec's start values. */
+  static ParameterSet initial(NDManager manager, NetworkSpec spec, long seed) {
+    ParameterLayout layout = ParameterLayout.of(spec.graph(), spec.vocabularySize(), spec.paddingId());
+    return new ParameterSet(manager, layout, layout.initialValues(seed, spec.startValues()));
   }
 
   ParameterLayout layout() {

@@ -86,7 +86,7 @@ final class PyTorchNetwork implements Network {
   /** A network to train, with parameters from a seeded generator. */
   static PyTorchNetwork create(NDManager parent, NetworkSpec spec, OptimizerSettings optimizer, long seed) {
     NDManager manager = parent.newSubManager();
-    ParameterSet parameters = ParameterSet.initial(manager, spec.graph(), spec.vocabularySize(), spec.paddingId(), seed);
+    ParameterSet parameters = ParameterSet.initial(manager, spec, seed);
     return new PyTorchNetwork(manager, parameters, spec, optimizer, seed);
   }
 

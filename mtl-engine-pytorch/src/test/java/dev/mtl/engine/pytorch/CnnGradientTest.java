@@ -6,6 +6,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
+import dev.mtl.core.engine.NetworkSpec;
 import dev.mtl.core.engine.ParameterLayout;
 import dev.mtl.core.engine.TokenBatch;
 import dev.mtl.core.model.EncoderKind;
@@ -48,7 +49,7 @@ class CnnGradientTest {
     }
     TokenBatch batch = new TokenBatch(rows);
     try (NDManager manager = NDManager.newBaseManager(PyTorchEngine.ENGINE)) {
-      ParameterSet parameters = ParameterSet.initial(manager, graph, VOCAB, 0, 11);
+      ParameterSet parameters = ParameterSet.initial(manager, new NetworkSpec(graph, VOCAB, 0), 11);
       Lowering lowering = new Lowering(graph, parameters);
       try (NDManager scope = manager.newSubManager();
           GradientCollector collector = Engine.getEngine(PyTorchEngine.ENGINE).newGradientCollector()) {

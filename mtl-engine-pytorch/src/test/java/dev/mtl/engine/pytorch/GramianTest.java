@@ -90,7 +90,7 @@ class GramianTest {
     List<float[]> gradients = new ArrayList<>();
     for (String task : tasks) {
       try (NDManager manager = ai.djl.engine.Engine.getEngine(PyTorchEngine.ENGINE).newBaseManager()) {
-        ParameterSet parameters = ParameterSet.initial(manager, graph, VOCAB, PAD, SEED);
+        ParameterSet parameters = ParameterSet.initial(manager, new NetworkSpec(graph, VOCAB, PAD), SEED);
         Lowering lowering = new Lowering(graph, parameters);
         String detachAt = need == GradientNeed.GRAMIAN_ON_REPRESENTATION ? graph.sharedRepresentation().orElseThrow() : null;
         try (NDManager scope = manager.newSubManager();

@@ -314,7 +314,7 @@ final class TfLowering {
   }
 
   private static String headPrefix(Head head) {
-    return "head." + head.task() + ".";
+    return ParameterLayout.headPrefix(head.task());
   }
 
   /** The scores a loss's activation makes of logits: probabilities, or the values themselves. */

@@ -103,7 +103,7 @@ final class TfNetwork implements Network {
     this.threads = threads;
     this.layout = ParameterLayout.of(graph, spec.vocabularySize(), paddingId);
     this.trainable = layout.trainableNames();
-    Map<String, ParameterFile.Tensor> start = saved == null ? layout.initialValues(seed) : layout.readSaved(saved);
+    Map<String, ParameterFile.Tensor> start = saved == null ? layout.initialValues(seed, spec.startValues()) : layout.readSaved(saved);
     Map<String, Operand<TFloat32>> values = new LinkedHashMap<>();
     int index = 0;
     for (Map.Entry<String, ParameterFile.Tensor> e : start.entrySet()) {
