@@ -331,16 +331,7 @@ public final class ParameterLayout {
    * @throws IllegalArgumentException if a given tensor names no parameter or has another shape
    */
   public Map<String, ParameterFile.Tensor> initialValues(long seed, Map<String, ParameterFile.Tensor> given) {
-    given.forEach((name, tensor) -> {
-      Spec spec = specs.get(name);
-      if (spec == null) {
-        throw new IllegalArgumentException("no parameter '" + name + "' to start at given values; the parameters are " + specs.keySet());
-      }
-      if (!Arrays.equals(spec.shape(), tensor.shape())) {
-        throw new IllegalArgumentException("parameter '" + name + "' has shape " + Arrays.toString(spec.shape())
-            + ", its given start " + Arrays.toString(tensor.shape()));
-      }
-    });
+    checkGivenStart(given);
     SplittableRandom random = new SplittableRandom(seed);
     Map<String, ParameterFile.Tensor> out = new LinkedHashMap<>();
     for (Spec spec : specs.values()) {
@@ -361,6 +352,25 @@ public final class ParameterLayout {
       out.put(spec.name(), new ParameterFile.Tensor(spec.shape().clone(), start == null ? values : start.values().clone()));
     }
     return out;
+  }
+
+  /**
+   * Checks that each given tensor names a parameter of this layout and has its shape, before a
+   * network starts from them ({@link #initialValues(long, Map)}, an engine's {@code setParameters}).
+   *
+   * @throws IllegalArgumentException naming the parameter, and its shape or the parameters there are
+   */
+  public void checkGivenStart(Map<String, ParameterFile.Tensor> given) {
+    given.forEach((name, tensor) -> {
+      Spec spec = specs.get(name);
+      if (spec == null) {
+        throw new IllegalArgumentException("no parameter '" + name + "' to start at given values; the parameters are " + specs.keySet());
+      }
+      if (!Arrays.equals(spec.shape(), tensor.shape())) {
+        throw new IllegalArgumentException("parameter '" + name + "' has shape " + Arrays.toString(spec.shape())
+            + ", its given start " + Arrays.toString(tensor.shape()));
+      }
+    });
   }
 
   /** The parameter file in {@code directory}: {@link #FILE}, or {@link #LEGACY_FILE} in a folder saved before it. */

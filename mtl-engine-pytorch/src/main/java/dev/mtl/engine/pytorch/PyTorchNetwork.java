@@ -176,16 +176,7 @@ final class PyTorchNetwork implements Network {
 
   @Override
   public void setParameters(Map<String, ParameterFile.Tensor> values) {
-    values.forEach((name, tensor) -> {
-      NDArray parameter = parameters.arrays().get(name);
-      if (parameter == null) {
-        throw new IllegalArgumentException("no parameter '" + name + "' in this network");
-      }
-      if (!Arrays.equals(parameter.getShape().getShape(), tensor.shape())) {
-        throw new IllegalArgumentException("parameter '" + name + "' has shape " + parameter.getShape() + ", the values "
-            + Arrays.toString(tensor.shape()));
-      }
-    });
+    parameters.layout().checkGivenStart(values);
     forgetCaughtUp();
     // Written outside autograd: parameters are leaves that require gradients.
     JniUtils.setGradMode(false);
