@@ -26,6 +26,8 @@
 # --set changes, e.g. VARIANTS='recipe-per-task|sampling=round-robin|training.task-batches=per-task'.
 # SAMPLING=name (with RECIPE=1) sets `sampling` on every run and on its baselines, whose epoch length
 # follows the multi-task run's sampler; the sweep goes to runs/bench-recipe-sampling-<name>.
+# WITH='name|key=value|key=value' (with RECIPE=1) sets those --set changes on every run and on its
+# baselines, e.g. WITH='ema|training.ema-decay=0.999'; the sweep goes to runs/bench-recipe-<name>.
 # Sweeps go to runs/bench-sharing, runs/bench-sharing-vectors and runs/bench-recipe; a run whose
 # metrics.json exists is kept, so an interrupted sweep goes on where it stopped (delete to redo).
 # THREADS=1 runs each training on one thread: two sweeps side by side on a 2-core machine then do not
@@ -150,9 +152,16 @@ if [ -n "${RECIPE:-}" ]; then
     settings=(--set "sampling=$SAMPLING")
     title="$title but with \`sampling: $SAMPLING\` (baselines too)"
   fi
+  if [ -n "${WITH:-}" ]; then
+    [ -z "${SAMPLING:-}" ] || { echo "WITH and SAMPLING each name a sweep; give one" >&2; exit 2; }
+    IFS='|' read -r -a with_changes <<< "${WITH#*|}"
+    sweep="bench-recipe-${WITH%%|*}"
+    for change in "${with_changes[@]}"; do settings+=(--set "$change"); done
+    title="$title but with \`${with_changes[*]}\` (baselines too)"
+  fi
 fi
 out="$root/runs/$sweep"
-command="SEEDS=\"${seeds[*]}\"${THREADS:+ THREADS=$THREADS}${PATIENCE:+ PATIENCE=$PATIENCE}${VECTORS:+ VECTORS=$VECTORS}${RECIPE:+ RECIPE=1}${SAMPLING:+ SAMPLING=$SAMPLING}${DISTILL:+ DISTILL=1}${VARIANTS:+ VARIANTS='$VARIANTS'} DATASETS=@DATASET@ bench/sharing.sh run $ge_epochs $sc_epochs"
+command="SEEDS=\"${seeds[*]}\"${THREADS:+ THREADS=$THREADS}${PATIENCE:+ PATIENCE=$PATIENCE}${VECTORS:+ VECTORS=$VECTORS}${RECIPE:+ RECIPE=1}${SAMPLING:+ SAMPLING=$SAMPLING}${DISTILL:+ DISTILL=1}${VARIANTS:+ VARIANTS='$VARIANTS'}${WITH:+ WITH='$WITH'} DATASETS=@DATASET@ bench/sharing.sh run $ge_epochs $sc_epochs"
 
 # dataset name, config, epochs, then extra --set arguments for the hierarchical run
 run_dataset() {

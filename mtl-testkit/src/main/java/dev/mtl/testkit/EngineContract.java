@@ -25,6 +25,7 @@ import dev.mtl.core.weighting.LossWeighting;
 import dev.mtl.core.weighting.MetaGradients;
 import dev.mtl.core.weighting.RepresentationGradients;
 import dev.mtl.core.weighting.WeightingInput;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -41,6 +42,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What every {@link Engine} must do, checked on {@link SyntheticTasks}: learn, keep padding out,
@@ -206,13 +208,51 @@ public abstract class EngineContract {
   }
 
   @Test
-  @DisplayName("a checkpoint resumes exactly: the same losses and predictions as the run that never stopped")
-  void resumeIsExact(@TempDir Path dir) throws Exception {
+  @DisplayName("with ema-decay, save and predict read the moving average of the parameters; training goes on from the parameters")
+  void movingAverage(@TempDir Path dir) throws Exception {
+    NetworkSpec spec = spec(EncoderKind.CNN, 0.2);
+    // Dense embedding updates: the raw parameters as saved are then exactly what the average follows.
+    OptimizerSettings plain = ADAM.withEmbeddingUpdates("dense");
+    OptimizerSettings averaging = plain.withAverageDecay(0.9);
+    ParameterLayout layout = ParameterLayout.of(spec.graph(), VOCAB, PAD);
+    Map<String, float[]> expected = new LinkedHashMap<>();
+    layout.initialValues(5).forEach((name, tensor) -> expected.put(name, tensor.values().clone()));
+    TokenBatch probe = SyntheticTasks.batch(new Random(9), 8).tokens();
+    try (Network raw = engine.create(spec, plain, 5); Network averaged = engine.create(spec, averaging, 5)) {
+      for (int n = 1; n <= 6; n++) {
+        StepResult rawStep = raw.trainStep(step(n));
+        StepResult averagedStep = averaged.trainStep(step(n));
+        assertThat(averagedStep.losses()).as("step %d trains the parameters, not the average", n).isEqualTo(rawStep.losses());
+        Path rawDir = Files.createDirectories(dir.resolve("raw-" + n));
+        raw.save(rawDir);
+        float keep = (float) (1 - averaging.averageDecayAt(n));
+        layout.readSaved(rawDir).forEach((name, theta) -> {
+          float[] a = expected.get(name);
+          for (int i = 0; i < a.length; i++) {
+            a[i] -= keep * (a[i] - theta.values()[i]);
+          }
+        });
+      }
+      averaged.save(Files.createDirectories(dir.resolve("averaged")));
+      Map<String, ParameterFile.Tensor> saved = layout.readSaved(dir.resolve("averaged"));
+      expected.forEach((name, a) -> assertThat(saved.get(name).values()).as(name).containsExactly(a, within(1e-5f)));
+      assertThat(averaged.predict(probe, TASKS).get("has5")[0]).isNotEqualTo(raw.predict(probe, TASKS).get("has5")[0]);
+      try (Network loaded = engine.load(spec, dir.resolve("averaged"))) {
+        assertClose(averaged.predict(probe, TASKS), loaded.predict(probe, TASKS), 1e-6f);
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(doubles = {0, 0.9})
+  @DisplayName("a checkpoint resumes exactly: the same losses and predictions as the run that never stopped (with ema-decay too)")
+  void resumeIsExact(double averageDecay, @TempDir Path dir) throws Exception {
     NetworkSpec spec = spec(EncoderKind.CNN, 0.3);
+    OptimizerSettings settings = ADAM.withAverageDecay(averageDecay);
     TokenBatch probe = SyntheticTasks.batch(new Random(9), 8).tokens();
     List<StepResult> straight = new ArrayList<>();
     Map<String, float[][]> end;
-    try (Network network = engine.create(spec, ADAM, 11)) {
+    try (Network network = engine.create(spec, settings, 11)) {
       for (int step = 0; step < 6; step++) {
         straight.add(network.trainStep(step(step)));
         if (step == 2) {
@@ -221,7 +261,7 @@ public abstract class EngineContract {
       }
       end = network.predict(probe, TASKS);
     }
-    try (Network resumed = engine.resume(spec, ADAM, 11, dir)) {
+    try (Network resumed = engine.resume(spec, settings, 11, dir)) {
       for (int step = 3; step < 6; step++) {
         StepResult result = resumed.trainStep(step(step));
         for (String task : TASKS) {

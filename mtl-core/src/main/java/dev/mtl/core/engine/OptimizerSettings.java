@@ -9,7 +9,7 @@ import java.util.Set;
  * <pre>
  * training: {optimizer: adam, learning-rate: 0.001, warmup-steps: 200, decay: cosine,
  *            min-learning-rate: 0, weight-decay: 0.0001, clip-norm: 1.0, embedding-updates: sparse,
- *            layer-decay: 0.9}
+ *            layer-decay: 0.9, ema-decay: 0.999}
  * </pre>
  *
  * @param kind {@code adam}, {@code adamw} or {@code sgd}
@@ -35,9 +35,15 @@ import java.util.Set;
  *     et al. 2020): its top layer trains at the rate, each layer below at this factor times the rate
  *     of the layer above, its embeddings at the factor times the bottom layer's; everything else
  *     (heads, layers above) at the rate. 1: every parameter at the same rate.
+ * @param averageDecay {@code ema-decay}: the network also keeps an exponential moving average of
+ *     its trained parameters (Polyak and Juditsky 1992; as TensorFlow's ExponentialMovingAverage),
+ *     updated after every step as {@code a ← d·a + (1 − d)·θ} with {@code d = min(averageDecay,
+ *     (1 + n) / (10 + n))} at the n-th update, starting from the start values; evaluation,
+ *     selection, saved models and prediction use the average, training goes on from the raw
+ *     parameters (0: off)
  */
 public record OptimizerSettings(String kind, double learningRate, double weightDecay, double clipNorm, int warmupSteps,
-    String decay, double minLearningRate, String embeddingUpdates, double layerDecay) {
+    String decay, double minLearningRate, String embeddingUpdates, double layerDecay, double averageDecay) {
   public static final Set<String> KINDS = Set.of("adam", "adamw", "sgd");
   public static final Set<String> DECAYS = Set.of("none", "linear", "cosine");
   public static final Set<String> EMBEDDING_UPDATES = Set.of("sparse", "dense");
@@ -50,6 +56,15 @@ public record OptimizerSettings(String kind, double learningRate, double weightD
     if (!(layerDecay > 0 && layerDecay <= 1)) {
       throw new IllegalArgumentException("layer-decay must be in (0, 1], not " + layerDecay);
     }
+    if (!(averageDecay >= 0 && averageDecay < 1)) {
+      throw new IllegalArgumentException("ema-decay must be in [0, 1), not " + averageDecay);
+    }
+  }
+
+  /** No moving average of the parameters. */
+  public OptimizerSettings(String kind, double learningRate, double weightDecay, double clipNorm, int warmupSteps, String decay,
+      double minLearningRate, String embeddingUpdates, double layerDecay) {
+    this(kind, learningRate, weightDecay, clipNorm, warmupSteps, decay, minLearningRate, embeddingUpdates, layerDecay, 0);
   }
 
   /** No layer-wise decay. */
@@ -71,7 +86,27 @@ public record OptimizerSettings(String kind, double learningRate, double weightD
 
   /** The same settings with {@code embedding-updates} set to {@code updates}. */
   public OptimizerSettings withEmbeddingUpdates(String updates) {
-    return new OptimizerSettings(kind, learningRate, weightDecay, clipNorm, warmupSteps, decay, minLearningRate, updates, layerDecay);
+    return new OptimizerSettings(kind, learningRate, weightDecay, clipNorm, warmupSteps, decay, minLearningRate, updates, layerDecay,
+        averageDecay);
+  }
+
+  /** The same settings with {@code ema-decay} set to {@code decay} (0: off). */
+  public OptimizerSettings withAverageDecay(double decay) {
+    return new OptimizerSettings(kind, learningRate, weightDecay, clipNorm, warmupSteps, this.decay, minLearningRate, embeddingUpdates,
+        layerDecay, decay);
+  }
+
+  /** Whether the network keeps a moving average of its parameters (see {@link #averageDecay()}). */
+  public boolean averages() {
+    return averageDecay > 0;
+  }
+
+  /**
+   * The decay of the {@code n}-th (1-based) update of the moving average: {@code averageDecay},
+   * lower over the first updates so the random start is soon forgotten.
+   */
+  public double averageDecayAt(long n) {
+    return Math.min(averageDecay, (1.0 + n) / (10.0 + n));
   }
 
   /** Adam's moments are kept ({@code adam} and {@code adamw}). */
@@ -109,7 +144,8 @@ public record OptimizerSettings(String kind, double learningRate, double weightD
     }
     String embeddingUpdates = training.oneOf("embedding-updates", DEFAULT_EMBEDDING_UPDATES, EMBEDDING_UPDATES);
     double layerDecay = training.number("layer-decay", 1, 1e-6, 1);
-    return new OptimizerSettings(kind, lr, weightDecay, clipNorm, warmup, decay, minRate, embeddingUpdates, layerDecay);
+    double averageDecay = training.number("ema-decay", 0, 0, 0.999999);
+    return new OptimizerSettings(kind, lr, weightDecay, clipNorm, warmup, decay, minRate, embeddingUpdates, layerDecay, averageDecay);
   }
 
   /** The learning rate of 0-based {@code step} in a run of {@code totalSteps}. */

@@ -51,7 +51,7 @@ final class TaskFineTuning {
       Task task, DataSource train, DataSource dev, Path start, Path out, TrainingLog log, TrainingListener listener) throws IOException {
     String name = task.name();
     OptimizerSettings optimizer = new OptimizerSettings(training.kind(), settings.learningRate(), training.weightDecay(),
-        training.clipNorm(), 0, "none", 0, training.embeddingUpdates(), training.layerDecay());
+        training.clipNorm(), 0, "none", 0, training.embeddingUpdates(), training.layerDecay(), training.averageDecay());
     try (Network network = engine.startFrom(spec, optimizer, seed, start)) {
       TaskMetrics best = evaluate(network, task, dev);
       if (best == null) {

@@ -147,6 +147,7 @@ final class PyTorchNetwork implements Network {
     this.clipNorm = settings == null ? 0 : settings.clipNorm();
     this.optimizer = settings == null ? null
         : new Updater(manager, settings, parameters.layout().learningRateFactors(settings.layerDecay()));
+    restartAverage();
   }
 
   @Override
@@ -171,6 +172,7 @@ final class PyTorchNetwork implements Network {
     try (NDManager scope = manager.newSubManager()) {
       table.set(new NDIndex("{}", scope.create(index)), scope.create(flat, new Shape(ids.length, width)));
     }
+    restartAverage();
   }
 
 
@@ -181,6 +183,14 @@ final class PyTorchNetwork implements Network {
     // Written outside autograd: parameters are leaves that require gradients.
     JniUtils.setGradMode(false);
     values.forEach((name, tensor) -> parameters.arrays().get(name).set(FloatBuffer.wrap(tensor.values())));
+    restartAverage();
+  }
+
+  /** Parameters set before training are where the moving average starts. */
+  private void restartAverage() {
+    if (optimizer != null) {
+      optimizer.startAverage(parameters.arrays(), parameters.trainableNames());
+    }
   }
 
   @Override
@@ -889,6 +899,12 @@ final class PyTorchNetwork implements Network {
    * changes how training goes on (nor do evaluations, checkpoints or model saves in between).
    */
   private synchronized Map<String, NDArray> readableParameters() {
+    if (optimizer != null && !optimizer.average().isEmpty()) {
+      // The moving average stands in for every parameter it keeps (row-updated tables included).
+      Map<String, NDArray> values = new LinkedHashMap<>(parameters.arrays());
+      values.putAll(optimizer.average());
+      return values;
+    }
     if (rowUpdated.isEmpty()) {
       return parameters.arrays();
     }

@@ -41,6 +41,8 @@ final class Updater {
   private final Map<String, Double> rateFactors;
   private final Map<String, NDArray> mean = new LinkedHashMap<>();
   private final Map<String, NDArray> variance = new LinkedHashMap<>();
+  /** The moving average of each trained parameter (see {@link OptimizerSettings#averageDecay()}); empty when off. */
+  private final Map<String, NDArray> average = new LinkedHashMap<>();
   private long updates;
   /** See {@link #catchUp}: the update each row of a row-updated table last got. */
   private final Map<String, long[]> lastUpdate = new HashMap<>();
@@ -60,6 +62,49 @@ final class Updater {
     this.manager = manager;
     this.settings = settings;
     this.rateFactors = Map.copyOf(rateFactors);
+  }
+
+  /** Starts the moving average of {@code names} at their current values (when the settings keep one). */
+  void startAverage(Map<String, NDArray> parameters, Iterable<String> names) {
+    if (!settings.averages()) {
+      return;
+    }
+    average.values().forEach(NDArray::close);
+    average.clear();
+    for (String name : names) {
+      NDArray copy = parameters.get(name).duplicate();
+      copy.attach(manager);
+      average.put(name, copy);
+    }
+  }
+
+  /** The moving average of each trained parameter, by name; empty when the settings keep none. */
+  Map<String, NDArray> average() {
+    return average;
+  }
+
+  /**
+   * Moves the average towards the parameters after an update: {@code a ← a − (1 − d)(a − θ)}.
+   * Row-updated tables are averaged as they stand: rows a step did not read still owe their
+   * momentum steps, which reach the average when they are caught up.
+   */
+  private void updateAverage(Map<String, NDArray> parameters) {
+    if (average.isEmpty()) {
+      return;
+    }
+    float keep = (float) (1 - settings.averageDecayAt(updates));
+    // Outside autograd: read from parameters that require gradients, the average would join the graph.
+    boolean recording = JniUtils.isGradMode();
+    JniUtils.setGradMode(false);
+    try (NDManager scope = manager.newSubManager()) {
+      average.forEach((name, a) -> {
+        NDArray difference = a.sub(parameters.get(name));
+        difference.attach(scope);
+        a.subi(difference.muli(keep));
+      });
+    } finally {
+      JniUtils.setGradMode(recording);
+    }
   }
 
   /** The rows of an embedding table that one step reads: their ids (sorted) and the same ids as an index array. */
@@ -117,6 +162,7 @@ final class Updater {
         p.close();
       }
     });
+    updateAverage(parameters);
   }
 
   private boolean isAdam() {
@@ -233,6 +279,7 @@ final class Updater {
     Map<String, ParameterFile.Tensor> tensors = new LinkedHashMap<>();
     mean.forEach((name, m) -> tensors.put("mean/" + name, new ParameterFile.Tensor(m.getShape().getShape(), m.toFloatArray())));
     variance.forEach((name, v) -> tensors.put("variance/" + name, new ParameterFile.Tensor(v.getShape().getShape(), v.toFloatArray())));
+    average.forEach((name, a) -> tensors.put("average/" + name, new ParameterFile.Tensor(a.getShape().getShape(), a.toFloatArray())));
     tensors.put("updates", new ParameterFile.Tensor(new long[] {2}, new float[] {(float) (updates >>> 24), (float) (updates & 0xFFFFFF)}));
     ParameterFile.write(directory.resolve(ParameterLayout.OPTIMIZER_FILE), tensors);
     if (!lastUpdate.isEmpty()) {
@@ -294,14 +341,31 @@ final class Updater {
     if (!Files.isRegularFile(file)) {
       throw new IOException(file + " is missing: the checkpoint holds no optimizer state; it cannot be resumed");
     }
-    ParameterFile.read(file).forEach((name, tensor) -> {
+    for (Map.Entry<String, ParameterFile.Tensor> e : ParameterFile.read(file).entrySet()) {
+      String name = e.getKey();
+      ParameterFile.Tensor tensor = e.getValue();
       if (name.equals("updates")) {
         updates = ((long) tensor.values()[0] << 24) | (long) tensor.values()[1];
-      } else {
-        NDArray array = manager.create(tensor.values(), new Shape(tensor.shape()));
-        (name.startsWith("mean/") ? mean : variance).put(name.substring(name.indexOf('/') + 1), array);
+        continue;
       }
-    });
+      String kind = name.substring(0, Math.max(0, name.indexOf('/')));
+      Map<String, NDArray> state = switch (kind) {
+        case "mean" -> mean;
+        case "variance" -> variance;
+        case "average" -> average;
+        default -> throw new IOException(file + " holds optimizer state '" + name + "' this mtl does not know; the checkpoint was"
+            + " written by another version and cannot be resumed");
+      };
+      // Resumed with ema-decay off, a checkpoint's average is not needed; without one in the checkpoint
+      // (written with it off), the average starts from the resumed parameters.
+      if (kind.equals("average") && !settings.averages()) {
+        continue;
+      }
+      NDArray old = state.put(name.substring(name.indexOf('/') + 1), manager.create(tensor.values(), new Shape(tensor.shape())));
+      if (old != null) {
+        old.close();
+      }
+    }
     if (Files.isRegularFile(directory.resolve(ROWS_FILE))) {
       loadRowState(directory.resolve(ROWS_FILE));
     }

@@ -83,6 +83,8 @@ final class TfNetwork implements Network {
   private final Map<String, Variable<TFloat32>> variables = new LinkedHashMap<>();
   private final Map<String, Variable<TFloat32>> mean = new LinkedHashMap<>();
   private final Map<String, Variable<TFloat32>> variance = new LinkedHashMap<>();
+  /** The moving average of each trained parameter (see {@link OptimizerSettings#averageDecay()}); empty when off. */
+  private final Map<String, Variable<TFloat32>> average = new LinkedHashMap<>();
   private final SettableVariables settable = new SettableVariables(tf);
   private final Set<String> trainable;
   private final Map<String, StepProgram> programs = new HashMap<>();
@@ -119,6 +121,12 @@ final class TfNetwork implements Network {
         variance.put(name, variable("v" + index++, shapes.get(name)));
       }
     }
+    if (settings != null && settings.averages()) {
+      index = 0;
+      for (String name : trainable) {
+        average.put(name, variable("a" + index++, shapes.get(name)));
+      }
+    }
     this.lowering = new TfLowering(tf, graph, values, paddingId);
     this.session = new Session(tfGraph, sessionConfig(threads));
     try {
@@ -129,6 +137,8 @@ final class TfNetwork implements Network {
         assign.put(mean.get(name), zeros);
         assign.put(variance.get(name), zeros);
       }
+      // The average starts at the start values (a checkpoint's own average replaces them below).
+      average.forEach((name, a) -> assign.put(a, start.get(name).values()));
       if (saved != null && settings != null && optimizerState) {
         readOptimizer(saved, assign);
       }
@@ -213,6 +223,8 @@ final class TfNetwork implements Network {
     final Placeholder<TFloat32> weights = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1)));
     final Placeholder<TFloat32> rate = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
     final Placeholder<TFloat32> correctedRate = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
+    /** 1 − the moving average's decay at this update. */
+    final Placeholder<TFloat32> averageKeep = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
     final Operand<TFloat64> squaredNorm;
     final List<Op> updates = new ArrayList<>();
 
@@ -310,6 +322,12 @@ final class TfNetwork implements Network {
           updates.add(tf.assign(v, tf.select(finite, v1, v)));
         }
         updates.add(tf.assign(p, tf.select(finite, next, p)));
+        Variable<TFloat32> a = average.get(name);
+        if (a != null) {
+          // a ← a − (1 − d)(a − θ), from the updated value.
+          Operand<TFloat32> moved = tf.math.sub(a, tf.math.mul(tf.math.sub(a, next), averageKeep));
+          updates.add(tf.assign(a, tf.select(finite, moved, a)));
+        }
       }
     }
 
@@ -433,6 +451,7 @@ final class TfNetwork implements Network {
       second.feed(program.weights, keep(fed, TFloat32.vectorOf(weightValues)))
           .feed(program.rate, keep(fed, TFloat32.scalarOf((float) request.learningRate())))
           .feed(program.correctedRate, keep(fed, TFloat32.scalarOf(corrected)))
+          .feed(program.averageKeep, keep(fed, TFloat32.scalarOf((float) (average.isEmpty() ? 0 : 1 - settings.averageDecayAt(nextUpdate)))))
           .fetch(program.squaredNorm);
       program.updates.forEach(second::addTarget);
       double norm;
@@ -519,12 +538,22 @@ final class TfNetwork implements Network {
   private synchronized PredictProgram predictProgram() {
     if (predictProgram == null) {
       Placeholder<TInt64> ids = tf.placeholder(TInt64.class, Placeholder.shape(Shape.of(-1, -1)));
-      TfLowering.Pass pass = lowering.pass(ids, null);
+      TfLowering.Pass pass = readableLowering().pass(ids, null);
       Map<String, Operand<TFloat32>> scores = new LinkedHashMap<>();
       graph.heads().forEach(head -> scores.put(head.task(), pass.scores(head)));
       predictProgram = new PredictProgram(ids, scores);
     }
     return predictProgram;
+  }
+
+  /** The lowering predictions read: over the moving average where one is kept, else over the parameters. */
+  private TfLowering readableLowering() {
+    if (average.isEmpty()) {
+      return lowering;
+    }
+    Map<String, Operand<TFloat32>> values = new LinkedHashMap<>(variables);
+    values.putAll(average);
+    return new TfLowering(tf, graph, values, paddingId);
   }
 
   @Override
@@ -580,6 +609,7 @@ final class TfNetwork implements Network {
   @Override
   public void save(Path directory) throws IOException {
     Map<String, ParameterFile.Tensor> values = read(variables);
+    values.putAll(read(average));
     ParameterFile.write(directory.resolve(ParameterLayout.FILE), values);
     exportSavedModel(graph, paddingId, values, directory.resolve(SAVED_MODEL_DIR));
   }
@@ -623,6 +653,7 @@ final class TfNetwork implements Network {
     Map<String, ParameterFile.Tensor> state = new LinkedHashMap<>();
     read(mean).forEach((name, t) -> state.put("mean/" + name, t));
     read(variance).forEach((name, t) -> state.put("variance/" + name, t));
+    read(average).forEach((name, t) -> state.put("average/" + name, t));
     // The same layout as the PyTorch engine's optimizer file.
     state.put("updates", new ParameterFile.Tensor(new long[] {2}, new float[] {(float) (updates >>> 24), (float) (updates & 0xFFFFFF)}));
     ParameterFile.write(directory.resolve(ParameterLayout.OPTIMIZER_FILE), state);
@@ -638,7 +669,18 @@ final class TfNetwork implements Network {
       if (name.equals("updates")) {
         updates = ((long) e.getValue().values()[0] << 24) | (long) e.getValue().values()[1];
       } else {
-        Map<String, Variable<TFloat32>> target = name.startsWith("mean/") ? mean : variance;
+        String kind = name.substring(0, Math.max(0, name.indexOf('/')));
+        Map<String, Variable<TFloat32>> target = switch (kind) {
+          case "mean" -> mean;
+          case "variance" -> variance;
+          case "average" -> average;
+          default -> throw new IOException(file + " holds optimizer state '" + name + "' this mtl does not know; the checkpoint was"
+              + " written by another version and cannot be resumed");
+        };
+        // Resumed with ema-decay off, a checkpoint's average is not needed.
+        if (kind.equals("average") && average.isEmpty()) {
+          continue;
+        }
         Variable<TFloat32> v = target.get(name.substring(name.indexOf('/') + 1));
         if (v == null) {
           throw new IOException(file + " holds optimizer state for " + name + ", which this model does not train. Retrain or restore it.");
