@@ -74,4 +74,20 @@ class OptimizerSettingsTest {
     assertThat(wrong.source().problems()).extracting(p -> p.message()).singleElement().asString()
         .contains("embedding-updates").contains("lazy").contains("sparse").contains("dense");
   }
+
+  @Test
+  @DisplayName("ema-decay is off unless set; its decay starts low and rises to the setting; 1 or above is refused")
+  void movingAverage() {
+    OptimizerSettings off = OptimizerSettings.read(ConfigSection.of("run.yaml", Path.of("."), Map.of()));
+    assertThat(off.averages()).isFalse();
+    OptimizerSettings on = OptimizerSettings.read(ConfigSection.of("run.yaml", Path.of("."), Map.of("ema-decay", 0.999)));
+    assertThat(on.averages()).isTrue();
+    assertThat(on.averageDecayAt(1)).isCloseTo(2.0 / 11, within(1e-12));
+    assertThat(on.averageDecayAt(100)).isCloseTo(101.0 / 110, within(1e-12));
+    assertThat(on.averageDecayAt(100_000)).isEqualTo(0.999);
+    assertThat(on.withEmbeddingUpdates("dense").averageDecay()).isEqualTo(0.999);
+    ConfigSection one = ConfigSection.of("run.yaml", Path.of("."), Map.of("ema-decay", 1));
+    OptimizerSettings.read(one);
+    assertThat(one.source().problems()).extracting(p -> p.message()).singleElement().asString().contains("ema-decay").contains("1");
+  }
 }
