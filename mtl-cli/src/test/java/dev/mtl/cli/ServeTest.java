@@ -292,6 +292,8 @@ class ServeTest {
       }
       start.countDown();
       server.stop();
+      // Clients still starting read the port after the stop: it stays the one the server listened on.
+      assertThat(server.port()).isEqualTo(port);
       for (int i = 0; i < answers.size(); i++) {
         HttpResponse<String> r;
         try {

@@ -64,6 +64,8 @@ public final class ModelServer implements AutoCloseable {
   private volatile MultiTaskModel model;
   private volatile Batcher batcher;
   private volatile boolean stopping;
+  /** The port bound at start, kept: Javalin reports a negative one once stopped. */
+  private volatile int port = -1;
 
   private ModelServer(ServerSettings settings) {
     this.settings = settings;
@@ -110,6 +112,7 @@ public final class ModelServer implements AutoCloseable {
   public static ModelServer start(ServerSettings settings, Callable<MultiTaskModel> loader) {
     ModelServer server = new ModelServer(settings);
     server.app.start(settings.host(), settings.port());
+    server.port = server.app.port();
     Thread load = new Thread(() -> {
       try {
         server.ready(loader.call());
@@ -130,9 +133,9 @@ public final class ModelServer implements AutoCloseable {
     loading.complete(loaded);
   }
 
-  /** The port it listens on. */
+  /** The port it listens on (after {@link #stop}, the one it listened on). */
   public int port() {
-    return app.port();
+    return port;
   }
 
   /** Waits until the model is loaded; fails with the loader's exception if it could not be. */
