@@ -31,6 +31,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
@@ -83,6 +85,15 @@ public final class ModelServer implements AutoCloseable {
       config.http.maxRequestSize = settings.maxRequestBytes();
       config.http.prefer405over404 = true;
       config.jetty.threadPool = threads;
+      config.jetty.addConnector((server, http) -> {
+        // Connections are accepted on the selector thread (no acceptor threads), so a stop cannot
+        // race an acceptor: with one, a connection accepted while Jetty stopped could be left open
+        // and unread, its client waiting forever (seen in ServeTest.gracefulStop under load).
+        ServerConnector connector = new ServerConnector(server, 0, 1, new HttpConnectionFactory(http));
+        connector.setHost(settings.host());
+        connector.setPort(settings.port());
+        return connector;
+      });
     });
     app.post("/predict", ctx -> timed(ctx, "predict", () -> predict(ctx)));
     app.get("/health", ctx -> timed(ctx, "health", () -> health(ctx)));
@@ -111,7 +122,7 @@ public final class ModelServer implements AutoCloseable {
    */
   public static ModelServer start(ServerSettings settings, Callable<MultiTaskModel> loader) {
     ModelServer server = new ModelServer(settings);
-    server.app.start(settings.host(), settings.port());
+    server.app.start();
     server.port = server.app.port();
     Thread load = new Thread(() -> {
       try {
