@@ -2,6 +2,7 @@ package dev.mtl.engine.pytorch;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.mtl.core.engine.Engine;
 import dev.mtl.core.engine.Network;
 import dev.mtl.core.engine.NetworkSpec;
@@ -36,10 +37,13 @@ final class PyTorchEngine implements Engine {
   private synchronized NDManager manager() {
     if (manager == null) {
       DjlRuntime.ensureOffline();
-      if (threads > 0) {
-        System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
-      }
       ai.djl.engine.Engine engine = DjlRuntime.engine(ENGINE);
+      if (threads > 0) {
+        // Set here rather than through DJL's ai.djl.pytorch.num_threads, which DJL reads once, when
+        // PyTorch starts: ONNX Runtime's engine (a pretrained encoder) starts PyTorch earlier as its
+        // helper, and the setting was lost. Each libtorch thread takes the count when it first runs an op.
+        JniUtils.setNumThreads(threads);
+      }
       device = chooseDevice(engine);
       manager = engine.newBaseManager(device);
     }
