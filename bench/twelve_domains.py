@@ -43,7 +43,8 @@ def main(folder):
             with open(os.path.join(folder, name + ".txt"), "w", encoding="utf-8") as f:
                 f.write("\n".join(rows[part::PARTS]) + "\n")
             tasks.append(name)
-    recipe = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples", "sentiment-domains.yaml")).read()
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples", "sentiment-domains.yaml")) as f:
+        recipe = f.read()
     head, rest = recipe[:recipe.index("tasks:")], recipe[recipe.index("tokenizer:"):]
     head = head.replace("name: sentiment-domains", "name: twelve-domains")
     head = head.replace("output: ../runs/sentiment-domains", "output: " + os.path.join(os.path.abspath(folder), "runs"))

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 /**
  * A run with a pretrained encoder loads it (ONNX Runtime, which starts PyTorch as its helper)
  * before the training engine. {@code engine.threads} must still hold: once it did not, and two
- * runs side by side on 2 cores, each with two threads for one, took 7 times as long.
+ * runs side by side on 2 cores, each training on two threads where one was asked for, took 7 times as long.
  */
 class EngineThreadsTest {
   @Test

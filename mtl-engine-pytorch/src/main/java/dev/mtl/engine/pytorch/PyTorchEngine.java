@@ -41,7 +41,8 @@ final class PyTorchEngine implements Engine {
       if (threads > 0) {
         // Set here rather than through DJL's ai.djl.pytorch.num_threads, which DJL reads once, when
         // PyTorch starts: ONNX Runtime's engine (a pretrained encoder) starts PyTorch earlier as its
-        // helper, and the setting was lost. Each libtorch thread takes the count when it first runs an op.
+        // helper, and the setting was lost. PyTorch applies it to this thread now and to any other
+        // thread when that thread first runs a parallel op.
         JniUtils.setNumThreads(threads);
       }
       device = chooseDevice(engine);
