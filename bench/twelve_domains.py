@@ -16,7 +16,8 @@ import os
 import random
 import sys
 
-DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data", "sentence-classic")
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DATA = os.path.join(REPO, "..", "shared", "data", "sentence-classic")
 SOURCES = {"sst": ["stsa.binary.train", "stsa.binary.dev", "stsa.binary.test"], "cr": ["custrev.all"], "mpqa": ["mpqa.all"]}
 PARTS = 4
 
@@ -43,12 +44,12 @@ def main(folder):
             with open(os.path.join(folder, name + ".txt"), "w", encoding="utf-8") as f:
                 f.write("\n".join(rows[part::PARTS]) + "\n")
             tasks.append(name)
-    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples", "sentiment-domains.yaml")) as f:
+    with open(os.path.join(REPO, "examples", "sentiment-domains.yaml")) as f:
         recipe = f.read()
     head, rest = recipe[:recipe.index("tasks:")], recipe[recipe.index("tokenizer:"):]
     head = head.replace("name: sentiment-domains", "name: twelve-domains")
     head = head.replace("output: ../runs/sentiment-domains", "output: " + os.path.join(os.path.abspath(folder), "runs"))
-    vectors = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "vectors"))
+    vectors = os.path.join(REPO, "vectors")
     rest = rest.replace("../vectors", vectors)
     entries = "".join(f"""  - name: {name}
     type: text-classification
